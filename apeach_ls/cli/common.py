@@ -1,0 +1,33 @@
+"""Options and error handling shared by the commands."""
+
+from __future__ import annotations
+
+import functools
+import os
+from typing import Any, Callable, TypeVar
+
+import click
+
+from ..errors import ApeachError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def fail_cleanly(fn: F) -> F:
+    """Turn library errors into one-line ``Error: ...`` messages (exit 1), no traceback."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except ApeachError as exc:
+            raise click.ClickException(str(exc)) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def campaign_option(fn: F) -> F:
+    """``--campaign NAME`` (env APEACH_CAMPAIGN, default ``apeach``)."""
+    return click.option(
+        "--campaign", default=lambda: os.environ.get("APEACH_CAMPAIGN", "apeach"), show_default="apeach",
+        help="Campaign name; each campaign has its own projects. Env: APEACH_CAMPAIGN.")(fn)

@@ -1,0 +1,63 @@
+"""Connecting to Label Studio with the SDK, from settings in the environment.
+
+| variable | meaning |
+|---|---|
+| LABEL_STUDIO_URL | base URL, e.g. http://127.0.0.1:8080 |
+| LABEL_STUDIO_API_KEY / LABEL_STUDIO_API_KEY_FILE | a legacy token (40 hex) or a personal access token (JWT) |
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+import httpx
+from label_studio_sdk import LabelStudio
+from label_studio_sdk.core.api_error import ApiError
+
+from ..errors import ConfigError, LabelStudioError
+from ..settings import read_secret
+
+
+@dataclass(frozen=True)
+class LabelStudioSettings:
+    url: str
+    api_key: str
+
+    def __repr__(self) -> str:
+        return f"LabelStudioSettings(url={self.url!r}, api_key=***)"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> "LabelStudioSettings":
+        env = os.environ if env is None else env
+        url = (env.get("LABEL_STUDIO_URL") or "").rstrip("/")
+        key = read_secret(env, "LABEL_STUDIO_API_KEY")
+        if not url:
+            raise ConfigError("Set LABEL_STUDIO_URL to your Label Studio, e.g. http://127.0.0.1:8080")
+        if not key:
+            raise ConfigError("Set LABEL_STUDIO_API_KEY (or LABEL_STUDIO_API_KEY_FILE) to an access token "
+                              "from Label Studio's Account & Settings page")
+        return cls(url=url, api_key=key)
+
+    @property
+    def auth_header(self) -> str:
+        """Legacy tokens go as ``Token``; personal access tokens are exchanged by the SDK."""
+        return f"Token {self.api_key}"
+
+
+def connect(settings: LabelStudioSettings, timeout: float = 60.0) -> LabelStudio:
+    return LabelStudio(base_url=settings.url, api_key=settings.api_key, timeout=timeout)
+
+
+def describe_api_error(exc: Exception, doing: str) -> LabelStudioError:
+    """Turn an SDK or network error into one readable message."""
+    if isinstance(exc, ApiError):
+        body: Any = exc.body
+        detail = body.get("detail") or body.get("validation_errors") or body if isinstance(body, dict) else body
+        if exc.status_code == 401:
+            return LabelStudioError(f"{doing}: Label Studio rejected the API key (401); check LABEL_STUDIO_API_KEY")
+        return LabelStudioError(f"{doing}: Label Studio answered {exc.status_code}: {str(detail)[:500]}")
+    if isinstance(exc, httpx.HTTPError):
+        return LabelStudioError(f"{doing}: cannot reach Label Studio ({type(exc).__name__}: {exc})")
+    return LabelStudioError(f"{doing}: {exc}")

@@ -1,0 +1,67 @@
+"""The apeach-ls ML backend: Label Studio's ML backend protocol on a current Flask.
+
+``create_app(settings, classifier)`` builds the app with its classifier injected, so tests
+and ``apeach-ls up`` build their own; ``ml_backend.wsgi:app`` is what gunicorn serves.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from apeach_ls.classifier import PseudoClassifier, load_classifier
+from apeach_ls.errors import ConfigError
+
+from .api import bp
+from .auth import basic_auth_ok
+from .events import SubmissionLog
+from .model import VerdictService
+from .payloads import BadPayload
+from .settings import BackendSettings
+
+log = logging.getLogger("apeach_ls.ml_backend")
+
+
+def create_app(settings: BackendSettings | None = None, classifier: PseudoClassifier | None = None) -> Flask:
+    settings = settings or BackendSettings.from_env()
+    if classifier is None:
+        if not settings.model_spec:
+            raise ConfigError("No classifier: set APEACH_LS_MODEL to a model directory or hf:<id or path> "
+                              "(train one with `apeach-ls classifier train`)")
+        classifier = load_classifier(settings.model_spec)
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    app.config["APEACH_SETTINGS"] = settings
+    app.json.ensure_ascii = False  # Korean stays readable in responses
+    app.extensions["apeach_verdicts"] = VerdictService(classifier, settings.max_text_chars)
+    app.extensions["apeach_submissions"] = SubmissionLog()
+    app.register_blueprint(bp)
+
+    if settings.auth_required:
+        @app.before_request
+        def require_basic_auth() -> Response | None:
+            if basic_auth_ok(request.headers.get("Authorization"), settings.basic_auth_user or "",
+                             settings.basic_auth_password or ""):
+                return None
+            response = jsonify(error="authentication required: HTTP Basic credentials are missing or wrong")
+            response.status_code = 401
+            response.headers["WWW-Authenticate"] = 'Basic realm="apeach-ls"'
+            return response
+
+    @app.errorhandler(BadPayload)
+    def bad_payload(exc: BadPayload):
+        log.info("%s %s -> %s: %s", request.method, request.path, exc.status, exc.reason)
+        return jsonify(error=exc.reason), exc.status
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        return jsonify(error=exc.description or exc.name), exc.code or 500
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception):  # never a traceback in a body; the log keeps the type only
+        log.error("%s %s failed: %s", request.method, request.path, type(exc).__name__, exc_info=exc)
+        return jsonify(error="internal error in the ML backend; see its log"), 500
+
+    return app

@@ -1,0 +1,120 @@
+"""Routes of the Label Studio ML backend protocol: /health, /setup, /predict, /webhook.
+
+Thin: each route unpacks JSON, calls the :class:`~ml_backend.model.VerdictService`, and
+packs the answer in Label Studio's wire format.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Blueprint, current_app, jsonify, request
+
+from .events import CheckedAnnotation, SubmissionLog
+from .model import VerdictService
+from .payloads import BadPayload, parse_predict, project_id_of, require_object
+
+bp = Blueprint("ml_backend", __name__)
+log = logging.getLogger("apeach_ls.ml_backend")
+
+TRAINING_EVENTS = {"START_TRAINING"}
+ANNOTATION_EVENTS = {"ANNOTATION_CREATED", "ANNOTATION_UPDATED"}
+DELETION_EVENTS = {"ANNOTATIONS_DELETED"}
+IGNORED_EVENTS = {"TASKS_CREATED", "TASKS_DELETED", "PROJECT_UPDATED", "PROJECT_CREATED", "PROJECT_DELETED"}
+
+
+def _service() -> VerdictService:
+    return current_app.extensions["apeach_verdicts"]
+
+
+def _log() -> SubmissionLog:
+    return current_app.extensions["apeach_submissions"]
+
+
+def _json_body() -> Any:
+    body = request.get_json(silent=True)
+    if body is None:
+        raise BadPayload("the body must be JSON (Content-Type: application/json)")
+    return body
+
+
+@bp.get("/health")
+@bp.get("/")
+def health():
+    service = _service()
+    return jsonify(status="UP", model_class=type(service.classifier).__name__,
+                   model_version=service.model_version)
+
+
+@bp.post("/setup")
+def setup():
+    body = require_object(_json_body())
+    schema = body.get("schema")
+    if not isinstance(schema, str) or not schema.strip():
+        raise BadPayload("'schema' must be the project's labeling config (XML)")
+    version = _service().setup(project_id_of(body.get("project")), schema)
+    return jsonify(model_version=version)
+
+
+@bp.post("/predict")
+def predict():
+    service = _service()
+    predict_request = parse_predict(_json_body(), current_app.config["APEACH_SETTINGS"].max_tasks)
+    results = service.predict(predict_request)
+    return jsonify(results=results, model_version=service.model_version)
+
+
+@bp.post("/webhook")
+def webhook():
+    body = require_object(_json_body())
+    action = body.get("action")
+    if not isinstance(action, str) or not action:
+        raise BadPayload("'action' must name the event, e.g. ANNOTATION_CREATED")
+    if action in TRAINING_EVENTS:
+        log.info("training requested by Label Studio (project %s)", _project_field(body))
+        return jsonify(status="ok", action=action, model_version=_service().model_version)
+    if action in DELETION_EVENTS:
+        deleted = body.get("annotations")
+        if not isinstance(deleted, list):
+            raise BadPayload("'annotations' must be a list of {id} objects")
+        ids = [a.get("id") for a in deleted if isinstance(a, dict)]
+        if not ids or not all(isinstance(i, int) for i in ids):
+            raise BadPayload("'annotations' must be a list of objects with an integer 'id'")
+        for annotation_id in ids:
+            _log().delete(annotation_id)
+        return jsonify(status="ok", action=action, deleted=ids)
+    if action in ANNOTATION_EVENTS:
+        return jsonify(_annotation_event(action, body))
+    return jsonify(status="ignored", action=action)
+
+
+def _project_field(body: dict) -> str | None:
+    project = body.get("project")
+    return str(project.get("id")) if isinstance(project, dict) else None
+
+
+def _annotation_event(action: str, body: dict) -> dict[str, Any]:
+    annotation = body.get("annotation")
+    if not isinstance(annotation, dict):
+        raise BadPayload("'annotation' must be an object")
+    annotation_id, result = annotation.get("id"), annotation.get("result")
+    if not isinstance(annotation_id, int) or isinstance(annotation_id, bool):
+        raise BadPayload("'annotation.id' must be an integer")
+    if not isinstance(result, list) or not all(isinstance(r, dict) for r in result):
+        raise BadPayload("'annotation.result' must be a list of result objects")
+    project = body.get("project") if isinstance(body.get("project"), dict) else {}
+    label_config = project.get("label_config")
+    project_id = str(project["id"]) if "id" in project else None
+    if annotation.get("was_cancelled"):
+        return {"status": "ignored", "action": action, "reason": "skipped task"}
+    tags = _service().tags_for_request(project_id, label_config if isinstance(label_config, str) else None)
+    checked = _service().recheck(tags, result)
+    kept = _log().record(CheckedAnnotation(
+        annotation_id=annotation_id, project_id=project_id,
+        updated_at=str(annotation.get("updated_at") or ""), submission=checked))
+    log.info("annotation %s: label=%s fooled=%s flags=%s", annotation_id, checked.label,
+             checked.fooled, ",".join(sorted(f.value for f in checked.flags)) or "-")
+    return {"status": "ok" if kept else "duplicate", "action": action, "annotation": annotation_id,
+            "label": checked.label, "fooled": checked.fooled,
+            "flags": sorted(f.value for f in checked.flags)}

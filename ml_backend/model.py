@@ -1,0 +1,128 @@
+"""The verdict service: a pseudo-classifier speaking Label Studio's result format.
+
+Knows nothing about HTTP. The routes in :mod:`ml_backend.api` unpack requests and call it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from typing import Any, Mapping, Sequence
+
+from apeach_ls.classifier import PseudoClassifier
+from apeach_ls.correction import CorrectedSubmission, IncompleteSubmission, correct, extract_text
+from apeach_ls.errors import ConfigError
+from apeach_ls.generation_config import GenerationTags, parse_generation_config
+from apeach_ls.labels import Verdict
+
+from .payloads import BadPayload, PredictRequest, check_text, find_by_name, text_from_result_item
+
+NO_OP = {"result": []}  # the answer to the empty-context calls Label Studio makes after a submit
+
+
+class VerdictService:
+    def __init__(self, classifier: PseudoClassifier, max_text_chars: int = 1000):
+        self.classifier = classifier
+        self.max_text_chars = max_text_chars
+        self._tags_by_config: dict[str, GenerationTags] = {}
+        self._tags_by_project: dict[str, GenerationTags] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def model_version(self) -> str:
+        return self.classifier.version
+
+    # -- labeling configs -------------------------------------------------------------
+
+    def tags_for_config(self, label_config: str) -> GenerationTags:
+        """Parse once per distinct config (O(1) afterwards: /setup comes on every page load)."""
+        key = hashlib.sha1(label_config.encode("utf-8")).hexdigest()
+        tags = self._tags_by_config.get(key)
+        if tags is None:
+            try:
+                tags = parse_generation_config(label_config)
+            except ConfigError as exc:
+                raise BadPayload(str(exc), status=422) from None
+            with self._lock:
+                self._tags_by_config[key] = tags
+        return tags
+
+    def setup(self, project_id: str | None, label_config: str) -> str:
+        tags = self.tags_for_config(label_config)
+        if project_id is not None:
+            with self._lock:
+                self._tags_by_project[project_id] = tags
+        return self.model_version
+
+    def tags_for_request(self, project_id: str | None, label_config: str | None) -> GenerationTags:
+        if label_config:
+            return self.tags_for_config(label_config)
+        if project_id is not None and project_id in self._tags_by_project:
+            return self._tags_by_project[project_id]
+        raise BadPayload(
+            f"unknown project {project_id!r}: send 'label_config' or call /setup for it first", status=404)
+
+    # -- predictions ------------------------------------------------------------------
+
+    def predict(self, request: PredictRequest) -> list[dict[str, Any]]:
+        tags = self.tags_for_request(request.project_id, request.label_config)
+        if request.context is not None:
+            return [self._interactive(tags, request.context)]
+        return self._batch(tags, request.tasks)
+
+    def _interactive(self, tags: GenerationTags, context: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+        item = find_by_name(context, tags.text)
+        if item is None:  # e.g. the empty-context calls after a submit, or a click on a choice
+            return dict(NO_OP)
+        text = check_text(text_from_result_item(item, "context.result"), self.max_text_chars, "context.result")
+        verdict = self.classifier.classify([text])[0]
+        return self._prediction(tags, verdict)
+
+    def _batch(self, tags: GenerationTags, tasks: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+        """One prediction per task: the verdict on the task's latest sentence, if any."""
+        texts: list[str | None] = [self._latest_text(tags, t) for t in tasks]
+        to_classify = [t for t in texts if t is not None]
+        verdicts = iter(self.classifier.classify(to_classify)) if to_classify else iter(())
+        return [
+            self._prediction(tags, next(verdicts)) if text is not None
+            else {"result": [], "score": 0.0, "model_version": self.model_version}
+            for text in texts
+        ]
+
+    def _latest_text(self, tags: GenerationTags, task: Mapping[str, Any]) -> str | None:
+        annotations = task.get("annotations") or []
+        if not isinstance(annotations, list):
+            return None
+        for annotation in reversed(annotations):
+            result = annotation.get("result") if isinstance(annotation, dict) else None
+            if isinstance(result, list):
+                text = extract_text(result, tags)
+                if text and text.strip():
+                    return text[: self.max_text_chars]
+        return None
+
+    def _prediction(self, tags: GenerationTags, verdict: Verdict) -> dict[str, Any]:
+        score = round(float(verdict.score), 4)
+        result: list[dict[str, Any]] = [{
+            "from_name": tags.verdict, "to_name": tags.object_name, "type": "choices",
+            "value": {"choices": [verdict.label]}, "score": score, "readonly": True,
+        }]
+        if tags.verdict_score:
+            result.append({
+                "from_name": tags.verdict_score, "to_name": tags.object_name, "type": "textarea",
+                "value": {"text": [f"{score:.2f}"]}, "score": score, "readonly": True,
+            })
+        return {"model_version": self.model_version, "score": score, "result": result}
+
+    # -- annotations arriving through the webhook -------------------------------------
+
+    def recheck(self, tags: GenerationTags, result: Sequence[Mapping[str, Any]]) -> CorrectedSubmission:
+        """Correct a stored annotation, re-checking its final text with the classifier."""
+        text = extract_text(result, tags)
+        if text is None or not text.strip():
+            raise BadPayload("annotation has no sentence to check", status=422)
+        recheck = self.classifier.classify([text[: self.max_text_chars]])[0]
+        try:
+            return correct(result, tags, recheck=recheck)
+        except IncompleteSubmission as exc:
+            raise BadPayload(str(exc), status=422) from None
