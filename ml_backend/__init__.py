@@ -11,7 +11,7 @@ import logging
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from apeach_ls.classifier import PseudoClassifier, load_classifier
+from apeach_ls.classifier.base import PseudoClassifier
 from apeach_ls.errors import ConfigError
 
 from .api import bp
@@ -30,6 +30,7 @@ def create_app(settings: BackendSettings | None = None, classifier: PseudoClassi
         if not settings.model_spec:
             raise ConfigError("No classifier: set APEACH_LS_MODEL to a model directory or hf:<id or path> "
                               "(train one with `apeach-ls classifier train`)")
+        from apeach_ls.classifier import load_classifier
         classifier = load_classifier(settings.model_spec)
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes

@@ -9,7 +9,7 @@ import hashlib
 import threading
 from typing import Any, Mapping, Sequence
 
-from apeach_ls.classifier import PseudoClassifier
+from apeach_ls.classifier.base import PseudoClassifier
 from apeach_ls.correction import CorrectedSubmission, IncompleteSubmission, correct, extract_text
 from apeach_ls.errors import ConfigError
 from apeach_ls.generation_config import GenerationTags, parse_generation_config

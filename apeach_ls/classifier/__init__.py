@@ -8,4 +8,4 @@ Two kinds behind one interface (:class:`PseudoClassifier`):
   or local path, with a label map, loaded lazily.
 """
 
-from .base import PseudoClassifier, load_classifier  # noqa: F401
+from .base import PseudoClassifier  # noqa: F401

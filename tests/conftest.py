@@ -1,0 +1,101 @@
+"""Shared fixtures: BEEP! data, a trained default model, one real Label Studio per test run,
+the ML backend under gunicorn, and a fresh campaign (its own projects) per test."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def beep_dir() -> Path:
+    path = Path(os.environ.get("APEACH_BEEP_DIR", REPO.parent / "shared" / "data" / "beep"))
+    if not (path / "train.tsv").exists():
+        pytest.fail(f"BEEP! corpus not found at {path}; set APEACH_BEEP_DIR")
+    return path
+
+
+@pytest.fixture(scope="session")
+def default_model_dir(tmp_path_factory, beep_dir) -> Path:
+    """The default n-gram pseudo-classifier trained on BEEP! train, once per run."""
+    from apeach_ls.classifier.training import train_and_save
+
+    model_dir = tmp_path_factory.mktemp("model") / "default"
+    train_and_save(beep_dir / "train.tsv", model_dir)
+    return model_dir
+
+
+@dataclass
+class LabelStudioServer:
+    url: str
+    api_key: str
+    username: str
+    password: str
+    data_dir: Path
+
+    def client(self):
+        from apeach_ls.labelstudio.connection import LabelStudioSettings, connect
+        return connect(LabelStudioSettings(url=self.url, api_key=self.api_key))
+
+
+@pytest.fixture(scope="session")
+def label_studio(tmp_path_factory) -> LabelStudioServer:
+    """A real Label Studio (SQLite) on a free loopback port, shared by the whole run."""
+    pytest.importorskip("label_studio")
+    from apeach_ls.embedded import LS_START_TIMEOUT, AdminLogin, label_studio_process
+    from apeach_ls.processes import free_port
+
+    data_dir = tmp_path_factory.mktemp("label-studio")
+    login = AdminLogin(username="admin@example.com", password=secrets.token_urlsafe(12),
+                       api_key=secrets.token_hex(20))
+    port = free_port()
+    process = label_studio_process(data_dir, port, login).start()
+    try:
+        process.wait_healthy(LS_START_TIMEOUT)
+        yield LabelStudioServer(f"http://127.0.0.1:{port}", login.api_key, login.username, login.password,
+                                data_dir)
+    finally:
+        process.stop()
+
+
+@dataclass
+class BackendServer:
+    url: str
+    auth: tuple[str, str] | None
+    log_path: Path
+
+
+def start_backend(tmp_path: Path, model_dir: Path, auth: tuple[str, str] | None = None):
+    from apeach_ls.embedded import ml_backend_process
+    from apeach_ls.processes import free_port
+
+    env = {}
+    if auth:
+        env = {"APEACH_ML_BASIC_AUTH_USER": auth[0], "APEACH_ML_BASIC_AUTH_PASSWORD": auth[1]}
+    port = free_port()
+    process = ml_backend_process(tmp_path, port, str(model_dir), threads=8, extra_env=env).start()
+    process.wait_healthy(60, auth=auth)
+    return process, BackendServer(f"http://127.0.0.1:{port}", auth, process.log_path)
+
+
+@pytest.fixture(scope="session")
+def ml_backend(tmp_path_factory, default_model_dir) -> BackendServer:
+    """The ML backend under gunicorn, serving the default model, shared by the run."""
+    process, server = start_backend(tmp_path_factory.mktemp("ml-backend"), default_model_dir)
+    try:
+        yield server
+    finally:
+        process.stop()
+
+
+@pytest.fixture
+def campaign() -> str:
+    """A fresh campaign name: each test gets its own projects in the shared Label Studio."""
+    return f"t-{uuid.uuid4().hex[:10]}"

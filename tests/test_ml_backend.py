@@ -1,0 +1,195 @@
+"""The ML backend's wire contract, in process with Flask's test client.
+
+The classifier here is a deterministic keyword stand-in (the protocol is what is tested);
+the real model is exercised under gunicorn in tests/test_integration_generation.py.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+
+import pytest
+
+import label_config
+from apeach_ls.labels import Verdict
+from ml_backend import create_app
+from ml_backend.settings import BackendSettings
+
+CONFIG = label_config.load("generation")
+
+
+class KeywordClassifier:
+    version = "keyword-v1"
+
+    def __init__(self):
+        self.calls: list[list[str]] = []
+
+    def classify(self, texts):
+        self.calls.append(list(texts))
+        return [Verdict("hate", 0.9) if "싫어" in t else Verdict("not_hate", 0.75) for t in texts]
+
+
+@pytest.fixture
+def classifier():
+    return KeywordClassifier()
+
+
+@pytest.fixture
+def client(classifier):
+    return create_app(BackendSettings(max_text_chars=200, max_tasks=50), classifier).test_client()
+
+
+def text_item(text, name="text"):
+    return {"value": {"text": [text]}, "id": "hR9iGu9IwN", "from_name": name, "to_name": "prompt",
+            "type": "textarea", "origin": "manual"}
+
+
+INTENT = {"value": {"choices": ["hate"]}, "id": "N42", "from_name": "intent", "to_name": "prompt",
+          "type": "choices", "origin": "manual"}
+
+
+def interactive(context, **extra):
+    body = {"tasks": [{"id": 2, "annotations": [], "data": {"topic": "인종", "guideline": "..."}}],
+            "project": "2.1795410492", "label_config": CONFIG,
+            "params": {"login": None, "password": None, "context": {"result": context}}}
+    body.update(extra)
+    return body
+
+
+def test_health_and_setup(client):
+    assert client.get("/health").json == {"status": "UP", "model_class": "KeywordClassifier",
+                                           "model_version": "keyword-v1"}
+    r = client.post("/setup", json={"project": "2.17", "schema": CONFIG, "hostname": "http://x",
+                                    "access_token": "secret-token", "extra_params": None})
+    assert r.status_code == 200 and r.json == {"model_version": "keyword-v1"}
+
+
+@pytest.mark.parametrize("context", [
+    [INTENT, text_item("이 사람들 정말 싫어 꺼져")],
+    [text_item("이 사람들 정말 싫어 꺼져")],
+    [text_item("이 사람들 정말 싫어 꺼져"), {**INTENT, "from_name": "verdict", "score": 0.3}, INTENT],
+])
+def test_interactive_verdict_finds_the_sentence_among_other_results(client, classifier, context):
+    r = client.post("/predict", json=interactive(context))
+    assert r.status_code == 200
+    [prediction] = r.json["results"]
+    verdict, score = prediction["result"]
+    assert verdict == {"from_name": "verdict", "to_name": "prompt", "type": "choices",
+                       "value": {"choices": ["hate"]}, "score": 0.9, "readonly": True}
+    assert score["from_name"] == "verdict_score" and score["value"] == {"text": ["0.90"]}
+    assert prediction["model_version"] == "keyword-v1" and prediction["score"] == 0.9
+    assert classifier.calls == [["이 사람들 정말 싫어 꺼져"]]
+
+
+def test_empty_context_after_submit_gets_a_no_op(client, classifier):
+    r = client.post("/predict", json=interactive([]))
+    assert r.status_code == 200 and r.json["results"] == [{"result": []}]
+    assert classifier.calls == []
+
+
+def test_non_interactive_batch_gives_one_prediction_per_task(client, classifier):
+    tasks = [{"id": i, "data": {}, "annotations": ([{"result": [text_item(t)]}] if t else [])}
+             for i, t in enumerate(["싫어 진짜", None, "좋은 하루"])]
+    r = client.post("/predict", json={"tasks": tasks, "project": "2.1", "label_config": CONFIG})
+    results = r.json["results"]
+    assert len(results) == 3
+    assert results[0]["result"][0]["value"] == {"choices": ["hate"]}
+    assert results[1]["result"] == []
+    assert results[2]["result"][0]["value"] == {"choices": ["not_hate"]}
+    assert classifier.calls == [["싫어 진짜", "좋은 하루"]]  # one batched call
+
+
+def test_project_known_from_setup_needs_no_label_config(client):
+    body = interactive([text_item("좋아요")])
+    del body["label_config"]
+    assert client.post("/predict", json=body).status_code == 404
+    client.post("/setup", json={"project": "2.1795410492", "schema": CONFIG})
+    assert client.post("/predict", json=body).json["results"][0]["result"][0]["value"] == {"choices": ["not_hate"]}
+
+
+BAD_INPUTS = [
+    ("/predict", b"not json", 400, "the body must be JSON"),
+    ("/predict", [], 400, "the body must be a JSON object"),
+    ("/predict", {}, 400, "'tasks' must be a non-empty list"),
+    ("/predict", {"tasks": "x"}, 400, "'tasks' must be a non-empty list"),
+    ("/predict", {"tasks": [1]}, 400, "tasks[0] must be an object"),
+    ("/predict", {"tasks": [{}] * 51}, 413, "too many tasks in one request (51 > 50)"),
+    ("/predict", {"tasks": [{}], "label_config": 5}, 400, "'label_config' must be a string"),
+    ("/predict", {"tasks": [{}], "project": "abc"}, 400, "'project' must start with a numeric project id"),
+    ("/predict", {"tasks": [{}], "project": "9.1"}, 404, "unknown project '9'"),
+    ("/predict", {"tasks": [{}], "params": {"context": "x"}, "label_config": CONFIG}, 400, "'params.context' must be an object"),
+    ("/predict", interactive([text_item(["a", 1])]), 400, "'value.text' must be a list of strings"),
+    ("/predict", interactive([text_item("   ")]), 422, "the sentence is empty"),
+    ("/predict", interactive([text_item("가" * 201)]), 413, "the sentence is 201 characters; the limit is 200"),
+    ("/predict", interactive([text_item("x")], label_config="<View>"), 422, "Label config is not valid XML"),
+    ("/predict", interactive([text_item("x")], label_config="<View/>"), 422, "exactly one TextArea"),
+    ("/setup", {"project": "1.2"}, 400, "'schema' must be the project's labeling config"),
+    ("/setup", {"schema": "<View><Text name='t' value='$t'/></View>"}, 422, "exactly one TextArea"),
+    ("/webhook", {}, 400, "'action' must name the event"),
+    ("/webhook", {"action": "ANNOTATION_CREATED"}, 400, "'annotation' must be an object"),
+    ("/webhook", {"action": "ANNOTATION_CREATED", "annotation": {"id": "7", "result": []}}, 400, "'annotation.id' must be an integer"),
+    ("/webhook", {"action": "ANNOTATION_UPDATED", "annotation": {"id": 7, "result": {}}}, 400, "'annotation.result' must be a list"),
+    ("/webhook", {"action": "ANNOTATION_CREATED", "annotation": {"id": 7, "result": []}, "project": {"id": 99}}, 404, "unknown project '99'"),
+    ("/webhook", {"action": "ANNOTATIONS_DELETED", "annotations": [{"id": "x"}]}, 400, "integer 'id'"),
+]
+
+
+@pytest.mark.parametrize("path,body,status,reason", BAD_INPUTS)
+def test_bad_input_gets_a_4xx_with_a_reason_and_changes_nothing(client, path, body, status, reason):
+    client.post("/setup", json={"project": "2.1", "schema": CONFIG})
+    kwargs = {"data": body, "content_type": "application/json"} if isinstance(body, bytes) else {"json": body}
+    r = client.post(path, **kwargs)
+    assert r.status_code == status, r.json
+    assert reason in r.json["error"]
+    assert "Traceback" not in r.get_data(as_text=True)
+    # the backend still works and its state is intact
+    ok = client.post("/predict", json=interactive([text_item("좋아요")]))
+    assert ok.status_code == 200
+    assert client.post("/predict", json={"tasks": [{}], "project": "2.1"}).status_code == 200
+
+
+def test_wrong_method_and_unknown_route_are_json_4xx(client):
+    assert client.get("/predict").status_code == 405
+    r = client.get("/nope")
+    assert r.status_code == 404 and "error" in r.json
+
+
+def test_webhook_rechecks_the_final_text_and_deduplicates(client):
+    annotation = {"id": 7, "updated_at": "2026-11-23T10:00:00Z", "result": [
+        INTENT, text_item("좋은 하루"),  # edited after the verdict: the recheck says not_hate
+        {"from_name": "verdict", "type": "choices", "value": {"choices": ["hate"]}, "score": 0.9},
+        {"from_name": "agreement", "type": "choices", "value": {"choices": ["confirm"]}}]}
+    body = {"action": "ANNOTATION_CREATED", "annotation": annotation, "project": {"id": 2, "label_config": CONFIG}}
+    first = client.post("/webhook", json=body).json
+    assert first == {"status": "ok", "action": "ANNOTATION_CREATED", "annotation": 7, "label": "hate",
+                     "fooled": False, "flags": ["text_changed"]}
+    assert client.post("/webhook", json=body).json["status"] == "duplicate"
+    older = {**body, "action": "ANNOTATION_UPDATED", "annotation": {**annotation, "updated_at": "2026-11-23T09:00:00Z"}}
+    assert client.post("/webhook", json=older).json["status"] == "duplicate"
+    deleted = client.post("/webhook", json={"action": "ANNOTATIONS_DELETED", "annotations": [{"id": 7}]})
+    assert deleted.json["deleted"] == [7]
+    assert client.post("/webhook", json={"action": "START_TRAINING", "project": {"id": 2}}).json["status"] == "ok"
+    assert client.post("/webhook", json={"action": "TASKS_CREATED"}).json["status"] == "ignored"
+
+
+def basic(user, password):
+    return {"Authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()}
+
+
+def test_basic_auth_guards_every_route_and_never_logs_secrets(classifier, caplog):
+    settings = BackendSettings(basic_auth_user="mluser", basic_auth_password="mlpass")
+    client = create_app(settings, classifier).test_client()
+    caplog.set_level(logging.DEBUG)
+    for method, path in [("get", "/health"), ("post", "/setup"), ("post", "/predict"), ("post", "/webhook")]:
+        assert getattr(client, method)(path).status_code == 401
+        assert getattr(client, method)(path, headers=basic("mluser", "wrong")).status_code == 401
+        assert getattr(client, method)(path, headers={"Authorization": "Basic !!!"}).status_code == 401
+    ok = client.post("/setup", headers=basic("mluser", "mlpass"),
+                     json={"project": "3.1", "schema": CONFIG, "access_token": "ls-token-123"})
+    assert ok.status_code == 200
+    bad = client.post("/setup", headers=basic("mluser", "mlpass"),
+                      json={"project": "3.1", "schema": "<View/>", "access_token": "ls-token-123"})
+    assert bad.status_code == 422
+    assert "mlpass" not in caplog.text and "ls-token-123" not in caplog.text
+    assert "mlpass" not in repr(settings)
