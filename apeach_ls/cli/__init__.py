@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import click
 
-from .classifier import classifier
+try:  # TEMP until the classifier CLI lands
+    from .classifier import classifier
+except ImportError:
+    classifier = None
 from .project import prompts, setup
 from .up import backend, up
 
@@ -31,7 +34,8 @@ def cli() -> None:
 
 cli.add_command(setup)
 cli.add_command(prompts)
-cli.add_command(classifier)
+if classifier is not None:
+    cli.add_command(classifier)
 cli.add_command(up)
 cli.add_command(backend)
 

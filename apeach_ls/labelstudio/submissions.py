@@ -1,0 +1,64 @@
+"""Reading writers' submissions from the generation project, corrected to their intent."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+from label_studio_sdk import LabelStudio
+
+from ..classifier.base import PseudoClassifier
+from ..correction import CorrectedSubmission, IncompleteSubmission, correct, extract_text
+from ..generation_config import parse_generation_config
+from .connection import describe_api_error
+
+
+@dataclass(frozen=True)
+class Submission:
+    annotation_id: int
+    task_id: int
+    writer_id: int | None  # Label Studio user id (completed_by)
+    prompt: dict[str, Any]  # the task data: prompt_id, topic, topic_eng, guideline
+    created_at: str
+    lead_time: float | None
+    corrected: CorrectedSubmission
+
+
+def export_tasks(client: LabelStudio, project_id: int) -> list[dict[str, Any]]:
+    """All annotated tasks with full results, in one call (LABEL_STUDIO_NOTES §5)."""
+    try:
+        raw = b"".join(client.projects.exports.download_sync(id=project_id, export_type="JSON"))
+    except Exception as exc:
+        raise describe_api_error(exc, f"exporting project {project_id}") from exc
+    return json.loads(raw.decode("utf-8"))
+
+
+def read_submissions(client: LabelStudio, project_id: int,
+                     classifier: PseudoClassifier | None = None) -> Iterator[Submission]:
+    """Every non-cancelled annotation with a sentence, corrected; with a ``classifier``, the
+    final text is re-checked so that edits after the verdict are flagged."""
+    try:
+        config = client.projects.get(id=project_id).label_config
+    except Exception as exc:
+        raise describe_api_error(exc, f"reading project {project_id}") from exc
+    tags = parse_generation_config(config)
+    for task in export_tasks(client, project_id):
+        for annotation in task.get("annotations") or []:
+            if annotation.get("was_cancelled"):
+                continue
+            result = annotation.get("result") or []
+            text = extract_text(result, tags)
+            if not text or not text.strip():
+                continue
+            recheck = classifier.classify([text])[0] if classifier is not None else None
+            try:
+                corrected = correct(result, tags, recheck=recheck)
+            except IncompleteSubmission:
+                continue
+            writer = annotation.get("completed_by")
+            yield Submission(
+                annotation_id=int(annotation["id"]), task_id=int(task["id"]),
+                writer_id=writer if isinstance(writer, int) else (writer or {}).get("id"),
+                prompt=dict(task.get("data") or {}), created_at=str(annotation.get("created_at") or ""),
+                lead_time=annotation.get("lead_time"), corrected=corrected)
