@@ -110,7 +110,7 @@ class VerdictService:
         if tags.verdict_score:
             result.append({
                 "from_name": tags.verdict_score, "to_name": tags.object_name, "type": "textarea",
-                "value": {"text": [f"{score:.2f}"]}, "score": score, "readonly": True,
+                "value": {"text": [f"확신도 {score:.2f}"]}, "score": score, "readonly": True,
             })
         return {"model_version": self.model_version, "score": score, "result": result}
 

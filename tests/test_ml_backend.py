@@ -77,7 +77,7 @@ def test_interactive_verdict_finds_the_sentence_among_other_results(client, clas
     verdict, score = prediction["result"]
     assert verdict == {"from_name": "verdict", "to_name": "prompt", "type": "choices",
                        "value": {"choices": ["hate"]}, "score": 0.9, "readonly": True}
-    assert score["from_name"] == "verdict_score" and score["value"] == {"text": ["0.90"]}
+    assert score["from_name"] == "verdict_score" and score["value"] == {"text": ["확신도 0.90"]}
     assert prediction["model_version"] == "keyword-v1" and prediction["score"] == 0.9
     assert classifier.calls == [["이 사람들 정말 싫어 꺼져"]]
 

@@ -14,6 +14,7 @@ try:  # TEMP until the classifier CLI lands
 except ImportError:
     classifier = None
 from .project import prompts, setup
+from .submissions import submissions
 from .up import backend, up
 
 
@@ -36,6 +37,7 @@ cli.add_command(setup)
 cli.add_command(prompts)
 if classifier is not None:
     cli.add_command(classifier)
+cli.add_command(submissions)
 cli.add_command(up)
 cli.add_command(backend)
 

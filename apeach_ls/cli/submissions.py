@@ -1,0 +1,76 @@
+"""``apeach-ls submissions``: writers' sentences with labels corrected to their intent."""
+
+from __future__ import annotations
+
+import csv
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from ..labelstudio.campaign import find_project
+from ..labelstudio.connection import LabelStudioSettings, connect
+from ..labelstudio.submissions import Submission, read_submissions
+from .common import campaign_option, fail_cleanly
+
+COLUMNS = ["annotation_id", "task_id", "writer_id", "prompt_id", "topic", "topic_eng", "text", "intent",
+           "verdict", "verdict_score", "agreement", "label", "fooled", "flags", "created_at", "lead_time"]
+
+
+def as_row(s: Submission) -> dict[str, object]:
+    c = s.corrected
+    return {
+        "annotation_id": s.annotation_id, "task_id": s.task_id, "writer_id": s.writer_id,
+        "prompt_id": s.prompt.get("prompt_id", ""), "topic": s.prompt.get("topic", ""),
+        "topic_eng": s.prompt.get("topic_eng", ""), "text": c.text, "intent": c.intent or "",
+        "verdict": c.verdict.label if c.verdict else "", "verdict_score": c.verdict.score if c.verdict else "",
+        "agreement": c.agreement or "", "label": c.label or "", "fooled": c.fooled,
+        "flags": ",".join(sorted(f.value for f in c.flags)), "created_at": s.created_at,
+        "lead_time": s.lead_time if s.lead_time is not None else "",
+    }
+
+
+@click.group()
+def submissions() -> None:
+    """Writers' sentences from the generation project."""
+
+
+@submissions.command("export")
+@campaign_option
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="CSV file to write (default: stdout).")
+@click.option("--recheck/--no-recheck", default=True, show_default=True,
+              help="Re-check each final text with APEACH_LS_MODEL to flag edits made after the verdict.")
+@fail_cleanly
+def export_command(campaign: str, out: Path | None, recheck: bool) -> None:
+    """Write every submission with its corrected label (CSV with a header).
+
+    The ``text,label`` columns are what ``apeach-ls classifier train`` reads, so the
+    campaign's own corrected labels can retrain the pseudo-classifier.
+
+    \b
+    Example:
+      apeach-ls submissions export --campaign apeach-2026 --out submissions.csv
+    """
+    client = connect(LabelStudioSettings.from_env())
+    project = find_project(client, campaign, "generation")
+    if project is None:
+        raise click.ClickException(f"Campaign {campaign!r} has no generation project. "
+                                   f"Run: apeach-ls setup --campaign {campaign}")
+    model = None
+    if recheck and os.environ.get("APEACH_LS_MODEL"):
+        from ..classifier import load_classifier
+        model = load_classifier(os.environ["APEACH_LS_MODEL"])
+    rows = [as_row(s) for s in read_submissions(client, int(project.id), classifier=model)]
+    tmp = out.with_name(out.name + ".part") if out else None
+    fh = open(tmp, "w", encoding="utf-8", newline="") if tmp else sys.stdout
+    try:
+        writer = csv.DictWriter(fh, fieldnames=COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
+    finally:
+        if tmp:
+            fh.close()
+    if tmp and out:
+        tmp.replace(out)  # all or nothing: an existing file is never left half-written
+        click.echo(f"{len(rows)} submissions written to {out}", err=True)
