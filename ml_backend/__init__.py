@@ -16,6 +16,7 @@ from apeach_ls.errors import ConfigError
 
 from .api import bp
 from .auth import basic_auth_ok
+from .batching import BatcherDown, MicroBatcher, Overloaded
 from .events import SubmissionLog
 from .model import VerdictService
 from .payloads import BadPayload
@@ -36,6 +37,8 @@ def create_app(settings: BackendSettings | None = None, classifier: PseudoClassi
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.config["APEACH_SETTINGS"] = settings
     app.json.ensure_ascii = False  # Korean stays readable in responses
+    if wants_batching(settings, classifier):
+        classifier = MicroBatcher(classifier, settings.max_batch, settings.max_queue)
     app.extensions["apeach_verdicts"] = VerdictService(classifier, settings.max_text_chars)
     app.extensions["apeach_submissions"] = SubmissionLog()
     app.register_blueprint(bp)
@@ -56,6 +59,18 @@ def create_app(settings: BackendSettings | None = None, classifier: PseudoClassi
         log.info("%s %s -> %s: %s", request.method, request.path, exc.status, exc.reason)
         return jsonify(error=exc.reason), exc.status
 
+    @app.errorhandler(Overloaded)
+    def overloaded(exc: Overloaded):
+        response = jsonify(error=f"the ML backend is busy ({exc}); retry shortly")
+        response.status_code = 503
+        response.headers["Retry-After"] = "1"
+        return response
+
+    @app.errorhandler(BatcherDown)
+    def batcher_down(exc: BatcherDown):
+        log.error("verdict refused: %s", exc)
+        return jsonify(error=f"the ML backend cannot classify: {exc}"), 503
+
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         return jsonify(error=exc.description or exc.name), exc.code or 500
@@ -66,3 +81,10 @@ def create_app(settings: BackendSettings | None = None, classifier: PseudoClassi
         return jsonify(error="internal error in the ML backend; see its log"), 500
 
     return app
+
+
+def wants_batching(settings: BackendSettings, classifier: PseudoClassifier) -> bool:
+    """auto: batch the models whose forward pass costs more than the HTTP round trip."""
+    if settings.batching == "auto":
+        return bool(getattr(classifier, "prefers_batching", False))
+    return settings.batching == "on"

@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import Blueprint, current_app, jsonify, request
 
+from .batching import MicroBatcher
 from .events import CheckedAnnotation, SubmissionLog
 from .model import VerdictService
 from .payloads import BadPayload, parse_predict, project_id_of, require_object
@@ -42,9 +43,13 @@ def _json_body() -> Any:
 @bp.get("/health")
 @bp.get("/")
 def health():
-    service = _service()
-    return jsonify(status="UP", model_class=type(service.classifier).__name__,
-                   model_version=service.model_version)
+    model = _service().classifier
+    if isinstance(model, MicroBatcher):
+        if model.death is not None:
+            return jsonify(status="DOWN", reason=model.death, model_version=model.version), 503
+        inner = type(model.classifier).__name__
+        return jsonify(status="UP", model_class=inner, model_version=model.version, batching=True)
+    return jsonify(status="UP", model_class=type(model).__name__, model_version=model.version)
 
 
 @bp.post("/setup")
@@ -61,8 +66,8 @@ def setup():
 def predict():
     service = _service()
     predict_request = parse_predict(_json_body(), current_app.config["APEACH_SETTINGS"].max_tasks)
-    results = service.predict(predict_request)
-    return jsonify(results=results, model_version=service.model_version)
+    results, version = service.predict(predict_request)
+    return jsonify(results=results, model_version=version)
 
 
 @bp.post("/webhook")

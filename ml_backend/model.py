@@ -64,28 +64,42 @@ class VerdictService:
 
     # -- predictions ------------------------------------------------------------------
 
-    def predict(self, request: PredictRequest) -> list[dict[str, Any]]:
-        tags = self.tags_for_request(request.project_id, request.label_config)
-        if request.context is not None:
-            return [self._interactive(tags, request.context)]
-        return self._batch(tags, request.tasks)
+    def swap(self, classifier: PseudoClassifier) -> PseudoClassifier:
+        """Serve ``classifier`` from now on; return the one it replaces.
 
-    def _interactive(self, tags: GenerationTags, context: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+        One reference assignment: a request in flight keeps the model it started with
+        (each request reads ``self.classifier`` once), so no answer mixes two versions.
+        """
+        with self._lock:
+            old, self.classifier = self.classifier, classifier
+        return old
+
+    def predict(self, request: PredictRequest) -> tuple[list[dict[str, Any]], str]:
+        """Predictions and the model version that made them (one model per request)."""
+        tags = self.tags_for_request(request.project_id, request.label_config)
+        model = self.classifier
+        if request.context is not None:
+            return [self._interactive(model, tags, request.context)], model.version
+        return self._batch(model, tags, request.tasks), model.version
+
+    def _interactive(self, model: PseudoClassifier, tags: GenerationTags,
+                     context: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         item = find_by_name(context, tags.text)
         if item is None:  # e.g. the empty-context calls after a submit, or a click on a choice
             return dict(NO_OP)
         text = check_text(text_from_result_item(item, "context.result"), self.max_text_chars, "context.result")
-        verdict = self.classifier.classify([text])[0]
-        return self._prediction(tags, verdict)
+        verdict = model.classify([text])[0]
+        return self._prediction(model.version, tags, verdict)
 
-    def _batch(self, tags: GenerationTags, tasks: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    def _batch(self, model: PseudoClassifier, tags: GenerationTags,
+               tasks: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
         """One prediction per task: the verdict on the task's latest sentence, if any."""
         texts: list[str | None] = [self._latest_text(tags, t) for t in tasks]
         to_classify = [t for t in texts if t is not None]
-        verdicts = iter(self.classifier.classify(to_classify)) if to_classify else iter(())
+        verdicts = iter(model.classify(to_classify)) if to_classify else iter(())
         return [
-            self._prediction(tags, next(verdicts)) if text is not None
-            else {"result": [], "score": 0.0, "model_version": self.model_version}
+            self._prediction(model.version, tags, next(verdicts)) if text is not None
+            else {"result": [], "score": 0.0, "model_version": model.version}
             for text in texts
         ]
 
@@ -101,7 +115,7 @@ class VerdictService:
                     return text[: self.max_text_chars]
         return None
 
-    def _prediction(self, tags: GenerationTags, verdict: Verdict) -> dict[str, Any]:
+    def _prediction(self, version: str, tags: GenerationTags, verdict: Verdict) -> dict[str, Any]:
         score = round(float(verdict.score), 4)
         result: list[dict[str, Any]] = [{
             "from_name": tags.verdict, "to_name": tags.object_name, "type": "choices",
@@ -112,7 +126,7 @@ class VerdictService:
                 "from_name": tags.verdict_score, "to_name": tags.object_name, "type": "textarea",
                 "value": {"text": [f"확신도 {score:.2f}"]}, "score": score, "readonly": True,
             })
-        return {"model_version": self.model_version, "score": score, "result": result}
+        return {"model_version": version, "score": score, "result": result}
 
     # -- annotations arriving through the webhook -------------------------------------
 

@@ -7,6 +7,10 @@
 | APEACH_ML_BASIC_AUTH_PASSWORD / APEACH_ML_BASIC_AUTH_PASSWORD_FILE | its password (or a file holding it) | unset |
 | APEACH_ML_MAX_TEXT_CHARS | longest sentence accepted | 1000 |
 | APEACH_ML_MAX_TASKS | most tasks in one /predict | 10000 |
+| APEACH_ML_BATCHING | micro-batching: auto (on for checkpoint models), on, off | auto |
+| APEACH_ML_MAX_BATCH | most sentences in one forward pass | 32 |
+| APEACH_ML_MAX_QUEUE | requests waiting for a batch before 503 | 256 |
+| APEACH_ML_TORCH_THREADS | torch intra-op threads per worker | cores / gunicorn workers |
 """
 
 from __future__ import annotations
@@ -27,6 +31,10 @@ class BackendSettings:
     max_text_chars: int = 1000
     max_tasks: int = 10000
     max_body_bytes: int = 64 * 1024 * 1024
+    batching: str = "auto"
+    max_batch: int = 32
+    max_queue: int = 256
+    torch_threads: int | None = None
 
     def __repr__(self) -> str:  # keep the password out of logs and tracebacks
         auth = "basic" if self.basic_auth_user else "none"
@@ -50,7 +58,18 @@ class BackendSettings:
             basic_auth_password=password,
             max_text_chars=_positive_int(env, "APEACH_ML_MAX_TEXT_CHARS", 1000),
             max_tasks=_positive_int(env, "APEACH_ML_MAX_TASKS", 10000),
+            batching=_choice(env, "APEACH_ML_BATCHING", ("auto", "on", "off"), "auto"),
+            max_batch=_positive_int(env, "APEACH_ML_MAX_BATCH", 32),
+            max_queue=_positive_int(env, "APEACH_ML_MAX_QUEUE", 256),
+            torch_threads=_positive_int(env, "APEACH_ML_TORCH_THREADS", 0) or None,
         )
+
+
+def _choice(env: Mapping[str, str], name: str, allowed: tuple[str, ...], default: str) -> str:
+    value = (env.get(name) or default).strip().lower()
+    if value not in allowed:
+        raise ConfigError(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
+    return value
 
 
 def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:

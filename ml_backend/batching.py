@@ -1,0 +1,131 @@
+"""Micro-batching: requests that arrive together share one forward pass.
+
+One worker thread blocks on the queue; as soon as a request arrives it takes it together
+with whatever else is already waiting (up to ``max_batch`` sentences) and runs one
+``classify`` call. A request that arrives alone is processed at once: there is no
+collection window and no polling sleep. While a forward pass runs, new requests queue up
+and form the next batch, so batches grow with load by themselves.
+
+The queue is bounded: when it is full, :class:`Overloaded` tells the caller to come back
+later (the route answers 503 with Retry-After). If the worker thread dies, every waiting
+and later request fails fast with :class:`BatcherDown`, and ``/health`` reports it.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from dataclasses import dataclass, field
+from typing import Sequence
+
+from apeach_ls.classifier.base import PseudoClassifier
+from apeach_ls.labels import Verdict
+
+log = logging.getLogger("apeach_ls.ml_backend")
+
+
+class Overloaded(Exception):
+    """The batch queue is full."""
+
+
+class BatcherDown(Exception):
+    """The batching thread is not running."""
+
+
+@dataclass
+class _Job:
+    texts: list[str]
+    done: threading.Event = field(default_factory=threading.Event)
+    verdicts: list[Verdict] | None = None
+    error: BaseException | None = None
+
+
+class MicroBatcher:
+    """A :class:`PseudoClassifier` that batches concurrent callers into one forward pass."""
+
+    def __init__(self, classifier: PseudoClassifier, max_batch: int = 32, max_queue: int = 256):
+        self.classifier, self.max_batch = classifier, max_batch
+        self._queue: queue.Queue[_Job] = queue.Queue(maxsize=max_queue)
+        self._thread: threading.Thread | None = None
+        self._start_lock = threading.Lock()
+        self._carry: _Job | None = None  # a job taken that did not fit in the last batch
+        self.death: str | None = None
+        self.batches = 0
+        self.batched_texts = 0
+
+    @property
+    def version(self) -> str:
+        return self.classifier.version
+
+    @property
+    def alive(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def _ensure_started(self) -> None:
+        # Started on first use, so each gunicorn worker (a forked process) gets its own thread.
+        if self._thread is not None:
+            return
+        with self._start_lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="apeach-batcher", daemon=True)
+                self._thread.start()
+
+    def classify(self, texts: Sequence[str]) -> list[Verdict]:
+        if not texts:
+            return []
+        self._ensure_started()
+        if not self.alive:
+            raise BatcherDown(self.death or "the batching thread is not running")
+        job = _Job(list(texts))
+        try:
+            self._queue.put_nowait(job)
+        except queue.Full:
+            raise Overloaded(f"{self._queue.maxsize} requests are already waiting") from None
+        while not job.done.wait(timeout=1.0):
+            if not self.alive:
+                raise BatcherDown(self.death or "the batching thread stopped")
+        if job.error is not None:
+            raise job.error
+        assert job.verdicts is not None
+        return job.verdicts
+
+    def _next_batch(self) -> list[_Job]:
+        first = self._carry or self._queue.get()
+        self._carry = None
+        jobs, size = [first], len(first.texts)
+        while size < self.max_batch:
+            try:
+                job = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if size + len(job.texts) > self.max_batch:
+                self._carry = job  # first in line for the next batch
+                break
+            jobs.append(job)
+            size += len(job.texts)
+        return jobs
+
+    def _run(self) -> None:
+        try:
+            while True:
+                jobs = self._next_batch()
+                texts = [t for job in jobs for t in job.texts]
+                try:
+                    verdicts = self.classifier.classify(texts)
+                except Exception as exc:  # one bad batch fails its callers, not the thread
+                    for job in jobs:
+                        job.error = exc
+                        job.done.set()
+                    continue
+                self.batches += 1
+                self.batched_texts += len(texts)
+                start = 0
+                for job in jobs:
+                    job.verdicts = verdicts[start:start + len(job.texts)]
+                    start += len(job.texts)
+                    job.done.set()
+        except BaseException as exc:  # noqa: BLE001 - recorded for /health, then the thread ends
+            self.death = f"batching thread died: {type(exc).__name__}: {exc}"
+            log.error(self.death)
+            raise

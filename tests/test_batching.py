@@ -1,0 +1,132 @@
+"""Micro-batching: concurrent requests share a forward pass; a lone request never waits."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from apeach_ls.labels import Verdict
+from ml_backend import create_app
+from ml_backend.batching import BatcherDown, MicroBatcher, Overloaded
+from ml_backend.settings import BackendSettings
+
+
+class SlowModel:
+    """Takes ``delay`` seconds per forward pass whatever the batch size, like a GPU-less BERT."""
+
+    version = "slow-v1"
+    prefers_batching = True
+
+    def __init__(self, delay=0.05):
+        self.delay, self.batch_sizes = delay, []
+        self.gate = threading.Event()
+        self.gate.set()
+
+    def classify(self, texts):
+        self.gate.wait()
+        self.batch_sizes.append(len(texts))
+        time.sleep(self.delay)
+        return [Verdict("hate" if "싫" in t else "not_hate", 0.5 + len(t) / 1000) for t in texts]
+
+
+def test_a_lone_request_is_answered_without_a_collection_window():
+    model = SlowModel(delay=0.0)
+    batcher = MicroBatcher(model)
+    batcher.classify(["warm up"])
+    started = time.perf_counter()
+    assert batcher.classify(["혼자 온 문장"])[0].label == "not_hate"
+    assert time.perf_counter() - started < 0.02
+    assert model.batch_sizes == [1, 1]
+
+
+def test_concurrent_requests_share_forward_passes_and_get_their_own_answers():
+    model = SlowModel(delay=0.05)
+    batcher = MicroBatcher(model, max_batch=32)
+    texts = [f"문장 {i} " + ("싫어" if i % 3 == 0 else "좋아") + "!" * i for i in range(40)]
+    answers: dict[int, Verdict] = {}
+
+    def client(i):
+        answers[i] = batcher.classify([texts[i]])[0]
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(40)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert answers == {i: model_answer for i, model_answer in enumerate(SlowModel(0).classify(texts))}
+    assert sum(model.batch_sizes) == 40
+    assert len(model.batch_sizes) < 40 and max(model.batch_sizes) > 1
+    assert max(model.batch_sizes) <= 32
+
+
+def test_a_request_larger_than_a_batch_is_not_split_across_answers():
+    model = SlowModel(delay=0.0)
+    batcher = MicroBatcher(model, max_batch=4)
+    texts = [f"t{i}" for i in range(10)]
+    assert len(batcher.classify(texts)) == 10
+
+
+def test_full_queue_is_refused_and_the_app_answers_503_with_retry_after():
+    model = SlowModel(delay=0.0)
+    model.gate.clear()  # the model hangs: requests pile up
+    batcher = MicroBatcher(model, max_queue=2)
+    threads = [threading.Thread(target=lambda: batcher.classify(["x"]), daemon=True) for _ in range(3)]
+    for t in threads:
+        t.start()
+        time.sleep(0.05)
+    with pytest.raises(Overloaded):
+        batcher.classify(["one too many"])
+
+    app = create_app(BackendSettings(), batcher)
+    body = {"tasks": [{"data": {}}], "label_config": __import__("label_config").load("generation"),
+            "params": {"context": {"result": [{"from_name": "text", "type": "textarea", "value": {"text": ["x"]}}]}}}
+    r = app.test_client().post("/predict", json=body)
+    assert r.status_code == 503 and r.headers["Retry-After"] == "1" and "busy" in r.json["error"]
+    model.gate.set()
+    for t in threads:
+        t.join(timeout=5)
+
+
+def test_a_failing_batch_fails_its_callers_but_not_the_thread():
+    class Flaky(SlowModel):
+        def classify(self, texts):
+            if "boom" in texts:
+                raise RuntimeError("boom")
+            return super().classify(texts)
+
+    batcher = MicroBatcher(Flaky(delay=0))
+    with pytest.raises(RuntimeError):
+        batcher.classify(["boom"])
+    assert batcher.classify(["fine"])[0].label == "not_hate"
+    assert batcher.alive
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
+def test_a_dead_batcher_is_reported_by_health_and_fails_fast():
+    batcher = MicroBatcher(SlowModel(delay=0))
+    batcher.classify(["start"])
+    batcher._queue.put(None)  # a corrupt job kills the thread (AttributeError on None.texts)
+    batcher._thread.join(timeout=5)
+    assert not batcher.alive and "batching thread died" in batcher.death
+    with pytest.raises(BatcherDown):
+        batcher.classify(["after death"])
+    client = create_app(BackendSettings(), batcher).test_client()
+    r = client.get("/health")
+    assert r.status_code == 503 and r.json["status"] == "DOWN"
+
+
+def test_auto_batching_wraps_only_models_that_ask_for_it():
+    slow = create_app(BackendSettings(), SlowModel()).test_client().get("/health").json
+    assert slow["batching"] is True and slow["model_class"] == "SlowModel"
+
+    class Fast:
+        version = "fast"
+
+        def classify(self, texts):
+            return [Verdict("not_hate", 0.6) for _ in texts]
+
+    assert "batching" not in create_app(BackendSettings(), Fast()).test_client().get("/health").json
+    forced = create_app(BackendSettings(batching="on"), Fast()).test_client().get("/health").json
+    assert forced["batching"] is True
