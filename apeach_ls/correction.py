@@ -69,12 +69,14 @@ def extract_text(result: Sequence[Mapping[str, Any]], tags: GenerationTags = DEF
 
 
 def extract_verdict(result: Sequence[Mapping[str, Any]], tags: GenerationTags = DEFAULT_TAGS) -> Verdict | None:
+    """The backend's verdict. Label Studio keeps no "came from the model" marker, but the
+    backend always sends a score and a writer's own tick has none: no score, no verdict."""
     item = _find(result, tags.verdict)
     label = _single_choice(item, LABELS)
-    if item is None or label is None:
+    score = item.get("score") if item is not None else None
+    if label is None or isinstance(score, bool) or not isinstance(score, (int, float)):
         return None
-    score = item.get("score")
-    return Verdict(label=label, score=float(score) if isinstance(score, (int, float)) else float("nan"))  # type: ignore[arg-type]
+    return Verdict(label=label, score=float(score))  # type: ignore[arg-type]
 
 
 def correct(
@@ -115,8 +117,4 @@ def correct(
 
 
 def _same_verdict(a: Verdict, b: Verdict, tolerance: float = 1e-3) -> bool:
-    if a.label != b.label:
-        return False
-    if b.score != b.score:  # NaN: the stored verdict had no score, compare labels only
-        return True
-    return abs(a.score - b.score) <= tolerance
+    return a.label == b.label and abs(a.score - b.score) <= tolerance

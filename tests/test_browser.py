@@ -47,7 +47,8 @@ def test_writer_flips_the_verdict_and_the_corrected_label_is_stored(
         page.fill("#email", label_studio.username)
         page.fill("#password", label_studio.password)
         page.click("button[type=submit]")
-        page.wait_for_url("**/projects/**", timeout=60_000)
+        page.wait_for_load_state("networkidle", timeout=60_000)
+        assert "/user/login" not in page.url, "login failed"
         page.goto(f"{label_studio.url}/projects/{report.project_id}/data?tab=0&task={task.id}")
         textarea = page.locator('[data-testid="textarea-input"]')
         textarea.wait_for(timeout=60_000)
@@ -64,9 +65,10 @@ def test_writer_flips_the_verdict_and_the_corrected_label_is_stored(
         assert verdict.locator("input").first.is_disabled()
         assert page.get_by_text("확신도 0.").is_visible()
         page.screenshot(path=str(tmp_path / "verdict.png"))
+        assert verdict.locator("input:disabled").count() == 2  # the writer cannot change the verdict
 
         agreement.locator("label", has_text="뒤집기").click()
-        page.click('button[aria-label="submit"]')
+        page.get_by_role("button", name="Submit").click()
         page.wait_for_function("() => window.Htx && window.Htx.annotationStore.selected.pk", timeout=15_000)
     finally:
         page.close()

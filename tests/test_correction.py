@@ -77,3 +77,9 @@ def test_unknown_or_ambiguous_choices_count_as_missing(bad_choice):
             item["value"]["choices"] = bad_choice
     sub = correct(items)
     assert sub.verdict is None and Flag.NO_VERDICT in sub.flags and sub.label == "hate"
+
+
+def test_a_verdict_ticked_by_the_writer_has_no_score_and_does_not_count():
+    items = [i if i["from_name"] != "verdict" else {k: v for k, v in i.items() if k != "score"} for i in result()]
+    sub = correct(items)
+    assert sub.verdict is None and Flag.NO_VERDICT in sub.flags and sub.label == "hate"

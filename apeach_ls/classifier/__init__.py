@@ -9,3 +9,4 @@ Two kinds behind one interface (:class:`PseudoClassifier`):
 """
 
 from .base import PseudoClassifier  # noqa: F401
+from .loading import load_classifier  # noqa: F401

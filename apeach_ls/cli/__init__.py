@@ -9,10 +9,7 @@ from __future__ import annotations
 
 import click
 
-try:  # TEMP until the classifier CLI lands
-    from .classifier import classifier
-except ImportError:
-    classifier = None
+from .classifier import classifier
 from .project import prompts, setup
 from .submissions import submissions
 from .up import backend, up
@@ -35,8 +32,7 @@ def cli() -> None:
 
 cli.add_command(setup)
 cli.add_command(prompts)
-if classifier is not None:
-    cli.add_command(classifier)
+cli.add_command(classifier)
 cli.add_command(submissions)
 cli.add_command(up)
 cli.add_command(backend)

@@ -40,7 +40,7 @@ def ensure_model(data_dir: Path, train_data: Path | None) -> str:
                           "to train the default model, or set APEACH_LS_MODEL")
     from ..classifier.training import train_and_save
     click.echo(f"training the default pseudo-classifier on {train_data} ...")
-    version = train_and_save(train_data, model_dir)
+    version = train_and_save(train_data, model_dir, replace=True)  # a crashed first run left no model.json
     click.echo(f"model {version} saved to {model_dir}")
     return str(model_dir)
 

@@ -1,0 +1,153 @@
+"""A transformers sequence-classification checkpoint as the pseudo-classifier, loaded lazily.
+
+torch and transformers are imported, and the weights read, on the first :meth:`classify`
+(or an explicit :meth:`load`), so building one costs nothing and a missing install only
+matters when the model is used.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+from ..errors import ConfigError
+from ..labels import HATE, LABELS, NOT_HATE, Label, Verdict
+
+# Known id2label vocabularies and how they map to ours.
+KNOWN_LABEL_MAPS: tuple[dict[str, Label], ...] = (
+    {"hate": HATE, "not_hate": NOT_HATE},
+    {"none": NOT_HATE, "offensive": HATE, "hate": HATE},  # BEEP!
+)
+
+
+def resolve_label_map(model_labels: Sequence[str], label_map: Mapping[str, str] | None) -> dict[str, Label]:
+    """Our label for each of the model's labels; ConfigError when it cannot be decided."""
+    names = set(model_labels)
+    if label_map is None:
+        for known in KNOWN_LABEL_MAPS:
+            if names == set(known):
+                return dict(known)
+        raise ConfigError(f"the checkpoint's labels are {', '.join(model_labels)}: pass a label map such as "
+                          f"'{model_labels[0]}=hate,...' that maps each of them to hate or not_hate")
+    unknown = sorted(set(label_map) - names)
+    missing = sorted(names - set(label_map))
+    bad = sorted(f"{k}={v}" for k, v in label_map.items() if v not in LABELS)
+    if unknown or missing or bad:
+        problems = [f"{what}: {', '.join(items)}" for what, items in
+                    (("not labels of the model", unknown), ("unmapped model labels", missing),
+                     ("targets must be hate or not_hate", bad)) if items]
+        raise ConfigError(f"bad label map ({'; '.join(problems)}); the model's labels are {', '.join(model_labels)}")
+    if set(label_map.values()) != set(LABELS):
+        raise ConfigError("bad label map: map at least one model label to hate and one to not_hate")
+    return dict(label_map)  # type: ignore[arg-type]
+
+
+def _input_limit(max_length: int, tokenizer: Any, config: Any) -> int:
+    """``max_length`` capped at the tokenizer's and the position embeddings' limits."""
+    limits = [max_length]
+    if getattr(tokenizer, "model_max_length", None) and tokenizer.model_max_length < 1_000_000:
+        limits.append(int(tokenizer.model_max_length))
+    positions = getattr(config, "max_position_embeddings", None)
+    if positions:  # RoBERTa-like models number positions from padding_idx + 1
+        limits.append(positions - 2 if "roberta" in getattr(config, "model_type", "") else positions)
+    return min(limits)
+
+
+class CheckpointClassifier:
+    """``source`` is a Hugging Face model id or a local directory written by ``save_pretrained``."""
+
+    def __init__(self, source: str, label_map: Mapping[str, str] | None = None, device: str = "cpu",
+                 max_length: int = 256, batch_size: int = 32):
+        self.source, self.label_map, self.device = source, label_map, device
+        self.max_length, self.batch_size = max_length, batch_size
+        self._model: Any = None
+        self._tokenizer: Any = None
+        self._hate_mask: Any = None  # 1.0 for the model's labels that map to hate
+        self._limit = max_length  # tokens per text, capped at what the model can take
+        self._version: str | None = None
+        self._lock = threading.Lock()  # one load even when several threads classify at once
+
+    @property
+    def loaded(self) -> bool:
+        return self._model is not None
+
+    @property
+    def version(self) -> str:
+        """``checkpoint-<name>-<hash>``: of config + weight files for a local dir (no load needed),
+        else of the loaded config and its hub commit."""
+        if self._version is None:
+            self._version = f"checkpoint-{self._name()}-{self._fingerprint()[:10]}"
+        return self._version
+
+    def load(self) -> CheckpointClassifier:
+        """Import torch/transformers and read the tokenizer and weights (once)."""
+        with self._lock:
+            if self._model is None:
+                self._load()
+        return self
+
+    def _load(self) -> None:
+        try:
+            import torch
+            from transformers import AutoModelForSequenceClassification, AutoTokenizer
+        except ImportError as exc:
+            raise ConfigError(f"a checkpoint pseudo-classifier needs torch and transformers ({exc}); "
+                              "install apeach-ls[checkpoint]") from None
+        try:
+            tokenizer = AutoTokenizer.from_pretrained(self.source)
+            model = AutoModelForSequenceClassification.from_pretrained(self.source)
+            model.to(torch.device(self.device)).eval()
+        except (OSError, ValueError, RuntimeError, KeyError) as exc:
+            first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise ConfigError(f"cannot load the checkpoint {self.source!r}: {first_line}") from None
+        id2label = model.config.id2label
+        names = [str(id2label[i]) for i in range(model.config.num_labels)]
+        mapping = resolve_label_map(names, self.label_map)
+        self._hate_mask = torch.tensor([1.0 if mapping[n] == HATE else 0.0 for n in names], device=model.device)
+        self._tokenizer, self._model = tokenizer, model
+        self._limit = _input_limit(self.max_length, tokenizer, model.config)
+
+    def classify(self, texts: Sequence[str]) -> list[Verdict]:
+        """A verdict's score is the summed softmax probability of the model labels mapped to it."""
+        if not texts:
+            return []
+        self.load()
+        import torch
+
+        verdicts: list[Verdict] = []
+        with torch.inference_mode():
+            for start in range(0, len(texts), self.batch_size):
+                batch = list(texts[start:start + self.batch_size])
+                encoded = self._tokenizer(batch, padding=True, truncation=True, max_length=self._limit,
+                                          return_tensors="pt").to(self._model.device)
+                probabilities = torch.softmax(self._model(**encoded).logits.float(), dim=-1)
+                for p_hate in (probabilities @ self._hate_mask).tolist():
+                    p_hate = min(max(p_hate, 0.0), 1.0)
+                    verdicts.append(Verdict(HATE, p_hate) if p_hate >= 0.5 else Verdict(NOT_HATE, 1.0 - p_hate))
+        return verdicts
+
+    def _local_dir(self) -> Path | None:
+        path = Path(self.source)
+        return path if (path / "config.json").is_file() else None
+
+    def _name(self) -> str:
+        local = self._local_dir()
+        name = local.resolve().name if local else self.source.replace("/", "--")
+        return re.sub(r"[^A-Za-z0-9._-]+", "_", name) or "model"
+
+    def _fingerprint(self) -> str:
+        h = hashlib.sha256(repr(sorted((self.label_map or {}).items())).encode())
+        local = self._local_dir()
+        if local is not None:
+            h.update((local / "config.json").read_bytes())
+            for weights in sorted(local.glob("*.safetensors")) + sorted(local.glob("*.bin")):
+                stat = weights.stat()
+                h.update(f"{weights.name}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+        else:
+            config = self.load()._model.config
+            h.update(config.to_json_string().encode())
+            h.update(str(getattr(config, "_commit_hash", "")).encode())
+        return h.hexdigest()

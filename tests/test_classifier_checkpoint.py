@@ -1,0 +1,134 @@
+"""A transformers checkpoint as the pseudo-classifier, on a tiny BERT built here (no download)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from apeach_ls.classifier import load_classifier
+from apeach_ls.classifier.checkpoint import CheckpointClassifier, resolve_label_map
+from apeach_ls.errors import ConfigError
+
+SENTENCES = ["이 사람들 정말 싫어 꺼져", "좋은 하루 되세요", "여자는 운전을 못해", "오늘 날씨가 좋네요",
+             "시골 사람들은 다 느려", "맛있는 점심 먹었어요"]
+BEEP_LABELS = {0: "none", 1: "offensive", 2: "hate"}
+
+
+def build_tiny_bert(directory, id2label: dict[int, str]):
+    """A 2-layer, 32-wide BERT with a character WordPiece vocabulary, saved with save_pretrained."""
+    torch = pytest.importorskip("torch")
+    transformers = pytest.importorskip("transformers")
+    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors
+
+    chars = sorted({c for s in SENTENCES for c in s if not c.isspace()})
+    tokens = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *chars, *(f"##{c}" for c in chars)]
+    wordpiece = Tokenizer(models.WordPiece({t: i for i, t in enumerate(tokens)}, unk_token="[UNK]"))
+    wordpiece.normalizer = normalizers.BertNormalizer(lowercase=False, strip_accents=False)
+    wordpiece.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    wordpiece.post_processor = processors.TemplateProcessing(
+        single="[CLS] $A [SEP]", special_tokens=[("[CLS]", 2), ("[SEP]", 3)])
+    tokenizer = transformers.PreTrainedTokenizerFast(
+        tokenizer_object=wordpiece, unk_token="[UNK]", pad_token="[PAD]", cls_token="[CLS]",
+        sep_token="[SEP]", mask_token="[MASK]")
+    config = transformers.BertConfig(
+        vocab_size=len(tokens), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+        intermediate_size=64, max_position_embeddings=64, initializer_range=0.5,
+        id2label=id2label, label2id={v: k for k, v in id2label.items()})
+    torch.manual_seed(0)
+    transformers.BertForSequenceClassification(config).save_pretrained(directory)
+    tokenizer.save_pretrained(directory)
+    return directory
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    return build_tiny_bert(tmp_path_factory.mktemp("tiny-beep-bert"), BEEP_LABELS)
+
+
+def test_loads_lazily(tiny):
+    model = load_classifier(str(tiny))
+    assert isinstance(model, CheckpointClassifier) and not model.loaded
+    assert model.version.startswith(f"checkpoint-{tiny.name}-")  # a local dir needs no load for it
+    assert not model.loaded
+    model.classify(["좋은 하루"])
+    assert model.loaded
+
+
+def test_loading_the_spec_imports_neither_torch_nor_transformers(tiny):
+    code = ("import sys; from apeach_ls.classifier import load_classifier; "
+            f"m = load_classifier({str(tiny)!r}); m.version; "
+            "print(sorted({'torch', 'transformers'} & set(sys.modules)))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_verdict_score_is_the_summed_probability_of_its_labels(tiny):
+    import torch
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    verdicts = load_classifier(str(tiny)).classify(SENTENCES)
+    tokenizer, reference = AutoTokenizer.from_pretrained(tiny), AutoModelForSequenceClassification.from_pretrained(tiny)
+    for text, verdict in zip(SENTENCES, verdicts):
+        with torch.no_grad():
+            p = torch.softmax(reference(**tokenizer(text, return_tensors="pt")).logits[0], -1).tolist()
+        p_hate = p[1] + p[2]  # offensive + hate
+        assert verdict.label == ("hate" if p_hate >= 0.5 else "not_hate")
+        assert verdict.score == pytest.approx(max(p_hate, 1 - p_hate), abs=1e-5)
+        assert 0.5 <= verdict.score <= 1.0
+    assert {v.label for v in verdicts} == {"hate", "not_hate"}  # the random tiny model says both
+
+
+def test_a_padded_batch_equals_one_by_one(tiny):
+    model = CheckpointClassifier(str(tiny), batch_size=4)
+    texts = SENTENCES + ["싫어", "", "좋은 하루 되세요 " * 10]
+    batched = model.classify(texts)
+    single = [model.classify([t])[0] for t in texts]
+    assert [v.label for v in batched] == [v.label for v in single]
+    assert [v.score for v in batched] == pytest.approx([v.score for v in single], abs=1e-5)
+    assert model.classify([]) == []
+
+
+def test_other_labels_need_a_label_map(tmp_path):
+    directory = build_tiny_bert(tmp_path / "two", {0: "LABEL_0", 1: "LABEL_1"})
+    with pytest.raises(ConfigError, match="labels are LABEL_0, LABEL_1: pass a label map"):
+        load_classifier(str(directory)).classify(["좋은 하루"])
+    mapped = load_classifier(f"{directory}#LABEL_0=not_hate,LABEL_1=hate")
+    assert mapped.classify(["좋은 하루"])[0].label in ("hate", "not_hate")
+    assert mapped.version != load_classifier(str(directory)).version
+
+
+def test_hf_prefix_and_a_checkpoint_that_cannot_load(tmp_path):
+    pytest.importorskip("transformers")
+    model = load_classifier(f"hf:{tmp_path / 'missing'}")
+    assert isinstance(model, CheckpointClassifier) and model.source == str(tmp_path / "missing")
+    with pytest.raises(ConfigError, match="cannot load the checkpoint"):
+        model.classify(["x"])
+
+
+def test_missing_transformers_becomes_a_config_error(tiny, monkeypatch):
+    monkeypatch.setitem(sys.modules, "transformers", None)
+    with pytest.raises(ConfigError, match=r"install apeach-ls\[checkpoint\]"):
+        CheckpointClassifier(str(tiny)).classify(["x"])
+
+
+@pytest.mark.parametrize("names, label_map, expected", [
+    (["not_hate", "hate"], None, {"not_hate": "not_hate", "hate": "hate"}),
+    (["none", "offensive", "hate"], None, {"none": "not_hate", "offensive": "hate", "hate": "hate"}),
+    (["neg", "pos"], {"neg": "not_hate", "pos": "hate"}, {"neg": "not_hate", "pos": "hate"}),
+])
+def test_resolve_label_map(names, label_map, expected):
+    assert resolve_label_map(names, label_map) == expected
+
+
+@pytest.mark.parametrize("label_map, message", [
+    (None, "the checkpoint's labels are neg, pos: pass a label map"),
+    ({"neg": "not_hate"}, "unmapped model labels: pos"),
+    ({"neg": "not_hate", "pos": "hate", "neutral": "hate"}, "not labels of the model: neutral"),
+    ({"neg": "not_hate", "pos": "offensive"}, "targets must be hate or not_hate: pos=offensive"),
+    ({"neg": "hate", "pos": "hate"}, "map at least one model label to hate and one to not_hate"),
+])
+def test_bad_label_maps(label_map, message):
+    with pytest.raises(ConfigError, match=message):
+        resolve_label_map(["neg", "pos"], label_map)
