@@ -19,7 +19,7 @@ from typing import Mapping
 from .processes import ManagedProcess
 from .settings import read_secret
 
-LS_START_TIMEOUT = 180.0
+LS_START_TIMEOUT = 300.0  # a fresh SQLite database runs every migration first
 
 
 @dataclass(frozen=True)

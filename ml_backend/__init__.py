@@ -27,21 +27,42 @@ log = logging.getLogger("apeach_ls.ml_backend")
 
 def create_app(settings: BackendSettings | None = None, classifier: PseudoClassifier | None = None) -> Flask:
     settings = settings or BackendSettings.from_env()
+    registry = None
     if classifier is None:
         if not settings.model_spec:
             raise ConfigError("No classifier: set APEACH_LS_MODEL to a model directory or hf:<id or path> "
                               "(train one with `apeach-ls classifier train`)")
         from apeach_ls.classifier import load_classifier
+        from apeach_ls.classifier.registry import ModelRegistry, is_registry
+        if is_registry(settings.model_spec):
+            registry = ModelRegistry(settings.model_spec)
         classifier = load_classifier(settings.model_spec)
+    configure_torch_threads(settings, classifier)
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.config["APEACH_SETTINGS"] = settings
     app.json.ensure_ascii = False  # Korean stays readable in responses
-    if wants_batching(settings, classifier):
-        classifier = MicroBatcher(classifier, settings.max_batch, settings.max_queue)
-    app.extensions["apeach_verdicts"] = VerdictService(classifier, settings.max_text_chars)
-    app.extensions["apeach_submissions"] = SubmissionLog()
+    def wrap(model: PseudoClassifier) -> PseudoClassifier:
+        if wants_batching(settings, model):
+            return MicroBatcher(model, settings.max_batch, settings.max_queue)
+        return model
+
+    service = VerdictService(wrap(classifier), settings.max_text_chars)
+    submissions = SubmissionLog()
+    app.extensions["apeach_verdicts"] = service
+    app.extensions["apeach_submissions"] = submissions
     app.register_blueprint(bp)
+    if registry is not None:
+        from .retraining import ModelWatcher, Retrainer
+        watcher = ModelWatcher(service, registry, wrap)
+        app.extensions["apeach_watcher"] = watcher
+        app.extensions["apeach_retrainer"] = Retrainer(
+            service, watcher, submissions, every=settings.retrain_every,
+            base_data=settings.base_train_data, holdout_data=settings.holdout_data)
+
+        @app.before_request
+        def follow_registry() -> None:
+            watcher.check()  # a stat at most once a second; swaps when `current` moved
 
     if settings.auth_required:
         @app.before_request
@@ -88,3 +109,16 @@ def wants_batching(settings: BackendSettings, classifier: PseudoClassifier) -> b
     if settings.batching == "auto":
         return bool(getattr(classifier, "prefers_batching", False))
     return settings.batching == "on"
+
+
+def configure_torch_threads(settings: BackendSettings, classifier: PseudoClassifier) -> None:
+    """Checkpoint models: intra-op threads = cores / gunicorn workers, unless set."""
+    if not getattr(classifier, "prefers_batching", False):
+        return
+    import os
+    try:
+        import torch
+    except ImportError:
+        return
+    workers = int(os.environ.get("WEB_CONCURRENCY", "1") or 1)
+    torch.set_num_threads(settings.torch_threads or max(1, (os.cpu_count() or 1) // max(1, workers)))

@@ -44,12 +44,16 @@ def _json_body() -> Any:
 @bp.get("/")
 def health():
     model = _service().classifier
+    extra: dict[str, Any] = {}
+    retrainer = current_app.extensions.get("apeach_retrainer")
+    if retrainer is not None:
+        extra["training"] = retrainer.status()
     if isinstance(model, MicroBatcher):
         if model.death is not None:
             return jsonify(status="DOWN", reason=model.death, model_version=model.version), 503
-        inner = type(model.classifier).__name__
-        return jsonify(status="UP", model_class=inner, model_version=model.version, batching=True)
-    return jsonify(status="UP", model_class=type(model).__name__, model_version=model.version)
+        return jsonify(status="UP", model_class=type(model.classifier).__name__, model_version=model.version,
+                       batching=True, **extra)
+    return jsonify(status="UP", model_class=type(model).__name__, model_version=model.version, **extra)
 
 
 @bp.post("/setup")
@@ -77,8 +81,13 @@ def webhook():
     if not isinstance(action, str) or not action:
         raise BadPayload("'action' must name the event, e.g. ANNOTATION_CREATED")
     if action in TRAINING_EVENTS:
+        retrainer = current_app.extensions.get("apeach_retrainer")
+        if retrainer is None:
+            return jsonify(status="ignored", action=action, reason="retraining is off (APEACH_LS_MODEL is not a "
+                           "model registry)", model_version=_service().model_version)
         log.info("training requested by Label Studio (project %s)", _project_field(body))
-        return jsonify(status="ok", action=action, model_version=_service().model_version)
+        retrainer.request("START_TRAINING")
+        return jsonify(status="training", action=action, model_version=_service().model_version)
     if action in DELETION_EVENTS:
         deleted = body.get("annotations")
         if not isinstance(deleted, list):
@@ -115,11 +124,14 @@ def _annotation_event(action: str, body: dict) -> dict[str, Any]:
         return {"status": "ignored", "action": action, "reason": "skipped task"}
     tags = _service().tags_for_request(project_id, label_config if isinstance(label_config, str) else None)
     checked = _service().recheck(tags, result)
-    kept = _log().record(CheckedAnnotation(
+    outcome = _log().record(CheckedAnnotation(
         annotation_id=annotation_id, project_id=project_id,
         updated_at=str(annotation.get("updated_at") or ""), submission=checked))
+    retrainer = current_app.extensions.get("apeach_retrainer")
+    if outcome == "new" and retrainer is not None:
+        retrainer.annotation_counted()
     log.info("annotation %s: label=%s fooled=%s flags=%s", annotation_id, checked.label,
              checked.fooled, ",".join(sorted(f.value for f in checked.flags)) or "-")
-    return {"status": "ok" if kept else "duplicate", "action": action, "annotation": annotation_id,
+    return {"status": "ok" if outcome != "stale" else "duplicate", "action": action, "annotation": annotation_id,
             "label": checked.label, "fooled": checked.fooled,
             "flags": sorted(f.value for f in checked.flags)}

@@ -41,6 +41,9 @@ class _Job:
     error: BaseException | None = None
 
 
+_STOP = _Job([])  # the sentinel close() queues after the last real job
+
+
 class MicroBatcher:
     """A :class:`PseudoClassifier` that batches concurrent callers into one forward pass."""
 
@@ -51,6 +54,8 @@ class MicroBatcher:
         self._start_lock = threading.Lock()
         self._carry: _Job | None = None  # a job taken that did not fit in the last batch
         self.death: str | None = None
+        self._closed = False
+        self._submit_lock = threading.Lock()
         self.batches = 0
         self.batched_texts = 0
 
@@ -78,10 +83,13 @@ class MicroBatcher:
         if not self.alive:
             raise BatcherDown(self.death or "the batching thread is not running")
         job = _Job(list(texts))
-        try:
-            self._queue.put_nowait(job)
-        except queue.Full:
-            raise Overloaded(f"{self._queue.maxsize} requests are already waiting") from None
+        with self._submit_lock:
+            if self._closed:  # replaced by a newer model while this request was in flight
+                return self.classifier.classify(job.texts)
+            try:
+                self._queue.put_nowait(job)
+            except queue.Full:
+                raise Overloaded(f"{self._queue.maxsize} requests are already waiting") from None
         while not job.done.wait(timeout=1.0):
             if not self.alive:
                 raise BatcherDown(self.death or "the batching thread stopped")
@@ -90,16 +98,25 @@ class MicroBatcher:
         assert job.verdicts is not None
         return job.verdicts
 
+    def close(self) -> None:
+        """Finish what is queued, then stop the thread (used when a newer model replaces this one)."""
+        with self._submit_lock:
+            self._closed = True
+            if self._thread is not None:
+                self._queue.put(_STOP)
+
     def _next_batch(self) -> list[_Job]:
         first = self._carry or self._queue.get()
         self._carry = None
+        if first is _STOP:
+            return []
         jobs, size = [first], len(first.texts)
         while size < self.max_batch:
             try:
                 job = self._queue.get_nowait()
             except queue.Empty:
                 break
-            if size + len(job.texts) > self.max_batch:
+            if job is _STOP or size + len(job.texts) > self.max_batch:
                 self._carry = job  # first in line for the next batch
                 break
             jobs.append(job)
@@ -110,6 +127,8 @@ class MicroBatcher:
         try:
             while True:
                 jobs = self._next_batch()
+                if not jobs:
+                    return  # closed
                 texts = [t for job in jobs for t in job.texts]
                 try:
                     verdicts = self.classifier.classify(texts)

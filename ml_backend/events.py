@@ -26,16 +26,24 @@ class SubmissionLog:
         self._deleted: set[int] = set()
         self._lock = threading.Lock()
 
-    def record(self, item: CheckedAnnotation) -> bool:
-        """Keep ``item`` unless a newer version (or a deletion) is already known."""
+    def record(self, item: CheckedAnnotation) -> str:
+        """Keep ``item`` unless a newer version (or a deletion) is already known.
+
+        Returns ``"new"`` (first time this annotation is seen), ``"updated"`` or ``"stale"``
+        (a duplicate delivery, or an event older than what is kept: nothing changes).
+        """
         with self._lock:
             if item.annotation_id in self._deleted:
-                return False
+                return "stale"
             known = self._items.get(item.annotation_id)
             if known is not None and known.updated_at >= item.updated_at:
-                return False
+                return "stale"
             self._items[item.annotation_id] = item
-            return True
+            return "new" if known is None else "updated"
+
+    def items(self) -> list[CheckedAnnotation]:
+        with self._lock:
+            return list(self._items.values())
 
     def delete(self, annotation_id: int) -> None:
         with self._lock:

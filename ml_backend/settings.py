@@ -11,6 +11,11 @@
 | APEACH_ML_MAX_BATCH | most sentences in one forward pass | 32 |
 | APEACH_ML_MAX_QUEUE | requests waiting for a batch before 503 | 256 |
 | APEACH_ML_TORCH_THREADS | torch intra-op threads per worker | cores / gunicorn workers |
+| APEACH_ML_RETRAIN_EVERY | retrain after this many new annotations (0: only on START_TRAINING) | 0 |
+| APEACH_ML_BASE_TRAIN_DATA | labeled file every retraining starts from (e.g. BEEP! train) | none |
+| APEACH_ML_HOLDOUT_DATA | labeled file a candidate is evaluated on, with a fifth of the campaign's labels | none |
+
+Retraining is on when APEACH_LS_MODEL is a model registry (``classifier train --registry``).
 """
 
 from __future__ import annotations
@@ -35,6 +40,9 @@ class BackendSettings:
     max_batch: int = 32
     max_queue: int = 256
     torch_threads: int | None = None
+    retrain_every: int = 0
+    base_train_data: str | None = None
+    holdout_data: str | None = None
 
     def __repr__(self) -> str:  # keep the password out of logs and tracebacks
         auth = "basic" if self.basic_auth_user else "none"
@@ -56,12 +64,15 @@ class BackendSettings:
             model_spec=env.get("APEACH_LS_MODEL") or None,
             basic_auth_user=user,
             basic_auth_password=password,
-            max_text_chars=_positive_int(env, "APEACH_ML_MAX_TEXT_CHARS", 1000),
-            max_tasks=_positive_int(env, "APEACH_ML_MAX_TASKS", 10000),
+            max_text_chars=_int_setting(env, "APEACH_ML_MAX_TEXT_CHARS", 1000),
+            max_tasks=_int_setting(env, "APEACH_ML_MAX_TASKS", 10000),
             batching=_choice(env, "APEACH_ML_BATCHING", ("auto", "on", "off"), "auto"),
-            max_batch=_positive_int(env, "APEACH_ML_MAX_BATCH", 32),
-            max_queue=_positive_int(env, "APEACH_ML_MAX_QUEUE", 256),
-            torch_threads=_positive_int(env, "APEACH_ML_TORCH_THREADS", 0) or None,
+            max_batch=_int_setting(env, "APEACH_ML_MAX_BATCH", 32),
+            max_queue=_int_setting(env, "APEACH_ML_MAX_QUEUE", 256),
+            torch_threads=_int_setting(env, "APEACH_ML_TORCH_THREADS", 0) or None,
+            retrain_every=_int_setting(env, "APEACH_ML_RETRAIN_EVERY", 0, minimum=0),
+            base_train_data=env.get("APEACH_ML_BASE_TRAIN_DATA") or None,
+            holdout_data=env.get("APEACH_ML_HOLDOUT_DATA") or None,
         )
 
 
@@ -72,7 +83,7 @@ def _choice(env: Mapping[str, str], name: str, allowed: tuple[str, ...], default
     return value
 
 
-def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
+def _int_setting(env: Mapping[str, str], name: str, default: int, minimum: int = 1) -> int:
     raw = env.get(name)
     if not raw:
         return default
@@ -80,6 +91,6 @@ def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
         value = int(raw)
     except ValueError:
         raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
-    if value <= 0:
-        raise ConfigError(f"{name} must be positive, got {value}")
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, got {value}")
     return value

@@ -169,7 +169,8 @@ def test_webhook_rechecks_the_final_text_and_deduplicates(client):
     assert client.post("/webhook", json=older).json["status"] == "duplicate"
     deleted = client.post("/webhook", json={"action": "ANNOTATIONS_DELETED", "annotations": [{"id": 7}]})
     assert deleted.json["deleted"] == [7]
-    assert client.post("/webhook", json={"action": "START_TRAINING", "project": {"id": 2}}).json["status"] == "ok"
+    training = client.post("/webhook", json={"action": "START_TRAINING", "project": {"id": 2}}).json
+    assert training["status"] == "ignored" and "retraining is off" in training["reason"]
     assert client.post("/webhook", json={"action": "TASKS_CREATED"}).json["status"] == "ignored"
 
 

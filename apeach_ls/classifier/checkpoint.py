@@ -3,6 +3,11 @@
 torch and transformers are imported, and the weights read, on the first :meth:`classify`
 (or an explicit :meth:`load`), so building one costs nothing and a missing install only
 matters when the model is used.
+
+``quantize=True`` applies int8 dynamic quantization to the model's ``Linear`` layers after
+loading (CPU only; about twice as fast on a BERT-base, answers within a few hundredths of
+the float model's). Its version ends in ``-int8``. The ML backend turns it on with
+``APEACH_ML_QUANTIZE=int8`` (see :mod:`ml_backend.settings`); it is off by default.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
+import warnings
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
@@ -56,13 +62,24 @@ def _input_limit(max_length: int, tokenizer: Any, config: Any) -> int:
     return min(limits)
 
 
+def _quantize_int8(torch: Any, model: Any) -> Any:
+    """int8 dynamic quantization of every ``Linear`` (weights int8, activations quantized per call)."""
+    with warnings.catch_warnings():  # torch.ao.quantization warns that it moves to torchao
+        warnings.simplefilter("ignore")
+        return torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8).eval()
+
+
 class CheckpointClassifier:
     """``source`` is a Hugging Face model id or a local directory written by ``save_pretrained``."""
 
+    prefers_batching = True  # a forward pass costs more than an HTTP round trip: the backend batches
+
     def __init__(self, source: str, label_map: Mapping[str, str] | None = None, device: str = "cpu",
-                 max_length: int = 256, batch_size: int = 32):
+                 max_length: int = 256, batch_size: int = 32, quantize: bool = False):
+        if quantize and device != "cpu":
+            raise ConfigError(f"int8 quantization runs on the CPU only, not on {device!r}")
         self.source, self.label_map, self.device = source, label_map, device
-        self.max_length, self.batch_size = max_length, batch_size
+        self.max_length, self.batch_size, self.quantize = max_length, batch_size, quantize
         self._model: Any = None
         self._tokenizer: Any = None
         self._hate_mask: Any = None  # 1.0 for the model's labels that map to hate
@@ -77,10 +94,18 @@ class CheckpointClassifier:
     @property
     def version(self) -> str:
         """``checkpoint-<name>-<hash>``: of config + weight files for a local dir (no load needed),
-        else of the loaded config and its hub commit."""
+        else of the loaded config and its hub commit; ``-int8`` at the end when quantized."""
         if self._version is None:
-            self._version = f"checkpoint-{self._name()}-{self._fingerprint()[:10]}"
+            suffix = "-int8" if self.quantize else ""
+            self._version = f"checkpoint-{self._name()}-{self._fingerprint()[:10]}{suffix}"
         return self._version
+
+    def int8(self) -> CheckpointClassifier:
+        """The same checkpoint, int8-quantized (itself when it already is)."""
+        if self.quantize:
+            return self
+        return CheckpointClassifier(self.source, self.label_map, self.device, self.max_length,
+                                    self.batch_size, quantize=True)
 
     def load(self) -> CheckpointClassifier:
         """Import torch/transformers and read the tokenizer and weights (once)."""
@@ -103,6 +128,8 @@ class CheckpointClassifier:
         except (OSError, ValueError, RuntimeError, KeyError) as exc:
             first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise ConfigError(f"cannot load the checkpoint {self.source!r}: {first_line}") from None
+        if self.quantize:
+            model = _quantize_int8(torch, model)
         id2label = model.config.id2label
         names = [str(id2label[i]) for i in range(model.config.num_labels)]
         mapping = resolve_label_map(names, self.label_map)

@@ -4,6 +4,7 @@ Spec forms:
 
 * ``DIR`` with a ``model.json`` of kind ``ngram``: a saved n-gram model (``classifier train``).
 * ``DIR`` with a transformers ``config.json``: a local checkpoint.
+* ``DIR`` with ``versions/``: a model registry (:mod:`.registry`); its current version.
 * ``hf:ID_OR_PATH``: a transformers checkpoint by Hugging Face id (from the local HF cache:
   nothing is downloaded when offline) or path.
 
@@ -21,6 +22,7 @@ from ..errors import ConfigError
 from .base import PseudoClassifier
 from .checkpoint import CheckpointClassifier
 from .ngram import MODEL_FILE, load_ngram, read_model_json
+from .registry import ModelRegistry, is_registry
 
 HF_PREFIX = "hf:"
 
@@ -51,6 +53,10 @@ def load_classifier(spec: str, label_map: Mapping[str, str] | None = None) -> Ps
     if source.startswith(HF_PREFIX):
         return CheckpointClassifier(source[len(HF_PREFIX):], label_map=label_map)
     path = Path(source)
+    if is_registry(path):
+        if label_map is not None:
+            raise ConfigError(f"{source} is a model registry: a label map applies to checkpoints only")
+        return ModelRegistry(path).load_current()
     if (path / MODEL_FILE).is_file():
         if label_map is not None:
             raise ConfigError(f"{source} is an n-gram model: a label map applies to checkpoints only")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import click
 
 from .classifier import classifier
+from .models import models
 from .project import prompts, setup
 from .submissions import submissions
 from .up import backend, up
@@ -33,6 +34,7 @@ def cli() -> None:
 cli.add_command(setup)
 cli.add_command(prompts)
 cli.add_command(classifier)
+cli.add_command(models)
 cli.add_command(submissions)
 cli.add_command(up)
 cli.add_command(backend)

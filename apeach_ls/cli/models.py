@@ -1,0 +1,117 @@
+"""``apeach-ls models``: the model registry the ML backend follows (versions, pin, rollback)."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+import click
+
+from ..classifier.loading import load_classifier
+from ..classifier.registry import ModelRegistry
+from ..errors import ConfigError
+from .common import fail_cleanly
+
+
+def registry_option(fn):
+    return click.option("--registry", "registry_dir", envvar="APEACH_LS_MODEL", show_envvar=True,
+                        type=click.Path(file_okay=False, path_type=Path),
+                        help="The model registry directory the backend serves from. Default: $APEACH_LS_MODEL.")(fn)
+
+
+def _registry(registry_dir: Path | None) -> ModelRegistry:
+    if registry_dir is None:
+        raise ConfigError("no registry: pass --registry DIR or set APEACH_LS_MODEL to it")
+    return ModelRegistry(registry_dir)
+
+
+@click.group()
+def models() -> None:
+    """Model versions the ML backend serves; it follows changes without a restart.
+
+    \b
+    Example:
+      apeach-ls models publish apeach-ls-data/models/default --registry apeach-ls-data/registry
+      export APEACH_LS_MODEL=apeach-ls-data/registry     # the backend serves the current version
+      apeach-ls models list
+      apeach-ls models rollback
+    """
+
+
+@models.command()
+@click.argument("model_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@registry_option
+@fail_cleanly
+def publish(model_dir: Path, registry_dir: Path | None) -> None:
+    """Copy a saved model into the registry and make it current (unless a version is pinned).
+
+    \b
+    Example:
+      apeach-ls models publish models/beep --registry apeach-ls-data/registry
+    """
+    registry = _registry(registry_dir)
+    version = load_classifier(str(model_dir)).version
+    moved = registry.publish(version, lambda target: shutil.copytree(model_dir, target), reason=f"published {model_dir}")
+    click.echo(f"{version}: {'now current' if moved else 'stored; current stays ' + str(registry.current())}")
+
+
+@models.command("list")
+@registry_option
+@fail_cleanly
+def list_command(registry_dir: Path | None) -> None:
+    """List versions and the history of what was served.
+
+    \b
+    Example:
+      apeach-ls models list --registry apeach-ls-data/registry
+    """
+    registry = _registry(registry_dir)
+    current, pinned = registry.current(), registry.pinned()
+    for version in registry.versions():
+        marks = [m for m, on in (("current", version == current), ("pinned", version == pinned)) if on]
+        click.echo(f"{version}{'  (' + ', '.join(marks) + ')' if marks else ''}")
+    for change in registry.history():
+        click.echo(f"  {time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(change.at))}  {change.version}  {change.reason}")
+
+
+@models.command()
+@click.argument("version")
+@registry_option
+@fail_cleanly
+def pin(version: str, registry_dir: Path | None) -> None:
+    """Serve VERSION and keep it whatever retraining produces.
+
+    \b
+    Example:
+      apeach-ls models pin ngram-5977124f59
+    """
+    _registry(registry_dir).pin(version)
+    click.echo(f"pinned {version}")
+
+
+@models.command()
+@registry_option
+@fail_cleanly
+def unpin(registry_dir: Path | None) -> None:
+    """Let retraining publish new versions again.
+
+    \b
+    Example:
+      apeach-ls models unpin
+    """
+    _registry(registry_dir).unpin()
+    click.echo("unpinned")
+
+
+@models.command()
+@registry_option
+@fail_cleanly
+def rollback(registry_dir: Path | None) -> None:
+    """Go back to the version served before the current one, and pin it.
+
+    \b
+    Example:
+      apeach-ls models rollback
+    """
+    click.echo(f"rolled back to {_registry(registry_dir).rollback()} (pinned; `models unpin` to resume retraining)")

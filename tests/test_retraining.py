@@ -1,0 +1,168 @@
+"""Live model updates: retrain from the campaign's labels, swap atomically, pin and roll back."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from click.testing import CliRunner
+
+import label_config
+from apeach_ls.classifier.data import read_labeled
+from apeach_ls.classifier.loading import load_classifier
+from apeach_ls.classifier.ngram import save_ngram, train_ngram
+from apeach_ls.classifier.registry import ModelRegistry
+from apeach_ls.cli import cli
+from ml_backend import create_app
+from ml_backend.settings import BackendSettings
+
+CONFIG = label_config.load("generation")
+SENTENCES = ["여자는 운전을 못해", "오늘 점심 맛있었다", "저 지역 사람들은 다 사기꾼이야", "채식하는 사람 존중해요",
+             "장애인은 집에나 있어라", "키 작은 남자는 루저", "우리 팀 과장님 최고", "외국인 노동자들 다 나가라"]
+
+
+@pytest.fixture(scope="module")
+def beep(beep_dir):
+    return read_labeled(beep_dir / "train.tsv"), read_labeled(beep_dir / "dev.tsv")
+
+
+@pytest.fixture
+def registry(tmp_path, beep):
+    train, _ = beep
+    weak = train_ngram(train[:150])  # a weak first model, so that retraining has room to improve
+    registry = ModelRegistry(tmp_path / "registry")
+    registry.publish(weak.version, lambda d: save_ngram(weak, d), reason="initial")
+    return registry
+
+
+@pytest.fixture
+def base_file(tmp_path, beep_dir):
+    lines = (beep_dir / "train.tsv").read_text(encoding="utf-8").splitlines()
+    path = tmp_path / "base.tsv"
+    path.write_text("\n".join(lines[:2500]) + "\n", encoding="utf-8")
+    return path
+
+
+def annotation_event(annotation_id, text, label, action="ANNOTATION_CREATED", updated_at="2026-11-23T10:00:00"):
+    flip = label == "not_hate"  # the writer flipped a 'hate' verdict, or confirmed one
+    return {"action": action, "project": {"id": 1, "label_config": CONFIG}, "annotation": {
+        "id": annotation_id, "updated_at": updated_at, "result": [
+            {"from_name": "intent", "type": "choices", "value": {"choices": [label]}},
+            {"from_name": "text", "type": "textarea", "value": {"text": [text]}},
+            {"from_name": "verdict", "type": "choices", "value": {"choices": ["hate"]}, "score": 0.7},
+            {"from_name": "agreement", "type": "choices", "value": {"choices": ["flip" if flip else "confirm"]}}]}}
+
+
+def predict_body(text):
+    return {"tasks": [{"id": 1, "data": {}}], "project": "1.1", "label_config": CONFIG,
+            "params": {"context": {"result": [{"from_name": "text", "type": "textarea", "value": {"text": [text]}}]}}}
+
+
+def wait_until(condition, timeout=120):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.1)
+    raise AssertionError("timed out")
+
+
+def test_retraining_swaps_in_a_better_model_while_predict_is_hammered(registry, base_file, beep_dir):
+    settings = BackendSettings(model_spec=str(registry.root), retrain_every=6, base_train_data=str(base_file),
+                               holdout_data=str(beep_dir / "dev.tsv"))
+    app = create_app(settings)
+    client = app.test_client()
+    first_version = client.post("/setup", json={"project": "1.1", "schema": CONFIG}).json["model_version"]
+    answers, failures, stop = [], [], threading.Event()
+
+    def hammer(worker):
+        local = app.test_client()
+        i = 0
+        while not stop.is_set():
+            text = SENTENCES[(worker + i) % len(SENTENCES)]
+            r = local.post("/predict", json=predict_body(text))
+            if r.status_code != 200:
+                failures.append((r.status_code, r.get_data(as_text=True)))
+            else:
+                prediction = r.json["results"][0]
+                answers.append((text, prediction["model_version"], r.json["model_version"],
+                                prediction["result"][0]["value"]["choices"][0], prediction["score"]))
+            i += 1
+
+    threads = [threading.Thread(target=hammer, args=(w,)) for w in range(4)]
+    for t in threads:
+        t.start()
+    try:
+        # the same event twice, and an UPDATED that arrives before its CREATED, count once
+        client.post("/webhook", json=annotation_event(1, SENTENCES[0], "hate"))
+        client.post("/webhook", json=annotation_event(1, SENTENCES[0], "hate"))
+        client.post("/webhook", json=annotation_event(2, SENTENCES[1], "not_hate", "ANNOTATION_UPDATED",
+                                                      "2026-11-23T10:05:00"))
+        client.post("/webhook", json=annotation_event(2, SENTENCES[1], "not_hate"))
+        assert client.get("/health").json["training"]["new_annotations"] == 2
+        for n in range(3, 7):
+            client.post("/webhook", json=annotation_event(n, SENTENCES[n], "hate"))
+        wait_until(lambda: client.get("/health").json["training"].get("last"))
+        time.sleep(0.3)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
+
+    last = client.get("/health").json["training"]["last"]
+    assert last["published"] is True, last
+    assert last["f1_candidate"] >= last["f1_served"]
+    assert last["examples"] == 2500 - 1 + 5  # base rows + campaign labels not held out (id 5 is held out)
+    new_version = registry.current()
+    assert new_version != first_version and new_version == last["candidate"]
+    assert client.post("/setup", json={"project": "1.1", "schema": CONFIG}).json["model_version"] == new_version
+
+    assert failures == []
+    versions = {a[1] for a in answers}
+    assert versions == {first_version, new_version}, "the hammering should span the swap"
+    models = {v: load_classifier(str(registry.path_of(v))) for v in versions}
+    for text, version, outer_version, label, score in answers:
+        assert version == outer_version
+        verdict = models[version].classify([text])[0]
+        assert (label, score) == (verdict.label, round(verdict.score, 4)), "an answer mixed two models"
+
+
+def test_a_worse_candidate_is_not_published(registry, tmp_path, beep_dir):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("text,label\n" + "".join(f"문장 {i},{'hate' if i % 2 else 'not_hate'}\n" for i in range(40)),
+                   encoding="utf-8")
+    app = create_app(BackendSettings(model_spec=str(registry.root), base_train_data=str(bad),
+                                     holdout_data=str(beep_dir / "dev.tsv")))
+    before = registry.current()
+    client = app.test_client()
+    assert client.post("/webhook", json={"action": "START_TRAINING", "project": {"id": 1}}).json["status"] == "training"
+    wait_until(lambda: client.get("/health").json["training"].get("last"))
+    last = client.get("/health").json["training"]["last"]
+    assert last["published"] is False and "worse" in last["note"]
+    assert registry.current() == before
+
+
+def test_pin_and_rollback_reach_a_running_backend(registry, beep, tmp_path):
+    train, _ = beep
+    first = registry.current()
+    app = create_app(BackendSettings(model_spec=str(registry.root)))
+    client = app.test_client()
+    app.extensions["apeach_watcher"].interval = 0  # check on every request in this test
+    better = train_ngram(train[:1500])
+    saved = save_ngram(better, tmp_path / "better")
+    runner = CliRunner()
+    env = {"APEACH_LS_MODEL": str(registry.root)}
+    assert runner.invoke(cli, ["models", "publish", str(saved)], env=env).exit_code == 0
+    assert client.post("/predict", json=predict_body("안녕")).json["model_version"] == better.version
+    out = runner.invoke(cli, ["models", "rollback"], env=env).output
+    assert f"rolled back to {first}" in out
+    assert client.post("/predict", json=predict_body("안녕")).json["model_version"] == first
+    listing = runner.invoke(cli, ["models", "list"], env=env).output
+    assert f"{first}  (current, pinned)" in listing and better.version in listing
+    # pinned: a newer publish is stored but not served
+    newest = train_ngram(train[:800])
+    registry.publish(newest.version, lambda d: save_ngram(newest, d), reason="test")
+    assert client.post("/predict", json=predict_body("안녕")).json["model_version"] == first
+    result = runner.invoke(cli, ["models", "pin", "no-such-version"], env=env)
+    assert result.exit_code == 1 and "model version 'no-such-version' is not in" in result.output
