@@ -56,7 +56,8 @@ def test_label_studio_gets_a_verdict_with_a_score_in_well_under_a_second(label_s
     assert r.json() == {"data": {"result": []}}
 
 
-def test_submitted_annotations_yield_the_corrected_label(label_studio, ml_backend, project, default_model_dir):
+def test_submitted_annotations_yield_the_corrected_label(label_studio, ml_backend, project, default_model_dir,
+                                                         campaign, tmp_path):
     from apeach_ls.classifier import load_classifier
 
     client, pid, task_ids, ml_id = project
@@ -86,6 +87,19 @@ def test_submitted_annotations_yield_the_corrected_label(label_studio, ml_backen
     assert Flag.TEXT_CHANGED in subs[edited.id].corrected.flags
     assert subs[confirmed.id].writer_id == writer.id
     assert subs[confirmed.id].prompt["prompt_id"].endswith("-0001")
+
+    # `submissions export` writes them with the corrected labels, in a file training reads
+    from click.testing import CliRunner
+    from apeach_ls.classifier.data import read_labeled
+    from apeach_ls.cli import cli
+    out = tmp_path / "submissions.csv"
+    env = {"LABEL_STUDIO_URL": label_studio.url, "LABEL_STUDIO_API_KEY": label_studio.api_key,
+           "APEACH_LS_MODEL": str(default_model_dir)}
+    result = CliRunner().invoke(cli, ["submissions", "export", "--campaign", campaign, "--out", str(out)], env=env)
+    assert result.exit_code == 0, result.output
+    rows = {r.text: r.label for r in read_labeled(out)}
+    assert rows["오늘 날씨가 좋네요"] == "hate"  # the (edited) verdict was confirmed
+    assert "text_changed" in out.read_text(encoding="utf-8")
 
     # the backend's webhook saw them too (Label Studio sends in-process without Redis)
     log = ml_backend.log_path.read_text()

@@ -128,3 +128,20 @@ def test_basic_auth_backend_and_its_webhook_carry_credentials(label_studio, defa
         assert "mlpass-123" not in process.log_path.read_text()
     finally:
         process.stop()
+
+
+def test_a_personal_access_token_from_a_file_works_too(label_studio, campaign, tmp_path):
+    pat = label_studio.client().tokens.create()
+    token = pat.model_dump()["token"]
+    assert token.count(".") == 2  # a JWT, not the legacy token
+    key_file = tmp_path / "ls-key"
+    key_file.write_text(token + "\n", encoding="utf-8")
+    env = env_for(label_studio, LABEL_STUDIO_API_KEY="", LABEL_STUDIO_API_KEY_FILE=str(key_file))
+    code, out = run(["setup", "--campaign", campaign], env)
+    assert code == 0 and "generation project: created" in out, out
+    assert token not in out
+
+
+def test_commands_name_the_missing_campaign(label_studio, campaign):
+    code, out = run(["submissions", "export", "--campaign", campaign], env_for(label_studio))
+    assert code == 1 and f"Campaign {campaign!r} has no generation project" in out

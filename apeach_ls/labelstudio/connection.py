@@ -40,11 +40,6 @@ class LabelStudioSettings:
                               "from Label Studio's Account & Settings page")
         return cls(url=url, api_key=key)
 
-    @property
-    def auth_header(self) -> str:
-        """Legacy tokens go as ``Token``; personal access tokens are exchanged by the SDK."""
-        return f"Token {self.api_key}"
-
 
 def connect(settings: LabelStudioSettings, timeout: float = 60.0) -> LabelStudio:
     return LabelStudio(base_url=settings.url, api_key=settings.api_key, timeout=timeout)
