@@ -1,0 +1,67 @@
+"""Automatic aids for managers' vote tasks: hints, never decisions.
+
+After writers write, managers vote to drop sentences that were copied from the web, name a
+specific private person, or miss the prompt's topic. ``compute_aids`` pre-computes, for every
+submission of a campaign, what deserves a look: personal information, an earlier near-
+duplicate in the campaign, a likely copy from the configured reference corpora, and a
+topic-relevance score. Pure logic: no Label Studio here.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from typing import Mapping, Sequence
+
+from ..errors import ConfigError
+from ..prompts import Prompt
+from .copy_paste import CHUNK_LINES, COPY_THRESHOLD, CopyMatch, find_copy_matches
+from .models import (ALL_FLAGS, FLAG_COPY_PASTE, FLAG_NEAR_DUPLICATE, FLAG_OFF_TOPIC, FLAG_PERSONAL_INFO, Aids,
+                     SubmissionText)
+from .near_duplicates import DUPLICATE_THRESHOLD, NearDuplicate, find_near_duplicates
+from .personal_info import PersonalInfoHint, find_personal_info
+from .topic_relevance import OFF_TOPIC_BELOW, TOPIC_KEYWORDS, TopicScorer
+
+__all__ = [
+    "ALL_FLAGS", "FLAG_COPY_PASTE", "FLAG_NEAR_DUPLICATE", "FLAG_OFF_TOPIC", "FLAG_PERSONAL_INFO",
+    "Aids", "CopyMatch", "NearDuplicate", "PersonalInfoHint", "SubmissionText", "TopicScorer",
+    "compute_aids", "find_copy_matches", "find_near_duplicates", "find_personal_info",
+]
+
+
+def compute_aids(submissions: Sequence[SubmissionText], prompts_by_key: Mapping[str, Prompt],
+                 reference_files: Sequence[str | os.PathLike] = (), *,
+                 duplicate_threshold: float = DUPLICATE_THRESHOLD, copy_threshold: float = COPY_THRESHOLD,
+                 off_topic_below: float = OFF_TOPIC_BELOW,
+                 topic_keywords: Mapping[str, Sequence[str]] = TOPIC_KEYWORDS,
+                 chunk_lines: int = CHUNK_LINES) -> dict[int, Aids]:
+    """The aids of every submission, by submission id.
+
+    ``submissions`` are the campaign's, in the order they were written (near-duplicates
+    point at the earlier one). ``reference_files`` are text files, one text per line,
+    streamed once. Raises ``ConfigError`` when a submission's prompt is not in
+    ``prompts_by_key`` and ``DataFileError`` when a reference file cannot be read.
+    """
+    repeated = [sid for sid, count in Counter(s.id for s in submissions).items() if count > 1]
+    if repeated:
+        raise ValueError(f"submission ids must be unique; repeated: {sorted(repeated)[:10]}")
+    unknown = sorted({s.prompt_key for s in submissions} - set(prompts_by_key))
+    if unknown:
+        first = next(s for s in submissions if s.prompt_key == unknown[0])
+        raise ConfigError(f"submission #{first.id} has prompt key {unknown[0]!r}, which is not one of the "
+                          f"campaign's prompts ({', '.join(sorted(prompts_by_key)) or 'none'}); "
+                          "pass the prompts the campaign was created with")
+    pairs = [(s.id, s.text) for s in submissions]
+    duplicates = find_near_duplicates(pairs, duplicate_threshold)
+    copies = find_copy_matches(pairs, reference_files, copy_threshold, chunk_lines=chunk_lines) \
+        if reference_files else {}
+    relevance = [1.0] * len(submissions)
+    if submissions:
+        scorer = TopicScorer(list(prompts_by_key.values()), keywords=topic_keywords)
+        relevance = scorer.relevances([s.text for s in submissions], [s.prompt_key for s in submissions])
+    return {
+        s.id: Aids(submission_id=s.id, personal_info=tuple(find_personal_info(s.text)),
+                   near_duplicate=duplicates.get(s.id), copy_match=copies.get(s.id),
+                   topic_relevance=score, off_topic_below=off_topic_below)
+        for s, score in zip(submissions, relevance)
+    }

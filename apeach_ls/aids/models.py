@@ -1,0 +1,92 @@
+"""What the aids work on (a submission's text) and what they give managers (hints)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import PurePath
+from typing import Any
+
+from .copy_paste import CopyMatch
+from .near_duplicates import NearDuplicate
+from .personal_info import KINDS, PersonalInfoHint
+from .topic_relevance import OFF_TOPIC_BELOW
+
+FLAG_PERSONAL_INFO = "personal_info"
+FLAG_NEAR_DUPLICATE = "near_duplicate"
+FLAG_COPY_PASTE = "copy_paste"
+FLAG_OFF_TOPIC = "off_topic"
+ALL_FLAGS = frozenset((FLAG_PERSONAL_INFO, FLAG_NEAR_DUPLICATE, FLAG_COPY_PASTE, FLAG_OFF_TOPIC))
+
+KIND_NAMES_KO = {"phone": "전화번호로", "email": "이메일 주소로", "resident_number": "주민등록번호로",
+                 "url": "웹 주소로", "handle": "계정 아이디로", "name": "사람 이름으로"}
+HIGH_RELEVANCE = 0.5
+SNIPPET_CHARS = 40
+
+
+@dataclass(frozen=True)
+class SubmissionText:
+    id: int
+    text: str
+    prompt_key: str
+    writer_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Aids:
+    """Automatic hints for one submission. Managers decide; these only point at what to check."""
+
+    submission_id: int
+    personal_info: tuple[PersonalInfoHint, ...]
+    near_duplicate: NearDuplicate | None  # an earlier submission of the campaign
+    copy_match: CopyMatch | None  # a line of a reference corpus
+    topic_relevance: float  # in [0, 1], relative to the other topics
+    off_topic_below: float = OFF_TOPIC_BELOW
+
+    def flags(self) -> frozenset[str]:
+        """Short machine names of what deserves a look (a subset of ``ALL_FLAGS``)."""
+        flags = set()
+        if self.personal_info:
+            flags.add(FLAG_PERSONAL_INFO)
+        if self.near_duplicate is not None:
+            flags.add(FLAG_NEAR_DUPLICATE)
+        if self.copy_match is not None:
+            flags.add(FLAG_COPY_PASTE)
+        if self.topic_relevance < self.off_topic_below:
+            flags.add(FLAG_OFF_TOPIC)
+        return frozenset(flags)
+
+    def summary_ko(self) -> str:
+        """One line of Korean hints for the manager's vote task."""
+        parts = []
+        for kind in KINDS:
+            spans = [hint.text for hint in self.personal_info if hint.kind == kind]
+            if spans:
+                parts.append(f"⚠ {KIND_NAMES_KO[kind]} 보이는 부분: {', '.join(dict.fromkeys(spans))}")
+        duplicate = self.near_duplicate
+        if duplicate is not None:
+            if duplicate.similarity >= 1.0:
+                parts.append(f"같은 문장이 이미 있음 (#{duplicate.earlier_id}): {_snippet(duplicate.earlier_text)}")
+            else:
+                parts.append(f"비슷한 문장이 이미 있음 (#{duplicate.earlier_id}, 유사도 {duplicate.similarity:.2f}): "
+                             f"{_snippet(duplicate.earlier_text)}")
+        copy = self.copy_match
+        if copy is not None:
+            what = "참고 말뭉치와 거의 같음" if copy.jaccard >= 0.8 else "참고 말뭉치 문장에 거의 그대로 들어 있음"
+            parts.append(f"{what} ({PurePath(copy.path).name}:{copy.line_number}, 일치 {copy.similarity:.2f}): "
+                         f"{_snippet(copy.reference_text)}")
+        level = ("낮음" if self.topic_relevance < self.off_topic_below
+                 else "높음" if self.topic_relevance >= HIGH_RELEVANCE else "보통")
+        parts.append(f"주제 관련도 {self.topic_relevance:.2f} ({level})")
+        return " / ".join(parts)
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready form (e.g. for a Label Studio task's data)."""
+        data = asdict(self)
+        data["flags"] = sorted(self.flags())
+        data["summary_ko"] = self.summary_ko()
+        return data
+
+
+def _snippet(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= SNIPPET_CHARS else text[:SNIPPET_CHARS - 1] + "…"

@@ -1,0 +1,136 @@
+"""Benchmark the managers' aids: time and peak memory of copy-paste matching and near-duplicates.
+
+Every case runs in a fresh subprocess so that its peak resident memory (``ru_maxrss``) is its
+own. Copy-paste matching of 10,000 submissions runs against the BEEP! unlabeled comments
+(34k lines) and against generated references of 200,000 and 2,000,000 lines: memory should
+stay flat while the reference grows tenfold. Copies of 100 submissions are planted in the
+generated references at known lines, and the run checks they are found there.
+
+    python scripts/bench_aids.py [--beep-dir DIR] [--keep-dir DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+SUBMISSIONS = 10_000
+PLANTED = 100
+GENERATED_SIZES = (200_000, 2_000_000)
+
+
+def load_submissions(beep_dir: Path) -> list[tuple[int, str]]:
+    """10,000 realistic submissions: BEEP! train and dev comments, topped up with unlabeled ones."""
+    texts = []
+    for name in ("train.tsv", "dev.tsv"):
+        rows = (beep_dir / name).read_text(encoding="utf-8").splitlines()[1:]
+        texts += [row.split("\t")[0] for row in rows]
+    unlabeled = (beep_dir / "unlabeled_comments_5.txt").read_text(encoding="utf-8").splitlines()
+    texts += random.Random(1).sample(unlabeled, SUBMISSIONS - len(texts))
+    return list(enumerate(texts[:SUBMISSIONS]))
+
+
+def generate_reference(path: Path, lines: int, beep_dir: Path, submissions: list[tuple[int, str]]) -> dict[int, int]:
+    """Random lines of BEEP! words; returns {submission id: line number} of the planted copies."""
+    words = (beep_dir / "unlabeled_comments_5.txt").read_text(encoding="utf-8").split()
+    rng = random.Random(lines)
+    planted_ids = rng.sample([sid for sid, text in submissions if len(text) >= 20], PLANTED)
+    at = {lines * (k + 1) // (PLANTED + 1): sid for k, sid in enumerate(planted_ids)}
+    text_of = dict(submissions)
+    with path.open("w", encoding="utf-8") as out:
+        for number in range(1, lines + 1):
+            if number in at:
+                out.write(f"{rng.choice(words)} {text_of[at[number]]} {rng.choice(words)}\n")
+            else:
+                out.write(" ".join(rng.choices(words, k=rng.randint(4, 14))) + "\n")
+    return {sid: number for number, sid in at.items()}
+
+
+def run_case(args: argparse.Namespace) -> dict:
+    """In the child: run one case and report time and memory."""
+    sys.path.insert(0, str(REPO))
+    import numpy  # noqa: F401  (imported before the baseline, like the aids do)
+
+    from apeach_ls.aids.copy_paste import find_copy_matches
+    from apeach_ls.aids.near_duplicates import find_near_duplicates
+    from apeach_ls.aids.shingles import normalize
+
+    submissions = load_submissions(Path(args.beep_dir))
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    wall, cpu = time.perf_counter(), time.process_time()
+    if args.case == "near-duplicates":
+        found = find_near_duplicates(submissions)
+    else:
+        found = find_copy_matches(submissions, [args.reference])
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    report = {"found": len(found), "wall_s": wall, "cpu_s": cpu, "rss_before_mb": before / 1024,
+              "rss_peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    if args.planted:
+        # Found at its line, or at an earlier line that holds the same text (a repeated comment).
+        planted = {int(k): v for k, v in json.loads(Path(args.planted).read_text()).items()}
+        text_of = dict(submissions)
+        report["planted_found"] = sum(
+            1 for sid, line in planted.items() if sid in found and (
+                found[sid].line_number == line
+                or normalize(text_of[sid]) in normalize(found[sid].reference_text)))
+    return report
+
+
+def child(case: str, beep_dir: Path, reference: Path | None = None, planted: Path | None = None) -> dict:
+    command = [sys.executable, __file__, "--child", case, "--beep-dir", str(beep_dir)]
+    if reference:
+        command += ["--reference", str(reference)]
+    if planted:
+        command += ["--planted", str(planted)]
+    done = subprocess.run(command, capture_output=True, text=True, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--beep-dir", default=os.environ.get("APEACH_BEEP_DIR", REPO.parent / "shared/data/beep"))
+    parser.add_argument("--keep-dir", help="write the generated references here (default: a temporary dir)")
+    parser.add_argument("--child", dest="case", help=argparse.SUPPRESS)
+    parser.add_argument("--reference", help=argparse.SUPPRESS)
+    parser.add_argument("--planted", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.case:
+        print(json.dumps(run_case(args)))
+        return
+    beep_dir = Path(args.beep_dir)
+    rows = [("near-duplicates", "-", child("near-duplicates", beep_dir))]
+    unlabeled = beep_dir / "unlabeled_comments_5.txt"
+    rows.append(("copy-paste vs BEEP! unlabeled", f"{sum(1 for _ in unlabeled.open(encoding='utf-8')):,}",
+                 child("copy-paste", beep_dir, unlabeled)))
+    with tempfile.TemporaryDirectory(dir=args.keep_dir) as tmp:
+        submissions = load_submissions(beep_dir)
+        for size in GENERATED_SIZES:
+            reference, planted = Path(tmp) / f"reference-{size}.txt", Path(tmp) / f"planted-{size}.json"
+            started = time.perf_counter()
+            planted.write_text(json.dumps(generate_reference(reference, size, beep_dir, submissions)))
+            print(f"generated {size:,} lines ({reference.stat().st_size / 2**20:.0f} MiB) "
+                  f"in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+            rows.append((f"copy-paste vs generated ({reference.stat().st_size / 2**20:.0f} MiB)", f"{size:,}",
+                         child("copy-paste", beep_dir, reference, planted)))
+            reference.unlink()
+    print(f"{SUBMISSIONS:,} submissions; peak RSS is the whole subprocess (Python, numpy, data)\n")
+    print(f"| {'case':<38} | {'reference lines':>15} | {'found':>6} | {'wall s':>7} | {'CPU s':>6} "
+          f"| {'RSS before MiB':>14} | {'peak RSS MiB':>12} | planted found |")
+    print(f"|{'-' * 40}|{'-' * 17}|{'-' * 8}|{'-' * 9}|{'-' * 8}|{'-' * 16}|{'-' * 14}|---------------|")
+    for name, size, r in rows:
+        planted = f"{r['planted_found']}/{PLANTED}" if "planted_found" in r else "-"
+        print(f"| {name:<38} | {size:>15} | {r['found']:>6,} | {r['wall_s']:>7.2f} | {r['cpu_s']:>6.2f} "
+              f"| {r['rss_before_mb']:>14.0f} | {r['rss_peak_mb']:>12.0f} | {planted:>13} |")
+
+
+if __name__ == "__main__":
+    main()
