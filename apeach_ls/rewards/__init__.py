@@ -1,0 +1,7 @@
+"""Writers' rewards: roster, policy, an append-only ledger, and crash-safe payouts.
+
+No Label Studio here: the input is a list of ``SubmissionOutcome`` built elsewhere.
+Modules: ``model`` (vocabulary, money), ``roster``, ``policy``, ``db`` + ``migrations``,
+``ledger`` (record_outcomes), ``payout`` (plan/commit/status/show), ``batches`` (batch
+files), ``providers`` (Prolific, MTurk, fake), ``durable`` (fsync, the crash hook).
+"""

@@ -1,0 +1,141 @@
+"""The ledger database: SQLite by default, PostgreSQL by URL; SQLAlchemy 2.x Core.
+
+One ledger database per campaign. ``open_ledger`` applies the named migrations
+(``migrations.py``) before returning the engine. Every write goes through ``transaction``:
+one database transaction that first takes the ledger lock (SQLite: ``BEGIN IMMEDIATE``;
+PostgreSQL: a transaction-level advisory lock), so two runs never interleave.
+The tables below mirror the schema the migrations build (a test checks they agree).
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterator
+
+from sqlalchemy import (BigInteger, Column, Connection, Engine, ForeignKey, Integer,
+                        MetaData, String, Table, Text, UniqueConstraint, create_engine, event, select)
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+from ..errors import ConfigError
+
+LOCK_KEY = 0x41504541  # "APEA": the advisory lock that serializes ledger writes on PostgreSQL
+
+metadata = MetaData()
+
+writers = Table(
+    "writers", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("ls_user_id", BigInteger, unique=True),  # Label Studio user id, or
+    Column("ls_email", String(320), unique=True),  # Label Studio e-mail (lower case)
+    Column("platform_id", String(64), nullable=False),  # Prolific participant / MTurk worker id
+    Column("age", Integer),
+    Column("gender", String(6)),  # "female" / "male"
+    Column("updated_at", String(32), nullable=False),
+)
+
+earnings = Table(
+    "earnings", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("submission_id", BigInteger, nullable=False),  # Label Studio annotation id
+    Column("kind", String(16), nullable=False),
+    Column("writer_ls_id", BigInteger, nullable=False),
+    Column("writer_email", String(320)),
+    Column("amount", BigInteger, nullable=False),  # minor units; < 0 only for adjustments
+    Column("currency", String(3), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("recorded_at", String(32), nullable=False),
+    UniqueConstraint("submission_id", "kind", name="uq_earnings_submission_kind"),
+)
+
+payout_batches = Table(
+    "payout_batches", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("status", String(16), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("providers", String(200), nullable=False),  # comma-separated provider names
+    Column("directory", Text, nullable=False),  # where the batch's files go (absolute)
+    Column("created_at", String(32), nullable=False),
+    Column("committed_at", String(32)),
+)
+
+payout_items = Table(
+    "payout_items", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("batch_id", Integer, ForeignKey("payout_batches.id"), nullable=False),
+    Column("earning_id", Integer, ForeignKey("earnings.id"), nullable=False, unique=True),  # paid once
+    Column("platform_id", String(64), nullable=False),  # the writer's platform id when planned
+)
+
+ledger_meta = Table(
+    "ledger_meta", metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", String(200), nullable=False),
+)
+
+def ledger_url(location: str | Path) -> str:
+    """A database URL from a URL or a path to a SQLite file; ``postgresql://`` uses psycopg 3."""
+    text = str(location)
+    if "://" not in text:
+        return "sqlite:///" + str(Path(text).expanduser().resolve())
+    if text.startswith("postgresql://") or text.startswith("postgres://"):
+        return "postgresql+psycopg://" + text.split("://", 1)[1]
+    return text
+
+
+def open_ledger(location: str | Path) -> Engine:
+    """An engine on the ledger with every migration applied."""
+    from .migrations import migrate
+
+    url = ledger_url(location)
+    try:
+        parsed = make_url(url)
+        if parsed.get_backend_name() == "sqlite":
+            engine = create_engine(parsed, connect_args={"timeout": 30})
+            event.listen(engine, "connect", _sqlite_connect)
+            event.listen(engine, "begin", _sqlite_begin)
+        else:
+            engine = create_engine(parsed)
+        migrate(engine)
+    except (ArgumentError, ImportError) as exc:
+        raise ConfigError(f"ledger database {url!r}: {exc}") from exc
+    except SQLAlchemyError as exc:
+        shown = make_url(url).render_as_string(hide_password=True)
+        raise ConfigError(f"cannot open the ledger database {shown}: {exc.__class__.__name__}: "
+                          f"{str(exc.orig if hasattr(exc, 'orig') else exc).strip()}") from exc
+    return engine
+
+
+def _sqlite_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    dbapi_connection.isolation_level = None  # we issue BEGIN ourselves: DDL is transactional too
+    dbapi_connection.execute("PRAGMA foreign_keys = ON")
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def lock_ledger(conn: Connection) -> None:
+    """Serialize ledger writers until the end of the current transaction."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({LOCK_KEY})")
+    # SQLite: BEGIN IMMEDIATE already holds the database's write lock.
+
+
+@contextmanager
+def transaction(engine: Engine) -> Iterator[Connection]:
+    """One locked transaction: committed when the block ends, rolled back on any error."""
+    with engine.begin() as conn:
+        lock_ledger(conn)
+        yield conn
+
+
+def ledger_id(conn: Connection) -> str:
+    """The ledger's random identity (set by the first migration), used in request tokens."""
+    return str(conn.execute(select(ledger_meta.c.value).where(ledger_meta.c.key == "ledger_id")).scalar_one())
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")

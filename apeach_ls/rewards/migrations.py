@@ -1,0 +1,103 @@
+"""Named schema migrations, recorded in ``schema_migrations`` and applied at open.
+
+Each migration runs in its own locked transaction together with the row that records it
+(PostgreSQL and our SQLite connections both have transactional DDL), so a crash leaves a
+migration either fully applied and recorded, or not at all. A migration's body is frozen
+once released: change the schema by appending a new migration, and mirror the result in
+``db.py``'s tables.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Callable
+
+from sqlalchemy import (BigInteger, CheckConstraint, Column, Connection, Engine, ForeignKey, Integer,
+                        MetaData, String, Table, Text, UniqueConstraint, insert, select)
+
+from .db import lock_ledger, now_iso
+
+
+@dataclass(frozen=True)
+class Migration:
+    name: str
+    apply: Callable[[Connection], None]
+
+
+def _create_ledger(conn: Connection) -> None:
+    md = MetaData()
+    Table("writers", md,
+          Column("id", Integer, primary_key=True),
+          Column("ls_user_id", BigInteger, unique=True),
+          Column("ls_email", String(320), unique=True),
+          Column("platform_id", String(64), nullable=False),
+          Column("age", Integer, CheckConstraint("age BETWEEN 14 AND 100", name="ck_writers_age")),
+          Column("gender", String(6), CheckConstraint("gender IN ('female', 'male')", name="ck_writers_gender")),
+          Column("updated_at", String(32), nullable=False),
+          CheckConstraint("ls_user_id IS NOT NULL OR ls_email IS NOT NULL", name="ck_writers_key"))
+    Table("earnings", md,
+          Column("id", Integer, primary_key=True),
+          Column("submission_id", BigInteger, nullable=False),
+          Column("kind", String(16), nullable=False),
+          Column("writer_ls_id", BigInteger, nullable=False),
+          Column("writer_email", String(320)),
+          Column("amount", BigInteger, nullable=False),
+          Column("currency", String(3), nullable=False),
+          Column("reason", Text, nullable=False),
+          Column("recorded_at", String(32), nullable=False),
+          UniqueConstraint("submission_id", "kind", name="uq_earnings_submission_kind"),
+          CheckConstraint("(kind = 'adjustment' AND amount < 0) OR "
+                          "(kind IN ('accepted', 'fooled_bonus') AND amount > 0)", name="ck_earnings_kind_amount"))
+    Table("payout_batches", md,
+          Column("id", Integer, primary_key=True),
+          Column("status", String(16), CheckConstraint("status IN ('preparing', 'committed')",
+                                                       name="ck_batches_status"), nullable=False),
+          Column("currency", String(3), nullable=False),
+          Column("providers", String(200), nullable=False),
+          Column("directory", Text, nullable=False),
+          Column("created_at", String(32), nullable=False),
+          Column("committed_at", String(32)))
+    Table("payout_items", md,
+          Column("id", Integer, primary_key=True),
+          Column("batch_id", Integer, ForeignKey("payout_batches.id"), nullable=False, index=True),
+          Column("earning_id", Integer, ForeignKey("earnings.id"), nullable=False, unique=True),
+          Column("platform_id", String(64), nullable=False))
+    meta = Table("ledger_meta", md,
+                 Column("key", String(64), primary_key=True),
+                 Column("value", String(200), nullable=False))
+    md.create_all(conn)
+    conn.execute(insert(meta).values(key="ledger_id", value=uuid.uuid4().hex))
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration("0001_create_ledger", _create_ledger),
+)
+
+_record = Table("schema_migrations", MetaData(),
+                Column("name", String(100), primary_key=True),
+                Column("applied_at", String(32), nullable=False))
+
+
+def applied_migrations(engine: Engine) -> list[str]:
+    with engine.connect() as conn:
+        _record.create(conn, checkfirst=True)
+        names = list(conn.execute(select(_record.c.name).order_by(_record.c.name)).scalars())
+        conn.commit()
+    return names
+
+
+def migrate(engine: Engine) -> list[str]:
+    """Apply the migrations not yet recorded, in order; return the names applied now."""
+    applied_now: list[str] = []
+    for migration in MIGRATIONS:
+        with engine.begin() as conn:
+            lock_ledger(conn)
+            _record.create(conn, checkfirst=True)
+            done = conn.execute(select(_record.c.name).where(_record.c.name == migration.name)).first()
+            if done is not None:
+                continue
+            migration.apply(conn)
+            conn.execute(insert(_record).values(name=migration.name, applied_at=now_iso()))
+            applied_now.append(migration.name)
+    return applied_now

@@ -1,0 +1,121 @@
+"""The rewards vocabulary: submission outcomes, ledger entry kinds, batch states, money.
+
+Money is always an ``int`` of minor units (cents, pence; won and yen have none). The only
+place a decimal point appears is ``format_major``, when an amount goes into a file for a
+payment platform.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final, Literal
+
+# What the managers' vote made of a submission (input from the rest of the system).
+Outcome = Literal["accepted", "dropped", "pending"]
+ACCEPTED: Final[Outcome] = "accepted"
+DROPPED: Final[Outcome] = "dropped"
+PENDING: Final[Outcome] = "pending"
+OUTCOMES: Final[frozenset[str]] = frozenset({ACCEPTED, DROPPED, PENDING})
+
+# Kinds of ledger entries. (submission_id, kind) is unique in the ledger.
+EntryKind = Literal["accepted", "fooled_bonus", "adjustment"]
+KIND_ACCEPTED: Final[EntryKind] = "accepted"  # per_accepted for an accepted sentence
+KIND_FOOLED_BONUS: Final[EntryKind] = "fooled_bonus"  # extra when the writer fooled the model
+KIND_ADJUSTMENT: Final[EntryKind] = "adjustment"  # negative: reverses a dropped sentence's entries
+EARNING_KINDS: Final[tuple[EntryKind, ...]] = (KIND_ACCEPTED, KIND_FOOLED_BONUS)  # positive kinds
+ENTRY_KINDS: Final[tuple[EntryKind, ...]] = (KIND_ACCEPTED, KIND_FOOLED_BONUS, KIND_ADJUSTMENT)
+
+# Payout batch states. A batch is created "preparing" (its items are then fixed) and becomes
+# "committed" once its files are in place; a preparing batch is always completed, never undone.
+BatchStatus = Literal["preparing", "committed"]
+BATCH_PREPARING: Final[BatchStatus] = "preparing"
+BATCH_COMMITTED: Final[BatchStatus] = "committed"
+BATCH_STATUSES: Final[tuple[BatchStatus, ...]] = (BATCH_PREPARING, BATCH_COMMITTED)
+UNFINISHED_BATCH_STATUSES: Final[frozenset[str]] = frozenset({BATCH_PREPARING})
+
+# What ``record_outcomes`` did with one candidate entry.
+RecordAction = Literal["recorded", "reversed", "unchanged", "held", "ignored"]
+
+# ISO 4217 currencies we know, with their minor-unit exponents.
+MINOR_UNIT_EXPONENTS: Final[dict[str, int]] = {"KRW": 0, "JPY": 0, "USD": 2, "GBP": 2, "EUR": 2}
+
+
+@dataclass(frozen=True)
+class SubmissionOutcome:
+    """One writer's submission as the managers' vote left it."""
+
+    submission_id: int  # the Label Studio annotation id
+    writer_ls_id: int  # the Label Studio user id of the writer
+    writer_email: str | None
+    outcome: Outcome
+    fooled: bool  # the writer flipped the verdict: the pseudo-classifier was fooled
+
+
+@dataclass(frozen=True)
+class Earning:
+    """What the policy says one submission earns, before caps and budget (never negative)."""
+
+    submission_id: int
+    writer_ls_id: int
+    writer_email: str | None
+    kind: EntryKind
+    amount: int  # minor units, > 0
+    reason: str
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    """A row of the ledger (append-only)."""
+
+    id: int
+    submission_id: int
+    kind: EntryKind
+    writer_ls_id: int
+    writer_email: str | None
+    amount: int  # minor units; negative for adjustments
+    currency: str
+    reason: str
+    recorded_at: str
+
+
+def format_major(amount: int, currency: str) -> str:
+    """An exact decimal string in major units: 150 USD cents -> "1.50", 1500 KRW -> "1500"."""
+    if isinstance(amount, bool) or not isinstance(amount, int):
+        raise TypeError(f"money must be an int of minor units, got {amount!r}")
+    exponent = MINOR_UNIT_EXPONENTS[currency]
+    sign = "-" if amount < 0 else ""
+    whole, fraction = divmod(abs(amount), 10 ** exponent)
+    return f"{sign}{whole}" if exponent == 0 else f"{sign}{whole}.{fraction:0{exponent}d}"
+
+
+def format_money(amount: int, currency: str) -> str:
+    """For people: "1.50 USD", "1500 KRW"."""
+    return f"{format_major(amount, currency)} {currency}"
+
+
+@dataclass(frozen=True)
+class WriterPayout:
+    """What one writer is owed in a payout: the unpaid entries and their net amount."""
+
+    writer_ls_id: int
+    writer_email: str | None
+    platform_id: str | None  # None: no roster entry, so the writer cannot be paid
+    amount: int  # net of ``entries``, minor units
+    entries: tuple[LedgerEntry, ...]  # why: the entries this payment settles
+    held_reason: str | None = None  # None: payable
+
+    @property
+    def payable(self) -> bool:
+        return self.held_reason is None
+
+
+@dataclass(frozen=True)
+class Batch:
+    id: int
+    status: BatchStatus
+    currency: str
+    providers: tuple[str, ...]
+    directory: str  # absolute path of the batch's folder of files
+    created_at: str
+    committed_at: str | None
+    ledger_id: str  # the ledger's identity, part of every request token

@@ -1,0 +1,175 @@
+"""Paying writers: plan (what each writer is owed and why), then commit a batch exactly once.
+
+Crash safety. ``commit_payout`` works in this order; a kill at any point followed by a
+re-run never pays an entry twice, never loses one, and leaves files that match the ledger:
+
+1. finish every batch a crashed run left ``preparing`` (``batches.complete_batch``):
+   a preparing batch is always COMPLETED, never rolled back, because its folder may
+   already be in place and uploaded; its files are rewritten from the database;
+2. in ONE locked transaction: read the plan, check amounts, cap and budget (so nothing is
+   written when a check fails), insert the batch (``preparing``) and its items. An entry
+   can be in one batch only (``payout_items.earning_id`` is UNIQUE), so it is paid once;
+3. under the ledger lock again: write the files into a temporary folder, fsync, rename the
+   folder into place (atomic), fsync its parent, then mark the batch ``committed``
+   (``batches.complete_batch``).
+
+A crash before step 2 commits leaves nothing; after it, step 1 of the next run finishes
+the batch with exactly the items it was created with, before any new batch is planned.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+from sqlalchemy import Connection, Engine, insert, select, update
+
+from ..errors import ApeachError
+from .batches import batch_dir_name, complete_batch
+from .db import now_iso, payout_batches, payout_items, transaction
+from .durable import crash_point
+from .ledger import ledger_entries
+from .model import BATCH_PREPARING, UNFINISHED_BATCH_STATUSES, LedgerEntry, WriterPayout, format_money
+from .policy import RewardPolicy
+from .providers import PayoutProvider, default_providers
+from .roster import Roster, load_roster
+from .status import BatchSummary, BatchView, PayoutStatus, payout_status, show_batch
+
+__all__ = ["CRASH_STEPS", "BatchSummary", "BatchView", "PayoutPlan", "PayoutResult", "PayoutStatus", "commit_payout",
+           "crash_point", "finish_batches", "payout_status", "plan_payout", "show_batch"]
+
+# Where a payout can be killed (APEACH_CRASH_AT), in the order they are reached.
+CRASH_STEPS = ("planned", "batch_inserted", "batch_recorded", "file_half_written", "statements_written",
+               "provider_files_written", "files_synced", "dir_renamed", "batch_committed")
+
+
+@dataclass(frozen=True)
+class PayoutPlan:
+    currency: str
+    writers: tuple[WriterPayout, ...]  # every writer with unpaid entries, payable or held
+    paid_before: int  # the campaign's payments so far
+    campaign_budget: int | None
+    unfinished_batches: tuple[int, ...]  # batches a crashed run left; finished first
+
+    @property
+    def payable(self) -> tuple[WriterPayout, ...]:
+        return tuple(w for w in self.writers if w.payable)
+
+    @property
+    def held(self) -> tuple[WriterPayout, ...]:
+        return tuple(w for w in self.writers if not w.payable)
+
+    @property
+    def total(self) -> int:
+        return sum(w.amount for w in self.payable)
+
+    @property
+    def problem(self) -> str | None:
+        budget = self.campaign_budget
+        if budget is not None and self.paid_before + self.total > budget:
+            return (f"this payout of {format_money(self.total, self.currency)} would bring the campaign's payments "
+                    f"to {format_money(self.paid_before + self.total, self.currency)}, over campaign_budget "
+                    f"{format_money(budget, self.currency)}")
+        return None
+
+
+@dataclass(frozen=True)
+class PayoutResult:
+    plan: PayoutPlan
+    batch_id: int | None  # None: nothing was payable, no batch
+    directory: Path | None
+    files: tuple[Path, ...]
+    finished_batches: tuple[int, ...]  # batches from a crashed run completed first
+
+
+def plan_payout(engine: Engine, policy: RewardPolicy) -> PayoutPlan:
+    """What each writer is owed and unpaid, and why; reads only (the ``--dry-run``)."""
+    with engine.connect() as conn:
+        return _plan(conn, policy)
+
+
+def _plan(conn: Connection, policy: RewardPolicy) -> PayoutPlan:
+    paid_ids = set(conn.execute(select(payout_items.c.earning_id)).scalars())
+    entries = ledger_entries(conn)
+    paid_by_writer: dict[int, int] = defaultdict(int)
+    unpaid: dict[int, list[LedgerEntry]] = defaultdict(list)
+    emails: dict[int, str] = {}  # the latest e-mail the ledger knows for each writer
+    for entry in entries:
+        if entry.writer_email:
+            emails[entry.writer_ls_id] = entry.writer_email
+        if entry.currency != policy.currency:
+            raise ApeachError(f"ledger entry {entry.id} is in {entry.currency}, the policy in {policy.currency}; "
+                              "a campaign keeps one currency")
+        if entry.id in paid_ids:
+            paid_by_writer[entry.writer_ls_id] += entry.amount
+        else:
+            unpaid[entry.writer_ls_id].append(entry)
+    unfinished = tuple(conn.execute(select(payout_batches.c.id).where(
+        payout_batches.c.status.in_(UNFINISHED_BATCH_STATUSES)).order_by(payout_batches.c.id)).scalars())
+    roster = load_roster(conn)
+    writers = tuple(_writer_payout(w, emails.get(w), tuple(unpaid[w]), paid_by_writer[w], roster, policy)
+                    for w in sorted(unpaid))
+    return PayoutPlan(policy.currency, writers, sum(paid_by_writer.values()), policy.campaign_budget, unfinished)
+
+
+def _writer_payout(writer: int, email: str | None, entries: tuple[LedgerEntry, ...], paid: int, roster: Roster,
+                   policy: RewardPolicy) -> WriterPayout:
+    amount = sum(e.amount for e in entries)
+    found = roster.find(writer, email)
+    money, cap = policy.currency, policy.per_writer_cap
+    reason = None
+    if found is None:
+        who = f"Label Studio user {writer}" + (f" ({email})" if email else "")
+        reason = f"no roster entry for {who}: import a roster row with their platform id"
+    elif amount <= 0:
+        reason = f"net {format_money(amount, money)}: nothing to pay; reversals are set against later earnings"
+    elif cap is not None and paid + amount > cap:
+        reason = (f"would bring the writer's payments to {format_money(paid + amount, money)}, "
+                  f"over per_writer_cap {format_money(cap, money)}")
+    return WriterPayout(writer, email, found.platform_id if found else None, amount, entries, reason)
+
+
+def finish_batches(engine: Engine, providers: Sequence[PayoutProvider] = ()) -> tuple[int, ...]:
+    """Complete every batch a crashed run left preparing; return their ids."""
+    with engine.connect() as conn:
+        ids = tuple(conn.execute(select(payout_batches.c.id).where(
+            payout_batches.c.status.in_(UNFINISHED_BATCH_STATUSES)).order_by(payout_batches.c.id)).scalars())
+    for batch_id in ids:
+        complete_batch(engine, batch_id, providers)
+    return ids
+
+
+def commit_payout(engine: Engine, policy: RewardPolicy, out_dir: str | Path,
+                  providers: Sequence[PayoutProvider] | None = None) -> PayoutResult:
+    """Pay what is owed and unpaid: one new batch and its files (see module doc)."""
+    chosen = list(providers) if providers is not None else default_providers(policy.currency)
+    names = [p.name for p in chosen]
+    if not chosen or len(set(names)) != len(names):
+        raise ApeachError(f"choose one or more different payout providers (got {', '.join(names) or 'none'})")
+    for provider in chosen:
+        provider.check(policy.currency)
+    out = Path(out_dir).expanduser().resolve()
+    finished = finish_batches(engine, chosen)
+    with transaction(engine) as conn:
+        plan = _plan(conn, policy)
+        crash_point("planned")
+        if plan.problem:
+            raise ApeachError(f"{plan.problem}; nothing was paid or written. Raise campaign_budget or hold writers back")
+        if not plan.payable:
+            return PayoutResult(plan, None, None, (), finished)
+        batch_id = int(conn.execute(insert(payout_batches).values(
+            status=BATCH_PREPARING, currency=policy.currency, providers=",".join(names), directory="",
+            created_at=now_iso())).inserted_primary_key[0])
+        directory = out / batch_dir_name(batch_id)
+        if directory.exists():
+            raise ApeachError(f"{directory} already exists but is not batch {batch_id} of this ledger; "
+                              "choose another output folder (one per campaign)")
+        conn.execute(update(payout_batches).where(payout_batches.c.id == batch_id).values(directory=str(directory)))
+        conn.execute(insert(payout_items), [{"batch_id": batch_id, "earning_id": e.id, "platform_id": w.platform_id}
+                                            for w in plan.payable for e in w.entries])
+        crash_point("batch_inserted")
+    crash_point("batch_recorded")
+    files = complete_batch(engine, batch_id, chosen)
+    return PayoutResult(plan, batch_id, directory, tuple(files), finished)

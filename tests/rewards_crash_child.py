@@ -1,0 +1,28 @@
+"""Run one payout in its own process, for the kill-at-every-step test.
+
+    python tests/rewards_crash_child.py LEDGER_URL POLICY_TOML OUT_DIR
+
+With APEACH_CRASH_AT=<step> in the environment the process SIGKILLs itself at that step
+(``apeach_ls.rewards.durable.crash_point``). Prints the result as one JSON line.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from apeach_ls.rewards.db import open_ledger
+from apeach_ls.rewards.payout import commit_payout
+from apeach_ls.rewards.policy import load_policy
+
+
+def main(url: str, policy_path: str, out_dir: str) -> None:
+    engine = open_ledger(url)
+    result = commit_payout(engine, load_policy(policy_path), out_dir)
+    print(json.dumps({"batch_id": result.batch_id, "finished": list(result.finished_batches),
+                      "total": result.plan.total, "files": [str(f) for f in result.files]}))
+    engine.dispose()
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:4])

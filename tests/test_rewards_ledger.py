@@ -1,0 +1,295 @@
+"""The ledger and payouts, on SQLite and PostgreSQL: exact amounts, idempotency, reversals,
+caps and budget, held writers, and the named migrations."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from apeach_ls.errors import ApeachError, ConfigError
+from apeach_ls.rewards import ledger as ledger_module
+from apeach_ls.rewards import migrations
+from apeach_ls.rewards.db import earnings, metadata, open_ledger, payout_batches, payout_items
+from apeach_ls.rewards.ledger import record_outcomes, writer_balances
+from apeach_ls.rewards.model import SubmissionOutcome
+from apeach_ls.rewards.payout import commit_payout, payout_status, plan_payout, show_batch
+from apeach_ls.rewards.policy import RewardPolicy
+from apeach_ls.rewards.providers import FakeProvider, MTurkProvider, ProlificProvider
+from apeach_ls.rewards.roster import import_roster
+from pg import ledger_url, postgres_server  # noqa: F401
+
+USD = RewardPolicy(per_accepted=150, currency="USD", fooled_bonus=50)
+
+
+def accepted(sid, writer, fooled=False, email=None):
+    return SubmissionOutcome(sid, writer, email, "accepted", fooled)
+
+
+def dropped(sid, writer):
+    return SubmissionOutcome(sid, writer, None, "dropped", False)
+
+
+@pytest.fixture
+def engine(ledger_url, tmp_path):  # noqa: F811
+    engine = open_ledger(ledger_url)
+    roster = tmp_path / "roster.csv"
+    roster.write_text("ls_user,platform_id,age,gender\n1,P1,30,F\n2,P2,41,M\nw3@example.com,P3,,\n",
+                      encoding="utf-8")
+    import_roster(engine, roster)
+    yield engine
+    engine.dispose()
+
+
+def count(engine, table) -> int:
+    with engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(table)).scalar_one()
+
+
+def prolific_lines(path) -> dict[str, str]:
+    return dict(line.split(",") for line in path.read_text().splitlines())
+
+
+def test_amounts_equal_the_policy_applied_by_hand(engine, tmp_path):
+    outcomes = [accepted(10, 1, fooled=True), accepted(11, 1), accepted(12, 1, fooled=True),
+                accepted(20, 2), dropped(21, 2), SubmissionOutcome(22, 2, None, "pending", True),
+                accepted(30, 3, email="W3@example.com", fooled=True)]
+    report = record_outcomes(engine, outcomes, USD)
+    assert (report.count("recorded"), report.amount("recorded")) == (8, 3 * 150 + 2 * 50 + 150 + 150 + 50)
+    by_hand = {1: 3 * 150 + 2 * 50, 2: 150, 3: 150 + 50}
+    assert {b.writer_ls_id: b.earned for b in writer_balances(engine)} == by_hand
+
+    result = commit_payout(engine, USD, tmp_path / "out", providers=[ProlificProvider(), MTurkProvider()])
+    assert result.batch_id == 1 and result.plan.total == 900
+    assert prolific_lines(result.directory / "prolific-bonuses.csv") == {"P1": "5.50", "P2": "1.50", "P3": "2.00"}
+    assert {b.writer_ls_id: (b.paid, b.balance) for b in writer_balances(engine)} == {
+        1: (550, 0), 2: (150, 0), 3: (200, 0)}
+    statement = (result.directory / "statements" / "writer-1.csv").read_text().splitlines()
+    assert statement[0] == "earning_id,submission_id,kind,amount,amount_minor,currency,reason"
+    assert [line.split(",")[1:4] for line in statement[1:]] == [
+        ["10", "accepted", "1.50"], ["10", "fooled_bonus", "0.50"], ["11", "accepted", "1.50"],
+        ["12", "accepted", "1.50"], ["12", "fooled_bonus", "0.50"]]
+
+
+def test_recording_again_changes_nothing_and_second_payout_pays_nothing(engine, tmp_path):
+    outcomes = [accepted(10, 1, fooled=True), accepted(20, 2)]
+    record_outcomes(engine, outcomes, USD)
+    again = record_outcomes(engine, outcomes, USD)
+    assert (again.count("recorded"), again.count("unchanged")) == (0, 3)
+    assert count(engine, earnings) == 3
+    first = commit_payout(engine, USD, tmp_path / "out")
+    second = commit_payout(engine, USD, tmp_path / "out")
+    assert (first.batch_id, second.batch_id, second.plan.total, second.files) == (1, None, 0, ())
+    assert count(engine, payout_batches) == 1 and count(engine, payout_items) == 3
+    record_outcomes(engine, outcomes + [accepted(21, 2)], USD)
+    third = commit_payout(engine, USD, tmp_path / "out")
+    assert third.batch_id == 2 and prolific_lines(third.directory / "prolific-bonuses.csv") == {"P2": "1.50"}
+
+
+def test_dropping_a_paid_sentence_gives_exactly_one_adjustment(engine, tmp_path):
+    record_outcomes(engine, [accepted(10, 1, fooled=True), accepted(11, 1)], USD)
+    commit_payout(engine, USD, tmp_path / "out")
+    report = record_outcomes(engine, [dropped(10, 1), accepted(11, 1)], USD)
+    [line] = [l for l in report.lines if l.action == "reversed"]
+    assert (line.submission_id, line.kind, line.amount) == (10, "adjustment", -200)
+    assert line.reason == "dropped after acceptance: reverses accepted+fooled_bonus"
+    for _ in range(2):
+        again = record_outcomes(engine, [dropped(10, 1)], USD)
+        assert [(l.action, l.amount) for l in again.lines] == [("unchanged", -200)]
+    with engine.connect() as conn:
+        rows = conn.execute(select(earnings.c.kind, earnings.c.amount).where(earnings.c.submission_id == 10)
+                            .order_by(earnings.c.id)).all()
+    assert [tuple(r) for r in rows] == [("accepted", 150), ("fooled_bonus", 50), ("adjustment", -200)]
+
+    plan = plan_payout(engine, USD)  # the writer now owes 2.00: carried forward, not paid
+    [writer] = plan.writers
+    assert (writer.amount, writer.payable) == (-200, False)
+    assert writer.held_reason == "net -2.00 USD: nothing to pay; reversals are set against later earnings"
+    assert commit_payout(engine, USD, tmp_path / "out").batch_id is None
+
+    record_outcomes(engine, [accepted(12, 1), accepted(13, 1), accepted(14, 1)], USD)
+    result = commit_payout(engine, USD, tmp_path / "out")
+    assert prolific_lines(result.directory / "prolific-bonuses.csv") == {"P1": "2.50"}  # 4.50 - 2.00
+    reaccepted = record_outcomes(engine, [accepted(10, 1)], USD)
+    assert [(l.action, l.reason) for l in reaccepted.lines] == [
+        ("ignored", "accepted again after it was reversed; a reversed sentence is not credited again")]
+
+
+def test_dropped_before_payout_nets_to_zero_and_unrecorded_drops_do_nothing(engine, tmp_path):
+    record_outcomes(engine, [accepted(10, 1), accepted(11, 2)], USD)
+    report = record_outcomes(engine, [dropped(10, 1), dropped(99, 2)], USD)
+    assert [(l.submission_id, l.action, l.amount) for l in report.lines] == [(10, "reversed", -150)]
+    result = commit_payout(engine, USD, tmp_path / "out")
+    assert [w.writer_ls_id for w in result.plan.payable] == [2]
+    assert [(w.writer_ls_id, w.amount) for w in result.plan.held] == [(1, 0)]
+
+
+def test_cap_and_budget_hold_entries_until_there_is_room(engine, tmp_path):
+    policy = RewardPolicy(per_accepted=1000, fooled_bonus=500, per_writer_cap=2000, campaign_budget=3000)
+    report = record_outcomes(engine, [accepted(1, 1, fooled=True), accepted(2, 1), accepted(3, 2),
+                                      accepted(4, 2), accepted(5, 2)], policy)
+    assert [(l.submission_id, l.kind, l.action) for l in report.lines] == [
+        (1, "accepted", "recorded"), (1, "fooled_bonus", "recorded"), (2, "accepted", "held"),
+        (3, "accepted", "recorded"), (4, "accepted", "held"), (5, "accepted", "held")]
+    assert [l.reason for l in report.lines if l.action == "held"] == [
+        "per_writer_cap 2000 KRW reached (writer has 1500 KRW)",
+        "campaign_budget 3000 KRW reached (ledger has 2500 KRW)",
+        "campaign_budget 3000 KRW reached (ledger has 2500 KRW)"]
+    assert {b.writer_ls_id: b.earned for b in writer_balances(engine)} == {1: 1500, 2: 1000}
+
+    raised = RewardPolicy(per_accepted=1000, fooled_bonus=500, per_writer_cap=3000, campaign_budget=6000)
+    again = record_outcomes(engine, [accepted(2, 1), accepted(5, 2)], raised)
+    assert [(l.submission_id, l.action) for l in again.lines] == [(2, "recorded"), (5, "recorded")]
+    assert {b.writer_ls_id: b.earned for b in writer_balances(engine)} == {1: 2500, 2: 2000}
+
+    record_outcomes(engine, [dropped(1, 1)], raised)  # a reversal frees room under the cap
+    room = record_outcomes(engine, [accepted(6, 1), accepted(7, 1), accepted(8, 1)], raised)
+    assert [(l.submission_id, l.action) for l in room.lines] == [(6, "recorded"), (7, "recorded"), (8, "held")]
+
+
+def test_payout_checks_budget_and_cap_before_writing_anything(engine, tmp_path):
+    record_outcomes(engine, [accepted(1, 1), accepted(2, 2), accepted(3, 2)], RewardPolicy(per_accepted=1000))
+    lowered = RewardPolicy(per_accepted=1000, campaign_budget=2500)
+    with pytest.raises(ApeachError) as caught:
+        commit_payout(engine, lowered, tmp_path / "out")
+    assert str(caught.value) == (
+        "this payout of 3000 KRW would bring the campaign's payments to 3000 KRW, over campaign_budget 2500 KRW; "
+        "nothing was paid or written. Raise campaign_budget or hold writers back")
+    assert count(engine, payout_batches) == 0 and not (tmp_path / "out").exists()
+
+    capped = RewardPolicy(per_accepted=1000, per_writer_cap=1500)
+    result = commit_payout(engine, capped, tmp_path / "out")
+    assert [w.writer_ls_id for w in result.plan.payable] == [1]
+    assert result.plan.held[0].held_reason == ("would bring the writer's payments to 2000 KRW, "
+                                               "over per_writer_cap 1500 KRW")
+
+
+def test_writers_without_a_roster_entry_are_held_then_paid(engine, tmp_path):
+    record_outcomes(engine, [accepted(1, 1), accepted(2, 7, email="new@example.com")], USD)
+    first = commit_payout(engine, USD, tmp_path / "out")
+    [held] = first.plan.held
+    assert held.held_reason == ("no roster entry for Label Studio user 7 (new@example.com): "
+                                "import a roster row with their platform id")
+    (tmp_path / "more.csv").write_text("ls_user,platform_id\nnew@example.com,P7\n", encoding="utf-8")
+    import_roster(engine, tmp_path / "more.csv")
+    second = commit_payout(engine, USD, tmp_path / "out")
+    assert prolific_lines(second.directory / "prolific-bonuses.csv") == {"P7": "1.50"}
+    status = payout_status(engine)
+    assert (status.earned, status.paid, status.owed, status.unfinished_batches) == (300, 300, 0, ())
+    assert [(b.id, b.status, b.writers, b.total) for b in status.batches] == [
+        (1, "committed", 1, 150), (2, "committed", 1, 150)]
+    view = show_batch(engine, 2)
+    assert (view.total, view.problems, [i.platform_id for i in view.items]) == (150, (), ["P7"])
+
+
+def test_dry_run_and_one_transaction(engine, monkeypatch):
+    report = record_outcomes(engine, [accepted(1, 1), accepted(2, 2)], USD, dry_run=True)
+    assert report.count("recorded") == 2 and count(engine, earnings) == 0
+    real_insert, calls = ledger_module._insert, []
+
+    def failing_insert(conn, earning, policy):
+        calls.append(earning.submission_id)
+        if len(calls) == 2:
+            raise RuntimeError("disk full")
+        real_insert(conn, earning, policy)
+
+    monkeypatch.setattr(ledger_module, "_insert", failing_insert)
+    with pytest.raises(RuntimeError):
+        record_outcomes(engine, [accepted(1, 1), accepted(2, 2)], USD)
+    assert count(engine, earnings) == 0
+
+
+def test_input_and_currency_errors(engine):
+    with pytest.raises(ApeachError, match="submission 1 is given twice with different outcomes"):
+        record_outcomes(engine, [accepted(1, 1), dropped(1, 1)], USD)
+    with pytest.raises(ApeachError, match="submission 1: unknown outcome 'kept'"):
+        record_outcomes(engine, [SubmissionOutcome(1, 1, None, "kept", False)], USD)  # type: ignore[arg-type]
+    record_outcomes(engine, [accepted(1, 1)], USD)
+    with pytest.raises(ConfigError, match="the ledger is kept in USD but the policy says KRW"):
+        record_outcomes(engine, [accepted(2, 1)], RewardPolicy(per_accepted=1500))
+    with pytest.raises(ConfigError, match="MTurk pays bonuses in USD only, but the policy currency is KRW"):
+        commit_payout(engine, RewardPolicy(per_accepted=1500), "unused", providers=[MTurkProvider()])
+
+
+def test_the_database_enforces_once_only(engine, tmp_path):
+    record_outcomes(engine, [accepted(1, 1)], USD)
+    row = dict(submission_id=1, kind="accepted", writer_ls_id=1, amount=150, currency="USD", reason="x",
+               recorded_at="now")
+    with pytest.raises(IntegrityError), engine.begin() as conn:
+        conn.execute(insert(earnings).values(**row))
+    with pytest.raises(IntegrityError), engine.begin() as conn:  # adjustments are negative, earnings positive
+        conn.execute(insert(earnings).values(**{**row, "submission_id": 2, "amount": -5}))
+    fake = FakeProvider()
+    commit_payout(engine, USD, tmp_path / "out", providers=[fake])
+    assert fake.calls == [(1, [("P1", 150)])]
+    with pytest.raises(IntegrityError), engine.begin() as conn:
+        conn.execute(insert(payout_items).values(batch_id=1, earning_id=1, platform_id="P1"))
+
+
+def test_migrations_are_named_recorded_and_match_the_tables(ledger_url):  # noqa: F811
+    engine = open_ledger(ledger_url)
+    assert migrations.applied_migrations(engine) == ["0001_create_ledger"]
+    assert migrations.migrate(engine) == []
+    with engine.connect() as conn:
+        for table in metadata.sorted_tables:
+            stored = {c["name"] for c in conn.dialect.get_columns(conn, table.name)}
+            assert stored == set(table.c.keys()), table.name
+    engine.dispose()
+
+
+def test_a_failing_migration_leaves_no_trace(ledger_url, monkeypatch):  # noqa: F811
+    def half_done(conn):
+        conn.exec_driver_sql("CREATE TABLE half_done (x INTEGER)")
+        raise RuntimeError("interrupted")
+
+    monkeypatch.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS + (migrations.Migration("0002_x", half_done),))
+    with pytest.raises(RuntimeError, match="interrupted"):
+        open_ledger(ledger_url)
+    monkeypatch.undo()
+    engine = open_ledger(ledger_url)
+    assert migrations.applied_migrations(engine) == ["0001_create_ledger"]
+    with engine.connect() as conn:
+        assert not conn.dialect.has_table(conn, "half_done")
+    engine.dispose()
+
+
+def test_a_writer_known_by_email_is_found_from_earlier_entries(engine, tmp_path):
+    record_outcomes(engine, [accepted(1, 3, email="w3@example.com")], USD)
+    commit_payout(engine, USD, tmp_path / "out")
+    record_outcomes(engine, [accepted(2, 3)], USD)  # this time without an e-mail
+    result = commit_payout(engine, USD, tmp_path / "out")
+    assert prolific_lines(result.directory / "prolific-bonuses.csv") == {"P3": "1.50"}
+
+
+def test_krw_amounts_have_no_decimals_and_mturk_is_left_out(engine, tmp_path):
+    krw = RewardPolicy(per_accepted=1500, fooled_bonus=500)
+    record_outcomes(engine, [accepted(1, 1, fooled=True), accepted(2, 2)], krw)
+    result = commit_payout(engine, krw, tmp_path / "out")
+    assert prolific_lines(result.directory / "prolific-bonuses.csv") == {"P1": "2000", "P2": "1500"}
+    assert sorted(p.name for p in result.files) == ["prolific-bonuses.csv", "summary.json", "writer-1.csv",
+                                                    "writer-2.csv"]
+    summary = (result.directory / "summary.json").read_text()
+    assert '"total": "3500"' in summary and '"total_minor": 3500' in summary
+
+
+def test_a_foreign_folder_in_the_way_stops_the_payout_before_anything_is_recorded(engine, tmp_path):
+    record_outcomes(engine, [accepted(1, 1)], USD)
+    (tmp_path / "out" / "batch-000001").mkdir(parents=True)
+    with pytest.raises(ApeachError, match=r"batch-000001 already exists but is not batch 1 of this ledger"):
+        commit_payout(engine, USD, tmp_path / "out")
+    assert count(engine, payout_batches) == 0 and count(engine, payout_items) == 0
+
+
+def test_open_ledger_names_the_database_it_cannot_open(tmp_path):
+    from apeach_ls.rewards.db import ledger_url as to_url
+
+    assert to_url(tmp_path / "l.sqlite") == f"sqlite:///{tmp_path / 'l.sqlite'}"
+    assert to_url("postgresql://u:secret@db/apeach") == "postgresql+psycopg://u:secret@db/apeach"
+    with pytest.raises(ConfigError, match=r"cannot open the ledger database sqlite:////nonexistent-dir/l.sqlite"):
+        open_ledger("sqlite:////nonexistent-dir/l.sqlite")
+    from apeach_ls.processes import free_port
+
+    with pytest.raises(ConfigError) as caught:
+        open_ledger(f"postgresql://u:secret@127.0.0.1:{free_port()}/apeach")
+    assert "cannot open the ledger database postgresql+psycopg://u:***@127.0.0.1:" in str(caught.value)
+    assert "secret" not in str(caught.value)
