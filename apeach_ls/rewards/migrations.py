@@ -70,8 +70,23 @@ def _create_ledger(conn: Connection) -> None:
     conn.execute(insert(meta).values(key="ledger_id", value=uuid.uuid4().hex))
 
 
+def _create_vote_tallies(conn: Connection) -> None:
+    """The managers' vote outcome per submission, replaced at every tally (not money)."""
+    md = MetaData()
+    Table("vote_tallies", md,
+          Column("submission_id", BigInteger, primary_key=True),
+          Column("outcome", String(16), CheckConstraint("outcome IN ('accepted', 'dropped', 'pending')",
+                                                        name="ck_vote_tallies_outcome"), nullable=False),
+          Column("reasons", String(200), nullable=False),
+          Column("keeps", Integer, nullable=False),
+          Column("drops", Integer, nullable=False),
+          Column("tallied_at", String(32), nullable=False))
+    md.create_all(conn)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("0001_create_ledger", _create_ledger),
+    Migration("0002_vote_tallies", _create_vote_tallies),
 )
 
 _record = Table("schema_migrations", MetaData(),

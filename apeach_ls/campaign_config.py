@@ -1,0 +1,125 @@
+"""The campaign config file (TOML): who the managers are, how votes are tallied, which
+reference corpora the copy-paste aid reads, how writers are paid, where the database is.
+
+```toml
+[campaign]
+name = "apeach-2026"                       # its projects in Label Studio carry this name
+database = "apeach-ls-data/apeach-2026.db" # SQLite path or URL; APEACH_DATABASE_URL overrides
+                                           # (put a PostgreSQL password there, not here)
+[votes]
+managers = ["m1@example.com", "m2@example.com", "m3@example.com"]
+k = 3                                      # valid votes needed per sentence
+rule = "majority"                          # or "any_drop"
+
+[aids]
+reference_corpora = ["corpora/news_comments.txt"]  # relative to this file
+copy_threshold = 0.7
+duplicate_threshold = 0.8
+
+[rewards]                                  # see apeach_ls.rewards.policy
+per_accepted = 500
+currency = "KRW"
+```
+Relative paths are resolved against the config file's folder.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping
+
+from .errors import ConfigError
+from .labelstudio.campaign import check_campaign_name
+from .rewards.policy import RewardPolicy, parse_policy
+from .settings import read_secret
+from .votes.model import DEFAULT_K, MAJORITY, RULES
+
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+KNOWN = {"campaign": {"name", "database"}, "votes": {"managers", "k", "rule"},
+         "aids": {"reference_corpora", "copy_threshold", "duplicate_threshold"}}
+
+
+@dataclass(frozen=True)
+class CampaignConfig:
+    path: Path
+    name: str
+    database: str
+    managers: tuple[str, ...]
+    k: int
+    rule: str
+    reference_corpora: tuple[Path, ...]
+    copy_threshold: float
+    duplicate_threshold: float
+    rewards: RewardPolicy | None
+
+    def require_rewards(self) -> RewardPolicy:
+        if self.rewards is None:
+            raise ConfigError(f"{self.path}: no [rewards] section; add one with at least per_accepted")
+        return self.rewards
+
+
+def load_config(path: str | Path, env: Mapping[str, str] | None = None) -> CampaignConfig:
+    env = os.environ if env is None else env
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the campaign config: {exc.strerror}") from exc
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    for section, keys in KNOWN.items():
+        table = data.get(section, {})
+        if not isinstance(table, dict):
+            raise ConfigError(f"{path}: [{section}] must be a table")
+        unknown = sorted(set(table) - keys)
+        if unknown:
+            raise ConfigError(f"{path}: [{section}] {unknown[0]}: unknown key; known: {', '.join(sorted(keys))}")
+    campaign, votes, aids = data.get("campaign", {}), data.get("votes", {}), data.get("aids", {})
+    where = lambda key: f"{path}: [{key}]"  # noqa: E731
+    name = campaign.get("name")
+    if not isinstance(name, str):
+        raise ConfigError(f"{where('campaign')} name: required, e.g. name = \"apeach-2026\"")
+    check_campaign_name(name)
+    database = read_secret(env, "APEACH_DATABASE_URL") or campaign.get("database") or f"{name}.db"
+    if not isinstance(database, str):
+        raise ConfigError(f"{where('campaign')} database: must be a path or URL string")
+    if "://" not in database:
+        database = str(_resolve(path, database))
+    managers = votes.get("managers", [])
+    if not isinstance(managers, list) or not all(isinstance(m, str) and EMAIL_RE.match(m.strip()) for m in managers):
+        raise ConfigError(f"{where('votes')} managers: must be a list of e-mail addresses")
+    managers_clean = tuple(dict.fromkeys(m.strip().lower() for m in managers))
+    k = votes.get("k", DEFAULT_K)
+    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+        raise ConfigError(f"{where('votes')} k: must be a whole number of at least 1, got {k!r}")
+    if managers_clean and k > len(managers_clean):
+        raise ConfigError(f"{where('votes')} k: {k} votes per sentence but only {len(managers_clean)} managers")
+    rule = votes.get("rule", MAJORITY)
+    if rule not in RULES:
+        raise ConfigError(f"{where('votes')} rule: {rule!r}; expected one of {', '.join(RULES)}")
+    corpora = aids.get("reference_corpora", [])
+    if not isinstance(corpora, list) or not all(isinstance(c, str) for c in corpora):
+        raise ConfigError(f"{where('aids')} reference_corpora: must be a list of file paths")
+    return CampaignConfig(
+        path=path, name=name, database=database, managers=managers_clean, k=k, rule=rule,
+        reference_corpora=tuple(_resolve(path, c) for c in corpora),
+        copy_threshold=_fraction(aids, "copy_threshold", 0.7, where("aids")),
+        duplicate_threshold=_fraction(aids, "duplicate_threshold", 0.8, where("aids")),
+        rewards=parse_policy(data["rewards"], str(path)) if isinstance(data.get("rewards"), dict) else None,
+    )
+
+
+def _resolve(config_path: Path, value: str) -> Path:
+    candidate = Path(value).expanduser()
+    return candidate if candidate.is_absolute() else (config_path.parent / candidate).resolve()
+
+
+def _fraction(table: Mapping[str, Any], key: str, default: float, where: str) -> float:
+    value = table.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 1:
+        raise ConfigError(f"{where} {key}: must be a number in (0, 1], got {value!r}")
+    return float(value)

@@ -1,0 +1,90 @@
+"""The managers' vote: its vocabulary and records.
+
+Values are stable machine strings (the labeling config stores them through ``alias``).
+Each vocabulary is a tuple of constants; named subsets are frozensets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Final, Literal, Mapping
+
+# What one manager says about one sentence.
+Decision = Literal["keep", "drop"]
+KEEP: Final[Decision] = "keep"
+DROP: Final[Decision] = "drop"
+DECISIONS: Final[tuple[Decision, Decision]] = (KEEP, DROP)
+
+# Why a manager drops a sentence (several may apply).
+Reason = Literal["copied", "private_person", "off_topic", "other"]
+COPIED: Final[Reason] = "copied"  # copy-pasted from the web (copyright)
+PRIVATE_PERSON: Final[Reason] = "private_person"  # names a specific private person
+OFF_TOPIC: Final[Reason] = "off_topic"  # unrelated to the prompt's topic
+OTHER: Final[Reason] = "other"  # explained in the vote's note
+REASONS: Final[tuple[Reason, ...]] = (COPIED, PRIVATE_PERSON, OFF_TOPIC, OTHER)
+
+# What the tally makes of a sentence.
+Outcome = Literal["accepted", "dropped", "pending"]
+ACCEPTED: Final[Outcome] = "accepted"  # part of the dataset; the writer is paid for it
+DROPPED: Final[Outcome] = "dropped"
+PENDING: Final[Outcome] = "pending"  # not enough valid votes yet
+OUTCOMES: Final[tuple[Outcome, ...]] = (ACCEPTED, DROPPED, PENDING)
+DECIDED: Final[frozenset[Outcome]] = frozenset({ACCEPTED, DROPPED})
+
+# How the counted votes decide.
+Rule = Literal["majority", "any_drop"]
+MAJORITY: Final[Rule] = "majority"  # dropped when more than half of the k votes drop
+ANY_DROP: Final[Rule] = "any_drop"  # dropped as soon as one valid vote drops
+RULES: Final[tuple[Rule, Rule]] = (MAJORITY, ANY_DROP)
+DEFAULT_K: Final[int] = 3  # managers per sentence, as in APEACH
+
+# Why the tally left a vote out.
+Ignored = Literal["not_a_manager", "own_sentence", "cancelled", "superseded", "beyond_k"]
+NOT_A_MANAGER: Final[Ignored] = "not_a_manager"  # the voter is not on the campaign's manager list
+OWN_SENTENCE: Final[Ignored] = "own_sentence"  # a manager voted on a sentence they wrote
+CANCELLED: Final[Ignored] = "cancelled"  # skipped or withdrawn in Label Studio
+SUPERSEDED: Final[Ignored] = "superseded"  # the same manager has a more recently updated vote
+BEYOND_K: Final[Ignored] = "beyond_k"  # k other managers had voted earlier
+IGNORED: Final[tuple[Ignored, ...]] = (NOT_A_MANAGER, OWN_SENTENCE, CANCELLED, SUPERSEDED, BEYOND_K)
+
+
+@dataclass(frozen=True)
+class ManagerVote:
+    """One manager's annotation in the vote project.
+
+    ``vote_id`` is the Label Studio annotation id: it grows with creation, so it orders
+    votes by arrival. ``updated_at`` is the annotation's ISO 8601 update time.
+    """
+
+    submission_id: int
+    manager: str  # e-mail
+    decision: Decision
+    reasons: frozenset[Reason]
+    note: str
+    vote_id: int
+    updated_at: str
+    cancelled: bool = False
+
+
+@dataclass(frozen=True)
+class IgnoredVote:
+    vote: ManagerVote
+    why: Ignored
+
+
+@dataclass(frozen=True)
+class TallyResult:
+    """The tally of one submission.
+
+    ``reasons`` are the drop reasons the tally gives a dropped sentence (empty otherwise);
+    ``reason_counts`` counts every reason named by the counted drop votes, whatever the outcome.
+    """
+
+    submission_id: int
+    outcome: Outcome
+    reasons: frozenset[Reason]
+    keeps: int
+    drops: int
+    reason_counts: Mapping[Reason, int] = field(default_factory=dict)
+    counted: tuple[ManagerVote, ...] = ()
+    ignored: tuple[IgnoredVote, ...] = ()

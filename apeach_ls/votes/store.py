@@ -1,0 +1,52 @@
+"""Storing tally results in the campaign database, so payouts and the export read them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Mapping
+
+from sqlalchemy import BigInteger, Column, Engine, Integer, MetaData, String, Table, delete, insert, select
+
+from ..rewards.db import now_iso, transaction
+from .model import TallyResult
+
+vote_tallies = Table(
+    "vote_tallies", MetaData(),
+    Column("submission_id", BigInteger, primary_key=True),
+    Column("outcome", String(16), nullable=False),
+    Column("reasons", String(200), nullable=False),
+    Column("keeps", Integer, nullable=False),
+    Column("drops", Integer, nullable=False),
+    Column("tallied_at", String(32), nullable=False),
+)
+
+
+@dataclass(frozen=True)
+class StoredTally:
+    submission_id: int
+    outcome: str
+    reasons: tuple[str, ...]
+    keeps: int
+    drops: int
+    tallied_at: str
+
+
+def save_tallies(engine: Engine, results: Iterable[TallyResult]) -> int:
+    """Replace the stored outcome of every tallied submission, in one transaction."""
+    at = now_iso()
+    rows = [{"submission_id": r.submission_id, "outcome": r.outcome, "reasons": ",".join(sorted(r.reasons)),
+             "keeps": r.keeps, "drops": r.drops, "tallied_at": at} for r in results]
+    with transaction(engine) as conn:
+        ids = [row["submission_id"] for row in rows]
+        for start in range(0, len(ids), 500):
+            conn.execute(delete(vote_tallies).where(vote_tallies.c.submission_id.in_(ids[start:start + 500])))
+        if rows:
+            conn.execute(insert(vote_tallies), rows)
+    return len(rows)
+
+
+def load_tallies(engine: Engine) -> Mapping[int, StoredTally]:
+    with engine.connect() as conn:
+        return {r.submission_id: StoredTally(r.submission_id, r.outcome, tuple(filter(None, r.reasons.split(","))),
+                                             r.keeps, r.drops, r.tallied_at)
+                for r in conn.execute(select(vote_tallies))}

@@ -1,0 +1,151 @@
+"""The tally of the managers' votes: each documented rule, table-driven."""
+
+from __future__ import annotations
+
+import pytest
+
+from apeach_ls.votes.model import (
+    ACCEPTED, ANY_DROP, BEYOND_K, CANCELLED, DROPPED, MAJORITY, NOT_A_MANAGER, OWN_SENTENCE, PENDING, SUPERSEDED,
+    ManagerVote,
+)
+from apeach_ls.votes.tally import drop_reasons, tally
+
+MANAGERS = {"m1@example.com", "m2@example.com", "m3@example.com", "m4@example.com"}
+SID = 7
+
+
+def vote(manager: str, decision: str, *reasons: str, vid: int, at: str = "2024-05-01T10:00:00Z",
+         cancelled: bool = False, sid: int = SID) -> ManagerVote:
+    return ManagerVote(submission_id=sid, manager=f"{manager}@example.com", decision=decision,  # type: ignore[arg-type]
+                       reasons=frozenset(reasons), note="", vote_id=vid, updated_at=at, cancelled=cancelled)
+
+
+def keep(manager: str, vid: int, **kw) -> ManagerVote:
+    return vote(manager, "keep", vid=vid, **kw)
+
+
+def drop(manager: str, vid: int, *reasons: str, **kw) -> ManagerVote:
+    return vote(manager, "drop", *(reasons or ("copied",)), vid=vid, **kw)
+
+
+# (case, votes, options, outcome, keeps, drops, ignored as {vote_id: why})
+CASES = [
+    ("majority: three keeps", [keep("m1", 1), keep("m2", 2), keep("m3", 3)], {}, ACCEPTED, 3, 0, {}),
+    ("majority: two drops of three", [drop("m1", 1), keep("m2", 2), drop("m3", 3)], {}, DROPPED, 1, 2, {}),
+    ("majority: one drop of three keeps", [drop("m1", 1), keep("m2", 2), keep("m3", 3)], {}, ACCEPTED, 2, 1, {}),
+    ("majority: two drops, no third vote yet", [drop("m1", 1), drop("m2", 2)], {}, PENDING, 0, 2, {}),
+    ("no votes at all", [], {}, PENDING, 0, 0, {}),
+    ("any_drop: one drop decides at once", [drop("m1", 1)], {"rule": ANY_DROP}, DROPPED, 0, 1, {}),
+    ("any_drop: one drop among keeps", [keep("m1", 1), keep("m2", 2), drop("m3", 3)], {"rule": ANY_DROP},
+     DROPPED, 2, 1, {}),
+    ("any_drop: two keeps wait for the third", [keep("m1", 1), keep("m2", 2)], {"rule": ANY_DROP}, PENDING, 2, 0, {}),
+    ("any_drop: k keeps accept", [keep("m1", 1), keep("m2", 2), keep("m3", 3)], {"rule": ANY_DROP},
+     ACCEPTED, 3, 0, {}),
+    ("own sentence does not count", [drop("m1", 1), keep("m2", 2), keep("m3", 3)],
+     {"writer_of": {SID: "m1@example.com"}}, PENDING, 2, 0, {1: OWN_SENTENCE}),
+    ("own sentence, another manager completes", [drop("m1", 1), keep("m2", 2), keep("m3", 3), drop("m4", 4)],
+     {"writer_of": {SID: "M1@Example.com"}}, ACCEPTED, 2, 1, {1: OWN_SENTENCE}),
+    ("a writer who is not a manager changes nothing", [drop("m1", 1), keep("m2", 2), drop("m3", 3)],
+     {"writer_of": {SID: "writer@example.com"}}, DROPPED, 1, 2, {}),
+    ("non-manager votes are ignored", [drop("outsider", 1), drop("m1", 2), keep("m2", 3), keep("m3", 4)], {},
+     ACCEPTED, 2, 1, {1: NOT_A_MANAGER}),
+    ("non-manager alone leaves it pending", [drop("outsider", 1)], {"rule": ANY_DROP}, PENDING, 0, 0,
+     {1: NOT_A_MANAGER}),
+    ("e-mails compare case-insensitively", [vote("M1", "keep", vid=1), keep("m2", 2), keep(" m3", 3)], {},
+     ACCEPTED, 3, 0, {}),
+    ("edited vote: the latest update wins",
+     [keep("m1", 1, at="2024-05-01T10:00:00Z"), drop("m1", 5, at="2024-05-01T11:00:00Z"), drop("m2", 2),
+      keep("m3", 3)], {}, DROPPED, 1, 2, {1: SUPERSEDED}),
+    ("edited vote: an older annotation updated later wins",
+     [drop("m1", 1, at="2024-05-01T12:00:00+00:00"), keep("m1", 5, at="2024-05-01T11:00:00Z"), drop("m2", 2),
+      keep("m3", 3)], {}, DROPPED, 1, 2, {5: SUPERSEDED}),
+    ("edited vote: same time, the higher id wins",
+     [drop("m1", 1), keep("m1", 5), drop("m2", 2), keep("m3", 3)], {}, ACCEPTED, 2, 1, {1: SUPERSEDED}),
+    ("withdrawn vote does not count", [drop("m1", 1, cancelled=True), keep("m2", 2), keep("m3", 3)], {},
+     PENDING, 2, 0, {1: CANCELLED}),
+    ("withdrawn drop under any_drop does not drop", [drop("m1", 1, cancelled=True)], {"rule": ANY_DROP},
+     PENDING, 0, 0, {1: CANCELLED}),
+    ("a later skip does not erase an earlier vote",
+     [drop("m1", 1), keep("m1", 9, cancelled=True, at="2024-05-02T00:00:00Z"), drop("m2", 2), keep("m3", 3)],
+     {}, DROPPED, 1, 2, {9: CANCELLED}),
+    ("extra votes beyond k are ignored", [keep("m1", 1), keep("m2", 2), keep("m3", 3), drop("m4", 4)], {},
+     ACCEPTED, 3, 0, {4: BEYOND_K}),
+    ("extra drop cannot overturn an accepted sentence under any_drop",
+     [keep("m1", 1), keep("m2", 2), keep("m3", 3), drop("m4", 4)], {"rule": ANY_DROP}, ACCEPTED, 3, 0,
+     {4: BEYOND_K}),
+    ("order is by arrival, not by the last edit",
+     [keep("m1", 1), keep("m2", 2), drop("m4", 4), keep("m3", 6), drop("m1", 9, at="2024-05-01T12:00:00Z")], {},
+     DROPPED, 1, 2, {1: SUPERSEDED, 6: BEYOND_K}),
+    ("tie with k=2 keeps the sentence", [keep("m1", 1), drop("m2", 2)], {"k": 2}, ACCEPTED, 1, 1, {}),
+    ("tie with k=4 keeps the sentence", [keep("m1", 1), drop("m2", 2), keep("m3", 3), drop("m4", 4)], {"k": 4},
+     ACCEPTED, 2, 2, {}),
+    ("k=4, three drops", [drop("m1", 1), drop("m2", 2), keep("m3", 3), drop("m4", 4)], {"k": 4},
+     DROPPED, 1, 3, {}),
+    ("k=1 decides with one vote", [drop("m1", 1), keep("m2", 2)], {"k": 1}, DROPPED, 0, 1, {2: BEYOND_K}),
+]
+
+
+@pytest.mark.parametrize("votes,options,outcome,keeps,drops,ignored",
+                         [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_tally_rules(votes, options, outcome, keeps, drops, ignored):
+    result = tally(votes, [SID], MANAGERS, **options)[SID]
+    assert (result.outcome, result.keeps, result.drops) == (outcome, keeps, drops)
+    assert {i.vote.vote_id: i.why for i in result.ignored} == ignored
+    assert len(result.counted) + len(result.ignored) == len(votes)
+
+
+@pytest.mark.parametrize("named,expected", [
+    ([("copied",), ("copied", "off_topic"), ("copied",)], {"copied"}),  # named by more than half
+    ([("copied",), ("off_topic",)], {"copied", "off_topic"}),  # none by a majority: the most frequent, tied
+    ([("copied", "other"), ("off_topic", "other"), ("private_person",)], {"other"}),  # 2 of 3 is a majority
+    ([("copied", "other"), ("off_topic", "other"), ("private_person",), ("copied",)], {"copied", "other"}),
+    ([], set()),
+])
+def test_drop_reasons(named, expected):
+    votes = [drop(f"m{i}", i, *reasons) for i, reasons in enumerate(named, 1)]
+    reasons, counts = drop_reasons(votes)
+    assert reasons == expected
+    assert sum(counts.values()) == sum(len(r) for r in named)
+
+
+def test_dropped_result_carries_the_majority_reasons_and_counts():
+    votes = [drop("m1", 1, "copied", "off_topic"), drop("m2", 2, "off_topic"), keep("m3", 3)]
+    result = tally(votes, [SID], MANAGERS)[SID]
+    assert result.outcome == DROPPED
+    assert result.reasons == {"off_topic"}
+    assert result.reason_counts == {"copied": 1, "off_topic": 2}
+
+
+def test_accepted_and_pending_results_name_no_reasons_but_keep_counts():
+    votes = [drop("m1", 1, "copied"), keep("m2", 2), keep("m3", 3)]
+    result = tally(votes, [SID], MANAGERS)[SID]
+    assert (result.outcome, result.reasons, result.reason_counts) == (ACCEPTED, frozenset(), {"copied": 1})
+
+
+def test_every_listed_submission_gets_a_result_and_others_are_not_tallied():
+    votes = [drop("m1", 1, sid=1), drop("m2", 2, sid=1), keep("m3", 3, sid=1), drop("m1", 4, sid=99)]
+    results = tally(votes, [1, 2, 1], MANAGERS, rule=MAJORITY)
+    assert list(results) == [1, 2]
+    assert results[1].outcome == DROPPED and results[2].outcome == PENDING
+    assert results[2].counted == () and results[2].ignored == ()
+
+
+def test_own_sentence_is_per_submission():
+    votes = [drop("m1", 1, sid=1), drop("m1", 2, sid=2)]
+    results = tally(votes, [1, 2], MANAGERS, writer_of={1: "m1@example.com", 2: None}, rule=ANY_DROP)
+    assert (results[1].outcome, results[2].outcome) == (PENDING, DROPPED)
+
+
+@pytest.mark.parametrize("options,message", [
+    ({"k": 0}, "k .* at least 1"),
+    ({"rule": "unanimous"}, "unknown vote rule 'unanimous'"),
+])
+def test_bad_options_are_explained(options, message):
+    with pytest.raises(ValueError, match=message):
+        tally([], [SID], MANAGERS, **options)
+
+
+def test_unreadable_update_time_names_the_vote():
+    votes = [keep("m1", 1, at="yesterday"), keep("m1", 2)]
+    with pytest.raises(ValueError, match="vote 1: updated_at 'yesterday'"):
+        tally(votes, [SID], MANAGERS)
