@@ -14,6 +14,7 @@ from .models import models
 from .project import prompts, setup
 from .submissions import submissions
 from .up import backend, up
+from .votes import managers, votes
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -36,6 +37,8 @@ cli.add_command(prompts)
 cli.add_command(classifier)
 cli.add_command(models)
 cli.add_command(submissions)
+cli.add_command(votes)
+cli.add_command(managers)
 cli.add_command(up)
 cli.add_command(backend)
 

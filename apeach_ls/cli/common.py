@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+from pathlib import Path
 from typing import Any, Callable, TypeVar
 
 import click
@@ -31,3 +32,11 @@ def campaign_option(fn: F) -> F:
     return click.option(
         "--campaign", default=lambda: os.environ.get("APEACH_CAMPAIGN", "apeach"), show_default="apeach",
         help="Campaign name; each campaign has its own projects. Env: APEACH_CAMPAIGN.")(fn)
+
+
+def config_option(fn: F) -> F:
+    """``--config FILE``: the campaign config (env APEACH_CAMPAIGN_CONFIG)."""
+    return click.option(
+        "--config", "config_path", envvar="APEACH_CAMPAIGN_CONFIG", show_envvar=True, required=True,
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Campaign config (TOML): name, managers, k, rule, aids, rewards, database.")(fn)

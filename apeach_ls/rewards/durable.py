@@ -1,24 +1,14 @@
-"""File-system primitives for crash-safe payouts, and the crash hook the tests use.
-
-``crash_point(name)`` does nothing unless the environment variable ``APEACH_CRASH_AT``
-equals ``name``; then the process kills itself with SIGKILL on the spot (no cleanup, no
-flushing: like a power cut for the process). The crash test runs a payout in a
-subprocess once per step name in ``payout.CRASH_STEPS``.
-"""
+"""File-system primitives for crash-safe payouts. The crash hook (``crash_point``) lives in
+:mod:`apeach_ls.crashpoints`; the crash test runs a payout in a subprocess once per step
+name in ``payout.CRASH_STEPS``."""
 
 from __future__ import annotations
 
 import os
 import shutil
-import signal
 from pathlib import Path
 
-CRASH_ENV = "APEACH_CRASH_AT"
-
-
-def crash_point(name: str) -> None:
-    if os.environ.get(CRASH_ENV) == name:
-        os.kill(os.getpid(), signal.SIGKILL)
+from ..crashpoints import CRASH_ENV, crash_point  # noqa: F401  (re-exported)
 
 
 def write_durable(path: Path, data: bytes) -> None:

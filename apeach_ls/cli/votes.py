@@ -1,0 +1,162 @@
+"""``apeach-ls votes create|tally`` and ``apeach-ls managers``: the managers' vote round."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import click
+
+from ..aids import SubmissionText, compute_aids
+from ..campaign_config import CampaignConfig, load_config
+from ..labelstudio.campaign import find_project
+from ..labelstudio.connection import LabelStudioSettings, connect
+from ..labelstudio.submissions import Submission, read_submissions
+from ..labelstudio.vote_round import (add_vote_tasks, ensure_vote_project, invite_url, missing_managers, read_votes,
+                                      user_emails)
+from ..prompts import Prompt
+from ..rewards.db import open_ledger
+from ..votes import manager_agreement, tally
+from ..votes.agreement import AgreementScores
+from ..votes.store import save_tallies
+from .common import config_option, fail_cleanly
+
+
+def _campaign_submissions(client, config: CampaignConfig) -> list[Submission]:
+    project = find_project(client, config.name, "generation")
+    if project is None:
+        raise click.ClickException(f"Campaign {config.name!r} has no generation project. "
+                                   f"Run: apeach-ls setup --campaign {config.name}")
+    return sorted(read_submissions(client, int(project.id)), key=lambda s: s.annotation_id)
+
+
+def _prompt_of(submission: Submission) -> Prompt:
+    data = submission.prompt
+    key = str(data.get("prompt_id", "topic")).rsplit("-", 1)[0] or "topic"
+    return Prompt(key=key, topic=str(data.get("topic", "")), topic_eng=str(data.get("topic_eng", "")),
+                  guideline=str(data.get("guideline", "")))
+
+
+@click.group()
+def votes() -> None:
+    """The managers' vote round: k managers drop copied, private-person or off-topic sentences."""
+
+
+@votes.command("create")
+@config_option
+@click.option("--batch-size", type=click.IntRange(1, 5000), default=1000, show_default=True,
+              help="Vote tasks per import call.")
+@fail_cleanly
+def create_command(config_path: Path, batch_size: int) -> None:
+    """Create or update the vote project and add one vote task per new submission.
+
+    Incremental and safe to re-run, also after an interrupted run: each vote task carries
+    its submission id, and only missing ones are imported. Each task shows the aids'
+    hints (personal information, near-duplicates, copy-paste, topic relevance).
+
+    \b
+    Example:
+      apeach-ls votes create --config campaign.toml
+    """
+    config = load_config(config_path)
+    client = connect(LabelStudioSettings.from_env())
+    submissions = _campaign_submissions(client, config)
+    project_id, steps = ensure_vote_project(client, config.name, config.k)
+    for step in steps:
+        click.echo(f"{step.what}: {step.outcome} ({step.detail})")
+    click.echo(f"computing aids for {len(submissions)} submissions ...", err=True)
+    prompts = {}
+    texts = []
+    for s in submissions:
+        prompt = _prompt_of(s)
+        prompts.setdefault(prompt.key, prompt)
+        texts.append(SubmissionText(s.annotation_id, s.corrected.text, prompt.key, s.writer_id))
+    aids = compute_aids(texts, prompts, config.reference_corpora, duplicate_threshold=config.duplicate_threshold,
+                        copy_threshold=config.copy_threshold)
+    with click.progressbar(length=len(submissions), label="adding vote tasks", file=None) as bar:
+        bar.update(0)
+        report = add_vote_tasks(client, project_id, submissions, aids, batch_size, progress=bar.update)
+    flagged = Counter(flag for a in aids.values() for flag in a.flags())
+    click.echo(f"{report.added} vote tasks added, {report.already_there} already there (vote project {project_id})")
+    if flagged:
+        click.echo("aids flagged: " + ", ".join(f"{k} {v}" for k, v in sorted(flagged.items())))
+
+
+def _format_scores(name: str, scores: AgreementScores) -> str:
+    def value(c):
+        return f"{c.value:.3f}" if c.value is not None else f"n/a ({c.note})"
+    return f"  {name:<16} Fleiss' kappa {value(scores.fleiss_kappa):<12} Krippendorff's alpha " \
+           f"{value(scores.krippendorff_alpha)}"
+
+
+@votes.command("tally")
+@config_option
+@fail_cleanly
+def tally_command(config_path: Path) -> None:
+    """Tally the votes: accepted, dropped (with the majority's reasons) or pending.
+
+    Only votes of the config's managers count, never on their own sentences; the rule and
+    k come from the config. Results are stored in the campaign database for payouts and
+    the export; re-tallying after new votes updates them. Prints managers' agreement.
+
+    \b
+    Example:
+      apeach-ls votes tally --config campaign.toml
+    """
+    config = load_config(config_path)
+    if not config.managers:
+        raise click.ClickException(f"{config_path}: [votes] managers is empty; list the managers' e-mails")
+    client = connect(LabelStudioSettings.from_env())
+    submissions = _campaign_submissions(client, config)
+    project = find_project(client, config.name, "vote")
+    if project is None:
+        raise click.ClickException(f"Campaign {config.name!r} has no vote project. "
+                                   f"Run: apeach-ls votes create --config {config_path}")
+    emails = user_emails(client)
+    readout = read_votes(client, int(project.id), emails)
+    writer_of = {s.annotation_id: emails.get(s.writer_id or -1) for s in submissions}
+    results = tally(readout.votes, [s.annotation_id for s in submissions], set(config.managers), writer_of,
+                    config.k, config.rule)
+    save_tallies(open_ledger(config.database), results.values())
+    outcomes = Counter(r.outcome for r in results.values())
+    reasons = Counter(reason for r in results.values() if r.outcome == "dropped" for reason in r.reasons)
+    ignored = Counter(i.why for r in results.values() for i in r.ignored)
+    click.echo(f"{len(results)} submissions: {outcomes.get('accepted', 0)} accepted, "
+               f"{outcomes.get('dropped', 0)} dropped, {outcomes.get('pending', 0)} pending "
+               f"(rule {config.rule}, k={config.k})")
+    if reasons:
+        click.echo("drop reasons: " + ", ".join(f"{k} {v}" for k, v in sorted(reasons.items())))
+    if ignored:
+        click.echo("votes not counted: " + ", ".join(f"{k} {v}" for k, v in sorted(ignored.items())))
+    for line in readout.malformed:
+        click.echo(f"malformed vote, not counted: {line}", err=True)
+    agreement = manager_agreement([r.counted for r in results.values() if len(r.counted) >= 2])
+    click.echo("managers' agreement:")
+    click.echo(_format_scores("keep/drop", agreement.decision))
+    for reason, scores in agreement.reasons.items():
+        click.echo(_format_scores(reason, scores))
+
+
+@click.command()
+@config_option
+@fail_cleanly
+def managers(config_path: Path) -> None:
+    """Show which managers have a Label Studio account, and the invite link for the rest.
+
+    Label Studio open source has no roles: the campaign's config lists its managers by
+    e-mail, and only their votes count. Managers sign up through the invite link with
+    the e-mail listed in the config.
+
+    \b
+    Example:
+      apeach-ls managers --config campaign.toml
+    """
+    config = load_config(config_path)
+    settings = LabelStudioSettings.from_env()
+    client = connect(settings)
+    emails = user_emails(client)
+    missing = missing_managers(config.managers, emails)
+    for manager in config.managers:
+        click.echo(f"{manager}: {'missing: needs to sign up' if manager in missing else 'has an account'}")
+    if missing:
+        click.echo(f"invite link (sign up with the e-mail above): {invite_url(client, settings.url)}")

@@ -1,0 +1,150 @@
+"""The managers' vote project in Label Studio: one vote task per writer's submission.
+
+Vote tasks carry the sentence, its prompt and the aids' hint text, never the writer's
+label, the verdict or who wrote it. Each task's ``submission_id`` (the generation
+annotation id) makes ``votes create`` incremental: a run lists what exists and imports only
+what is missing, in whole batches, so a run killed at any point and run again ends with
+exactly one vote task per submission.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+from label_studio_sdk import LabelStudio
+
+import label_config
+
+from ..aids import Aids
+from ..crashpoints import crash_point
+from ..votes.config import VoteTags, parse_vote_config
+from ..votes.model import ManagerVote
+from ..votes.parse import MalformedVote, parse_vote_result
+from .campaign import Step, ensure_project, marker
+from .connection import describe_api_error
+from .submissions import Submission, export_tasks
+
+GUIDE_FOR_MANAGERS = (
+    "<h3>관리자 투표 안내</h3><p>문장을 <b>제외</b>하는 경우는 세 가지뿐입니다: 웹에서 복사한 문장, "
+    "공인이 아닌 특정 개인을 언급한 문장, 주제와 무관한 문장. 혐오인지 아닌지는 판단하지 않습니다. "
+    "맞춤법 오류는 괜찮습니다. 자동 점검 참고는 힌트일 뿐 결정이 아닙니다.</p>"
+)
+
+
+def vote_options(campaign: str, k: int) -> dict[str, Any]:
+    return {
+        "title": f"{campaign} · APEACH manager vote",
+        "description": f"k={k} managers keep or drop each sentence (drop-only; never hate-or-not). "
+                       f"{marker(campaign, 'vote')}",
+        "label_config": label_config.load("vote"),
+        "maximum_annotations": k,
+        "show_collab_predictions": False,
+        "evaluate_predictions_automatically": False,
+        "show_skip_button": True,
+        "show_instruction": True,
+        "expert_instruction": GUIDE_FOR_MANAGERS,
+    }
+
+
+def ensure_vote_project(client: LabelStudio, campaign: str, k: int) -> tuple[int, list[Step]]:
+    steps: list[Step] = []
+    return ensure_project(client, campaign, "vote", vote_options(campaign, k), steps), steps
+
+
+def vote_task(submission: Submission, aids: Aids | None) -> dict[str, Any]:
+    return {"data": {
+        "submission_id": submission.annotation_id,
+        "prompt_id": submission.prompt.get("prompt_id", ""),
+        "topic": submission.prompt.get("topic", ""),
+        "guideline": submission.prompt.get("guideline", ""),
+        "text": submission.corrected.text,
+        "aids": aids.summary_ko() if aids is not None else "",
+        "aid_flags": sorted(aids.flags()) if aids is not None else [],
+    }}
+
+
+def voted_submission_ids(client: LabelStudio, project_id: int) -> set[int]:
+    try:
+        tasks = client.tasks.list(project=project_id, fields="task_only", page_size=1000)
+        return {int(t.data["submission_id"]) for t in tasks if (t.data or {}).get("submission_id") is not None}
+    except Exception as exc:
+        raise describe_api_error(exc, f"listing vote tasks of project {project_id}") from exc
+
+
+@dataclass(frozen=True)
+class VoteTasksReport:
+    added: int
+    already_there: int
+
+
+def add_vote_tasks(client: LabelStudio, project_id: int, submissions: Sequence[Submission],
+                   aids: Mapping[int, Aids], batch_size: int = 1000,
+                   progress: Callable[[int], None] = lambda n: None) -> VoteTasksReport:
+    have = voted_submission_ids(client, project_id)
+    todo = [s for s in submissions if s.annotation_id not in have]
+    for start in range(0, len(todo), batch_size):
+        batch = [vote_task(s, aids.get(s.annotation_id)) for s in todo[start:start + batch_size]]
+        try:
+            client.projects.import_tasks(id=project_id, request=batch, return_task_ids=True)
+        except Exception as exc:
+            raise describe_api_error(exc, f"importing vote tasks {start + 1}-{start + len(batch)}") from exc
+        progress(len(batch))
+        crash_point("vote-batch-imported")
+    return VoteTasksReport(added=len(todo), already_there=len(submissions) - len(todo))
+
+
+def user_emails(client: LabelStudio) -> dict[int, str]:
+    try:
+        return {int(u.id): (u.email or "").strip().lower() for u in client.users.list()}
+    except Exception as exc:
+        raise describe_api_error(exc, "listing users") from exc
+
+
+@dataclass(frozen=True)
+class VoteReadout:
+    votes: list[ManagerVote]
+    malformed: list[str]  # "annotation N: reason", for the report
+
+
+def read_votes(client: LabelStudio, project_id: int, emails: Mapping[int, str]) -> VoteReadout:
+    """Every vote annotation of the vote project (cancelled ones marked), from one export."""
+    try:
+        tags: VoteTags = parse_vote_config(client.projects.get(id=project_id).label_config)
+    except Exception as exc:
+        if isinstance(exc, MalformedVote):
+            raise
+        raise describe_api_error(exc, f"reading vote project {project_id}") from exc
+    votes, malformed = [], []
+    for task in export_tasks(client, project_id):
+        submission_id = (task.get("data") or {}).get("submission_id")
+        if submission_id is None:
+            continue
+        for annotation in task.get("annotations") or []:
+            voter = annotation.get("completed_by")
+            voter_id = voter if isinstance(voter, int) else (voter or {}).get("id")
+            common = dict(submission_id=int(submission_id), manager=emails.get(voter_id, f"user:{voter_id}"),
+                          vote_id=int(annotation["id"]), updated_at=str(annotation.get("updated_at") or ""))
+            if annotation.get("was_cancelled"):
+                votes.append(ManagerVote(decision="keep", reasons=frozenset(), note="", cancelled=True, **common))
+                continue
+            try:
+                parsed = parse_vote_result(annotation.get("result") or [], tags)
+            except MalformedVote as exc:
+                malformed.append(f"annotation {annotation['id']}: {exc}")
+                continue
+            votes.append(ManagerVote(decision=parsed.decision, reasons=parsed.reasons, note=parsed.note, **common))
+    return VoteReadout(votes, malformed)
+
+
+def missing_managers(managers: Iterable[str], emails: Mapping[int, str]) -> list[str]:
+    known = set(emails.values())
+    return [m for m in managers if m not in known]
+
+
+def invite_url(client: LabelStudio, base_url: str) -> str:
+    try:
+        link = client.organizations.invites.get_invite_link()
+    except Exception as exc:
+        raise describe_api_error(exc, "getting the organization's invite link") from exc
+    return base_url.rstrip("/") + str(link.invite_url)
