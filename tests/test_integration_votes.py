@@ -13,58 +13,14 @@ import pytest
 from click.testing import CliRunner
 
 from apeach_ls.cli import cli
-from apeach_ls.labelstudio.campaign import MLConnection, find_project, setup_generation
+from apeach_ls.labelstudio.campaign import find_project
 from apeach_ls.labelstudio.connection import LabelStudioSettings, connect
-from apeach_ls.labelstudio.prompt_import import import_prompts
-from apeach_ls.prompts import default_prompts
 from apeach_ls.rewards.db import open_ledger
 from apeach_ls.votes.store import load_tallies
+from campaign_seed import seed_campaign, vote, write_config
 from ls_users import sign_up
 
 pytestmark = pytest.mark.integration
-
-TOPICS = {p.key: p for p in default_prompts()}
-
-
-def result(text, label="hate", agreement="confirm"):
-    return [{"from_name": "intent", "to_name": "prompt", "type": "choices", "value": {"choices": [label]}},
-            {"from_name": "text", "to_name": "prompt", "type": "textarea", "value": {"text": [text]}},
-            {"from_name": "verdict", "to_name": "prompt", "type": "choices", "value": {"choices": [label]},
-             "score": 0.8, "readonly": True},
-            {"from_name": "agreement", "to_name": "prompt", "type": "choices", "value": {"choices": [agreement]}}]
-
-
-def vote(decision, *reasons):
-    items = [{"from_name": "decision", "to_name": "sentence", "type": "choices", "value": {"choices": [decision]}}]
-    if reasons:
-        items.append({"from_name": "reasons", "to_name": "sentence", "type": "choices",
-                      "value": {"choices": list(reasons)}})
-    return items
-
-
-def write_config(path, campaign, managers, corpora=(), k=3):
-    lines = [f'[campaign]\nname = "{campaign}"\ndatabase = "{path.parent / "campaign.db"}"\n',
-             f'[votes]\nmanagers = {list(managers)!r}\nk = {k}\n'.replace("'", '"'),
-             f'[aids]\nreference_corpora = {[str(c) for c in corpora]!r}\n'.replace("'", '"')]
-    path.write_text("\n".join(lines), encoding="utf-8")
-    return path
-
-
-def seed_campaign(label_studio, campaign, sentences):
-    """Generation project with one task per (topic key, text, writer id) and its submission."""
-    client = label_studio.client()
-    report = setup_generation(client, campaign, None)
-    keys = sorted({key for key, _, _ in sentences})
-    import_prompts(client, report.project_id, [TOPICS[k] for k in keys], len(sentences))
-    tasks = {}
-    for task in client.tasks.list(project=report.project_id, fields="task_only"):
-        tasks.setdefault(task.data["prompt_id"].rsplit("-", 1)[0], []).append(task.id)
-    ids = []
-    for key, text, writer in sentences:
-        annotation = client.annotations.create(id=tasks[key].pop(), result=result(text), completed_by=writer)
-        ids.append(annotation.id)
-    return client, report.project_id, ids
-
 
 def test_vote_round_end_to_end(label_studio, campaign, tmp_path, beep_dir):
     admin = label_studio.client()

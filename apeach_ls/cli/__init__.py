@@ -11,7 +11,9 @@ import click
 
 from .classifier import classifier
 from .models import models
+from .overlap import overlap
 from .project import prompts, setup
+from .rewards import payout, writers
 from .submissions import submissions
 from .up import backend, up
 from .votes import managers, votes
@@ -39,6 +41,9 @@ cli.add_command(models)
 cli.add_command(submissions)
 cli.add_command(votes)
 cli.add_command(managers)
+cli.add_command(writers)
+cli.add_command(payout)
+cli.add_command(overlap)
 cli.add_command(up)
 cli.add_command(backend)
 

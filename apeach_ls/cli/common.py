@@ -35,8 +35,14 @@ def campaign_option(fn: F) -> F:
 
 
 def config_option(fn: F) -> F:
-    """``--config FILE``: the campaign config (env APEACH_CAMPAIGN_CONFIG)."""
+    """``--config FILE``: the campaign config (env APEACH_CAMPAIGN_CONFIG); required when used."""
     return click.option(
-        "--config", "config_path", envvar="APEACH_CAMPAIGN_CONFIG", show_envvar=True, required=True,
+        "--config", "config_path", envvar="APEACH_CAMPAIGN_CONFIG", show_envvar=True, required=False,
         type=click.Path(dir_okay=False, path_type=Path),
         help="Campaign config (TOML): name, managers, k, rule, aids, rewards, database.")(fn)
+
+
+def require_config(config_path: Path | None) -> Path:
+    if config_path is None:
+        raise click.UsageError("Missing option '--config' (or set APEACH_CAMPAIGN_CONFIG): the campaign config file")
+    return config_path

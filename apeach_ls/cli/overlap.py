@@ -18,7 +18,7 @@ def parse_corpora(ctx: click.Context, param: click.Parameter, values: tuple[str,
     """``NAME=FILE`` (or just ``FILE``, named after its stem) into corpora with unique names."""
     corpora: list[Corpus] = []
     for value in values:
-        name, _, file = value.rpartition("=") if "=" in value else (Path(value).stem, "", value)
+        name, _, file = value.partition("=") if "=" in value else (Path(value).stem, "", value)
         if not name or not file:
             raise click.BadParameter(f"{value!r}: expected NAME=FILE, e.g. apeach=apeach.csv", ctx, param)
         if name in {corpus.name for corpus in corpora}:
@@ -74,7 +74,7 @@ def plot(results: list[Overlap], path: Path) -> None:
             ax.set_ylim(0, 1)
             ax.set_title(f"{view} {label}")
             ax.grid(axis="y", alpha=0.3)
-    axes[0][0].set_ylabel("similarity to the reference")
+    axes[0][0].set_ylabel("overlap with the reference (0-1)")
     figure.legend(*axes[0][0].get_legend_handles_labels(), loc="outside lower center", ncols=len(evaluations))
     figure.savefig(path, dpi=110)
 

@@ -19,7 +19,7 @@ from ..rewards.db import open_ledger
 from ..votes import manager_agreement, tally
 from ..votes.agreement import AgreementScores
 from ..votes.store import save_tallies
-from .common import config_option, fail_cleanly
+from .common import config_option, fail_cleanly, require_config
 
 
 def _campaign_submissions(client, config: CampaignConfig) -> list[Submission]:
@@ -47,7 +47,7 @@ def votes() -> None:
 @click.option("--batch-size", type=click.IntRange(1, 5000), default=1000, show_default=True,
               help="Vote tasks per import call.")
 @fail_cleanly
-def create_command(config_path: Path, batch_size: int) -> None:
+def create_command(config_path: Path | None, batch_size: int) -> None:
     """Create or update the vote project and add one vote task per new submission.
 
     Incremental and safe to re-run, also after an interrupted run: each vote task carries
@@ -58,7 +58,7 @@ def create_command(config_path: Path, batch_size: int) -> None:
     Example:
       apeach-ls votes create --config campaign.toml
     """
-    config = load_config(config_path)
+    config = load_config(require_config(config_path))
     client = connect(LabelStudioSettings.from_env())
     submissions = _campaign_submissions(client, config)
     project_id, steps = ensure_vote_project(client, config.name, config.k)
@@ -92,7 +92,7 @@ def _format_scores(name: str, scores: AgreementScores) -> str:
 @votes.command("tally")
 @config_option
 @fail_cleanly
-def tally_command(config_path: Path) -> None:
+def tally_command(config_path: Path | None) -> None:
     """Tally the votes: accepted, dropped (with the majority's reasons) or pending.
 
     Only votes of the config's managers count, never on their own sentences; the rule and
@@ -103,7 +103,7 @@ def tally_command(config_path: Path) -> None:
     Example:
       apeach-ls votes tally --config campaign.toml
     """
-    config = load_config(config_path)
+    config = load_config(require_config(config_path))
     if not config.managers:
         raise click.ClickException(f"{config_path}: [votes] managers is empty; list the managers' e-mails")
     client = connect(LabelStudioSettings.from_env())
@@ -140,7 +140,7 @@ def tally_command(config_path: Path) -> None:
 @click.command()
 @config_option
 @fail_cleanly
-def managers(config_path: Path) -> None:
+def managers(config_path: Path | None) -> None:
     """Show which managers have a Label Studio account, and the invite link for the rest.
 
     Label Studio open source has no roles: the campaign's config lists its managers by
@@ -151,7 +151,7 @@ def managers(config_path: Path) -> None:
     Example:
       apeach-ls managers --config campaign.toml
     """
-    config = load_config(config_path)
+    config = load_config(require_config(config_path))
     settings = LabelStudioSettings.from_env()
     client = connect(settings)
     emails = user_emails(client)
