@@ -9,10 +9,10 @@ document order (the intent comes before the sentence, the verdict after it).
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
 from .errors import ConfigError
+from .label_xml import choice_values, parse_label_config
 from .labels import AGREEMENTS, LABELS
 
 
@@ -34,16 +34,9 @@ DEFAULT_TAGS = GenerationTags(
 )
 
 
-def _choice_values(choices: ET.Element) -> set[str]:
-    return {c.get("alias") or c.get("value") or "" for c in choices.iter("Choice")}
-
-
 def parse_generation_config(xml: str) -> GenerationTags:
     """Find each role's tag in a labeling config; ConfigError says what is missing."""
-    try:
-        root = ET.fromstring(xml)
-    except ET.ParseError as exc:
-        raise ConfigError(f"Label config is not valid XML: {exc}") from exc
+    root = parse_label_config(xml, "Label config")
     elements = list(root.iter())
     textareas = [e for e in elements if e.tag == "TextArea"]
     writer_inputs = [e for e in textareas if (e.get("smartonly") or "").lower() == "true"]
@@ -54,10 +47,10 @@ def parse_generation_config(xml: str) -> GenerationTags:
         )
     text_tag = writer_inputs[0]
     text_pos = elements.index(text_tag)
-    label_choices = [e for e in elements if e.tag == "Choices" and _choice_values(e) == set(LABELS)]
+    label_choices = [e for e in elements if e.tag == "Choices" and choice_values(e) == set(LABELS)]
     intents = [e for e in label_choices if elements.index(e) < text_pos]
     verdicts = [e for e in label_choices if elements.index(e) > text_pos]
-    agreements = [e for e in elements if e.tag == "Choices" and _choice_values(e) == set(AGREEMENTS)]
+    agreements = [e for e in elements if e.tag == "Choices" and choice_values(e) == set(AGREEMENTS)]
     missing = []
     if len(intents) != 1:
         missing.append("one Choices with values hate/not_hate before the TextArea (the intent)")

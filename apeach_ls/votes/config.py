@@ -8,10 +8,10 @@ exactly keep/drop, the reasons are the Choices whose values are exactly the drop
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
 from ..errors import ConfigError
+from ..label_xml import choice_values, parse_label_config
 from .model import DECISIONS, REASONS
 
 OBJECT_TAGS = frozenset({"Text", "HyperText", "Paragraphs"})
@@ -30,19 +30,12 @@ class VoteTags:
 DEFAULT_VOTE_TAGS = VoteTags(object_name="sentence", decision="decision", reasons="reasons", note="note")
 
 
-def _choice_values(choices: ET.Element) -> set[str]:
-    return {c.get("alias") or c.get("value") or "" for c in choices.iter("Choice")}
-
-
 def parse_vote_config(xml: str) -> VoteTags:
     """Find each role's tag in a labeling config; ConfigError says what is missing."""
-    try:
-        root = ET.fromstring(xml)
-    except ET.ParseError as exc:
-        raise ConfigError(f"Vote label config is not valid XML: {exc}") from exc
+    root = parse_label_config(xml, "Vote label config")
     choices = [e for e in root.iter("Choices")]
-    decisions = [e for e in choices if _choice_values(e) == set(DECISIONS)]
-    reasons = [e for e in choices if _choice_values(e) == set(REASONS)]
+    decisions = [e for e in choices if choice_values(e) == set(DECISIONS)]
+    reasons = [e for e in choices if choice_values(e) == set(REASONS)]
     notes = [e for e in root.iter("TextArea")]
     problems = []
     if len(decisions) != 1:
