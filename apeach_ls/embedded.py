@@ -83,6 +83,7 @@ def ml_backend_process(data_dir: Path, port: int, model_spec: str, workers: int 
                        extra_env: Mapping[str, str] | None = None) -> ManagedProcess:
     env = dict(os.environ)
     env["APEACH_LS_MODEL"] = model_spec
+    env["WEB_CONCURRENCY"] = str(workers)  # the backend divides the cores among the workers
     env.update(extra_env or {})
     argv = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
             "--threads", str(threads), "--timeout", "120", "ml_backend.wsgi:app"]

@@ -13,6 +13,7 @@ from .classifier import classifier
 from .models import models
 from .overlap import overlap
 from .project import prompts, setup
+from .release import export, report
 from .rewards import payout, writers
 from .submissions import submissions
 from .up import backend, up
@@ -43,6 +44,8 @@ cli.add_command(votes)
 cli.add_command(managers)
 cli.add_command(writers)
 cli.add_command(payout)
+cli.add_command(export)
+cli.add_command(report)
 cli.add_command(overlap)
 cli.add_command(up)
 cli.add_command(backend)

@@ -1,0 +1,164 @@
+"""``apeach-ls export`` and ``apeach-ls report``: the accepted sentences as a dataset release,
+and an HTML report about it.
+
+Both read the writers' submissions from Label Studio (LABEL_STUDIO_URL, LABEL_STUDIO_API_KEY),
+and the tallies and the roster from the campaign database named in ``--config``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping
+
+import click
+
+from ..campaign_config import CampaignConfig, load_config
+from ..errors import ApeachError
+from ..labelstudio.campaign import find_project
+from ..labelstudio.connection import LabelStudioSettings, connect
+from ..labelstudio.submissions import Submission, read_submissions
+from ..labelstudio.vote_round import read_votes, user_emails
+from ..release.card import DEFAULT_LICENSE, license_id
+from ..release.export import require_release_packages, write_release
+from ..release.outdir import check_output_dir
+from ..release.report import ReportData, write_report
+from ..release.rows import ReleaseBuild, build_release
+from ..rewards.db import ledger_id, open_ledger
+from ..rewards.roster import load_roster
+from ..votes import manager_agreement, tally
+from ..votes.agreement import ManagerAgreement
+from ..votes.store import StoredTally, load_tallies
+from .common import config_option, fail_cleanly
+
+
+@dataclass(frozen=True)
+class Campaign:
+    config: CampaignConfig
+    client: Any
+    submissions: list[Submission]
+    tallies: Mapping[int, StoredTally]
+    emails: Mapping[int, str]
+    build: ReleaseBuild
+
+
+def _step(message: str) -> None:
+    click.echo(message, err=True)
+
+
+def load_campaign(config_path: Path, recheck: bool = False) -> Campaign:
+    """Tallies and roster from the database, submissions from Label Studio, the release rows."""
+    config = load_config(config_path)
+    engine = open_ledger(config.database)
+    tallies = load_tallies(engine)
+    if not tallies:
+        raise ApeachError(f"No submission of campaign {config.name!r} has been tallied yet, so nothing is accepted. "
+                          f"Run: apeach-ls votes tally --config {config_path}")
+    with engine.connect() as conn:
+        roster, salt = load_roster(conn), ledger_id(conn)
+    client = connect(LabelStudioSettings.from_env())
+    project = find_project(client, config.name, "generation")
+    if project is None:
+        raise ApeachError(f"Campaign {config.name!r} has no generation project. "
+                          f"Run: apeach-ls setup --campaign {config.name}")
+    model = None
+    if recheck and os.environ.get("APEACH_LS_MODEL"):
+        from ..classifier import load_classifier
+        model = load_classifier(os.environ["APEACH_LS_MODEL"])
+    _step(f"reading submissions of project {project.id} from Label Studio ...")
+    submissions = sorted(read_submissions(client, int(project.id), classifier=model), key=lambda s: s.annotation_id)
+    emails = user_emails(client)
+    build = build_release(config.name, submissions, tallies, roster, emails, salt)
+    outcomes = Counter(t.outcome for t in tallies.values())
+    _step(f"{len(submissions)} submissions; tallied: {outcomes.get('accepted', 0)} accepted, "
+          f"{outcomes.get('dropped', 0)} dropped, {outcomes.get('pending', 0)} pending")
+    for skipped in build.skipped:
+        _step(f"skipped submission {skipped.submission_id}: {skipped.why}")
+    return Campaign(config, client, submissions, tallies, emails, build)
+
+
+def vote_agreement(campaign: Campaign) -> ManagerAgreement | None:
+    """The managers' agreement from the vote project's counted votes; None without one."""
+    config = campaign.config
+    project = find_project(campaign.client, config.name, "vote")
+    if project is None or not config.managers:
+        return None
+    _step(f"reading votes of project {project.id} for the managers' agreement ...")
+    readout = read_votes(campaign.client, int(project.id), campaign.emails)
+    writer_of = {s.annotation_id: campaign.emails.get(s.writer_id or -1) for s in campaign.submissions}
+    results = tally(readout.votes, [s.annotation_id for s in campaign.submissions], set(config.managers),
+                    writer_of, config.k, config.rule)  # type: ignore[arg-type]
+    return manager_agreement([r.counted for r in results.values() if len(r.counted) >= 2])
+
+
+out_option = click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
+                          help="Directory to write; created, and must be empty unless --replace.")
+replace_option = click.option("--replace", is_flag=True,
+                              help="Replace the files of a non-empty --out directory (all or nothing).")
+
+
+@click.command("export")
+@config_option
+@out_option
+@replace_option
+@click.option("--license", "license_name", default=DEFAULT_LICENSE, show_default=True,
+              help="The dataset's license, as a Hugging Face identifier (cc-by-4.0, cc0-1.0, other, ...).")
+@click.option("--recheck/--no-recheck", default=True, show_default=True,
+              help="Re-check each final text with APEACH_LS_MODEL (when set) to flag edits made after the verdict.")
+@fail_cleanly
+def export(config_path: Path, out: Path, replace: bool, license_name: str, recheck: bool) -> None:
+    """Export the accepted sentences as a dataset release.
+
+    Only sentences the managers' vote accepted are released, with the label corrected to
+    the writer's intent (class Spoiled = hate, Default = not hate), the writer's age and
+    gender from the roster, and a pseudonymous writer id. The directory gets apeach.csv
+    (exactly the APEACH columns), extended.jsonl and extended.parquet (every field), a
+    Hugging Face datasets directory hf/ and a dataset card README.md. Files are written
+    all or nothing, and the same accepted set gives the same bytes.
+
+    \b
+    Example:
+      apeach-ls votes tally --config campaign.toml
+      apeach-ls export --config campaign.toml --out release-v1 --license cc-by-sa-4.0
+    """
+    license_id(license_name)
+    check_output_dir(out, replace)
+    require_release_packages()
+    campaign = load_campaign(config_path, recheck)
+    rows = campaign.build.rows
+    if not rows:
+        raise ApeachError(f"No accepted sentence in campaign {campaign.config.name!r} yet; collect more votes, "
+                          f"then run: apeach-ls votes tally --config {config_path}")
+    files = write_release(rows, out, campaign.config.name, license_name, replace, progress=_step)
+    classes = Counter(r.apeach_class for r in rows)
+    topics = len({r.text_topic for r in rows})
+    click.echo(f"{files.rows} accepted sentences ({classes.get('Spoiled', 0)} Spoiled, "
+               f"{classes.get('Default', 0)} Default) over {topics} topics written to {out}")
+
+
+@click.command("report")
+@config_option
+@out_option
+@replace_option
+@fail_cleanly
+def report(config_path: Path, out: Path, replace: bool) -> None:
+    """Write an HTML report of the release, with its figures as PNG files.
+
+    report.html is self-contained (figures embedded): accepted sentences per topic and
+    class, sentence lengths, fooled rate per topic, writers' ages and gender, vote
+    outcomes and drop reasons, throughput over time, and the managers' agreement (Fleiss'
+    kappa, Krippendorff's alpha) when the campaign has a vote project.
+
+    \b
+    Example:
+      apeach-ls report --config campaign.toml --out release-v1-report
+      xdg-open release-v1-report/report.html
+    """
+    check_output_dir(out, replace)
+    campaign = load_campaign(config_path)
+    data = ReportData(campaign.config.name, campaign.build.rows, list(campaign.tallies.values()),
+                      submitted_at=[s.created_at for s in campaign.submissions], agreement=vote_agreement(campaign))
+    files = write_report(data, out, replace, progress=_step)
+    click.echo(f"report with {len(files.figures)} figures written to {files.html}")

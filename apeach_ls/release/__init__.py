@@ -1,0 +1,5 @@
+"""A release: the accepted sentences as an APEACH-style dataset, with a card and a report.
+
+``rows`` builds the release rows (pure), ``export`` writes the files, ``report`` renders
+the HTML report with its figures.
+"""
