@@ -18,9 +18,6 @@ from apeach_ls.votes.agreement import manager_agreement
 from apeach_ls.votes.model import ManagerVote
 from release_samples import sample_rows, sample_tallies
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
 
 
 def votes(sid: int, *decisions: str) -> list[ManagerVote]:
@@ -42,16 +39,6 @@ def rendered(data, tmp_path_factory) -> Path:
     write_report(data, out)
     return out
 
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Debian chromium is not installed (apt-get install chromium); .ci/run installs it")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def test_every_figure_loads_in_chromium_without_external_requests(browser, rendered):

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import re
-import shutil
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 import pytest
 
@@ -117,47 +115,39 @@ def test_label_studio_accepts_the_vote_config(label_studio):
         client.projects.delete(id=project.id)
 
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-
-
 @pytest.mark.integration
 @pytest.mark.browser
-def test_reasons_appear_only_after_drop_in_the_labeling_ui(label_studio, tmp_path):
+def test_reasons_appear_only_after_drop_in_the_labeling_ui(label_studio, browser, tmp_path):
     """In the real UI: reasons hidden until 제외 is chosen; the stored vote parses to aliases."""
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Debian chromium is not installed (apt-get install chromium); .ci/run installs it")
     client = label_studio.client()
     project = client.projects.create(title="vote ui check", label_config=VOTE_XML)
     try:
         [task_id] = client.projects.import_tasks(id=project.id, request=[VOTE_TASK], return_task_ids=True).task_ids
-        with sync_api.sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-            page = browser.new_page(viewport={"width": 1280, "height": 1000}, locale="ko-KR")
-            page.goto(f"{label_studio.url}/user/login/")
-            page.fill("#email", label_studio.username)
-            page.fill("#password", label_studio.password)
-            page.click("button[type=submit]")
-            page.wait_for_url(lambda url: "/user/login" not in url, timeout=60_000)  # home or projects
-            page.goto(f"{label_studio.url}/projects/{project.id}/data?tab=0&task={task_id}")
-            decision = page.locator(".lsf-choices").first
-            decision.wait_for(timeout=60_000)
-            copied = page.locator("label", has_text="웹에서 복사")
-            assert not copied.is_visible()
-            decision.locator("label", has_text="제외").click()
-            copied.wait_for(state="visible", timeout=5_000)
-            decision.locator("label", has_text="유지").click()
-            copied.wait_for(state="hidden", timeout=5_000)
-            decision.locator("label", has_text="제외").click()
-            copied.click()
-            page.locator("label", has_text="주제와 무관").click()
-            note = page.locator('[data-testid="textarea-input"]')
-            note.fill("광고 문구")
-            note.press("Enter")
-            page.screenshot(path=str(tmp_path / "vote.png"))
-            page.get_by_test_id("bottombar-submit-button").click()
-            page.wait_for_function("() => window.Htx && window.Htx.annotationStore.selected.pk", timeout=15_000)
-            browser.close()
+        page = browser.new_page(viewport={"width": 1280, "height": 1000}, locale="ko-KR")
+        page.goto(f"{label_studio.url}/user/login/")
+        page.fill("#email", label_studio.username)
+        page.fill("#password", label_studio.password)
+        page.click("button[type=submit]")
+        page.wait_for_url(lambda url: "/user/login" not in url, timeout=60_000)  # home or projects
+        page.goto(f"{label_studio.url}/projects/{project.id}/data?tab=0&task={task_id}")
+        decision = page.locator(".lsf-choices").first
+        decision.wait_for(timeout=60_000)
+        copied = page.locator("label", has_text="웹에서 복사")
+        assert not copied.is_visible()
+        decision.locator("label", has_text="제외").click()
+        copied.wait_for(state="visible", timeout=5_000)
+        decision.locator("label", has_text="유지").click()
+        copied.wait_for(state="hidden", timeout=5_000)
+        decision.locator("label", has_text="제외").click()
+        copied.click()
+        page.locator("label", has_text="주제와 무관").click()
+        note = page.locator('[data-testid="textarea-input"]')
+        note.fill("광고 문구")
+        note.press("Enter")
+        page.screenshot(path=str(tmp_path / "vote.png"))
+        page.get_by_test_id("bottombar-submit-button").click()
+        page.wait_for_function("() => window.Htx && window.Htx.annotationStore.selected.pk", timeout=15_000)
+        page.close()
         [annotation] = client.annotations.list(id=task_id)
         assert parse_vote_result(annotation.result) == ParsedVote("drop", frozenset({"copied", "off_topic"}), "광고 문구")
     finally:
