@@ -73,8 +73,9 @@ class MicroBatcher:
             return
         with self._start_lock:
             if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="apeach-batcher", daemon=True)
-                self._thread.start()
+                thread = threading.Thread(target=self._run, name="apeach-batcher", daemon=True)
+                thread.start()
+                self._thread = thread  # published only once running: callers check ``alive`` next
 
     def classify(self, texts: Sequence[str]) -> list[Verdict]:
         if not texts:

@@ -97,7 +97,7 @@ def test_prompts_import_never_duplicates(label_studio, campaign, tmp_path):
 ])
 def test_setup_configuration_errors_are_one_line(label_studio, campaign, env_change, message):
     env = env_for(label_studio, **env_change)
-    env.setdefault("APEACH_ML_URL", "http://127.0.0.1:9")
+    env["APEACH_ML_URL"] = env["APEACH_ML_URL"] or "http://127.0.0.1:9"
     code, out = run(["setup", "--campaign", campaign], env)
     assert code == 1 and message in out and "Traceback" not in out
     assert find_project(label_studio.client(), campaign, "generation") is None
