@@ -1,0 +1,441 @@
+"""Benchmark ``apeach-ls votes create`` and ``votes tally`` against Label Studio's own bulk calls.
+
+Starts a local Label Studio (SQLite, 127.0.0.1, a temporary data dir), seeds one campaign with
+N writers' submissions (default 10,000: BEEP! unlabeled comments, one annotation per generation
+task, by ~50 writer users), then times:
+
+* ``votes create`` (reads the submissions, computes the aids, imports N vote tasks), next to the
+  baseline of Label Studio's own bulk import of the same N vote tasks into a scratch project;
+* ``votes tally`` on 3N votes by the 3 managers (seeded by bulk import), next to the baseline of
+  Label Studio's own JSON exports of the generation project and the vote project.
+
+The ratio (command / baseline) is our overhead. Both commands run in this process through
+click's CliRunner, with their main steps wrapped in timers (the library is not changed), so the
+table also shows what dominates. Progress goes to stderr; one table goes to stdout.
+
+    python scripts/bench_votes.py --quick            # 1,000 submissions
+    python scripts/bench_votes.py                    # 10,000 submissions (30,000 votes)
+    python scripts/bench_votes.py --submissions 3000 --keep
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import functools
+import importlib
+import json
+import os
+import random
+import re
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections import defaultdict
+from pathlib import Path
+from typing import Any, Callable, Iterator
+from unittest import mock
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+BEEP_DIR = Path(os.environ.get("APEACH_BEEP_DIR", REPO.parent / "shared" / "data" / "beep"))
+BATCH = 1000
+WRITERS = 50
+MANAGERS = 3
+REASONS = ("copied", "private_person", "off_topic", "other")
+T0 = time.perf_counter()
+
+
+def log(message: str) -> None:
+    print(f"[{time.perf_counter() - T0:7.1f} s] {message}", file=sys.stderr, flush=True)
+
+
+class BenchTimeout(BaseException):
+    """Raised by SIGALRM; a BaseException so that neither click nor the library swallows it."""
+
+
+@contextlib.contextmanager
+def deadline(minutes: float) -> Iterator[None]:
+    def expired(signum, frame):
+        raise BenchTimeout(f"the benchmark ran longer than --max-minutes {minutes:g}")
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.alarm(max(1, int(minutes * 60)))
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
+    start = time.perf_counter()
+    value = fn()
+    return time.perf_counter() - start, value
+
+
+# ---- seeding ---------------------------------------------------------------------------------------------
+
+def generation_result(text: str, label: str, agreement: str) -> list[dict[str, Any]]:
+    """A writer's generation annotation (as in tests/campaign_seed.py ``result``)."""
+    return [{"from_name": "intent", "to_name": "prompt", "type": "choices", "value": {"choices": [label]}},
+            {"from_name": "text", "to_name": "prompt", "type": "textarea", "value": {"text": [text]}},
+            {"from_name": "verdict", "to_name": "prompt", "type": "choices",
+             "value": {"choices": [label if agreement == "confirm" else
+                                   ("not_hate" if label == "hate" else "hate")]},
+             "score": 0.8, "readonly": True},
+            {"from_name": "agreement", "to_name": "prompt", "type": "choices", "value": {"choices": [agreement]}}]
+
+
+def vote_result(decision: str, *reasons: str) -> list[dict[str, Any]]:
+    """A manager's vote (as in tests/campaign_seed.py ``vote``)."""
+    items = [{"from_name": "decision", "to_name": "sentence", "type": "choices", "value": {"choices": [decision]}}]
+    if reasons:
+        items.append({"from_name": "reasons", "to_name": "sentence", "type": "choices",
+                      "value": {"choices": list(reasons)}})
+    return items
+
+
+def generation_tasks(n: int, writer_ids: list[int], rng: random.Random) -> list[dict[str, Any]]:
+    from apeach_ls.prompts import default_prompts, task_data
+
+    prompts = default_prompts()
+    lines = [line.strip() for line in (BEEP_DIR / "unlabeled_comments_5.txt").read_text(encoding="utf-8").splitlines()]
+    texts = [line for line in lines if line]
+    tasks = []
+    for i in range(n):
+        prompt = prompts[i % len(prompts)]
+        annotation = {"result": generation_result(texts[i % len(texts)], rng.choice(("hate", "not_hate")),
+                                                  "flip" if rng.random() < 0.15 else "confirm"),
+                      "completed_by": writer_ids[i % len(writer_ids)], "lead_time": round(rng.uniform(10, 90), 1)}
+        tasks.append({"data": task_data(prompt, i // len(prompts) + 1), "annotations": [annotation]})
+    return tasks
+
+
+def ballots(rng: random.Random) -> list[list[dict[str, Any]]]:
+    """Three correlated votes on one sentence: ~80% of votes keep, ~20% drop with a reason."""
+    if rng.random() < 0.8:  # a fine sentence: a manager drops it now and then
+        return [vote_result("drop", rng.choice(REASONS)) if rng.random() < 0.05 else vote_result("keep")
+                for _ in range(MANAGERS)]
+    reason = rng.choice(REASONS)  # a bad sentence: most managers drop it, mostly for the same reason
+    return [vote_result("drop", reason if rng.random() < 0.85 else rng.choice(REASONS))
+            if rng.random() < 0.85 else vote_result("keep") for _ in range(MANAGERS)]
+
+
+def import_batches(client, project_id: int, tasks: list[dict[str, Any]], what: str) -> float:
+    """Label Studio's bulk import, in batches of 1,000; returns the seconds spent in import calls."""
+    total = 0.0
+    for start in range(0, len(tasks), BATCH):
+        seconds, _ = timed(lambda: client.projects.import_tasks(id=project_id, request=tasks[start:start + BATCH],
+                                                                return_task_ids=True))
+        total += seconds
+        log(f"  {what}: {min(start + BATCH, len(tasks)):,}/{len(tasks):,} ({total:.1f} s)")
+    return total
+
+
+def export_json(client, project_id: int) -> tuple[float, int, int]:
+    """Seconds, bytes and tasks of one ``download_sync(export_type='JSON')``."""
+    seconds, raw = timed(lambda: b"".join(client.projects.exports.download_sync(id=project_id, export_type="JSON")))
+    return seconds, len(raw), len(json.loads(raw))
+
+
+# ---- timing the commands ---------------------------------------------------------------------------------
+
+class Phases:
+    """Wall time spent in named functions while a command runs (nested ones are counted in both)."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = defaultdict(float)
+        self.calls: dict[str, int] = defaultdict(int)
+        self.order: list[str] = []
+
+    def wrap(self, name: str, fn: Callable[..., Any], consume: bool = False) -> Callable[..., Any]:
+        if name not in self.order:
+            self.order.append(name)
+
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            start = time.perf_counter()
+            try:
+                value = fn(*args, **kwargs)
+                return list(value) if consume else value
+            finally:
+                self.seconds[name] += time.perf_counter() - start
+                self.calls[name] += 1
+        return wrapper
+
+    def patch(self, stack: contextlib.ExitStack, target: Any, attribute: str, name: str, consume: bool = False):
+        stack.enter_context(mock.patch.object(target, attribute, self.wrap(name, getattr(target, attribute), consume)))
+
+
+def run_cli(argv: list[str], env: dict[str, str | None], phases: Phases, command: str,
+            http_timeout: float | None = None) -> tuple[float, str, int]:
+    from click.testing import CliRunner
+    from label_studio_sdk.projects.client import ProjectsClient
+
+    from apeach_ls.cli import cli
+
+    # importlib: the attribute apeach_ls.cli.votes is the click group, which shadows the module
+    aids = importlib.import_module("apeach_ls.aids")
+    votes_cli = importlib.import_module("apeach_ls.cli.votes")
+    submissions = importlib.import_module("apeach_ls.labelstudio.submissions")
+    vote_round = importlib.import_module("apeach_ls.labelstudio.vote_round")
+
+    with contextlib.ExitStack() as stack:
+        if http_timeout is not None:  # --cli-http-timeout: the commands read LABEL_STUDIO_TIMEOUT
+            stack.enter_context(mock.patch.dict(os.environ, {"LABEL_STUDIO_TIMEOUT": str(http_timeout)}))
+        p = functools.partial(phases.patch, stack)
+        p(submissions, "export_tasks", "export generation (download_sync JSON)")
+        p(votes_cli, "read_submissions", "read submissions (export + parse + correct)", consume=True)
+        p(votes_cli, "find_project", "find_project (projects.list)")
+        if command == "create":
+            p(votes_cli, "ensure_vote_project", "ensure vote project")
+            p(votes_cli, "compute_aids", "compute aids (all)")
+            p(aids, "find_near_duplicates", "  aids: near-duplicates")
+            p(aids, "find_copy_matches", "  aids: copy-paste vs reference corpus")
+            p(aids.TopicScorer, "relevances", "  aids: topic relevance")
+            p(aids, "find_personal_info", "  aids: personal info")
+            p(votes_cli, "add_vote_tasks", "add vote tasks (all)")
+            p(vote_round, "voted_submission_ids", "  list existing vote tasks (tasks.list)")
+            p(ProjectsClient, "import_tasks", "  import vote tasks (import_tasks calls)")
+        else:
+            p(votes_cli, "user_emails", "list users (users.list)")
+            p(votes_cli, "read_votes", "read votes (export + parse)")
+            p(vote_round, "export_tasks", "export votes (download_sync JSON)")
+            p(votes_cli, "tally", "tally")
+            p(votes_cli, "open_ledger", "open campaign DB")
+            p(votes_cli, "save_tallies", "save tallies (SQLite)")
+            p(votes_cli, "manager_agreement", "managers' agreement (kappa, alpha)")
+        seconds, result = timed(lambda: CliRunner().invoke(cli, argv, env=env, catch_exceptions=True))
+    if result.exit_code != 0:
+        if result.exc_info and not isinstance(result.exception, SystemExit):
+            import traceback
+            traceback.print_exception(*result.exc_info, file=sys.stderr)
+        log(f"apeach-ls {' '.join(argv[:2])} FAILED (exit {result.exit_code}) after {seconds:.1f} s:\n"
+            f"{result.output[-3000:]}")
+    return seconds, result.output, result.exit_code
+
+
+def failure_line(output: str) -> str:
+    errors = [line for line in output.splitlines() if line.startswith("Error")]
+    return (errors[-1] if errors else output.strip().splitlines()[-1] if output.strip() else "no output")[:300]
+
+
+def write_config(path: Path, campaign: str, managers: list[str], corpus: Path) -> Path:
+    path.write_text(
+        f"[campaign]\nname = {json.dumps(campaign)}\ndatabase = {json.dumps(str(path.parent / 'campaign.db'))}\n\n"
+        f"[votes]\nmanagers = {json.dumps(managers)}\nk = {MANAGERS}\n\n"
+        f"[aids]\nreference_corpora = {json.dumps([str(corpus)])}\n", encoding="utf-8")
+    return path
+
+
+# ---- the run ---------------------------------------------------------------------------------------------
+
+class Table:
+    def __init__(self) -> None:
+        self.rows: list[tuple[str, float | None, float | None]] = []
+
+    def add(self, step: str, seconds: float | None, baseline: float | None = None) -> None:
+        self.rows.append((step, seconds, baseline))
+
+    def render(self) -> str:
+        width = max(len(r[0]) for r in self.rows) + 2
+        lines = [f"{'step':<{width}}{'seconds':>9}{'baseline s':>12}{'ratio':>8}", "-" * (width + 29)]
+        for step, seconds, baseline in self.rows:
+            s = f"{seconds:9.2f}" if seconds is not None else " " * 9
+            b = f"{baseline:12.2f}" if baseline is not None else " " * 12
+            r = f"{seconds / baseline:7.1f}x" if seconds is not None and baseline else " " * 8
+            lines.append(f"{step:<{width}}{s}{b}{r}".rstrip())
+        return "\n".join(lines)
+
+
+def breakdown(table: Table, phases: Phases, total: float, top_level: list[str], ls_calls: list[str]) -> None:
+    for name in phases.order:
+        if phases.calls.get(name):
+            calls = phases.calls[name]
+            label = f"  {name}" + (f" [{calls:,} calls]" if calls > 1 else "")
+            table.add(label, phases.seconds[name])
+    rest = total - sum(phases.seconds.get(n, 0.0) for n in top_level)
+    table.add("  rest (CLI, config, building tasks, progress bar)", rest)
+    waiting = sum(phases.seconds.get(n, 0.0) for n in ls_calls)
+    table.add("  = waiting for Label Studio (the calls above)", waiting)
+    table.add("  = our own work (command - waiting for Label Studio)", total - waiting)
+
+
+def bench(args: argparse.Namespace, work: Path, table: Table, notes: list[str]) -> None:
+    from apeach_ls.embedded import LS_START_TIMEOUT, AdminLogin, label_studio_process
+    from apeach_ls.labelstudio.campaign import find_project, setup_generation
+    from apeach_ls.labelstudio.connection import LabelStudioSettings, connect
+    from apeach_ls.labelstudio.vote_round import vote_options
+    from apeach_ls.processes import free_port
+
+    import label_config
+
+    n = args.submissions
+    rng = random.Random(args.seed)
+    login = AdminLogin(username="admin@example.com", password=secrets.token_urlsafe(12),
+                       api_key=secrets.token_hex(20))
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    log(f"starting Label Studio on {url} (data in {work})")
+    process = label_studio_process(work, port, login).start()
+    try:
+        seconds, _ = timed(lambda: process.wait_healthy(LS_START_TIMEOUT))
+        log(f"Label Studio healthy after {seconds:.1f} s")
+        client = connect(LabelStudioSettings(url=url, api_key=login.api_key, timeout=args.http_timeout))
+        campaign = f"bench-{uuid.uuid4().hex[:8]}"
+        env: dict[str, str | None] = {"LABEL_STUDIO_URL": url, "LABEL_STUDIO_API_KEY": login.api_key,
+                                      "LABEL_STUDIO_API_KEY_FILE": None, "APEACH_DATABASE_URL": None,
+                                      "APEACH_CAMPAIGN_CONFIG": None, "APEACH_CRASH_AT": None}
+
+        # 1. the campaign, its users and N submissions (setup: not a baseline)
+        report = setup_generation(client, campaign, None)
+        gen_pid = report.project_id
+
+        def make_users():
+            writers = [client.users.create(username=f"{campaign}-w{i:03d}", email=f"{campaign}-w{i:03d}@example.com",
+                                           first_name=f"W{i}").id for i in range(1, WRITERS + 1)]
+            managers = [f"{campaign}-m{i}@example.com" for i in range(1, MANAGERS + 1)]
+            manager_ids = [client.users.create(username=f"{campaign}-m{i}", email=managers[i - 1],
+                                               first_name=f"M{i}").id for i in range(1, MANAGERS + 1)]
+            return writers, managers, manager_ids
+        seconds, (writer_ids, managers, manager_ids) = timed(make_users)
+        table.add(f"setup: {WRITERS} writers + {MANAGERS} managers (users.create)", seconds)
+        log(f"created {WRITERS + MANAGERS} users in {seconds:.1f} s; generation project {gen_pid}")
+        tasks = generation_tasks(n, writer_ids, rng)
+        seconds = import_batches(client, gen_pid, tasks, "generation tasks + annotations")
+        table.add(f"setup: LS import {n:,} generation tasks + {n:,} annotations", seconds)
+        del tasks
+        config = write_config(work / "campaign.toml", campaign, managers, BEEP_DIR / "unlabeled_comments_5.txt")
+
+        # 2. votes create, and Label Studio's own import of the same vote tasks
+        log("running: apeach-ls votes create")
+        phases = Phases()
+        create_s, output, code = run_cli(["votes", "create", "--config", str(config)], env, phases, "create",
+                                         args.cli_http_timeout)
+        if code != 0:
+            table.add(f"votes create FAILED: {failure_line(output)}", create_s)
+            raise SystemExit("votes create failed; the rest depends on its vote project")
+        for line in output.splitlines():
+            if line.strip() and "adding vote tasks" not in line:
+                log(f"  | {line}")
+        vote_pid = int(find_project(client, campaign, "vote").id)
+        vote_tasks = sorted(({"data": dict(t.data)} for t in client.tasks.list(project=vote_pid, fields="task_only",
+                                                                             page_size=BATCH)),
+                            key=lambda t: t["data"]["submission_id"])
+        if len(vote_tasks) != n:
+            notes.append(f"votes create made {len(vote_tasks):,} vote tasks for {n:,} submissions")
+        flagged = sum(1 for t in vote_tasks if "copy_paste" in (t["data"].get("aid_flags") or []))
+        notes.append(f"aids: {flagged:,}/{len(vote_tasks):,} vote tasks flagged copy_paste (the texts ARE the "
+                     "reference corpus's lines)")
+        scratch = client.projects.create(title=f"{campaign} scratch (baseline)", label_config=label_config.load("vote"))
+        log(f"baseline: LS import of the same {len(vote_tasks):,} vote tasks into scratch project {scratch.id}")
+        baseline_import = import_batches(client, int(scratch.id), vote_tasks, "baseline vote tasks")
+        table.add("votes create", create_s, baseline_import)
+        breakdown(table, phases, create_s, ["find_project (projects.list)", "read submissions (export + parse + "
+                                            "correct)", "ensure vote project", "compute aids (all)",
+                                            "add vote tasks (all)"],
+                  ["export generation (download_sync JSON)", "find_project (projects.list)", "ensure vote project",
+                   "  list existing vote tasks (tasks.list)", "  import vote tasks (import_tasks calls)"])
+        table.add(f"  baseline: LS import {len(vote_tasks):,} vote tasks ({BATCH:,}/call)", baseline_import)
+        seconds, _ = timed(lambda: client.projects.delete(id=int(scratch.id)))
+        log(f"deleted the scratch project in {seconds:.1f} s")
+
+        # 3. 3N votes: a fresh vote project seeded by Label Studio's bulk import
+        seconds, _ = timed(lambda: client.projects.delete(id=vote_pid))
+        table.add("setup: delete the vote project made by votes create", seconds)
+        vote_pid = int(client.projects.create(**vote_options(campaign, MANAGERS)).id)
+        assert int(find_project(client, campaign, "vote").id) == vote_pid
+        for task in vote_tasks:
+            task["annotations"] = [{"result": r, "completed_by": m, "lead_time": round(rng.uniform(3, 20), 1)}
+                                   for r, m in zip(ballots(rng), manager_ids)]
+        seconds = import_batches(client, vote_pid, vote_tasks, "vote tasks + votes")
+        table.add(f"setup: LS import {len(vote_tasks):,} vote tasks + {MANAGERS * len(vote_tasks):,} votes", seconds)
+        del vote_tasks
+
+        # 4. votes tally, and Label Studio's own exports of the same data
+        log("running: apeach-ls votes tally")
+        phases = Phases()
+        tally_s, output, code = run_cli(["votes", "tally", "--config", str(config)], env, phases, "tally",
+                                        args.cli_http_timeout)
+        if code != 0:
+            notes.append(f"votes tally FAILED after {tally_s:.1f} s: {failure_line(output)}")
+        for line in output.splitlines():
+            if line.strip():
+                log(f"  | {line}")
+                if re.match(r"^\d+ submissions: ", line) or line.startswith(("drop reasons", "votes not counted",
+                                                                            "managers'", "  keep/drop")):
+                    notes.append(f"tally: {line.strip()}")
+        log("baseline: LS exports (JSON) of the generation and the vote project")
+        gen_s, gen_bytes, gen_tasks = export_json(client, gen_pid)
+        vote_s, vote_bytes, vote_tasks_n = export_json(client, vote_pid)
+        table.add("votes tally" + (" (FAILED, see below)" if code != 0 else ""), tally_s, gen_s + vote_s)
+        breakdown(table, phases, tally_s, ["find_project (projects.list)", "read submissions (export + parse + "
+                                           "correct)", "list users (users.list)", "read votes (export + parse)",
+                                           "tally", "open campaign DB", "save tallies (SQLite)",
+                                           "managers' agreement (kappa, alpha)"],
+                  ["export generation (download_sync JSON)", "export votes (download_sync JSON)",
+                   "find_project (projects.list)", "list users (users.list)"])
+        table.add(f"  baseline: LS export generation ({gen_tasks:,} tasks, {gen_bytes / 2**20:.1f} MiB)", gen_s)
+        table.add(f"  baseline: LS export votes ({vote_tasks_n:,} tasks, {vote_bytes / 2**20:.1f} MiB)", vote_s)
+
+        seconds, _ = timed(lambda: subprocess.run([sys.executable, "-m", "apeach_ls.cli", "--help"], cwd=REPO,
+                                                  capture_output=True, check=True, timeout=120))
+        table.add("info: CLI start-up (python -m apeach_ls.cli --help; not included above)", seconds)
+    finally:
+        log("stopping Label Studio")
+        process.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--submissions", type=int, default=10_000, help="writers' submissions (votes: 3 each)")
+    parser.add_argument("--quick", action="store_true", help="1,000 submissions")
+    parser.add_argument("--seed", type=int, default=7, help="random seed of the labels and votes")
+    parser.add_argument("--http-timeout", type=float, default=600.0, help="the seeding client's HTTP timeout (s)")
+    parser.add_argument("--cli-http-timeout", type=float, default=None, metavar="SECONDS",
+                        help="the commands' HTTP timeout (LABEL_STUDIO_TIMEOUT; default 900 s)")
+    parser.add_argument("--max-minutes", type=float, default=60.0, help="abort (and clean up) after this long")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary data dir (Label Studio DB, log)")
+    args = parser.parse_args()
+    if args.quick:
+        args.submissions = 1_000
+    if args.submissions < 1:
+        parser.error("--submissions must be at least 1")
+    if not (BEEP_DIR / "unlabeled_comments_5.txt").exists():
+        parser.error(f"BEEP! unlabeled comments not found in {BEEP_DIR}; set APEACH_BEEP_DIR")
+    work = Path(tempfile.mkdtemp(prefix="bench-votes-"))
+    table, notes = Table(), []
+    load_before = os.getloadavg()
+    try:
+        with deadline(args.max_minutes):
+            bench(args, work, table, notes)
+    except BaseException:
+        log(f"failed; Label Studio's log: {work / 'logs' / 'label-studio.log'}")
+        args.keep = True
+        if table.rows:
+            print(f"INCOMPLETE apeach-ls votes benchmark ({args.submissions:,} submissions)")
+            print(table.render())
+            print("\n".join(notes), flush=True)
+        raise
+    finally:
+        if args.keep:
+            log(f"kept {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+    load_after = os.getloadavg()
+    timeout = f"{args.cli_http_timeout:g} s (--cli-http-timeout)" if args.cli_http_timeout else "900 s (as shipped)"
+    print(f"apeach-ls votes benchmark: {args.submissions:,} submissions, {MANAGERS * args.submissions:,} votes, "
+          f"Label Studio on 127.0.0.1 (SQLite); load average {load_before[0]:.1f} -> {load_after[0]:.1f} "
+          f"on {os.cpu_count()} CPUs; the commands' HTTP timeout {timeout}")
+    print(table.render())
+    for note in notes:
+        print(note)
+
+
+if __name__ == "__main__":
+    main()
