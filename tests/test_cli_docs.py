@@ -6,13 +6,17 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from apeach_ls.cli import cli
+from apeach_ls.cli import COMMANDS, SHORT_HELP, cli
 
 
 def leaf_commands(group: click.Group, prefix=()):
-    for name, command in sorted(group.commands.items()):
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
         if isinstance(command, click.Group):
             yield from leaf_commands(command, prefix + (name,))
+            if command.invoke_without_command:
+                yield prefix + (name,)
         else:
             yield prefix + (name,)
 
@@ -20,5 +24,18 @@ def leaf_commands(group: click.Group, prefix=()):
 @pytest.mark.parametrize("path", list(leaf_commands(cli)), ids=" ".join)
 def test_every_command_has_help_with_an_example(path):
     result = CliRunner().invoke(cli, [*path, "--help"])
-    assert result.exit_code == 0
+    assert result.exit_code == 0, result.output
     assert "Example" in result.output, f"apeach-ls {' '.join(path)} --help has no example"
+
+
+def test_the_top_level_help_lists_every_command_without_importing_them():
+    result = CliRunner().invoke(cli, ["--help"])
+    assert result.exit_code == 0
+    for name in COMMANDS:
+        assert name in result.output
+    assert set(SHORT_HELP) == set(COMMANDS)
+
+
+def test_an_unknown_command_is_a_usage_error():
+    result = CliRunner().invoke(cli, ["vote"])
+    assert result.exit_code == 2 and "No such command 'vote'" in result.output

@@ -1,26 +1,69 @@
 """The ``apeach-ls`` command line: a thin shell over the library.
 
 Library errors (:class:`apeach_ls.errors.ApeachError`) become one-line messages with exit
-code 1; secrets are read from the environment, never from options.
+code 1; secrets are read from the environment, never from options. Each command's module
+is imported only when that command runs (the libraries behind them, scikit-learn, the
+Label Studio SDK, matplotlib, take seconds to import).
 """
 
 from __future__ import annotations
 
+import importlib
 
 import click
 
-from .classifier import classifier
-from .models import models
-from .overlap import overlap
-from .project import prompts, setup
-from .release import export, report
-from .rewards import payout, writers
-from .submissions import submissions
-from .up import backend, up
-from .votes import managers, votes
+# command name -> (module in apeach_ls.cli, attribute), in the order `--help` lists them
+COMMANDS: dict[str, tuple[str, str]] = {
+    "setup": ("project", "setup"),
+    "prompts": ("project", "prompts"),
+    "submissions": ("submissions", "submissions"),
+    "classifier": ("classifier", "classifier"),
+    "models": ("models", "models"),
+    "managers": ("votes", "managers"),
+    "votes": ("votes", "votes"),
+    "writers": ("rewards", "writers"),
+    "payout": ("rewards", "payout"),
+    "export": ("release", "export"),
+    "report": ("release", "report"),
+    "overlap": ("overlap", "overlap"),
+    "up": ("up", "up"),
+    "backend": ("up", "backend"),
+}
+
+SHORT_HELP = {
+    "setup": "Create or update the campaign's generation project and connect the ML backend.",
+    "prompts": "Writing tasks: one prompt (topic + guideline) per task.",
+    "submissions": "Writers' sentences with labels corrected to their intent.",
+    "classifier": "Train and evaluate the pseudo-classifier.",
+    "models": "Model versions the ML backend serves (list, publish, pin, rollback).",
+    "managers": "Which managers have an account; the invite link for the rest.",
+    "votes": "The managers' vote round: create vote tasks, tally the votes.",
+    "writers": "The writer roster: Label Studio accounts linked to crowd-platform ids.",
+    "payout": "Pay writers for accepted sentences, exactly once.",
+    "export": "Export the accepted sentences in the APEACH schema (and more).",
+    "report": "An HTML report with figures of the campaign.",
+    "overlap": "Lexical overlap of evaluation sets with reference corpora.",
+    "up": "Run everything locally: Label Studio + the ML backend + the projects.",
+    "backend": "Serve the ML backend with gunicorn.",
+}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return None
+        module, attribute = COMMANDS[name]
+        return getattr(importlib.import_module(f"{__name__}.{module}"), attribute)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, SHORT_HELP[name]) for name in COMMANDS])
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="apeach-ls")
 def cli() -> None:
     """Build an APEACH-style hate-speech evaluation set in Label Studio.
@@ -33,22 +76,6 @@ def cli() -> None:
       apeach-ls prompts import --campaign apeach-2026 --per-topic 50
     Or everything locally: apeach-ls up --train-data train.tsv
     """
-
-
-cli.add_command(setup)
-cli.add_command(prompts)
-cli.add_command(classifier)
-cli.add_command(models)
-cli.add_command(submissions)
-cli.add_command(votes)
-cli.add_command(managers)
-cli.add_command(writers)
-cli.add_command(payout)
-cli.add_command(export)
-cli.add_command(report)
-cli.add_command(overlap)
-cli.add_command(up)
-cli.add_command(backend)
 
 
 def main() -> None:
