@@ -2,6 +2,8 @@
 
 ``create_app(settings, classifier)`` builds the app with its classifier injected, so tests
 and ``apeach-ls up`` build their own; ``ml_backend.wsgi:app`` is what gunicorn serves.
+With ``APEACH_ML_QUANTIZE=int8`` a checkpoint model (loaded or injected) is served
+int8-quantized (:meth:`CheckpointClassifier.int8`); n-gram models are served as they are.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ def create_app(settings: BackendSettings | None = None, classifier: PseudoClassi
     app.config["APEACH_SETTINGS"] = settings
     app.json.ensure_ascii = False  # Korean stays readable in responses
     def wrap(model: PseudoClassifier) -> PseudoClassifier:
+        model = quantized(settings, model)
         if wants_batching(settings, model):
             return MicroBatcher(model, settings.max_batch, settings.max_queue)
         return model
@@ -109,6 +112,14 @@ def wants_batching(settings: BackendSettings, classifier: PseudoClassifier) -> b
     if settings.batching == "auto":
         return bool(getattr(classifier, "prefers_batching", False))
     return settings.batching == "on"
+
+
+def quantized(settings: BackendSettings, classifier: PseudoClassifier) -> PseudoClassifier:
+    """APEACH_ML_QUANTIZE=int8: a checkpoint model's int8 twin; other models as they are."""
+    int8 = getattr(classifier, "int8", None)
+    if settings.quantize == "int8" and callable(int8):
+        return int8()
+    return classifier
 
 
 def configure_torch_threads(settings: BackendSettings, classifier: PseudoClassifier) -> None:

@@ -11,6 +11,7 @@
 | APEACH_ML_MAX_BATCH | most sentences in one forward pass | 32 |
 | APEACH_ML_MAX_QUEUE | requests waiting for a batch before 503 | 256 |
 | APEACH_ML_TORCH_THREADS | torch intra-op threads per worker | cores / gunicorn workers |
+| APEACH_ML_QUANTIZE | int8: int8 dynamic quantization of a checkpoint model's Linear layers (CPU; version ends in -int8); off: float weights | off |
 | APEACH_ML_RETRAIN_EVERY | retrain after this many new annotations (0: only on START_TRAINING) | 0 |
 | APEACH_ML_BASE_TRAIN_DATA | labeled file every retraining starts from (e.g. BEEP! train) | none |
 | APEACH_ML_HOLDOUT_DATA | labeled file a candidate is evaluated on, with a fifth of the campaign's labels | none |
@@ -40,6 +41,7 @@ class BackendSettings:
     max_batch: int = 32
     max_queue: int = 256
     torch_threads: int | None = None
+    quantize: str = "off"
     retrain_every: int = 0
     base_train_data: str | None = None
     holdout_data: str | None = None
@@ -70,6 +72,7 @@ class BackendSettings:
             max_batch=_int_setting(env, "APEACH_ML_MAX_BATCH", 32),
             max_queue=_int_setting(env, "APEACH_ML_MAX_QUEUE", 256),
             torch_threads=_int_setting(env, "APEACH_ML_TORCH_THREADS", 0) or None,
+            quantize=_choice(env, "APEACH_ML_QUANTIZE", ("off", "int8"), "off"),
             retrain_every=_int_setting(env, "APEACH_ML_RETRAIN_EVERY", 0, minimum=0),
             base_train_data=env.get("APEACH_ML_BASE_TRAIN_DATA") or None,
             holdout_data=env.get("APEACH_ML_HOLDOUT_DATA") or None,

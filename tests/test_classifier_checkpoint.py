@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from apeach_ls.classifier import load_classifier
-from apeach_ls.classifier.checkpoint import CheckpointClassifier, resolve_label_map
+from apeach_ls.classifier.checkpoint import CheckpointClassifier, length_groups, resolve_label_map
 from apeach_ls.errors import ConfigError
 
 SENTENCES = ["이 사람들 정말 싫어 꺼져", "좋은 하루 되세요", "여자는 운전을 못해", "오늘 날씨가 좋네요",
@@ -16,13 +16,13 @@ SENTENCES = ["이 사람들 정말 싫어 꺼져", "좋은 하루 되세요", "�
 BEEP_LABELS = {0: "none", 1: "offensive", 2: "hate"}
 
 
-def build_tiny_bert(directory, id2label: dict[int, str]):
-    """A 2-layer, 32-wide BERT with a character WordPiece vocabulary, saved with save_pretrained."""
+def build_tiny_bert(directory, id2label: dict[int, str], texts=SENTENCES, initializer_range: float = 0.5):
+    """A 2-layer, 32-wide BERT with a character WordPiece vocabulary of ``texts``, saved with save_pretrained."""
     torch = pytest.importorskip("torch")
     transformers = pytest.importorskip("transformers")
     from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors
 
-    chars = sorted({c for s in SENTENCES for c in s if not c.isspace()})
+    chars = sorted({c for s in texts for c in s if not c.isspace()})
     tokens = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *chars, *(f"##{c}" for c in chars)]
     wordpiece = Tokenizer(models.WordPiece({t: i for i, t in enumerate(tokens)}, unk_token="[UNK]"))
     wordpiece.normalizer = normalizers.BertNormalizer(lowercase=False, strip_accents=False)
@@ -34,7 +34,7 @@ def build_tiny_bert(directory, id2label: dict[int, str]):
         sep_token="[SEP]", mask_token="[MASK]")
     config = transformers.BertConfig(
         vocab_size=len(tokens), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-        intermediate_size=64, max_position_embeddings=64, initializer_range=0.5,
+        intermediate_size=64, max_position_embeddings=64, initializer_range=initializer_range,
         id2label=id2label, label2id={v: k for k, v in id2label.items()})
     torch.manual_seed(0)
     transformers.BertForSequenceClassification(config).save_pretrained(directory)
@@ -90,6 +90,25 @@ def test_a_padded_batch_equals_one_by_one(tiny):
     assert model.classify([]) == []
 
 
+@pytest.mark.parametrize("lengths, batch_size, groups", [
+    ([5, 3, 4], 32, [[1, 2, 0]]),  # similar lengths: one group, shortest first
+    ([12, 10, 99, 11, 40], 32, [[1, 3, 0], [4], [2]]),  # a long sentence does not pad the short ones
+    ([10] * 5, 2, [[0, 1], [2, 3], [4]]),
+    ([22, 10, 18, 14], 32, [[1, 3, 2, 0]]),  # some padding is cheaper than another pass
+    ([], 8, []),
+])
+def test_length_groups(lengths, batch_size, groups):
+    assert length_groups(lengths, batch_size) == groups
+
+
+def test_length_groups_weigh_a_pass_against_padding():
+    lengths = [10, 11, 12, 40, 99]
+    assert length_groups(lengths, 32, pass_cost=10_000) == [[0, 1, 2, 3, 4]]  # passes dear: one
+    assert length_groups(lengths, 32, pass_cost=0) == [[0], [1], [2], [3], [4]]  # passes free: no padding
+    groups = length_groups([7, 3, 9, 3, 50, 1, 8], 3)
+    assert sorted(i for g in groups for i in g) == list(range(7)) and max(map(len, groups)) <= 3
+
+
 def test_other_labels_need_a_label_map(tmp_path):
     directory = build_tiny_bert(tmp_path / "two", {0: "LABEL_0", 1: "LABEL_1"})
     with pytest.raises(ConfigError, match="labels are LABEL_0, LABEL_1: pass a label map"):
@@ -132,3 +151,30 @@ def test_resolve_label_map(names, label_map, expected):
 def test_bad_label_maps(label_map, message):
     with pytest.raises(ConfigError, match=message):
         resolve_label_map(["neg", "pos"], label_map)
+
+
+def test_int8_quantized_model_loads_gives_verdicts_and_its_own_version(tiny):
+    plain, quantized = CheckpointClassifier(str(tiny)), CheckpointClassifier(str(tiny), quantize=True)
+    assert quantized.version == plain.version + "-int8" and not quantized.loaded
+    verdicts = quantized.classify(SENTENCES)
+    assert len(verdicts) == len(SENTENCES)
+    assert all(v.label in ("hate", "not_hate") and 0.5 <= v.score <= 1.0 for v in verdicts)
+    import torch
+    linear_types = {type(m) for m in quantized._model.modules() if "Linear" in type(m).__name__}
+    assert torch.nn.Linear not in linear_types and linear_types  # every Linear replaced by an int8 one
+    scores = [v.score if v.label == "hate" else 1 - v.score for v in verdicts]
+    reference = [v.score if v.label == "hate" else 1 - v.score for v in plain.classify(SENTENCES)]
+    assert scores == pytest.approx(reference, abs=0.1)  # int8 weights: close to, not equal to, float
+    assert quantized.int8() is quantized and plain.int8().version == quantized.version
+
+
+def test_the_backend_serves_a_checkpoint_int8_when_told(tiny):
+    from ml_backend import create_app
+    from ml_backend.settings import BackendSettings
+
+    settings = BackendSettings.from_env({"APEACH_ML_QUANTIZE": "int8"})
+    assert settings.quantize == "int8" and BackendSettings.from_env({}).quantize == "off"
+    app = create_app(settings, CheckpointClassifier(str(tiny)))
+    assert app.extensions["apeach_verdicts"].model_version.endswith("-int8")
+    with pytest.raises(ConfigError, match="APEACH_ML_QUANTIZE must be one of off, int8, got 'int4'"):
+        BackendSettings.from_env({"APEACH_ML_QUANTIZE": "int4"})
