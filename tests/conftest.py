@@ -3,7 +3,6 @@ the ML backend under gunicorn, and a fresh campaign (its own projects) per test.
 
 from __future__ import annotations
 
-import os
 import secrets
 import shutil
 import uuid
@@ -17,10 +16,9 @@ REPO = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="session")
 def beep_dir() -> Path:
-    path = Path(os.environ.get("APEACH_BEEP_DIR", REPO.parent / "shared" / "data" / "beep"))
-    if not (path / "train.tsv").exists():
-        pytest.fail(f"BEEP! corpus not found at {path}; set APEACH_BEEP_DIR")
-    return path
+    from beep import beep_path
+
+    return beep_path()
 
 
 @pytest.fixture(scope="session")

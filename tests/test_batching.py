@@ -20,11 +20,12 @@ class SlowModel:
     prefers_batching = True
 
     def __init__(self, delay=0.05):
-        self.delay, self.batch_sizes = delay, []
+        self.delay, self.batch_sizes, self.entered = delay, [], 0
         self.gate = threading.Event()
         self.gate.set()
 
     def classify(self, texts):
+        self.entered += 1
         self.gate.wait()
         self.batch_sizes.append(len(texts))
         time.sleep(self.delay)
@@ -59,6 +60,45 @@ def test_concurrent_requests_share_forward_passes_and_get_their_own_answers():
     assert sum(model.batch_sizes) == 40
     assert len(model.batch_sizes) < 40 and max(model.batch_sizes) > 1
     assert max(model.batch_sizes) <= 32
+
+
+def test_after_a_busy_batch_its_callers_next_requests_regroup_instead_of_one_going_alone(monkeypatch):
+    import ml_backend.batching as batching
+
+    monkeypatch.setattr(batching, "REGROUP_FRACTION", 1.0)  # wait up to a whole pass: robust timing
+    monkeypatch.setattr(batching, "REGROUP_MAX", 1.0)
+    model = SlowModel(delay=0.3)
+    batcher = MicroBatcher(model, max_batch=32)
+
+    def call_together(texts, stagger):
+        threads = [threading.Thread(target=batcher.classify, args=([t],)) for t in texts]
+        for t in threads:
+            t.start()
+            time.sleep(stagger)
+        for t in threads:
+            t.join()
+
+    model.gate.clear()  # the first caller's pass waits at the gate while three more queue up
+    first = threading.Thread(target=batcher.classify, args=(["a"],))
+    first.start()
+    while not model.entered:
+        time.sleep(0.001)
+    waiting = [threading.Thread(target=batcher.classify, args=([t],)) for t in "bcd"]
+    for t in waiting:
+        t.start()
+    while batcher._queue.qsize() < 3:
+        time.sleep(0.001)
+    model.gate.set()
+    for t in [first, *waiting]:
+        t.join()
+    assert model.batch_sizes == [1, 3]
+    call_together(["e", "f", "g"], 0.03)  # arriving 30 ms apart, as answered callers do
+    assert model.batch_sizes == [1, 3, 3]  # without regrouping: [1, 3, 1, 2]
+    batcher.classify(["h"])  # after a batch of three, alone: waits at most a pass, then goes
+    started = time.perf_counter()
+    batcher.classify(["i"])  # after a batch of one: no wait at all
+    assert time.perf_counter() - started < 0.3 + 0.1
+    assert model.batch_sizes == [1, 3, 3, 1, 1]
 
 
 def test_a_request_larger_than_a_batch_is_not_split_across_answers():

@@ -26,19 +26,12 @@ from apeach_ls.rewards.payout import CRASH_STEPS, commit_payout
 from apeach_ls.rewards.policy import load_policy
 from apeach_ls.rewards.roster import import_roster
 from pg import ledger_url, postgres_server  # noqa: F401
+from test_rewards_ledger import accepted, dropped
 
 HERE = Path(__file__).resolve().parent
 CHILD = HERE / "rewards_crash_child.py"
 PACKAGE = HERE.parent / "apeach_ls" / "rewards"
 PLATFORM = {1: "P1", 2: "P2"}
-
-
-def accepted(sid, writer, fooled=False, email=None):
-    return SubmissionOutcome(sid, writer, email, "accepted", fooled)
-
-
-def dropped(sid, writer):
-    return SubmissionOutcome(sid, writer, None, "dropped", False)
 
 
 @pytest.fixture
