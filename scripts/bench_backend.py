@@ -209,17 +209,15 @@ def build_bert(directory: Path, comments: Sequence[str]) -> Path:
     return directory
 
 
-def int8_comparison(directory: Path, texts: Sequence[str], budget: tuple[int, float]) -> dict[str, Any]:
-    """The checkpoint in float32 and int8-quantized, bare: latency per sentence, and how often
-    the int8 model's label agrees with the float one's (over ``texts``, batched)."""
-    from apeach_ls.classifier.checkpoint import CheckpointClassifier
-
-    fp32, int8 = CheckpointClassifier(str(directory)), CheckpointClassifier(str(directory), quantize=True)
-    out: dict[str, Any] = {}
+def int8_comparison(fp32: Any, fp32_bare: Run, texts: Sequence[str], budget: tuple[int, float]) -> dict[str, Any]:
+    """``fp32`` (a loaded float32 CheckpointClassifier, whose bare latency is ``fp32_bare``) and
+    its int8 twin: latency per sentence, and how often their labels agree over ``texts``."""
+    int8 = fp32.int8()
+    out: dict[str, Any] = {"fp32": fp32_bare}
+    int8.classify(list(texts[:4]))
+    log("int8 comparison: int8, bare, one sentence at a time")
+    out["int8"] = bare(int8.classify, texts, *budget)
     for name, model in (("fp32", fp32), ("int8", int8)):
-        model.classify(list(texts[:4]))
-        log(f"int8 comparison: {name}, bare, one sentence at a time")
-        out[name] = bare(model.classify, texts, *budget)
         log(f"int8 comparison: {name}, {len(texts)} sentences batched")
         out[f"{name}-verdicts"] = model.classify(list(texts))
 
@@ -280,7 +278,8 @@ def measure(spec: str, model: Any, budget: Budget, texts: list[str], tasks: int,
         for clients in CLIENTS:
             for mode in ("on", "off"):
                 log(f"{name}: {clients} concurrent clients, batching {mode}")
-                results[f"{mode}-{clients}"] = load(servers[mode][1], bodies, clients, *budget.concurrent)
+                results[f"{mode}-{clients}"] = load(servers[mode][1], bodies, clients,
+                                                    *(budget.single if clients == 1 else budget.concurrent))
     finally:
         for process, _ in servers.values():
             process.stop()
@@ -366,8 +365,9 @@ def main() -> None:
         bert_model = CheckpointClassifier(str(tmp / "bert-base-random"), quantize=args.int8)
         bert = measure(str(tmp / "bert-base-random"), bert_model, BERT_BUDGET.scaled(factor), texts,
                        200 if args.quick else 1000, tmp, env)
-        del bert_model
-        quantization = int8_comparison(tmp / "bert-base-random", texts[:300 if args.quick else 1000],
+        fp32 = bert_model if not args.int8 else CheckpointClassifier(str(tmp / "bert-base-random"))
+        fp32_bare = bert["bare"] if not args.int8 else bare(fp32.classify, texts, *BERT_BUDGET.scaled(factor).bare)
+        quantization = int8_comparison(fp32, fp32_bare, texts[:200 if args.quick else 500],
                                        BERT_BUDGET.scaled(factor).bare)
     ngram["title"] = "n-gram (default)"
     bert["title"] = f"checkpoint: BERT-base shape{', int8' if args.int8 else ''}"
