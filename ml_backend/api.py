@@ -52,7 +52,7 @@ def health():
         if model.death is not None:
             return jsonify(status="DOWN", reason=model.death, model_version=model.version), 503
         return jsonify(status="UP", model_class=type(model.classifier).__name__, model_version=model.version,
-                       batching=True, **extra)
+                       batching=True, batch_passes=model.batches, batched_sentences=model.batched_texts, **extra)
     return jsonify(status="UP", model_class=type(model).__name__, model_version=model.version, **extra)
 
 

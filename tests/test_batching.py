@@ -101,6 +101,17 @@ def test_after_a_busy_batch_its_callers_next_requests_regroup_instead_of_one_goi
     assert model.batch_sizes == [1, 3, 3, 1, 1]
 
 
+def test_health_counts_this_workers_passes_and_sentences():
+    model = SlowModel(delay=0.0)
+    client = create_app(BackendSettings(), model).test_client()
+    assert client.get("/health").json["batch_passes"] == 0
+    batcher = client.application.extensions["apeach_verdicts"].classifier
+    batcher.classify(["하나", "둘"])
+    batcher.classify(["셋"])
+    health = client.get("/health").json
+    assert (health["batch_passes"], health["batched_sentences"]) == (2, 3) and model.batch_sizes == [2, 1]
+
+
 def test_a_request_larger_than_a_batch_is_not_split_across_answers():
     model = SlowModel(delay=0.0)
     batcher = MicroBatcher(model, max_batch=4)
