@@ -39,3 +39,13 @@ def test_the_top_level_help_lists_every_command_without_importing_them():
 def test_an_unknown_command_is_a_usage_error():
     result = CliRunner().invoke(cli, ["vote"])
     assert result.exit_code == 2 and "No such command 'vote'" in result.output
+
+
+@pytest.mark.parametrize("path", [("export", "--out", "{tmp}/out"), ("report", "--out", "{tmp}/out"),
+                                  ("votes", "tally"), ("payout", "--dry-run")], ids=" ".join)
+def test_commands_of_a_campaign_config_ask_for_it_when_it_is_missing(path, tmp_path, monkeypatch):
+    monkeypatch.delenv("APEACH_CAMPAIGN_CONFIG", raising=False)
+    result = CliRunner().invoke(cli, [p.format(tmp=tmp_path) for p in path])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "Missing option '--config' (or set APEACH_CAMPAIGN_CONFIG)" in result.output
+    assert not (tmp_path / "out").exists()

@@ -5,11 +5,14 @@ from __future__ import annotations
 import functools
 import os
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 import click
 
 from ..errors import ApeachError
+
+if TYPE_CHECKING:
+    from ..classifier.base import PseudoClassifier
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -40,6 +43,15 @@ def config_option(fn: F) -> F:
         "--config", "config_path", envvar="APEACH_CAMPAIGN_CONFIG", show_envvar=True, required=False,
         type=click.Path(dir_okay=False, path_type=Path),
         help="Campaign config (TOML): name, managers, k, rule, aids, rewards, database.")(fn)
+
+
+def recheck_model() -> PseudoClassifier | None:
+    """The model APEACH_LS_MODEL names, to re-check final texts with; None when unset."""
+    spec = os.environ.get("APEACH_LS_MODEL")
+    if not spec:
+        return None
+    from ..classifier import load_classifier  # heavy: only when re-checking
+    return load_classifier(spec)
 
 
 def require_config(config_path: Path | None) -> Path:

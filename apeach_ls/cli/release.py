@@ -7,7 +7,6 @@ and the tallies and the roster from the campaign database named in ``--config``.
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,10 +16,10 @@ import click
 
 from ..campaign_config import CampaignConfig, load_config
 from ..errors import ApeachError
-from ..labelstudio.campaign import find_project
+from ..labelstudio.campaign import find_project, generation_project_id
 from ..labelstudio.connection import LabelStudioSettings, connect
 from ..labelstudio.submissions import Submission, read_submissions
-from ..labelstudio.vote_round import read_votes, user_emails
+from ..labelstudio.vote_round import tally_vote_project, user_emails
 from ..release.card import DEFAULT_LICENSE, license_id
 from ..release.export import require_release_packages, write_release
 from ..release.outdir import check_output_dir
@@ -28,10 +27,10 @@ from ..release.report import ReportData, write_report
 from ..release.rows import ReleaseBuild, build_release
 from ..rewards.db import ledger_id, open_ledger
 from ..rewards.roster import load_roster
-from ..votes import manager_agreement, tally
+from ..votes import counted_agreement
 from ..votes.agreement import ManagerAgreement
 from ..votes.store import StoredTally, load_tallies
-from .common import config_option, fail_cleanly
+from .common import config_option, fail_cleanly, recheck_model, require_config
 
 
 @dataclass(frozen=True)
@@ -50,7 +49,7 @@ def _step(message: str) -> None:
 
 def load_campaign(config_path: Path, recheck: bool = False) -> Campaign:
     """Tallies and roster from the database, submissions from Label Studio, the release rows."""
-    config = load_config(config_path)
+    config = load_config(require_config(config_path))
     engine = open_ledger(config.database)
     tallies = load_tallies(engine)
     if not tallies:
@@ -59,16 +58,10 @@ def load_campaign(config_path: Path, recheck: bool = False) -> Campaign:
     with engine.connect() as conn:
         roster, salt = load_roster(conn), ledger_id(conn)
     client = connect(LabelStudioSettings.from_env())
-    project = find_project(client, config.name, "generation")
-    if project is None:
-        raise ApeachError(f"Campaign {config.name!r} has no generation project. "
-                          f"Run: apeach-ls setup --campaign {config.name}")
-    model = None
-    if recheck and os.environ.get("APEACH_LS_MODEL"):
-        from ..classifier import load_classifier
-        model = load_classifier(os.environ["APEACH_LS_MODEL"])
-    _step(f"reading submissions of project {project.id} from Label Studio ...")
-    submissions = sorted(read_submissions(client, int(project.id), classifier=model), key=lambda s: s.annotation_id)
+    project_id = generation_project_id(client, config.name)
+    model = recheck_model() if recheck else None
+    _step(f"reading submissions of project {project_id} from Label Studio ...")
+    submissions = sorted(read_submissions(client, project_id, classifier=model), key=lambda s: s.annotation_id)
     emails = user_emails(client)
     build = build_release(config.name, submissions, tallies, roster, emails, salt)
     outcomes = Counter(t.outcome for t in tallies.values())
@@ -86,11 +79,9 @@ def vote_agreement(campaign: Campaign) -> ManagerAgreement | None:
     if project is None or not config.managers:
         return None
     _step(f"reading votes of project {project.id} for the managers' agreement ...")
-    readout = read_votes(campaign.client, int(project.id), campaign.emails)
-    writer_of = {s.annotation_id: campaign.emails.get(s.writer_id or -1) for s in campaign.submissions}
-    results = tally(readout.votes, [s.annotation_id for s in campaign.submissions], set(config.managers),
-                    writer_of, config.k, config.rule)  # type: ignore[arg-type]
-    return manager_agreement([r.counted for r in results.values() if len(r.counted) >= 2])
+    results, _ = tally_vote_project(campaign.client, int(project.id), campaign.submissions, campaign.emails,
+                                    config.managers, config.k, config.rule)
+    return counted_agreement(r.counted for r in results.values())
 
 
 out_option = click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from ..campaign_config import CampaignConfig, load_config
-from ..labelstudio.campaign import find_project
+from ..labelstudio.campaign import generation_project_id
 from ..labelstudio.connection import LabelStudioSettings, connect
 from ..labelstudio.submissions import read_submissions
 from ..labelstudio.vote_round import user_emails
@@ -53,10 +53,7 @@ def import_command(roster: Path, config_path: Path | None) -> None:
 def campaign_outcomes(config: CampaignConfig) -> list[SubmissionOutcome]:
     """Every submission with its stored vote outcome (pending until tallied)."""
     client = connect(LabelStudioSettings.from_env())
-    project = find_project(client, config.name, "generation")
-    if project is None:
-        raise click.ClickException(f"Campaign {config.name!r} has no generation project. "
-                                   f"Run: apeach-ls setup --campaign {config.name}")
+    project_id = generation_project_id(client, config.name)
     tallies = load_tallies(open_ledger(config.database))
     if not tallies:
         raise click.ClickException(f"No submission of {config.name!r} was tallied yet. "
@@ -66,7 +63,7 @@ def campaign_outcomes(config: CampaignConfig) -> list[SubmissionOutcome]:
                               writer_email=emails.get(s.writer_id or -1),
                               outcome=tallies[s.annotation_id].outcome if s.annotation_id in tallies else PENDING,
                               fooled=s.corrected.fooled)
-            for s in read_submissions(client, int(project.id))]
+            for s in read_submissions(client, project_id)]
 
 
 def print_recorded(report: RecordReport) -> None:

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import csv
-import os
 import sys
 from pathlib import Path
 
 import click
 
-from ..labelstudio.campaign import find_project
+from ..labelstudio.campaign import generation_project_id
 from ..labelstudio.connection import LabelStudioSettings, connect
 from ..labelstudio.submissions import Submission, read_submissions
-from .common import campaign_option, fail_cleanly
+from .common import campaign_option, fail_cleanly, recheck_model
 
 COLUMNS = ["annotation_id", "task_id", "writer_id", "prompt_id", "topic", "topic_eng", "text", "intent",
            "verdict", "verdict_score", "agreement", "label", "fooled", "flags", "created_at", "lead_time"]
@@ -53,15 +52,8 @@ def export_command(campaign: str, out: Path | None, recheck: bool) -> None:
       apeach-ls submissions export --campaign apeach-2026 --out submissions.csv
     """
     client = connect(LabelStudioSettings.from_env())
-    project = find_project(client, campaign, "generation")
-    if project is None:
-        raise click.ClickException(f"Campaign {campaign!r} has no generation project. "
-                                   f"Run: apeach-ls setup --campaign {campaign}")
-    model = None
-    if recheck and os.environ.get("APEACH_LS_MODEL"):
-        from ..classifier import load_classifier
-        model = load_classifier(os.environ["APEACH_LS_MODEL"])
-    rows = [as_row(s) for s in read_submissions(client, int(project.id), classifier=model)]
+    model = recheck_model() if recheck else None
+    rows = [as_row(s) for s in read_submissions(client, generation_project_id(client, campaign), classifier=model)]
     tmp = out.with_name(out.name + ".part") if out else None
     fh = open(tmp, "w", encoding="utf-8", newline="") if tmp else sys.stdout
     try:

@@ -9,25 +9,22 @@ import click
 
 from ..aids import SubmissionText, compute_aids
 from ..campaign_config import CampaignConfig, load_config
-from ..labelstudio.campaign import find_project
+from ..labelstudio.campaign import find_project, generation_project_id
 from ..labelstudio.connection import LabelStudioSettings, connect
 from ..labelstudio.submissions import Submission, read_submissions
-from ..labelstudio.vote_round import (add_vote_tasks, ensure_vote_project, invite_url, missing_managers, read_votes,
-                                      user_emails)
+from ..labelstudio.vote_round import (add_vote_tasks, ensure_vote_project, invite_url, missing_managers,
+                                      tally_vote_project, user_emails)
 from ..prompts import Prompt
 from ..rewards.db import open_ledger
-from ..votes import manager_agreement, tally
+from ..votes import counted_agreement
 from ..votes.agreement import AgreementScores
 from ..votes.store import save_tallies
 from .common import config_option, fail_cleanly, require_config
 
 
 def _campaign_submissions(client, config: CampaignConfig) -> list[Submission]:
-    project = find_project(client, config.name, "generation")
-    if project is None:
-        raise click.ClickException(f"Campaign {config.name!r} has no generation project. "
-                                   f"Run: apeach-ls setup --campaign {config.name}")
-    return sorted(read_submissions(client, int(project.id)), key=lambda s: s.annotation_id)
+    project_id = generation_project_id(client, config.name)
+    return sorted(read_submissions(client, project_id), key=lambda s: s.annotation_id)
 
 
 def _prompt_of(submission: Submission) -> Prompt:
@@ -112,11 +109,8 @@ def tally_command(config_path: Path | None) -> None:
     if project is None:
         raise click.ClickException(f"Campaign {config.name!r} has no vote project. "
                                    f"Run: apeach-ls votes create --config {config_path}")
-    emails = user_emails(client)
-    readout = read_votes(client, int(project.id), emails)
-    writer_of = {s.annotation_id: emails.get(s.writer_id or -1) for s in submissions}
-    results = tally(readout.votes, [s.annotation_id for s in submissions], set(config.managers), writer_of,
-                    config.k, config.rule)
+    results, readout = tally_vote_project(client, int(project.id), submissions, user_emails(client),
+                                          config.managers, config.k, config.rule)
     save_tallies(open_ledger(config.database), results.values())
     outcomes = Counter(r.outcome for r in results.values())
     reasons = Counter(reason for r in results.values() if r.outcome == "dropped" for reason in r.reasons)
@@ -130,7 +124,7 @@ def tally_command(config_path: Path | None) -> None:
         click.echo("votes not counted: " + ", ".join(f"{k} {v}" for k, v in sorted(ignored.items())))
     for line in readout.malformed:
         click.echo(f"malformed vote, not counted: {line}", err=True)
-    agreement = manager_agreement([r.counted for r in results.values() if len(r.counted) >= 2])
+    agreement = counted_agreement(r.counted for r in results.values())
     click.echo("managers' agreement:")
     click.echo(_format_scores("keep/drop", agreement.decision))
     for reason, scores in agreement.reasons.items():

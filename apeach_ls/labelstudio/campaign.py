@@ -130,6 +130,15 @@ def find_project(client: LabelStudio, campaign: str, role: str) -> Any | None:
     return found[0] if found else None
 
 
+def generation_project_id(client: LabelStudio, campaign: str) -> int:
+    """The campaign's generation project, or an error that says how to create it."""
+    project = find_project(client, campaign, "generation")
+    if project is None:
+        raise ConfigError(f"Campaign {campaign!r} has no generation project. "
+                          f"Run: apeach-ls setup --campaign {campaign}")
+    return int(project.id)
+
+
 def ensure_project(client: LabelStudio, campaign: str, role: str, wanted: dict[str, Any],
                    report_steps: list[Step]) -> int:
     project = find_project(client, campaign, role)

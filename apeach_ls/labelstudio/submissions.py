@@ -34,6 +34,12 @@ def export_tasks(client: LabelStudio, project_id: int) -> list[dict[str, Any]]:
     return json.loads(raw.decode("utf-8"))
 
 
+def annotator_id(annotation: dict[str, Any]) -> int | None:
+    """The Label Studio user who made ``annotation`` (an export gives an id or a user object)."""
+    user = annotation.get("completed_by")
+    return user if isinstance(user, int) else (user or {}).get("id")
+
+
 def read_submissions(client: LabelStudio, project_id: int,
                      classifier: PseudoClassifier | None = None) -> Iterator[Submission]:
     """Every non-cancelled annotation with a sentence, corrected; with a ``classifier``, the
@@ -56,9 +62,7 @@ def read_submissions(client: LabelStudio, project_id: int,
                 corrected = correct(result, tags, recheck=recheck)
             except IncompleteSubmission:
                 continue
-            writer = annotation.get("completed_by")
             yield Submission(
-                annotation_id=int(annotation["id"]), task_id=int(task["id"]),
-                writer_id=writer if isinstance(writer, int) else (writer or {}).get("id"),
+                annotation_id=int(annotation["id"]), task_id=int(task["id"]), writer_id=annotator_id(annotation),
                 prompt=dict(task.get("data") or {}), created_at=str(annotation.get("created_at") or ""),
                 lead_time=annotation.get("lead_time"), corrected=corrected)

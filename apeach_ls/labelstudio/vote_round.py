@@ -21,9 +21,11 @@ from ..crashpoints import crash_point
 from ..votes.config import VoteTags, parse_vote_config
 from ..votes.model import ManagerVote
 from ..votes.parse import MalformedVote, parse_vote_result
+from ..votes.model import TallyResult
+from ..votes.tally import tally
 from .campaign import Step, ensure_project, marker
 from .connection import describe_api_error
-from .submissions import Submission, export_tasks
+from .submissions import Submission, annotator_id, export_tasks
 
 GUIDE_FOR_MANAGERS = (
     "<h3>관리자 투표 안내</h3><p>문장을 <b>제외</b>하는 경우는 세 가지뿐입니다: 웹에서 복사한 문장, "
@@ -110,19 +112,17 @@ class VoteReadout:
 def read_votes(client: LabelStudio, project_id: int, emails: Mapping[int, str]) -> VoteReadout:
     """Every vote annotation of the vote project (cancelled ones marked), from one export."""
     try:
-        tags: VoteTags = parse_vote_config(client.projects.get(id=project_id).label_config)
+        config = client.projects.get(id=project_id).label_config
     except Exception as exc:
-        if isinstance(exc, MalformedVote):
-            raise
         raise describe_api_error(exc, f"reading vote project {project_id}") from exc
+    tags: VoteTags = parse_vote_config(config)
     votes, malformed = [], []
     for task in export_tasks(client, project_id):
         submission_id = (task.get("data") or {}).get("submission_id")
         if submission_id is None:
             continue
         for annotation in task.get("annotations") or []:
-            voter = annotation.get("completed_by")
-            voter_id = voter if isinstance(voter, int) else (voter or {}).get("id")
+            voter_id = annotator_id(annotation)
             common = dict(submission_id=int(submission_id), manager=emails.get(voter_id, f"user:{voter_id}"),
                           vote_id=int(annotation["id"]), updated_at=str(annotation.get("updated_at") or ""))
             if annotation.get("was_cancelled"):
@@ -135,6 +135,17 @@ def read_votes(client: LabelStudio, project_id: int, emails: Mapping[int, str]) 
                 continue
             votes.append(ManagerVote(decision=parsed.decision, reasons=parsed.reasons, note=parsed.note, **common))
     return VoteReadout(votes, malformed)
+
+
+def tally_vote_project(client: LabelStudio, project_id: int, submissions: Sequence[Submission],
+                       emails: Mapping[int, str], managers: Iterable[str], k: int,
+                       rule: str) -> tuple[dict[int, TallyResult], VoteReadout]:
+    """Read the vote project and tally every submission (a writer's own vote is not counted)."""
+    readout = read_votes(client, project_id, emails)
+    writer_of = {s.annotation_id: emails.get(s.writer_id or -1) for s in submissions}
+    results = tally(readout.votes, [s.annotation_id for s in submissions], set(managers), writer_of,
+                    k, rule)  # type: ignore[arg-type]
+    return results, readout
 
 
 def missing_managers(managers: Iterable[str], emails: Mapping[int, str]) -> list[str]:

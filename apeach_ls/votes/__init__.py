@@ -7,8 +7,8 @@ Pure logic, no I/O.
 
 from __future__ import annotations
 
-from .agreement import AgreementScores, Coefficient, ManagerAgreement, fleiss_kappa, krippendorff_alpha, \
-    manager_agreement
+from .agreement import AgreementScores, Coefficient, ManagerAgreement, counted_agreement, fleiss_kappa, \
+    krippendorff_alpha, manager_agreement
 from .config import DEFAULT_VOTE_TAGS, VoteTags, parse_vote_config
 from .model import (
     ACCEPTED, ANY_DROP, DECIDED, DECISIONS, DEFAULT_K, DROP, DROPPED, IGNORED, KEEP, MAJORITY, OUTCOMES, PENDING,
@@ -21,5 +21,5 @@ __all__ = [
     "ACCEPTED", "ANY_DROP", "DECIDED", "DECISIONS", "DEFAULT_K", "DROP", "DROPPED", "IGNORED", "KEEP", "MAJORITY",
     "OUTCOMES", "PENDING", "REASONS", "RULES", "AgreementScores", "Coefficient", "DEFAULT_VOTE_TAGS",
     "IgnoredVote", "MalformedVote", "ManagerAgreement", "ManagerVote", "ParsedVote", "TallyResult", "VoteTags",
-    "fleiss_kappa", "krippendorff_alpha", "manager_agreement", "parse_vote_config", "parse_vote_result", "tally",
+    "counted_agreement", "fleiss_kappa", "krippendorff_alpha", "manager_agreement", "parse_vote_config", "parse_vote_result", "tally",
 ]

@@ -113,6 +113,11 @@ def scores(units: Iterable[Sequence[Hashable]], categories: Sequence[Hashable]) 
     return AgreementScores(kappa, krippendorff_alpha(units))
 
 
+def counted_agreement(counted_per_item: Iterable[Sequence[ManagerVote]]) -> ManagerAgreement:
+    """:func:`manager_agreement` over the submissions that at least two counted votes decided."""
+    return manager_agreement([votes for votes in counted_per_item if len(votes) >= 2])
+
+
 def manager_agreement(votes_per_item: Iterable[Sequence[ManagerVote]]) -> ManagerAgreement:
     """Agreement on keep/drop and on each drop reason, from the votes on each submission."""
     items = [list(votes) for votes in votes_per_item]
