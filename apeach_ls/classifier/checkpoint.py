@@ -184,8 +184,7 @@ class CheckpointClassifier:
                                           max_length=self._limit, return_tensors="pt").to(self._model.device)
                 probabilities = torch.softmax(self._model(**encoded).logits.float(), dim=-1)
                 for i, p_hate in zip(group, (probabilities @ self._hate_mask).tolist()):
-                    p_hate = min(max(p_hate, 0.0), 1.0)
-                    verdicts[i] = Verdict(HATE, p_hate) if p_hate >= 0.5 else Verdict(NOT_HATE, 1.0 - p_hate)
+                    verdicts[i] = Verdict.from_hate_probability(min(max(p_hate, 0.0), 1.0))
         return verdicts  # type: ignore[return-value]
 
     def _local_dir(self) -> Path | None:

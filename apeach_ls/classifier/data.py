@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Iterable, Mapping
 
 from ..errors import DataFileError
-from ..labels import HATE, LABELS, NOT_HATE, Label
+from ..labels import HATE, NOT_HATE, Label, parse_label
 
 
 @dataclass(frozen=True)
@@ -50,12 +50,7 @@ _EXPECTED = ("a BEEP! TSV (comments, contain_gender_bias, bias, hate), an APEACH
 
 def from_pairs(pairs: Iterable[tuple[str, str]]) -> list[LabeledText]:
     """``[("문장", "hate"), ...]`` -> examples; ValueError for an unknown label."""
-    examples = []
-    for text, label in pairs:
-        if label not in LABELS:
-            raise ValueError(f"unknown label {label!r}; expected one of {', '.join(LABELS)}")
-        examples.append(LabeledText(text, label))  # type: ignore[arg-type]
-    return examples
+    return [LabeledText(text, parse_label(label)) for text, label in pairs]
 
 
 def read_labeled(path: str | Path) -> list[LabeledText]:

@@ -27,6 +27,7 @@ from ..errors import ConfigError
 from ..labels import HATE, NOT_HATE
 from .checkpoint import _input_limit
 from .data import LabeledText
+from .files import check_target, write_atomic
 
 ID2LABEL = {0: NOT_HATE, 1: HATE}
 INFO_FILE = "apeach_model.json"
@@ -166,12 +167,7 @@ def default_name(base: str, model: Any) -> str:
 def save_finetuned(result: Finetuned, directory: str | Path, *, replace: bool = False) -> Path:
     """``save_pretrained`` model + tokenizer into ``directory``, written beside it and moved in
     at the end, so a half-written directory never looks like a checkpoint."""
-    target = Path(directory)
-    if target.exists() and not target.is_dir():
-        raise ConfigError(f"{target} is a file; the model needs a directory")
-    if target.is_dir() and any(target.iterdir()) and not replace:
-        raise ConfigError(f"{target} already exists and is not empty; use another directory "
-                          "or replace it (classifier train --replace)")
+    target = check_target(directory, replace)
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
@@ -188,9 +184,7 @@ def save_finetuned(result: Finetuned, directory: str | Path, *, replace: bool = 
 
 def write_info(directory: str | Path, info: dict[str, Any]) -> Path:
     path = Path(directory) / INFO_FILE
-    tmp = path.with_name(f".{INFO_FILE}.tmp")
-    tmp.write_text(json.dumps(info, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    write_atomic(path, json.dumps(info, ensure_ascii=False, indent=2) + "\n")
     return path
 
 

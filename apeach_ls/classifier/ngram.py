@@ -22,6 +22,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from ..errors import ConfigError
 from ..labels import HATE, NOT_HATE, Verdict
 from .data import LabeledText
+from .files import check_target, write_atomic
 
 KIND = "ngram"
 
@@ -96,8 +97,7 @@ class NgramClassifier:
     def classify(self, texts: Sequence[str]) -> list[Verdict]:
         verdicts = []
         for text in texts:
-            p = self.hate_probability(text)
-            verdicts.append(Verdict(HATE, p) if p >= 0.5 else Verdict(NOT_HATE, 1.0 - p))
+            verdicts.append(Verdict.from_hate_probability(self.hate_probability(text)))
         return verdicts
 
 
@@ -143,19 +143,8 @@ def save_ngram(model: NgramClassifier, directory: str | Path, *, replace: bool =
     tmp = directory / f".{WEIGHTS_FILE}.tmp.npz"
     np.savez_compressed(tmp, **model.arrays())
     os.replace(tmp, directory / WEIGHTS_FILE)
-    _write_text(directory / VOCABULARY_FILE, json.dumps(model.terms, ensure_ascii=False))
-    _write_text(directory / MODEL_FILE, json.dumps(meta, ensure_ascii=False, indent=2) + "\n")
-    return directory
-
-
-def check_target(directory: str | Path, replace: bool = False) -> Path:
-    """ConfigError if ``directory`` holds files and ``replace`` is off: check before training."""
-    directory = Path(directory)
-    if directory.is_dir() and any(directory.iterdir()) and not replace:
-        raise ConfigError(f"{directory} already exists and is not empty; use another directory "
-                          "or replace it (classifier train --replace)")
-    if directory.exists() and not directory.is_dir():
-        raise ConfigError(f"{directory} is a file; the model needs a directory")
+    write_atomic(directory / VOCABULARY_FILE, json.dumps(model.terms, ensure_ascii=False))
+    write_atomic(directory / MODEL_FILE, json.dumps(meta, ensure_ascii=False, indent=2) + "\n")
     return directory
 
 
@@ -198,9 +187,3 @@ def load_ngram(directory: str | Path) -> NgramClassifier:
         raise ConfigError(f"cannot load the n-gram model in {directory}: its files do not match the checksum "
                           f"in {MODEL_FILE} (corrupted or edited); {_RETRAIN}")
     return model
-
-
-def _write_text(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)

@@ -23,6 +23,7 @@ from typing import Any, Callable
 
 from ..errors import ConfigError
 from .base import PseudoClassifier
+from .files import write_atomic
 
 CURRENT, PINNED, HISTORY, VERSIONS = "current", "pinned", "history.jsonl", "versions"
 
@@ -41,11 +42,6 @@ def is_registry(path: str | Path) -> bool:
 class ModelRegistry:
     def __init__(self, root: str | Path):
         self.root = Path(root)
-
-    def _write_atomic(self, name: str, text: str) -> None:
-        tmp = self.root / f".{name}.tmp.{os.getpid()}"
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, self.root / name)
 
     def versions(self) -> list[str]:
         folder = self.root / VERSIONS
@@ -80,7 +76,7 @@ class ModelRegistry:
 
     def _set_current(self, version: str, reason: str) -> None:
         self.path_of(version)
-        self._write_atomic(CURRENT, version + "\n")
+        write_atomic(self.root / CURRENT, version + "\n")
         with open(self.root / HISTORY, "a", encoding="utf-8") as fh:
             fh.write(json.dumps({"version": version, "reason": reason, "at": time.time()}) + "\n")
 
@@ -109,7 +105,7 @@ class ModelRegistry:
     def pin(self, version: str) -> None:
         """Serve ``version`` and keep serving it whatever retraining produces."""
         self._set_current(version, "pinned")
-        self._write_atomic(PINNED, version + "\n")
+        write_atomic(self.root / PINNED, version + "\n")
 
     def unpin(self) -> None:
         (self.root / PINNED).unlink(missing_ok=True)

@@ -10,7 +10,8 @@ from typing import Callable, Sequence
 from ..errors import DataFileError
 from ..labels import HATE, NOT_HATE
 from .data import LabeledText, read_labeled
-from .ngram import NgramParams, check_target, save_ngram, train_ngram
+from .files import check_target
+from .ngram import NgramParams, save_ngram, train_ngram
 
 
 def train_and_save(data_file: str | Path, model_dir: str | Path, *, replace: bool = False,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 from pathlib import Path
@@ -15,17 +14,18 @@ from ..classifier.base import PseudoClassifier
 from ..classifier.data import LabeledText, read_labeled
 from ..classifier.loading import load_classifier, parse_label_map
 from ..classifier.metrics import Scores, format_scores, score
-from ..classifier.ngram import check_target, save_ngram, train_ngram
+from ..classifier.files import check_target
+from ..classifier.ngram import save_ngram, train_ngram
 from ..classifier.training import check_trainable, split_holdout
 from ..errors import ConfigError
-from .common import fail_cleanly
+from .common import default_data_dir, fail_cleanly
 
 BATCH = 256
 
 
 def models_home() -> Path:
     """``$APEACH_LS_HOME/models`` (``APEACH_LS_HOME`` defaults to ``./apeach-ls-data``)."""
-    return Path(os.environ.get("APEACH_LS_HOME", "apeach-ls-data")) / "models"
+    return default_data_dir() / "models"
 
 
 def _step(message: str) -> None:

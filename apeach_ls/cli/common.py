@@ -45,6 +45,11 @@ def config_option(fn: F) -> F:
         help="Campaign config (TOML): name, managers, k, rule, aids, rewards, database.")(fn)
 
 
+def default_data_dir() -> Path:
+    """``$APEACH_LS_HOME``, default ``./apeach-ls-data``: where the embedded set-up and models live."""
+    return Path(os.environ.get("APEACH_LS_HOME", "apeach-ls-data"))
+
+
 def recheck_model() -> PseudoClassifier | None:
     """The model APEACH_LS_MODEL names, to re-check final texts with; None when unset."""
     spec = os.environ.get("APEACH_LS_MODEL")

@@ -18,12 +18,8 @@ from ..labelstudio.prompt_import import import_prompts
 from ..processes import port_in_use
 from ..prompts import default_prompts
 from ..settings import read_secret
-from .common import campaign_option, fail_cleanly
+from .common import campaign_option, default_data_dir, fail_cleanly
 from .project import print_setup_report
-
-
-def default_data_dir() -> Path:
-    return Path(os.environ.get("APEACH_LS_HOME", "apeach-ls-data"))
 
 
 def ensure_model(data_dir: Path, train_data: Path | None) -> str:
