@@ -38,7 +38,10 @@ def create_app(settings: BackendSettings | None = None, classifier: PseudoClassi
         from apeach_ls.classifier.registry import ModelRegistry, is_registry
         if is_registry(settings.model_spec):
             registry = ModelRegistry(settings.model_spec)
-        classifier = load_classifier(settings.model_spec)
+            served_version = registry.current()
+            classifier = registry.load(served_version)
+        else:
+            classifier = load_classifier(settings.model_spec)
     configure_torch_threads(settings, classifier)
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
@@ -55,18 +58,6 @@ def create_app(settings: BackendSettings | None = None, classifier: PseudoClassi
     app.extensions["apeach_verdicts"] = service
     app.extensions["apeach_submissions"] = submissions
     app.register_blueprint(bp)
-    if registry is not None:
-        from .retraining import ModelWatcher, Retrainer
-        watcher = ModelWatcher(service, registry, wrap)
-        app.extensions["apeach_watcher"] = watcher
-        app.extensions["apeach_retrainer"] = Retrainer(
-            service, watcher, submissions, every=settings.retrain_every,
-            base_data=settings.base_train_data, holdout_data=settings.holdout_data)
-
-        @app.before_request
-        def follow_registry() -> None:
-            watcher.check()  # a stat at most once a second; swaps when `current` moved
-
     if settings.auth_required:
         @app.before_request
         def require_basic_auth() -> Response | None:
@@ -77,6 +68,18 @@ def create_app(settings: BackendSettings | None = None, classifier: PseudoClassi
             response.status_code = 401
             response.headers["WWW-Authenticate"] = 'Basic realm="apeach-ls"'
             return response
+
+    if registry is not None:
+        from .retraining import ModelWatcher, Retrainer
+        watcher = ModelWatcher(service, registry, wrap, served_version)
+        app.extensions["apeach_watcher"] = watcher
+        app.extensions["apeach_retrainer"] = Retrainer(
+            service, watcher, submissions, every=settings.retrain_every,
+            base_data=settings.base_train_data, holdout_data=settings.holdout_data)
+
+        @app.before_request
+        def follow_registry() -> None:
+            watcher.check()  # after auth; a stat at most once a second; swaps when `current` moved
 
     @app.errorhandler(BadPayload)
     def bad_payload(exc: BadPayload):

@@ -7,7 +7,7 @@ packs the answer in Label Studio's wire format.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, current_app, jsonify, request
 
@@ -15,6 +15,9 @@ from .batching import MicroBatcher
 from .events import CheckedAnnotation, SubmissionLog
 from .model import VerdictService
 from .payloads import BadPayload, parse_predict, project_id_of, require_object
+
+if TYPE_CHECKING:
+    from .retraining import Retrainer
 
 bp = Blueprint("ml_backend", __name__)
 log = logging.getLogger("apeach_ls.ml_backend")
@@ -33,6 +36,11 @@ def _log() -> SubmissionLog:
     return current_app.extensions["apeach_submissions"]
 
 
+def _retrainer() -> Retrainer | None:
+    """The background retrainer; None unless APEACH_LS_MODEL is a model registry."""
+    return current_app.extensions.get("apeach_retrainer")
+
+
 def _json_body() -> Any:
     body = request.get_json(silent=True)
     if body is None:
@@ -45,15 +53,16 @@ def _json_body() -> Any:
 def health():
     model = _service().classifier
     extra: dict[str, Any] = {}
-    retrainer = current_app.extensions.get("apeach_retrainer")
+    retrainer = _retrainer()
     if retrainer is not None:
         extra["training"] = retrainer.status()
+    inner = model
     if isinstance(model, MicroBatcher):
         if model.death is not None:
             return jsonify(status="DOWN", reason=model.death, model_version=model.version), 503
-        return jsonify(status="UP", model_class=type(model.classifier).__name__, model_version=model.version,
-                       batching=True, batch_passes=model.batches, batched_sentences=model.batched_texts, **extra)
-    return jsonify(status="UP", model_class=type(model).__name__, model_version=model.version, **extra)
+        inner = model.classifier
+        extra.update(batching=True, batch_passes=model.batches, batched_sentences=model.batched_texts)
+    return jsonify(status="UP", model_class=type(inner).__name__, model_version=model.version, **extra)
 
 
 @bp.post("/setup")
@@ -81,7 +90,7 @@ def webhook():
     if not isinstance(action, str) or not action:
         raise BadPayload("'action' must name the event, e.g. ANNOTATION_CREATED")
     if action in TRAINING_EVENTS:
-        retrainer = current_app.extensions.get("apeach_retrainer")
+        retrainer = _retrainer()
         if retrainer is None:
             return jsonify(status="ignored", action=action, reason="retraining is off (APEACH_LS_MODEL is not a "
                            "model registry)", model_version=_service().model_version)
@@ -127,7 +136,7 @@ def _annotation_event(action: str, body: dict) -> dict[str, Any]:
     outcome = _log().record(CheckedAnnotation(
         annotation_id=annotation_id, project_id=project_id,
         updated_at=str(annotation.get("updated_at") or ""), submission=checked))
-    retrainer = current_app.extensions.get("apeach_retrainer")
+    retrainer = _retrainer()
     if outcome == "new" and retrainer is not None:
         retrainer.annotation_counted()
     log.info("annotation %s: label=%s fooled=%s flags=%s", annotation_id, checked.label,

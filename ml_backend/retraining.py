@@ -38,9 +38,10 @@ log = logging.getLogger("apeach_ls.ml_backend")
 
 class ModelWatcher:
     def __init__(self, service: VerdictService, registry: ModelRegistry,
-                 wrap: Callable[[PseudoClassifier], PseudoClassifier], interval: float = 1.0):
+                 wrap: Callable[[PseudoClassifier], PseudoClassifier], version: str | None, interval: float = 1.0):
+        """``version``: the registry version ``service`` serves now."""
         self.service, self.registry, self.wrap, self.interval = service, registry, wrap, interval
-        self.version = registry.current()
+        self.version = version
         self._checked = time.monotonic()
         self._lock = threading.Lock()
 
@@ -54,7 +55,7 @@ class ModelWatcher:
             wanted = self.registry.current()
             if wanted is None or wanted == self.version:
                 return False
-            model = self.wrap(self.registry.load_current())
+            model = self.wrap(self.registry.load(wanted))
             old = self.service.swap(model)
             self.version = wanted
         if isinstance(old, MicroBatcher):

@@ -166,3 +166,28 @@ def test_pin_and_rollback_reach_a_running_backend(registry, beep, tmp_path):
     assert client.post("/predict", json=predict_body("안녕")).json["model_version"] == first
     result = runner.invoke(cli, ["models", "pin", "no-such-version"], env=env)
     assert result.exit_code == 1 and "model version 'no-such-version' is not in" in result.output
+
+
+def test_the_watcher_serves_the_version_it_read_and_only_for_authenticated_requests(registry, beep, monkeypatch):
+    import base64
+
+    train, _ = beep
+    app = create_app(BackendSettings(model_spec=str(registry.root), basic_auth_user="ls",
+                                     basic_auth_password="pw"))
+    watcher, client = app.extensions["apeach_watcher"], app.test_client()
+    watcher.interval = 0
+    auth = {"Authorization": "Basic " + base64.b64encode(b"ls:pw").decode()}
+    assert watcher.version == registry.current()
+    second, third, fourth = (train_ngram(train[:n]) for n in (300, 600, 900))
+    for model in (second, third):
+        registry.publish(model.version, lambda d, m=model: save_ngram(m, d), reason="test")
+    # a publish lands between the watcher's read of `current` (second) and its load: it serves what it read
+    reads = iter([second.version])
+    with monkeypatch.context() as patch:
+        patch.setattr(watcher.registry, "current", lambda: next(reads, third.version))
+        assert client.get("/health", headers=auth).json["model_version"] == second.version
+        assert watcher.version == second.version
+        assert client.get("/health", headers=auth).json["model_version"] == third.version
+    registry.publish(fourth.version, lambda d: save_ngram(fourth, d), reason="test")
+    assert client.get("/health").status_code == 401 and watcher.version == third.version  # no credentials: no swap
+    assert client.get("/health", headers=auth).json["model_version"] == fourth.version

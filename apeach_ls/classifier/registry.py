@@ -120,8 +120,12 @@ class ModelRegistry:
         return earlier[-1]
 
     def load_current(self) -> PseudoClassifier:
+        return self.load(self.current())
+
+    def load(self, version: str | None) -> PseudoClassifier:
+        """Load ``version`` (as read from :meth:`current` by the caller, so that the version it
+        records and the model it serves are the same even if a publish lands in between)."""
         from .loading import load_classifier
-        version = self.current()
         if version is None:
             raise ConfigError(f"model registry {self.root} has no current version; "
                               "publish one with `apeach-ls classifier train --registry`")
