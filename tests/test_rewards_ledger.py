@@ -13,7 +13,7 @@ from apeach_ls.rewards import migrations
 from apeach_ls.rewards.db import earnings, metadata, open_ledger, payout_batches, payout_items
 from apeach_ls.rewards.ledger import record_outcomes, writer_balances
 from apeach_ls.rewards.model import SubmissionOutcome
-from apeach_ls.rewards.payout import commit_payout, payout_status, plan_payout, show_batch
+from apeach_ls.rewards.payout import commit_payout, payout_status, plan_payout, preview_payout, show_batch
 from apeach_ls.rewards.policy import RewardPolicy
 from apeach_ls.rewards.providers import FakeProvider, MTurkProvider, ProlificProvider
 from apeach_ls.rewards.roster import import_roster
@@ -180,6 +180,27 @@ def test_writers_without_a_roster_entry_are_held_then_paid(engine, tmp_path):
         (1, "committed", 1, 150), (2, "committed", 1, 150)]
     view = show_batch(engine, 2)
     assert (view.total, view.problems, [i.platform_id for i in view.items]) == (150, (), ["P7"])
+
+
+def test_the_preview_pays_and_holds_exactly_what_the_commit_then_does(engine, tmp_path):
+    record_outcomes(engine, [accepted(1, 1), accepted(2, 1)], RewardPolicy(per_accepted=1000))
+    capped = RewardPolicy(per_accepted=1000, per_writer_cap=1500)  # writer 1 earned 2000 before the cap
+    outcomes = [accepted(3, 2), accepted(4, 7, email="new@example.com")]
+    report, preview = preview_payout(engine, outcomes, capped)
+    assert report.dry_run and report.count("recorded") == 2
+    assert count(engine, earnings) == 2 and count(engine, payout_batches) == 0  # nothing written
+    record_outcomes(engine, outcomes, capped)
+    paid = commit_payout(engine, capped, tmp_path / "out").plan
+    def summary(plan):  # entries compared without their ids and times, which the commit sets anew
+        return plan.total, plan.problem, [(w.writer_ls_id, w.amount, w.platform_id, w.held_reason,
+                                           [(e.submission_id, e.kind, e.amount) for e in w.entries])
+                                          for w in plan.writers]
+
+    assert summary(preview) == summary(paid)
+    assert [w.writer_ls_id for w in paid.payable] == [2]
+    assert {w.writer_ls_id: w.held_reason.split(":")[0] for w in paid.held} == {
+        1: "would bring the writer's payments to 2000 KRW, over per_writer_cap 1500 KRW",
+        7: "no roster entry for Label Studio user 7 (new@example.com)"}
 
 
 def test_dry_run_and_one_transaction(engine, monkeypatch):

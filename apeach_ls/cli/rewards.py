@@ -6,6 +6,7 @@ from collections import defaultdict
 from pathlib import Path
 
 import click
+from sqlalchemy import Engine
 
 from ..campaign_config import CampaignConfig, load_config
 from ..labelstudio.campaign import generation_project_id
@@ -15,7 +16,7 @@ from ..labelstudio.vote_round import user_emails
 from ..rewards.db import open_ledger
 from ..rewards.ledger import RecordReport, record_outcomes
 from ..rewards.model import PENDING, SubmissionOutcome, format_money
-from ..rewards.payout import PayoutPlan, commit_payout, plan_payout
+from ..rewards.payout import PayoutPlan, commit_payout, preview_payout
 from ..rewards.roster import import_roster
 from ..rewards.status import payout_status, show_batch
 from ..votes.store import load_tallies
@@ -50,11 +51,11 @@ def import_command(roster: Path, config_path: Path | None) -> None:
         click.echo(f"ignored columns (not stored): {', '.join(report.ignored_columns)}")
 
 
-def campaign_outcomes(config: CampaignConfig) -> list[SubmissionOutcome]:
+def campaign_outcomes(config: CampaignConfig, engine: Engine) -> list[SubmissionOutcome]:
     """Every submission with its stored vote outcome (pending until tallied)."""
     client = connect(LabelStudioSettings.from_env())
     project_id = generation_project_id(client, config.name)
-    tallies = load_tallies(open_ledger(config.database))
+    tallies = load_tallies(engine)
     if not tallies:
         raise click.ClickException(f"No submission of {config.name!r} was tallied yet. "
                                    f"Run: apeach-ls votes tally --config {config.path}")
@@ -89,33 +90,6 @@ def print_plan(plan: PayoutPlan) -> None:
         click.echo(f"problem: {plan.problem}", err=True)
 
 
-def print_preview(report: RecordReport, plan: PayoutPlan, engine, emails: dict[int, str | None]) -> None:
-    """Per writer: what this payout would pay, i.e. the new entries plus what is already owed."""
-    from ..rewards.roster import load_roster
-    new: dict[int, list] = defaultdict(list)
-    for line in report.lines:
-        if line.action in ("recorded", "reversed"):
-            new[line.writer_ls_id].append(line)
-    owed = {w.writer_ls_id: w for w in plan.writers}
-    with engine.connect() as conn:
-        roster = load_roster(conn)
-    total = 0
-    for writer_id in sorted(set(new) | set(owed)):
-        kinds: dict[str, int] = defaultdict(int)
-        for line in new[writer_id]:
-            kinds[line.kind] += 1
-        for entry in owed[writer_id].entries if writer_id in owed else ():
-            kinds[entry.kind] += 1
-        amount = sum(line.amount for line in new[writer_id]) + (owed[writer_id].amount if writer_id in owed else 0)
-        email = emails.get(writer_id)
-        entry = roster.find(writer_id, email)
-        state = f"to {entry.platform_id}" if entry else "held: no roster entry (apeach-ls writers import)"
-        why = ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items()))
-        click.echo(f"  {email or 'user ' + str(writer_id)}: {format_money(amount, report.currency)} ({why}) {state}")
-        total += amount if entry else 0
-    click.echo(f"total payable: {format_money(total, report.currency)}")
-
-
 @click.group(invoke_without_command=True)
 @config_option
 @click.option("--dry-run", is_flag=True, help="Show what would be recorded and paid; write nothing.")
@@ -146,14 +120,14 @@ def payout(ctx: click.Context, config_path: Path | None, dry_run: bool, commit: 
     config = load_config(require_config(config_path))
     policy = config.require_rewards()
     engine = open_ledger(config.database)
-    outcomes = campaign_outcomes(config)
-    report = record_outcomes(engine, outcomes, policy, dry_run=dry_run)
-    print_recorded(report)
-    plan = plan_payout(engine, policy)
+    outcomes = campaign_outcomes(config, engine)
     if dry_run:
-        print_preview(report, plan, engine, {o.writer_ls_id: o.writer_email for o in outcomes})
+        report, plan = preview_payout(engine, outcomes, policy)
+        print_recorded(report)
+        print_plan(plan)
         click.echo("dry run: nothing was written")
         return
+    print_recorded(record_outcomes(engine, outcomes, policy))
     result = commit_payout(engine, policy, out)
     print_plan(result.plan)
     for batch_id in result.finished_batches:

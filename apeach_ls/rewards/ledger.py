@@ -46,6 +46,10 @@ class RecordReport:
     currency: str
     dry_run: bool
 
+    @classmethod
+    def of(cls, lines: Iterable[RecordLine], currency: str, dry_run: bool) -> "RecordReport":
+        return cls(tuple(sorted(lines, key=lambda l: (l.submission_id, l.kind))), currency, dry_run)
+
     def count(self, action: RecordAction) -> int:
         return sum(1 for line in self.lines if line.action == action)
 
@@ -69,17 +73,17 @@ class WriterBalance:
 def record_outcomes(engine: Engine, outcomes: Iterable[SubmissionOutcome], policy: RewardPolicy,
                     dry_run: bool = False) -> RecordReport:
     """Record what the outcomes earn, in one transaction (rolled back when ``dry_run``)."""
-    unique = _unique(outcomes)
+    unique = unique_outcomes(outcomes)
     with engine.connect() as conn:
         with conn.begin() as tx:
             lock_ledger(conn)
-            lines = _record(conn, unique, policy)
+            lines = record_lines(conn, unique, policy)
             if dry_run:
                 tx.rollback()
-    return RecordReport(tuple(sorted(lines, key=lambda l: (l.submission_id, l.kind))), policy.currency, dry_run)
+    return RecordReport.of(lines, policy.currency, dry_run)
 
 
-def _unique(outcomes: Iterable[SubmissionOutcome]) -> list[SubmissionOutcome]:
+def unique_outcomes(outcomes: Iterable[SubmissionOutcome]) -> list[SubmissionOutcome]:
     seen: dict[int, SubmissionOutcome] = {}
     for outcome in outcomes:
         if outcome.outcome not in OUTCOMES:
@@ -91,7 +95,7 @@ def _unique(outcomes: Iterable[SubmissionOutcome]) -> list[SubmissionOutcome]:
     return [seen[key] for key in sorted(seen)]
 
 
-def _record(conn: Connection, outcomes: list[SubmissionOutcome], policy: RewardPolicy) -> list[RecordLine]:
+def record_lines(conn: Connection, outcomes: list[SubmissionOutcome], policy: RewardPolicy) -> list[RecordLine]:
     rows = conn.execute(select(earnings.c.submission_id, earnings.c.kind, earnings.c.writer_ls_id,
                                earnings.c.amount, earnings.c.currency)).all()
     currencies = {row.currency for row in rows}

@@ -22,23 +22,23 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Iterable, Sequence
 
 from sqlalchemy import Connection, Engine, insert, select, update
 
 from ..errors import ApeachError
 from .batches import batch_dir_name, complete_batch
-from .db import now_iso, payout_batches, payout_items, transaction
+from .db import lock_ledger, now_iso, payout_batches, payout_items, transaction
 from .durable import crash_point
-from .ledger import ledger_entries
-from .model import BATCH_PREPARING, UNFINISHED_BATCH_STATUSES, LedgerEntry, WriterPayout, format_money
+from .ledger import RecordReport, ledger_entries, record_lines, unique_outcomes
+from .model import BATCH_PREPARING, UNFINISHED_BATCH_STATUSES, LedgerEntry, SubmissionOutcome, WriterPayout, format_money
 from .policy import RewardPolicy
 from .providers import PayoutProvider, default_providers
 from .roster import Roster, load_roster
 from .status import BatchSummary, BatchView, PayoutStatus, payout_status, show_batch
 
 __all__ = ["CRASH_STEPS", "BatchSummary", "BatchView", "PayoutPlan", "PayoutResult", "PayoutStatus", "commit_payout",
-           "crash_point", "finish_batches", "payout_status", "plan_payout", "show_batch"]
+           "crash_point", "finish_batches", "payout_status", "plan_payout", "preview_payout", "show_batch"]
 
 # Where a payout can be killed (APEACH_CRASH_AT), in the order they are reached.
 CRASH_STEPS = ("planned", "batch_inserted", "batch_recorded", "file_half_written", "statements_written",
@@ -88,6 +88,21 @@ def plan_payout(engine: Engine, policy: RewardPolicy) -> PayoutPlan:
     """What each writer is owed and unpaid, and why; reads only (the ``--dry-run``)."""
     with engine.connect() as conn:
         return _plan(conn, policy)
+
+
+def preview_payout(engine: Engine, outcomes: Iterable[SubmissionOutcome],
+                   policy: RewardPolicy) -> tuple[RecordReport, PayoutPlan]:
+    """What recording ``outcomes`` and then paying would do (the ``--dry-run``): both computed
+    in one locked transaction that is rolled back, so the preview holds and pays exactly as a
+    commit would (roster, caps, budget)."""
+    unique = unique_outcomes(outcomes)
+    with engine.connect() as conn:
+        with conn.begin() as tx:
+            lock_ledger(conn)
+            lines = record_lines(conn, unique, policy)
+            plan = _plan(conn, policy)
+            tx.rollback()
+    return RecordReport.of(lines, policy.currency, dry_run=True), plan
 
 
 def _plan(conn: Connection, policy: RewardPolicy) -> PayoutPlan:
