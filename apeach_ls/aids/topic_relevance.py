@@ -70,16 +70,18 @@ class TopicScorer:
         for prompt in default_prompts() if distractors is None else distractors:
             topics.setdefault(prompt.key, prompt)
         self.keys = list(topics)
-        documents = [_ngrams(" ".join((p.topic, p.guideline, *keywords.get(p.key, ())))) for p in topics.values()]
+        documents = [_ngrams(_fold(" ".join((p.topic, p.guideline, *keywords.get(p.key, ())))))
+                     for p in topics.values()]
         self.vocabulary = {gram: i for i, gram in enumerate(sorted(set().union(*documents)))}
+        columns = [[self.vocabulary[g] for g in grams] for grams in documents]
         df = np.zeros(len(self.vocabulary))
-        for grams in documents:
-            df[[self.vocabulary[g] for g in grams]] += 1
+        for cols in columns:
+            df[cols] += 1
         self.idf = np.log(len(documents) / df)  # n-grams every topic has (the rules) weigh 0
         self.unseen_weight = math.log(len(documents))  # an n-gram no topic has is as specific as can be
         vectors = np.zeros((len(documents), len(self.vocabulary)))
-        for row, grams in enumerate(documents):
-            vectors[row, [self.vocabulary[g] for g in grams]] = self.idf[[self.vocabulary[g] for g in grams]]
+        for row, cols in enumerate(columns):
+            vectors[row, cols] = self.idf[cols]
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         self.topic_vectors = vectors / np.where(norms == 0, 1, norms)
         self.keyword_patterns = [_keyword_pattern(keywords.get(key, ())) for key in self.keys]
@@ -126,10 +128,11 @@ def _fold(text: str) -> str:
     return unicodedata.normalize("NFKC", text).lower()
 
 
-def _ngrams(text: str) -> set[str]:
-    """Character 2- and 3-grams of the words, each word padded with spaces (like char_wb)."""
+def _ngrams(folded: str) -> set[str]:
+    """Character 2- and 3-grams of the words of :func:`_fold`-ed text, each word padded with
+    spaces (like char_wb)."""
     grams: set[str] = set()
-    for word in _fold(text).split():
+    for word in folded.split():
         padded = f" {word} "
         grams.update(padded[i:i + n] for n in (2, 3) for i in range(len(padded) - n + 1))
     return grams
