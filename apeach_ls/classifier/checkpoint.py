@@ -16,8 +16,9 @@ import hashlib
 import re
 import threading
 import warnings
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Iterator, Mapping, Sequence
 
 from ..errors import ConfigError
 from ..labels import HATE, LABELS, NOT_HATE, Label, Verdict
@@ -70,6 +71,29 @@ def _quantize_int8(torch: Any, model: Any) -> Any:
 
 
 PASS_COST_TOKENS = 32  # a forward pass costs about as much as this many padded tokens
+
+
+@contextmanager
+def _one_line_errors(described: str, hint: str = "") -> Iterator[None]:
+    """What transformers raises on a bad checkpoint, as one ConfigError line."""
+    try:
+        yield
+    except (OSError, ValueError, RuntimeError, KeyError) as exc:
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ConfigError(f"cannot load {described}: {first_line}{hint}") from None
+
+
+def load_pretrained(source: str, purpose: str, described: str, hint: str = "", **model_kwargs: Any) -> tuple[Any, Any]:
+    """Tokenizer and sequence-classification model of ``source`` (an id or a directory), or a
+    one-line ConfigError: ``purpose`` needs torch and transformers; cannot load ``described``."""
+    try:
+        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+    except ImportError as exc:
+        raise ConfigError(f"{purpose} needs torch and transformers ({exc}); install apeach-ls[checkpoint]") from None
+    with _one_line_errors(described, hint):
+        tokenizer = AutoTokenizer.from_pretrained(source)
+        model = AutoModelForSequenceClassification.from_pretrained(source, **model_kwargs)
+    return tokenizer, model
 
 
 def length_groups(lengths: Sequence[int], batch_size: int, pass_cost: int = PASS_COST_TOKENS) -> list[list[int]]:
@@ -142,19 +166,12 @@ class CheckpointClassifier:
         return self
 
     def _load(self) -> None:
-        try:
-            import torch
-            from transformers import AutoModelForSequenceClassification, AutoTokenizer
-        except ImportError as exc:
-            raise ConfigError(f"a checkpoint pseudo-classifier needs torch and transformers ({exc}); "
-                              "install apeach-ls[checkpoint]") from None
-        try:
-            tokenizer = AutoTokenizer.from_pretrained(self.source)
-            model = AutoModelForSequenceClassification.from_pretrained(self.source)
+        described = f"the checkpoint {self.source!r}"
+        tokenizer, model = load_pretrained(self.source, "a checkpoint pseudo-classifier", described)
+        import torch
+
+        with _one_line_errors(described):
             model.to(torch.device(self.device)).eval()
-        except (OSError, ValueError, RuntimeError, KeyError) as exc:
-            first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise ConfigError(f"cannot load the checkpoint {self.source!r}: {first_line}") from None
         if self.quantize:
             model = _quantize_int8(torch, model)
         id2label = model.config.id2label

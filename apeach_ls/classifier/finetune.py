@@ -23,11 +23,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from ..errors import ConfigError
 from ..labels import HATE, NOT_HATE
-from .checkpoint import _input_limit
+from .checkpoint import _input_limit, load_pretrained
 from .data import LabeledText
 from .files import check_target, write_atomic
+from .loading import HF_PREFIX
 
 ID2LABEL = {0: NOT_HATE, 1: HATE}
 INFO_FILE = "apeach_model.json"
@@ -61,21 +61,10 @@ def steps_for(examples: int, params: FinetuneParams) -> int:
 
 def load_base(base: str) -> tuple[Any, Any]:
     """Tokenizer and a two-label model from ``base`` (``hf:`` prefix allowed)."""
-    try:
-        from transformers import AutoModelForSequenceClassification, AutoTokenizer
-    except ImportError as exc:
-        raise ConfigError(f"fine-tuning needs torch and transformers ({exc}); install apeach-ls[checkpoint]") from None
-    source = base.removeprefix("hf:")
-    try:
-        tokenizer = AutoTokenizer.from_pretrained(source)
-        model = AutoModelForSequenceClassification.from_pretrained(
-            source, id2label=ID2LABEL, label2id={v: k for k, v in ID2LABEL.items()},
-            ignore_mismatched_sizes=True)
-    except (OSError, ValueError, RuntimeError, KeyError) as exc:
-        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ConfigError(f"cannot load the base checkpoint {base!r}: {first_line}; give a local "
-                          "save_pretrained directory or a Hugging Face id in the local cache") from None
-    return tokenizer, model
+    return load_pretrained(
+        base.removeprefix(HF_PREFIX), "fine-tuning", f"the base checkpoint {base!r}",
+        "; give a local save_pretrained directory or a Hugging Face id in the local cache",
+        id2label=ID2LABEL, label2id={v: k for k, v in ID2LABEL.items()}, ignore_mismatched_sizes=True)
 
 
 def finetune(base: str, examples: Sequence[LabeledText], params: FinetuneParams | None = None,
@@ -160,7 +149,7 @@ def weights_digest(model: Any) -> str:
 
 def default_name(base: str, model: Any) -> str:
     """``<base name>-apeach-<weights hash>``, e.g. ``kcbert-base-apeach-3f2a9c01de``."""
-    stem = Path(base.removeprefix("hf:").rstrip("/")).name or "model"
+    stem = Path(base.removeprefix(HF_PREFIX).rstrip("/")).name or "model"
     return f"{stem}-apeach-{weights_digest(model)[:10]}"
 
 
