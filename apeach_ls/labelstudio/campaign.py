@@ -12,7 +12,7 @@ import base64
 import os
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Literal, Mapping
+from typing import Any, Literal, Mapping
 
 from label_studio_sdk import LabelStudio
 
@@ -231,11 +231,3 @@ def setup_generation(client: LabelStudio, campaign: str, ml: MLConnection | None
     else:
         report.add("ML backend", "warning", "no APEACH_ML_URL: writers will get no verdicts until one is connected")
     return report
-
-
-def existing_prompt_ids(client: LabelStudio, project_id: int) -> set[str]:
-    try:
-        tasks: Iterable[Any] = client.tasks.list(project=project_id, fields="task_only", page_size=1000)
-        return {str((t.data or {}).get("prompt_id")) for t in tasks if (t.data or {}).get("prompt_id")}
-    except Exception as exc:
-        raise describe_api_error(exc, f"listing tasks of project {project_id}") from exc

@@ -8,8 +8,7 @@ from typing import Callable, Sequence
 from label_studio_sdk import LabelStudio
 
 from ..prompts import Prompt, missing_tasks
-from .campaign import existing_prompt_ids
-from .connection import describe_api_error
+from .tasks import import_in_batches, task_data_values
 
 BATCH = 500
 
@@ -27,14 +26,8 @@ def import_prompts(client: LabelStudio, project_id: int, prompts: Sequence[Promp
     Tasks are imported in batches; an interrupted run leaves whole batches, and a re-run
     adds the rest (each task's ``prompt_id`` is checked against the project first).
     """
-    have = existing_prompt_ids(client, project_id)
+    have = {str(v) for v in task_data_values(client, project_id, "prompt_id", "tasks")}
     todo = missing_tasks(prompts, per_topic, have)
     wanted = {f"{p.key}-{n:04d}" for p in prompts for n in range(1, per_topic + 1)}
-    for start in range(0, len(todo), BATCH):
-        batch = [{"data": data} for data in todo[start:start + BATCH]]
-        try:
-            client.projects.import_tasks(id=project_id, request=batch, return_task_ids=True)
-        except Exception as exc:
-            raise describe_api_error(exc, f"importing tasks {start + 1}-{start + len(batch)}") from exc
-        progress(len(batch))
+    import_in_batches(client, project_id, [{"data": data} for data in todo], BATCH, "tasks", progress)
     return ImportReport(added=len(todo), already_there=len(wanted & have))

@@ -26,6 +26,7 @@ from ..votes.tally import tally
 from .campaign import Step, ensure_project, marker
 from .connection import describe_api_error
 from .submissions import Submission, annotator_id, export_tasks
+from .tasks import import_in_batches, task_data_values
 
 GUIDE_FOR_MANAGERS = (
     "<h3>관리자 투표 안내</h3><p>문장을 <b>제외</b>하는 경우는 세 가지뿐입니다: 웹에서 복사한 문장, "
@@ -66,14 +67,6 @@ def vote_task(submission: Submission, aids: Aids | None) -> dict[str, Any]:
     }}
 
 
-def voted_submission_ids(client: LabelStudio, project_id: int) -> set[int]:
-    try:
-        tasks = client.tasks.list(project=project_id, fields="task_only", page_size=1000)
-        return {int(t.data["submission_id"]) for t in tasks if (t.data or {}).get("submission_id") is not None}
-    except Exception as exc:
-        raise describe_api_error(exc, f"listing vote tasks of project {project_id}") from exc
-
-
 @dataclass(frozen=True)
 class VoteTasksReport:
     added: int
@@ -83,16 +76,10 @@ class VoteTasksReport:
 def add_vote_tasks(client: LabelStudio, project_id: int, submissions: Sequence[Submission],
                    aids: Mapping[int, Aids], batch_size: int = 1000,
                    progress: Callable[[int], None] = lambda n: None) -> VoteTasksReport:
-    have = voted_submission_ids(client, project_id)
+    have = {int(v) for v in task_data_values(client, project_id, "submission_id", "vote tasks")}
     todo = [s for s in submissions if s.annotation_id not in have]
-    for start in range(0, len(todo), batch_size):
-        batch = [vote_task(s, aids.get(s.annotation_id)) for s in todo[start:start + batch_size]]
-        try:
-            client.projects.import_tasks(id=project_id, request=batch, return_task_ids=True)
-        except Exception as exc:
-            raise describe_api_error(exc, f"importing vote tasks {start + 1}-{start + len(batch)}") from exc
-        progress(len(batch))
-        crash_point("vote-batch-imported")
+    import_in_batches(client, project_id, [vote_task(s, aids.get(s.annotation_id)) for s in todo], batch_size,
+                      "vote tasks", progress, after_batch=lambda: crash_point("vote-batch-imported"))
     return VoteTasksReport(added=len(todo), already_there=len(submissions) - len(todo))
 
 
