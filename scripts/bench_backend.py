@@ -8,8 +8,10 @@ cut or joined to lengths like writers' answers (log-normal, median 27 characters
 Measured: the bare model's latency per sentence; ``/predict`` with Label Studio's interactive
 body from one client (and its overhead over the bare model); 1, 8 and 32 concurrent clients
 with micro-batching on and off; one non-interactive ``/predict`` of 1,000 tasks; and the
-checkpoint int8-quantized against float32 (bare latency, label agreement). Every server is one
-gunicorn worker with 40 threads on 127.0.0.1, stopped at the end. Each phase is bounded by a
+checkpoint int8-quantized against float32 (bare latency, label agreement); and, for float32, the
+compute floor of a 32-client round (the least time its sentences can take in the linear layers at
+this machine's measured GEMM rate). Every server is one gunicorn worker with 40 threads on
+127.0.0.1, stopped at the end. Each phase is bounded by a
 request count and a time; progress goes to stderr, the table and the targets to stdout.
 
 Usage: python scripts/bench_backend.py [--quick] [--beep-dir DIR] [--torch-threads N] [--int8]
@@ -231,6 +233,38 @@ def int8_comparison(fp32: Any, fp32_bare: Run, texts: Sequence[str], budget: tup
     return out
 
 
+def compute_floor(directory: Path, texts: Sequence[str], clients: int) -> dict[str, float]:
+    """The least time one closed-loop round of ``clients`` sentences can take on this machine.
+
+    However well requests are batched, every sentence's tokens go through the encoder's linear
+    layers (2 x (4h^2 + 2hI) FLOPs per token and layer; attention and padding only add), and
+    nothing multiplies matrices faster than this machine's float32 GEMM, measured here at the
+    shape of those layers. With ``clients`` clients each waiting for its answer before it sends
+    again, every client waits at least this long per request, so p99 cannot be lower.
+    """
+    import torch
+    import transformers
+
+    config = transformers.AutoConfig.from_pretrained(directory)
+    tokenizer = transformers.AutoTokenizer.from_pretrained(directory)
+    tokens = float(np.mean([len(ids) for ids in tokenizer(list(texts), truncation=True, max_length=256)["input_ids"]]))
+    h, inner = config.hidden_size, config.intermediate_size
+    flops_per_token = 2.0 * config.num_hidden_layers * (4 * h * h + 2 * h * inner)
+    rows = int(round(clients * tokens))
+    a, w = torch.randn(rows, h), torch.randn(h, inner)
+    best = float("inf")
+    with torch.inference_mode():
+        a @ w
+        for _ in range(10):
+            started = time.perf_counter()
+            for _ in range(5):
+                a @ w
+            best = min(best, (time.perf_counter() - started) / 5)
+    gflops = 2.0 * rows * h * inner / best / 1e9
+    return {"tokens": tokens, "mflops": flops_per_token / 1e6, "gflops": gflops,
+            "ms": clients * tokens * flops_per_token / (gflops * 1e9) * 1e3}
+
+
 @dataclass(frozen=True)
 class Budget:
     """Most requests and seconds per phase: bare model, one client, each concurrency level."""
@@ -314,7 +348,7 @@ def table(columns: dict[str, dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def targets(ngram: dict[str, Any], bert: dict[str, Any]) -> list[str]:
+def targets(ngram: dict[str, Any], bert: dict[str, Any], floor: dict[str, float] | None) -> list[str]:
     def verdict(ok: bool) -> str:
         return "MET    " if ok else "NOT MET"
 
@@ -322,14 +356,22 @@ def targets(ngram: dict[str, Any], bert: dict[str, Any]) -> list[str]:
     on, off, single = bert["on-32"], bert["off-32"], bert["single"]
     runs = [r for res in (ngram, bert) for r in res.values() if isinstance(r, Run)]
     errors = sum(r.errors for r in runs) + sum(not res["retrieve"][1] for res in (ngram, bert))
-    return [f"{verdict(raw <= 2.0)} n-gram server overhead at p50 <= 2 ms: {raw:.2f} ms "
-            f"(http.client; {full:.2f} ms with requests.Session, whose own cost is in it)",
-            f"{verdict(on.rate >= 2 * off.rate)} checkpoint, 32 clients: batching >= 2x throughput: "
-            f"{on.rate:.1f} vs {off.rate:.1f} req/s ({on.rate / max(off.rate, 1e-9):.2f}x)",
-            f"{verdict(on.p(99) <= 3 * single.p(99))} checkpoint, 32 clients batched: p99 <= 3x one client's: "
-            f"{on.p(99):.0f} vs 3 x {single.p(99):.0f} ms (closed loop: p99 >= 32 / throughput = "
-            f"{32000 / max(on.rate, 1e-9):.0f} ms)",
-            f"{verdict(errors == 0)} zero errors: {errors}"]
+    lines = [f"{verdict(raw <= 2.0)} n-gram server overhead at p50 <= 2 ms: {raw:.2f} ms "
+             f"(http.client; {full:.2f} ms with requests.Session, whose own cost is in it)",
+             f"{verdict(on.rate >= 2 * off.rate)} checkpoint, 32 clients: batching >= 2x throughput: "
+             f"{on.rate:.1f} vs {off.rate:.1f} req/s ({on.rate / max(off.rate, 1e-9):.2f}x)",
+             f"{verdict(on.p(99) <= 3 * single.p(99))} checkpoint, 32 clients batched: p99 <= 3x one client's: "
+             f"{on.p(99):.0f} vs 3 x {single.p(99):.0f} ms (closed loop: p99 >= 32 / throughput = "
+             f"{32000 / max(on.rate, 1e-9):.0f} ms)",
+             f"{verdict(errors == 0)} zero errors: {errors}"]
+    if floor is not None:
+        bound = 3 * single.p(99)
+        lines.insert(3, f"        compute floor of one 32-client round: 32 x {floor['tokens']:.1f} tokens x "
+                        f"{floor['mflops']:.0f} MFLOP (linear layers only) at this machine's {floor['gflops']:.0f} "
+                        f"GFLOP/s float32 GEMM = {floor['ms']:.0f} ms "
+                        + (f"> 3 x {single.p(99):.0f} ms: no batching can meet this target here" if floor["ms"] > bound
+                           else f"<= 3 x {single.p(99):.0f} ms: reachable in principle"))
+    return lines
 
 
 def main() -> None:
@@ -365,6 +407,7 @@ def main() -> None:
         bert_model = CheckpointClassifier(str(tmp / "bert-base-random"), quantize=args.int8)
         bert = measure(str(tmp / "bert-base-random"), bert_model, BERT_BUDGET.scaled(factor), texts,
                        200 if args.quick else 1000, tmp, env)
+        floor = None if args.int8 else compute_floor(tmp / "bert-base-random", texts, 32)
         fp32 = bert_model if not args.int8 else CheckpointClassifier(str(tmp / "bert-base-random"))
         fp32_bare = bert["bare"] if not args.int8 else bare(fp32.classify, texts, *BERT_BUDGET.scaled(factor).bare)
         quantization = int8_comparison(fp32, fp32_bare, texts[:200 if args.quick else 500],
@@ -373,7 +416,7 @@ def main() -> None:
     bert["title"] = f"checkpoint: BERT-base shape{', int8' if args.int8 else ''}"
     threads = args.torch_threads or os.cpu_count()
     print(table({"ngram": ngram, "bert": bert}))
-    print("\n".join(targets(ngram, bert)))
+    print("\n".join(targets(ngram, bert, floor)))
     q = quantization
     print(f"int8 dynamic quantization, checkpoint, bare: p50 / p99 {q['int8'].p(50):.1f} / {q['int8'].p(99):.1f} ms "
           f"vs float32 {q['fp32'].p(50):.1f} / {q['fp32'].p(99):.1f} ms ({q['fp32'].p(50) / q['int8'].p(50):.2f}x at p50); "
