@@ -3,8 +3,12 @@ caps and budget, held writers, and the named migrations."""
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from apeach_ls.errors import ApeachError, ConfigError
@@ -314,3 +318,76 @@ def test_open_ledger_names_the_database_it_cannot_open(tmp_path):
         open_ledger(f"postgresql://u:secret@127.0.0.1:{free_port()}/apeach")
     assert "cannot open the ledger database postgresql+psycopg://u:***@127.0.0.1:" in str(caught.value)
     assert "secret" not in str(caught.value)
+
+
+def mturk_rows(path) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
+
+
+def test_the_mturk_file_carries_each_workers_assignment_id_as_planned(engine, tmp_path):
+    (tmp_path / "assignments.csv").write_text("ls_user,platform_id,assignment_id\n1,P1,3AAAAAAAAAAAAAAAAAAAAAAAAAAAA1\n",
+                                              encoding="utf-8")
+    import_roster(engine, tmp_path / "assignments.csv")
+    record_outcomes(engine, [accepted(10, 1), accepted(20, 2)], USD)
+    _, preview = preview_payout(engine, [], USD)
+    assert [w.writer_ls_id for w in preview.without_assignment_id] == [2]
+
+    result = commit_payout(engine, USD, tmp_path / "out", providers=[MTurkProvider()])
+    mturk = result.directory / "mturk-bonuses.csv"
+    rows = mturk_rows(mturk)
+    assert rows[0] == ["worker_id", "assignment_id", "amount", "reason", "unique_request_token"]
+    assert [row[:3] for row in rows[1:]] == [["P1", "3AAAAAAAAAAAAAAAAAAAAAAAAAAAA1", "1.50"], ["P2", "", "1.50"]]
+    summary = json.loads((result.directory / "summary.json").read_text(encoding="utf-8"))
+    assert [w["assignment_id"] for w in summary["writers"]] == ["3AAAAAAAAAAAAAAAAAAAAAAAAAAAA1", None]
+
+    # the batch keeps what was planned: a later roster change does not alter its files
+    before = mturk.read_bytes()
+    (tmp_path / "assignments.csv").write_text("ls_user,platform_id,assignment_id\n1,P1,3BBB\n2,P2,3CCC\n",
+                                              encoding="utf-8")
+    import_roster(engine, tmp_path / "assignments.csv")
+    assert show_batch(engine, result.batch_id).problems == ()
+    assert mturk.read_bytes() == before
+
+
+def test_batches_made_before_assignment_ids_keep_their_file_layout(ledger_url, tmp_path, monkeypatch):  # noqa: F811
+    """A ledger from before migration 0003, with a committed batch: after the upgrade the batch
+    reads as file format 1, so it renders the old MTurk layout and its files still verify."""
+    monkeypatch.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:2])
+    old = open_ledger(ledger_url)
+    with old.begin() as conn:
+        conn.exec_driver_sql("INSERT INTO writers (ls_user_id, platform_id, updated_at) VALUES (1, 'P1', 'then')")
+        conn.exec_driver_sql("INSERT INTO earnings (submission_id, kind, writer_ls_id, amount, currency, reason, "
+                             "recorded_at) VALUES (10, 'accepted', 1, 150, 'USD', 'accepted', 'then')")
+        conn.exec_driver_sql("INSERT INTO payout_batches (status, currency, providers, directory, created_at) "
+                             "VALUES ('preparing', 'USD', 'mturk', '', 'then')")
+        conn.exec_driver_sql("INSERT INTO payout_items (batch_id, earning_id, platform_id) VALUES (1, 1, 'P1')")
+    old.dispose()
+    monkeypatch.undo()
+    engine = open_ledger(ledger_url)
+    assert migrations.applied_migrations(engine)[-1] == "0003_mturk_assignment_ids"
+    with engine.begin() as conn:
+        conn.execute(update(payout_batches).values(directory=str(tmp_path / "out" / "batch-000001")))
+    commit_payout(engine, USD, tmp_path / "out", providers=[MTurkProvider()])  # finishes the old batch
+    rows = mturk_rows(tmp_path / "out" / "batch-000001" / "mturk-bonuses.csv")
+    assert rows[0] == ["worker_id", "amount", "reason", "unique_request_token"]
+    assert rows[1][:2] == ["P1", "1.50"]
+    assert "assignment_id" not in (tmp_path / "out" / "batch-000001" / "summary.json").read_text(encoding="utf-8")
+    assert show_batch(engine, 1).problems == ()
+    engine.dispose()
+
+
+def test_the_payout_command_names_the_writers_mturk_could_not_be_paid_for(capsys):
+    from apeach_ls.cli.rewards import print_missing_assignment_ids
+    from apeach_ls.rewards.model import WriterPayout
+    from apeach_ls.rewards.payout import PayoutPlan
+
+    writers = (WriterPayout(1, "a@example.com", "P1", 150, (), assignment_id="3A"),
+               WriterPayout(2, None, "P2", 150, ()),
+               WriterPayout(3, None, None, 150, (), held_reason="no roster entry"))
+    print_missing_assignment_ids(PayoutPlan("USD", writers, 0, None, ()), committed=False)
+    note = capsys.readouterr().err
+    assert note.startswith("note: 1 payable writer(s) have no assignment_id in the roster (user 2)")
+    assert "add an assignment_id column to the roster and import it again before --commit" in note
+    print_missing_assignment_ids(PayoutPlan("KRW", writers, 0, None, ()), committed=False)  # no MTurk file in KRW
+    print_missing_assignment_ids(PayoutPlan("USD", writers[:1] + writers[2:], 0, None, ()), committed=True)
+    assert capsys.readouterr().err == ""

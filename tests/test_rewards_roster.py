@@ -31,10 +31,17 @@ def test_parses_ids_emails_and_normalizes_gender():
 def test_age_and_gender_columns_are_optional():
     [entry] = parse_roster("platform_id,ls_user\nP1,3\n", "r.csv")
     assert (entry.ls_user_id, entry.platform_id, entry.age, entry.gender) == (3, "P1", None, None)
+    assert entry.assignment_id is None
+
+
+def test_an_mturk_assignment_id_is_read_when_given():
+    entries = parse_roster("ls_user,platform_id,assignment_id\n1,A1B2C3,3DR23U6WE5DEZ9IFQFQKZ566QHLETU\n2,P2,\n",
+                           "r.csv")
+    assert [e.assignment_id for e in entries] == ["3DR23U6WE5DEZ9IFQFQKZ566QHLETU", None]
 
 
 @pytest.mark.parametrize("text, message", [
-    ("", "r.csv: the file is empty; expected a CSV with header ls_user,platform_id[,age,gender]"),
+    ("", "r.csv: the file is empty; expected a CSV with header ls_user,platform_id[,age,gender,assignment_id]"),
     ("user,platform_id\n1,P1\n", "r.csv, row 1: the header has no 'ls_user' column (header: user,platform_id)"),
     ("ls_user,age\n1,30\n", "r.csv, row 1: the header has no 'platform_id' column (header: ls_user,age)"),
     (HEADER + ",P1,30,F\n",
@@ -58,6 +65,9 @@ def test_age_and_gender_columns_are_optional():
      "r.csv, row 3, field 'ls_user': duplicate ls_user 'a@x.org': rows 2 and 3"),
     (HEADER + "1,P1,30,F\n2,P1,30,M\n",
      "r.csv, row 3, field 'platform_id': duplicate platform_id 'P1': rows 2 and 3"),
+    ("ls_user,platform_id,assignment_id\n1,P1,3DR23U6W-E5DEZ\n",
+     "r.csv, row 2, field 'assignment_id': '3DR23U6W-E5DEZ' is not an MTurk assignment id (letters and digits, "
+     "at most 64)"),
 ])
 def test_bad_rows_name_the_row_and_field(text, message):
     with pytest.raises(DataFileError) as caught:
@@ -102,13 +112,20 @@ def test_reimport_updates_and_never_duplicates(tmp_path, ledger_url):  # noqa: F
     assert roster.find(99, "w@EXAMPLE.com").platform_id == "PW"  # by e-mail when the id is unknown
     assert roster.find(18, "w@example.com").platform_id == "P18"  # the id wins over the e-mail
     assert roster.find(99, None) is None
+
+    third = tmp_path / "roster3.csv"
+    third.write_text("ls_user,platform_id,assignment_id\n17,P17-NEW,3ABC\n", encoding="utf-8")
+    assert import_roster(engine, third).updated == ["17"]  # only the assignment id is new
+    with engine.connect() as conn:
+        assert load_roster(conn).find(17, None).assignment_id == "3ABC"
+    assert import_roster(engine, third).unchanged == ["17"]
     engine.dispose()
 
 
 def test_only_the_needed_columns_are_stored(tmp_path):
     engine = open_ledger(f"sqlite:///{tmp_path / 'l.sqlite'}")
-    assert sorted(writers.c.keys()) == ["age", "gender", "id", "ls_email", "ls_user_id", "platform_id",
-                                        "updated_at"]
+    assert sorted(writers.c.keys()) == ["age", "assignment_id", "gender", "id", "ls_email", "ls_user_id",
+                                        "platform_id", "updated_at"]
     with engine.connect() as conn:
         stored = [c["name"] for c in conn.dialect.get_columns(conn, "writers")]
     assert sorted(stored) == sorted(writers.c.keys())

@@ -17,6 +17,7 @@ from ..rewards.db import open_ledger
 from ..rewards.ledger import RecordReport, record_outcomes
 from ..rewards.model import PENDING, SubmissionOutcome, format_money
 from ..rewards.payout import PayoutPlan, commit_payout, preview_payout
+from ..rewards.providers import default_providers
 from ..rewards.roster import import_roster
 from ..rewards.status import payout_status, show_batch
 from ..votes.store import load_tallies
@@ -33,11 +34,12 @@ def writers() -> None:
 @config_option
 @fail_cleanly
 def import_command(roster: Path, config_path: Path | None) -> None:
-    """Import ROSTER (CSV: ls_user,platform_id[,age,gender]); a re-import updates.
+    """Import ROSTER (CSV: ls_user,platform_id[,age,gender,assignment_id]); a re-import updates.
 
     ls_user is the writer's Label Studio e-mail or user id; platform_id their Prolific
     participant id or MTurk worker id; age and gender are only used for the dataset's
-    demographic columns.
+    demographic columns; assignment_id (MTurk workers) is one of their assignments, which
+    MTurk's SendBonus needs to pay a bonus.
 
     \b
     Example:
@@ -90,6 +92,18 @@ def print_plan(plan: PayoutPlan) -> None:
         click.echo(f"problem: {plan.problem}", err=True)
 
 
+def print_missing_assignment_ids(plan: PayoutPlan, committed: bool) -> None:
+    """MTurk's SendBonus needs an assignment id per worker: say whose the roster lacks."""
+    missing = plan.without_assignment_id
+    if not missing or "mturk" not in {p.name for p in default_providers(plan.currency)}:
+        return
+    who = ", ".join(w.writer_email or f"user {w.writer_ls_id}" for w in missing[:5]) + (", ..." if len(missing) > 5 else "")
+    advice = ("supply one for each when you upload the file" if committed else
+              "if they are MTurk workers, add an assignment_id column to the roster and import it again before --commit")
+    click.echo(f"note: {len(missing)} payable writer(s) have no assignment_id in the roster ({who}); their rows in "
+               f"mturk-bonuses.csv leave it empty, and MTurk's SendBonus needs one: {advice}", err=True)
+
+
 @click.group(invoke_without_command=True)
 @config_option
 @click.option("--dry-run", is_flag=True, help="Show what would be recorded and paid; write nothing.")
@@ -125,11 +139,14 @@ def payout(ctx: click.Context, config_path: Path | None, dry_run: bool, commit: 
         report, plan = preview_payout(engine, outcomes, policy)
         print_recorded(report)
         print_plan(plan)
+        print_missing_assignment_ids(plan, committed=False)
         click.echo("dry run: nothing was written")
         return
     print_recorded(record_outcomes(engine, outcomes, policy))
     result = commit_payout(engine, policy, out)
     print_plan(result.plan)
+    if result.batch_id is not None:
+        print_missing_assignment_ids(result.plan, committed=True)
     for batch_id in result.finished_batches:
         click.echo(f"finished batch {batch_id} left by an interrupted run")
     if result.batch_id is None:

@@ -42,8 +42,8 @@ def load_batch(conn: Connection, batch_id: int) -> tuple[Batch, list[WriterPayou
     if row is None:
         raise ApeachError(f"payout batch {batch_id} does not exist; the payout status lists the batches")
     batch = Batch(row.id, row.status, row.currency, tuple(row.providers.split(",")), row.directory,
-                  row.created_at, row.committed_at, ledger_id(conn))
-    rows = conn.execute(select(earnings, payout_items.c.platform_id)
+                  row.created_at, row.committed_at, ledger_id(conn), row.file_format)
+    rows = conn.execute(select(earnings, payout_items.c.platform_id, payout_items.c.assignment_id)
                         .join(payout_items, payout_items.c.earning_id == earnings.c.id)
                         .where(payout_items.c.batch_id == batch_id)
                         .order_by(earnings.c.writer_ls_id, earnings.c.id)).all()
@@ -55,7 +55,7 @@ def load_batch(conn: Connection, batch_id: int) -> tuple[Batch, list[WriterPayou
         entries = tuple(LedgerEntry(r.id, r.submission_id, r.kind, r.writer_ls_id, r.writer_email, r.amount,
                                     r.currency, r.reason, r.recorded_at) for r in group)
         items.append(WriterPayout(writer, group[-1].writer_email, group[0].platform_id,
-                                  sum(e.amount for e in entries), entries))
+                                  sum(e.amount for e in entries), entries, assignment_id=group[0].assignment_id))
     return batch, items
 
 
@@ -87,7 +87,8 @@ def render_batch(batch: Batch, items: Sequence[WriterPayout], providers: Sequenc
         "total": format_major(total, batch.currency), "total_minor": total,
         "writers": [{"writer_ls_id": i.writer_ls_id, "platform_id": i.platform_id,
                      "amount": format_major(i.amount, batch.currency), "amount_minor": i.amount,
-                     "entries": len(i.entries), "statement": f"statements/writer-{i.writer_ls_id}.csv"}
+                     "entries": len(i.entries), "statement": f"statements/writer-{i.writer_ls_id}.csv",
+                     **({"assignment_id": i.assignment_id} if batch.file_format >= 2 else {})}
                     for i in items],
         "files": sorted(files),
     }

@@ -34,6 +34,7 @@ writers = Table(
     Column("age", Integer),
     Column("gender", String(6)),  # "female" / "male"
     Column("updated_at", String(32), nullable=False),
+    Column("assignment_id", String(64)),  # MTurk: an assignment of the worker, for SendBonus
 )
 
 earnings = Table(
@@ -59,6 +60,7 @@ payout_batches = Table(
     Column("directory", Text, nullable=False),  # where the batch's files go (absolute)
     Column("created_at", String(32), nullable=False),
     Column("committed_at", String(32)),
+    Column("file_format", Integer, nullable=False),  # how its files are laid out (model.BATCH_FILE_FORMAT)
 )
 
 payout_items = Table(
@@ -67,6 +69,7 @@ payout_items = Table(
     Column("batch_id", Integer, ForeignKey("payout_batches.id"), nullable=False),
     Column("earning_id", Integer, ForeignKey("earnings.id"), nullable=False, unique=True),  # paid once
     Column("platform_id", String(64), nullable=False),  # the writer's platform id when planned
+    Column("assignment_id", String(64)),  # and their MTurk assignment id, if the roster had one
 )
 
 ledger_meta = Table(

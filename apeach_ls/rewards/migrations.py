@@ -84,9 +84,20 @@ def _create_vote_tallies(conn: Connection) -> None:
     md.create_all(conn)
 
 
+def _add_mturk_assignment_ids(conn: Connection) -> None:
+    """MTurk's SendBonus needs an assignment id next to the worker id: the roster may carry one,
+    a batch records it when planned, and batches from now on lay out their files in format 2
+    (the MTurk file gains an assignment_id column). Earlier batches keep format 1, so their
+    files still match the ledger byte for byte."""
+    conn.exec_driver_sql("ALTER TABLE writers ADD COLUMN assignment_id VARCHAR(64)")
+    conn.exec_driver_sql("ALTER TABLE payout_items ADD COLUMN assignment_id VARCHAR(64)")
+    conn.exec_driver_sql("ALTER TABLE payout_batches ADD COLUMN file_format INTEGER NOT NULL DEFAULT 1")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("0001_create_ledger", _create_ledger),
     Migration("0002_vote_tallies", _create_vote_tallies),
+    Migration("0003_mturk_assignment_ids", _add_mturk_assignment_ids),
 )
 
 _record = Table("schema_migrations", MetaData(),

@@ -31,6 +31,9 @@ BatchStatus = Literal["preparing", "committed"]
 BATCH_PREPARING: Final[BatchStatus] = "preparing"
 BATCH_COMMITTED: Final[BatchStatus] = "committed"
 BATCH_STATUSES: Final[tuple[BatchStatus, ...]] = (BATCH_PREPARING, BATCH_COMMITTED)
+# How a new batch lays out its files. 1: the first release; 2: the MTurk file and the summary
+# carry each writer's MTurk assignment id. A batch keeps the format it was created with.
+BATCH_FILE_FORMAT: Final[int] = 2
 UNFINISHED_BATCH_STATUSES: Final[frozenset[str]] = frozenset({BATCH_PREPARING})
 
 # What ``record_outcomes`` did with one candidate entry.
@@ -103,6 +106,7 @@ class WriterPayout:
     amount: int  # net of ``entries``, minor units
     entries: tuple[LedgerEntry, ...]  # why: the entries this payment settles
     held_reason: str | None = None  # None: payable
+    assignment_id: str | None = None  # MTurk: an assignment of the writer, which SendBonus needs
 
     @property
     def payable(self) -> bool:
@@ -119,3 +123,4 @@ class Batch:
     created_at: str
     committed_at: str | None
     ledger_id: str  # the ledger's identity, part of every request token
+    file_format: int = BATCH_FILE_FORMAT

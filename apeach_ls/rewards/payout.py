@@ -31,7 +31,8 @@ from .batches import batch_dir_name, complete_batch
 from .db import lock_ledger, now_iso, payout_batches, payout_items, transaction
 from .durable import crash_point
 from .ledger import RecordReport, ledger_entries, record_lines, unique_outcomes
-from .model import BATCH_PREPARING, UNFINISHED_BATCH_STATUSES, LedgerEntry, SubmissionOutcome, WriterPayout, format_money
+from .model import (BATCH_FILE_FORMAT, BATCH_PREPARING, UNFINISHED_BATCH_STATUSES, LedgerEntry, SubmissionOutcome,
+                    WriterPayout, format_money)
 from .policy import RewardPolicy
 from .providers import PayoutProvider, default_providers
 from .roster import Roster, load_roster
@@ -64,6 +65,11 @@ class PayoutPlan:
     @property
     def total(self) -> int:
         return sum(w.amount for w in self.payable)
+
+    @property
+    def without_assignment_id(self) -> tuple[WriterPayout, ...]:
+        """Payable writers whose MTurk bonus could not be sent: the roster has no assignment id."""
+        return tuple(w for w in self.payable if w.assignment_id is None)
 
     @property
     def problem(self) -> str | None:
@@ -143,7 +149,8 @@ def _writer_payout(writer: int, email: str | None, entries: tuple[LedgerEntry, .
     elif cap is not None and paid + amount > cap:
         reason = (f"would bring the writer's payments to {format_money(paid + amount, money)}, "
                   f"over per_writer_cap {format_money(cap, money)}")
-    return WriterPayout(writer, email, found.platform_id if found else None, amount, entries, reason)
+    return WriterPayout(writer, email, found.platform_id if found else None, amount, entries, reason,
+                        found.assignment_id if found else None)
 
 
 def finish_batches(engine: Engine, providers: Sequence[PayoutProvider] = ()) -> tuple[int, ...]:
@@ -176,13 +183,14 @@ def commit_payout(engine: Engine, policy: RewardPolicy, out_dir: str | Path,
             return PayoutResult(plan, None, None, (), finished)
         batch_id = int(conn.execute(insert(payout_batches).values(
             status=BATCH_PREPARING, currency=policy.currency, providers=",".join(names), directory="",
-            created_at=now_iso())).inserted_primary_key[0])
+            created_at=now_iso(), file_format=BATCH_FILE_FORMAT)).inserted_primary_key[0])
         directory = out / batch_dir_name(batch_id)
         if directory.exists():
             raise ApeachError(f"{directory} already exists but is not batch {batch_id} of this ledger; "
                               "choose another output folder (one per campaign)")
         conn.execute(update(payout_batches).where(payout_batches.c.id == batch_id).values(directory=str(directory)))
-        conn.execute(insert(payout_items), [{"batch_id": batch_id, "earning_id": e.id, "platform_id": w.platform_id}
+        conn.execute(insert(payout_items), [{"batch_id": batch_id, "earning_id": e.id, "platform_id": w.platform_id,
+                                             "assignment_id": w.assignment_id}
                                             for w in plan.payable for e in w.entries])
         crash_point("batch_inserted")
     crash_point("batch_recorded")

@@ -76,9 +76,10 @@ class ProlificProvider:
 
 
 class MTurkProvider:
-    """One line per worker for MTurk's SendBonus: worker_id, amount (USD), reason and a
-    deterministic unique_request_token. SendBonus also needs an AssignmentId of the worker,
-    which the uploading step supplies."""
+    """One line per worker for MTurk's SendBonus (WorkerId, AssignmentId, BonusAmount, Reason,
+    UniqueRequestToken): worker_id, assignment_id (from the roster; empty when it has none),
+    amount in USD, reason and a deterministic unique_request_token. Batches of file format 1
+    (before assignment ids were recorded) keep their layout without the assignment_id column."""
 
     name = "mturk"
     file_name = "mturk-bonuses.csv"
@@ -89,9 +90,11 @@ class MTurkProvider:
                               "use the prolific provider or a USD policy")
 
     def render(self, batch: Batch, items: Sequence[WriterPayout]) -> dict[str, bytes]:
-        rows = [("worker_id", "amount", "reason", "unique_request_token")]
-        rows += [(str(i.platform_id), format_major(i.amount, batch.currency), bonus_reason(batch, i),
-                  request_token(batch, i)) for i in items]
+        assignment = batch.file_format >= 2  # format 1 batches had no assignment_id column
+        rows = [["worker_id", *(["assignment_id"] if assignment else []), "amount", "reason", "unique_request_token"]]
+        rows += [[str(i.platform_id), *([i.assignment_id or ""] if assignment else []),
+                  format_major(i.amount, batch.currency), bonus_reason(batch, i), request_token(batch, i)]
+                 for i in items]
         return {self.file_name: _csv(rows)}
 
     def write_files(self, batch: Batch, items: Sequence[WriterPayout], out_dir: Path) -> list[Path]:

@@ -2,9 +2,11 @@
 
 A roster CSV has the columns ``ls_user`` (Label Studio e-mail or numeric user id) and
 ``platform_id`` (Prolific participant id or MTurk worker id), and optionally ``age``
-(whole years, 14-100) and ``gender`` (female / male; F, M, 여, 남 are accepted). Other
-columns (names, notes) are ignored and never stored. Importing again updates the writers
-it names (empty age/gender clear the stored value) and leaves the others as they were.
+(whole years, 14-100), ``gender`` (female / male; F, M, 여, 남 are accepted) and
+``assignment_id`` (for MTurk workers: the id of an assignment they submitted, which MTurk's
+SendBonus needs next to the worker id). Other columns (names, notes) are ignored and never
+stored. Importing again updates the writers it names (empty optional fields clear the stored
+value) and leaves the others as they were.
 """
 
 from __future__ import annotations
@@ -20,13 +22,14 @@ from sqlalchemy import Connection, Engine, insert, select, update
 from ..errors import DataFileError
 from .db import now_iso, transaction, writers
 
-COLUMNS = ("ls_user", "platform_id", "age", "gender")
+COLUMNS = ("ls_user", "platform_id", "age", "gender", "assignment_id")
 REQUIRED = ("ls_user", "platform_id")
 MIN_AGE, MAX_AGE = 14, 100
 GENDERS = {"female": "female", "f": "female", "여": "female", "여성": "female",
            "male": "male", "m": "male", "남": "male", "남성": "male"}
 _EMAIL_RE = re.compile(r"^[^@\s,]+@[^@\s,]+\.[^@\s,]+$")
 _PLATFORM_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_ASSIGNMENT_ID_RE = re.compile(r"^[A-Za-z0-9]{1,64}$")  # MTurk's are 30 upper-case letters and digits
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,7 @@ class RosterEntry:
     platform_id: str
     age: int | None = None
     gender: str | None = None
+    assignment_id: str | None = None  # MTurk: one of the worker's assignments, for SendBonus
 
     @property
     def ls_user(self) -> str:
@@ -55,7 +59,7 @@ def parse_roster(text: str, path: str) -> list[RosterEntry]:
     """Validate a roster CSV's text; errors name the file, the row and the field."""
     stripped = text.lstrip("\ufeff")
     if not stripped.strip():
-        raise DataFileError(path, "the file is empty; expected a CSV with header ls_user,platform_id[,age,gender]")
+        raise DataFileError(path, "the file is empty; expected a CSV with header ls_user,platform_id[,age,gender,assignment_id]")
     reader = csv.DictReader(io.StringIO(stripped))
     header = [name.strip() for name in (reader.fieldnames or [])]
     reader.fieldnames = header
@@ -102,7 +106,7 @@ def _entry(raw: dict[str, str | None], path: str, row: int) -> RosterEntry:
         raise DataFileError(path, f"{platform_id!r} is not a platform id (letters, digits, '-' and '_', "
                             "at most 64)", row=row, field="platform_id")
     return RosterEntry(row, user_id, email, platform_id, _age(value("age"), path, row),
-                       _gender(value("gender"), path, row))
+                       _gender(value("gender"), path, row), _assignment_id(value("assignment_id"), path, row))
 
 
 def _age(text: str, path: str, row: int) -> int | None:
@@ -126,6 +130,15 @@ def _gender(text: str, path: str, row: int) -> str | None:
     return gender
 
 
+def _assignment_id(text: str, path: str, row: int) -> str | None:
+    if not text:
+        return None
+    if not _ASSIGNMENT_ID_RE.match(text):
+        raise DataFileError(path, f"{text!r} is not an MTurk assignment id (letters and digits, at most 64)",
+                            row=row, field="assignment_id")
+    return text
+
+
 def import_roster(engine: Engine, path: str | Path) -> RosterImport:
     """Parse a roster file and upsert its writers in one transaction."""
     try:
@@ -141,13 +154,14 @@ def import_roster(engine: Engine, path: str | Path) -> RosterImport:
         for entry in entries:
             key = (writers.c.ls_user_id == entry.ls_user_id if entry.ls_user_id is not None
                    else writers.c.ls_email == entry.ls_email)
-            values = {"platform_id": entry.platform_id, "age": entry.age, "gender": entry.gender}
-            current = conn.execute(select(writers.c.platform_id, writers.c.age, writers.c.gender).where(key)).first()
+            values = {"platform_id": entry.platform_id, "age": entry.age, "gender": entry.gender,
+                      "assignment_id": entry.assignment_id}
+            current = conn.execute(select(*(writers.c[name] for name in values)).where(key)).first()
             if current is None:
                 conn.execute(insert(writers).values(ls_user_id=entry.ls_user_id, ls_email=entry.ls_email,
                                                     updated_at=now_iso(), **values))
                 report.created.append(entry.ls_user)
-            elif tuple(current) != (entry.platform_id, entry.age, entry.gender):
+            elif tuple(current) != tuple(values.values()):
                 conn.execute(update(writers).where(key).values(updated_at=now_iso(), **values))
                 report.updated.append(entry.ls_user)
             else:
@@ -173,5 +187,6 @@ class Roster:
 def load_roster(conn: Connection) -> Roster:
     """Every stored writer (``row`` is 0: they come from the database, not a file)."""
     rows = conn.execute(select(writers.c.ls_user_id, writers.c.ls_email, writers.c.platform_id,
-                               writers.c.age, writers.c.gender).order_by(writers.c.id))
-    return Roster([RosterEntry(0, r.ls_user_id, r.ls_email, r.platform_id, r.age, r.gender) for r in rows])
+                               writers.c.age, writers.c.gender, writers.c.assignment_id).order_by(writers.c.id))
+    return Roster([RosterEntry(0, r.ls_user_id, r.ls_email, r.platform_id, r.age, r.gender, r.assignment_id)
+                   for r in rows])
