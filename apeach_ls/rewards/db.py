@@ -128,11 +128,15 @@ def lock_ledger(conn: Connection) -> None:
 
 
 @contextmanager
-def transaction(engine: Engine) -> Iterator[Connection]:
-    """One locked transaction: committed when the block ends, rolled back on any error."""
-    with engine.begin() as conn:
-        lock_ledger(conn)
-        yield conn
+def transaction(engine: Engine, rollback: bool = False) -> Iterator[Connection]:
+    """One locked transaction: committed when the block ends (rolled back instead with
+    ``rollback``, for a dry run), rolled back on any error."""
+    with engine.connect() as conn:
+        with conn.begin() as tx:
+            lock_ledger(conn)
+            yield conn
+            if rollback:
+                tx.rollback()
 
 
 def ledger_id(conn: Connection) -> str:

@@ -24,7 +24,7 @@ from typing import Iterable
 from sqlalchemy import Connection, Engine, case, func, insert, select
 
 from ..errors import ApeachError, ConfigError
-from .db import earnings, lock_ledger, now_iso, payout_items
+from .db import earnings, now_iso, payout_items, transaction
 from .model import (ACCEPTED, DROPPED, EARNING_KINDS, KIND_ADJUSTMENT, OUTCOMES, Earning, EntryKind,
                     LedgerEntry, RecordAction, SubmissionOutcome)
 from .policy import RewardPolicy, apply_limits, earnings_for
@@ -74,12 +74,8 @@ def record_outcomes(engine: Engine, outcomes: Iterable[SubmissionOutcome], polic
                     dry_run: bool = False) -> RecordReport:
     """Record what the outcomes earn, in one transaction (rolled back when ``dry_run``)."""
     unique = unique_outcomes(outcomes)
-    with engine.connect() as conn:
-        with conn.begin() as tx:
-            lock_ledger(conn)
-            lines = record_lines(conn, unique, policy)
-            if dry_run:
-                tx.rollback()
+    with transaction(engine, rollback=dry_run) as conn:
+        lines = record_lines(conn, unique, policy)
     return RecordReport.of(lines, policy.currency, dry_run)
 
 

@@ -28,7 +28,7 @@ from sqlalchemy import Connection, Engine, insert, select, update
 
 from ..errors import ApeachError
 from .batches import batch_dir_name, complete_batch
-from .db import lock_ledger, now_iso, payout_batches, payout_items, transaction
+from .db import now_iso, payout_batches, payout_items, transaction
 from .durable import crash_point
 from .ledger import RecordReport, ledger_entries, record_lines, unique_outcomes
 from .model import (BATCH_FILE_FORMAT, BATCH_PREPARING, UNFINISHED_BATCH_STATUSES, LedgerEntry, SubmissionOutcome,
@@ -102,12 +102,9 @@ def preview_payout(engine: Engine, outcomes: Iterable[SubmissionOutcome],
     in one locked transaction that is rolled back, so the preview holds and pays exactly as a
     commit would (roster, caps, budget)."""
     unique = unique_outcomes(outcomes)
-    with engine.connect() as conn:
-        with conn.begin() as tx:
-            lock_ledger(conn)
-            lines = record_lines(conn, unique, policy)
-            plan = _plan(conn, policy)
-            tx.rollback()
+    with transaction(engine, rollback=True) as conn:
+        lines = record_lines(conn, unique, policy)
+        plan = _plan(conn, policy)
     return RecordReport.of(lines, policy.currency, dry_run=True), plan
 
 
