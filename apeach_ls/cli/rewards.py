@@ -17,7 +17,7 @@ from ..rewards.db import open_ledger
 from ..rewards.ledger import RecordReport, record_outcomes
 from ..rewards.model import PENDING, SubmissionOutcome, format_money
 from ..rewards.payout import PayoutPlan, commit_payout, preview_payout
-from ..rewards.providers import default_providers
+from ..rewards.providers import MTurkProvider, default_providers
 from ..rewards.roster import import_roster
 from ..rewards.status import payout_status, show_batch
 from ..votes.store import load_tallies
@@ -95,11 +95,13 @@ def print_plan(plan: PayoutPlan) -> None:
 def print_missing_assignment_ids(plan: PayoutPlan, committed: bool) -> None:
     """MTurk's SendBonus needs an assignment id per worker: say whose the roster lacks."""
     missing = plan.without_assignment_id
-    if not missing or "mturk" not in {p.name for p in default_providers(plan.currency)}:
+    if not missing or MTurkProvider.name not in {p.name for p in default_providers(plan.currency)}:
         return
-    who = ", ".join(w.writer_email or f"user {w.writer_ls_id}" for w in missing[:5]) + (", ..." if len(missing) > 5 else "")
+    who = ", ".join(w.writer_email or f"user {w.writer_ls_id}" for w in missing[:5])
+    who += ", ..." if len(missing) > 5 else ""
     advice = ("supply one for each when you upload the file" if committed else
-              "if they are MTurk workers, add an assignment_id column to the roster and import it again before --commit")
+              "if they are MTurk workers, add an assignment_id column to the roster and import it again "
+              "before --commit")
     click.echo(f"note: {len(missing)} payable writer(s) have no assignment_id in the roster ({who}); their rows in "
                f"mturk-bonuses.csv leave it empty, and MTurk's SendBonus needs one: {advice}", err=True)
 

@@ -19,9 +19,8 @@ import label_config
 from ..aids import Aids
 from ..crashpoints import crash_point
 from ..votes.config import VoteTags, parse_vote_config
-from ..votes.model import ManagerVote
+from ..votes.model import ManagerVote, TallyResult
 from ..votes.parse import MalformedVote, parse_vote_result
-from ..votes.model import TallyResult
 from ..votes.tally import tally
 from .campaign import Step, ensure_project, marker
 from .connection import describe_api_error

@@ -88,7 +88,7 @@ def render_batch(batch: Batch, items: Sequence[WriterPayout], providers: Sequenc
         "writers": [{"writer_ls_id": i.writer_ls_id, "platform_id": i.platform_id,
                      "amount": format_major(i.amount, batch.currency), "amount_minor": i.amount,
                      "entries": len(i.entries), "statement": f"statements/writer-{i.writer_ls_id}.csv",
-                     **({"assignment_id": i.assignment_id} if batch.file_format >= 2 else {})}
+                     **({"assignment_id": i.assignment_id} if batch.has_assignment_ids else {})}
                     for i in items],
         "files": sorted(files),
     }

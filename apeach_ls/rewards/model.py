@@ -31,10 +31,10 @@ BatchStatus = Literal["preparing", "committed"]
 BATCH_PREPARING: Final[BatchStatus] = "preparing"
 BATCH_COMMITTED: Final[BatchStatus] = "committed"
 BATCH_STATUSES: Final[tuple[BatchStatus, ...]] = (BATCH_PREPARING, BATCH_COMMITTED)
+UNFINISHED_BATCH_STATUSES: Final[frozenset[str]] = frozenset({BATCH_PREPARING})
 # How a new batch lays out its files. 1: the first release; 2: the MTurk file and the summary
 # carry each writer's MTurk assignment id. A batch keeps the format it was created with.
 BATCH_FILE_FORMAT: Final[int] = 2
-UNFINISHED_BATCH_STATUSES: Final[frozenset[str]] = frozenset({BATCH_PREPARING})
 
 # What ``record_outcomes`` did with one candidate entry.
 RecordAction = Literal["recorded", "reversed", "unchanged", "held", "ignored"]
@@ -123,4 +123,9 @@ class Batch:
     created_at: str
     committed_at: str | None
     ledger_id: str  # the ledger's identity, part of every request token
-    file_format: int = BATCH_FILE_FORMAT
+    file_format: int  # BATCH_FILE_FORMAT when it was created
+
+    @property
+    def has_assignment_ids(self) -> bool:
+        """Its MTurk file and summary carry assignment ids (file format 2 on)."""
+        return self.file_format >= 2

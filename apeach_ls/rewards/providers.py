@@ -90,7 +90,7 @@ class MTurkProvider:
                               "use the prolific provider or a USD policy")
 
     def render(self, batch: Batch, items: Sequence[WriterPayout]) -> dict[str, bytes]:
-        assignment = batch.file_format >= 2  # format 1 batches had no assignment_id column
+        assignment = batch.has_assignment_ids
         rows = [["worker_id", *(["assignment_id"] if assignment else []), "amount", "reason", "unique_request_token"]]
         rows += [[str(i.platform_id), *([i.assignment_id or ""] if assignment else []),
                   format_major(i.amount, batch.currency), bonus_reason(batch, i), request_token(batch, i)]

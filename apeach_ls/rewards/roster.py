@@ -59,7 +59,8 @@ def parse_roster(text: str, path: str) -> list[RosterEntry]:
     """Validate a roster CSV's text; errors name the file, the row and the field."""
     stripped = text.lstrip("\ufeff")
     if not stripped.strip():
-        raise DataFileError(path, "the file is empty; expected a CSV with header ls_user,platform_id[,age,gender,assignment_id]")
+        raise DataFileError(path, "the file is empty; expected a CSV with header "
+                                  "ls_user,platform_id[,age,gender,assignment_id]")
     reader = csv.DictReader(io.StringIO(stripped))
     header = [name.strip() for name in (reader.fieldnames or [])]
     reader.fieldnames = header

@@ -21,5 +21,6 @@ __all__ = [
     "ACCEPTED", "ANY_DROP", "DECIDED", "DECISIONS", "DEFAULT_K", "DROP", "DROPPED", "IGNORED", "KEEP", "MAJORITY",
     "OUTCOMES", "PENDING", "REASONS", "RULES", "AgreementScores", "Coefficient", "DEFAULT_VOTE_TAGS",
     "IgnoredVote", "MalformedVote", "ManagerAgreement", "ManagerVote", "ParsedVote", "TallyResult", "VoteTags",
-    "counted_agreement", "fleiss_kappa", "krippendorff_alpha", "manager_agreement", "parse_vote_config", "parse_vote_result", "tally",
+    "counted_agreement", "fleiss_kappa", "krippendorff_alpha", "manager_agreement", "parse_vote_config",
+    "parse_vote_result", "tally",
 ]
