@@ -3,13 +3,16 @@ from the roster, pseudonymous writers, deterministic order. Pure, table-driven."
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 
 from apeach_ls.correction import CorrectedSubmission, Flag
 from apeach_ls.labels import Verdict
 from apeach_ls.labelstudio.submissions import Submission
+from apeach_ls.release.consistency import comparison_key
 from apeach_ls.release.rows import (APEACH_COLUMNS, age_bucket, apeach_class, build_release, release_id,
-                                    writer_pseudonym)
+                                    release_row, writer_pseudonym)
 from apeach_ls.rewards.roster import Roster, RosterEntry
 from apeach_ls.votes.store import StoredTally
 
@@ -112,3 +115,111 @@ def test_extended_fields_and_pseudonymous_writer():
     assert "w7@example.com" not in str(ext) and "P7" not in str(ext)
     assert writer_pseudonym(SALT, 7) != writer_pseudonym("other-ledger", 7)
     assert writer_pseudonym(SALT, None) == ""
+
+
+
+def accepted(*subs: Submission) -> dict[int, StoredTally]:
+    return {s.annotation_id: tally(s.annotation_id, "accepted") for s in subs}
+
+
+def held_back(build) -> list[tuple[int, str, tuple[int, ...], str]]:
+    return [(h.submission_id, h.kind, h.same_as, h.why) for h in build.held_back]
+
+
+def test_the_same_sentence_with_two_classes_is_held_back_entirely():
+    """Issue 11, case 4: one sentence, written twice, released once as Spoiled and once as Default."""
+    hate = submission(12, "여자들은 원래 다 그래", verdict="hate", writer=7)
+    not_hate = submission(15, "여자들은 원래 다 그래", verdict="not_hate", writer=8)
+    other = submission(20, "전혀 다른 문장")
+    build = build_release("c1", [other, not_hate, hate], accepted(hate, not_hate, other), ROSTER, EMAILS, SALT)
+    assert [r.annotation_id for r in build.rows] == [20]
+    assert held_back(build) == [
+        (12, "conflict", (15,), "conflict: same sentence as submission 15 with class Default"),
+        (15, "conflict", (12,), "conflict: same sentence as submission 12 with class Spoiled"),
+    ]
+    assert [(h.text, h.apeach_class) for h in build.held_back] == [("여자들은 원래 다 그래", "Spoiled"),
+                                                                   ("여자들은 원래 다 그래", "Default")]
+    assert build.skipped == ()
+
+
+def test_one_writer_writing_a_sentence_twice_with_two_classes_is_a_conflict_too():
+    first = submission(3, "문장", verdict="hate", agreement="flip", writer=7)  # Default
+    second = submission(4, "문장", verdict="hate", agreement="confirm", writer=7)  # Spoiled
+    build = build_release("c1", [first, second], accepted(first, second), ROSTER, EMAILS, SALT)
+    assert build.rows == () and [h.kind for h in build.held_back] == ["conflict", "conflict"]
+
+
+def test_a_conflict_names_every_other_submission_by_class():
+    subs = [submission(1, "문장", verdict="hate"), submission(2, "문장", verdict="hate"),
+            submission(3, "문장", verdict="not_hate"), submission(4, "문장", verdict="not_hate")]
+    build = build_release("c1", subs, accepted(*subs), ROSTER, EMAILS, SALT)
+    assert build.rows == ()
+    assert held_back(build) == [
+        (1, "conflict", (2, 3, 4), "conflict: same sentence as submissions 3, 4 with class Default and "
+                                   "submission 2 with class Spoiled"),
+        (2, "conflict", (1, 3, 4), "conflict: same sentence as submissions 3, 4 with class Default and "
+                                   "submission 1 with class Spoiled"),
+        (3, "conflict", (1, 2, 4), "conflict: same sentence as submissions 1, 2 with class Spoiled and "
+                                   "submission 4 with class Default"),
+        (4, "conflict", (1, 2, 3), "conflict: same sentence as submissions 1, 2 with class Spoiled and "
+                                   "submission 3 with class Default"),
+    ]
+
+
+def test_the_same_sentence_and_class_is_released_once_from_the_earliest_submission():
+    subs = [submission(31, "같은 문장", writer=8), submission(9, "같은 문장", writer=7),
+            submission(17, "같은 문장", writer=7), submission(5, "다른 문장")]
+    build = build_release("c1", subs, accepted(*subs), ROSTER, EMAILS, SALT)
+    assert [(r.annotation_id, r.text) for r in build.rows] == [(5, "다른 문장"), (9, "같은 문장")]
+    assert held_back(build) == [
+        (17, "duplicate", (9, 31), "duplicate: same sentence and class as submission 9, which is released"),
+        (31, "duplicate", (9, 17), "duplicate: same sentence and class as submission 9, which is released"),
+    ]
+
+
+def test_only_accepted_sentences_are_compared():
+    kept, dropped, pending = submission(1, "문장"), submission(2, "문장", verdict="not_hate"), submission(3, "문장")
+    tallies = {1: tally(1, "accepted"), 2: tally(2, "dropped", ["copied"], 1, 2), 3: tally(3, "pending")}
+    build = build_release("c1", [kept, dropped, pending], tallies, ROSTER, EMAILS, SALT)
+    assert [r.annotation_id for r in build.rows] == [1] and build.held_back == ()
+
+
+# (case, first text, second text, the same sentence?)
+NORMALIZATION = [
+    ("extra spaces inside", "여자들은  원래   다 그래", "여자들은 원래 다 그래", True),
+    ("leading and trailing whitespace", "  여자들은 원래 다 그래\n", "여자들은 원래 다 그래", True),
+    ("tabs and newlines are whitespace", "여자들은\t원래\n다 그래", "여자들은 원래 다 그래", True),
+    ("ideographic space", "여자들은\u3000원래 다 그래", "여자들은 원래 다 그래", True),
+    ("full-width letters and digits", "ＢＴＳ 팬은 다 １０대", "BTS 팬은 다 10대", True),
+    ("decomposed Hangul", unicodedata.normalize("NFD", "여자들은 원래 다 그래"), "여자들은 원래 다 그래", True),
+    ("a space between words is not nothing", "여자들은원래 다 그래", "여자들은 원래 다 그래", False),
+    ("letter case counts", "bts 팬은 다 10대", "BTS 팬은 다 10대", False),
+    ("trailing punctuation counts", "여자들은 원래 다 그래?", "여자들은 원래 다 그래", False),
+    ("emoji count", "여자들은 원래 다 그래 😀", "여자들은 원래 다 그래", False),
+]
+
+
+@pytest.mark.parametrize("case, first, second, same", NORMALIZATION, ids=[c[0] for c in NORMALIZATION])
+def test_sentences_are_compared_after_nfkc_and_whitespace_normalization(case, first, second, same):
+    assert (comparison_key(first) == comparison_key(second)) is same
+    subs = [submission(1, first, verdict="hate"), submission(2, second, verdict="not_hate")]
+    build = build_release("c1", subs, accepted(*subs), ROSTER, EMAILS, SALT)
+    if same:
+        assert build.rows == () and [h.text for h in build.held_back] == [first, second]  # as written
+    else:
+        assert [r.text for r in build.rows] == [first, second] and build.held_back == ()
+
+
+def test_a_released_duplicate_keeps_its_text_byte_for_byte():
+    first, second = submission(1, " ＢＴＳ  팬은\n"), submission(2, "BTS 팬은")
+    build = build_release("c1", [first, second], accepted(first, second), ROSTER, EMAILS, SALT)
+    assert [r.text for r in build.rows] == [" ＢＴＳ  팬은\n"] and build.held_back[0].submission_id == 2
+
+
+def test_a_set_without_repeats_is_released_as_before():
+    subs = [submission(i, f"문장 {i}", verdict="hate" if i % 2 else "not_hate", writer=7 + i % 3)
+            for i in range(1, 30)]
+    build = build_release("c1", subs, accepted(*subs), ROSTER, EMAILS, SALT)
+    assert build.held_back == ()
+    assert build.rows == tuple(release_row("c1", s, tally(s.annotation_id, "accepted"), ROSTER, EMAILS, SALT)
+                               for s in subs)

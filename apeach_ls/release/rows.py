@@ -1,6 +1,7 @@
 """Release rows: the accepted submissions in the APEACH schema, plus extended fields.
 
-Pure logic, no I/O. Only sentences whose tally outcome is ``accepted`` are released.
+Pure logic, no I/O. Only sentences whose tally outcome is ``accepted`` are released, each
+sentence once and never with two classes (``consistency``: repeats are held back).
 Writers appear under a pseudonym (a salted hash of their Label Studio id, never the
 e-mail); their age and gender come from the campaign's roster, empty when unknown.
 """
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Final, Iterable, Literal, Mapping, Protoc
 from ..correction import Flag
 from ..labels import HATE, Label
 from ..votes.model import ACCEPTED
+from .consistency import HeldBack, hold_back_repeats
 
 if TYPE_CHECKING:
     from ..labelstudio.submissions import Submission
@@ -140,6 +142,7 @@ class Skipped:
 class ReleaseBuild:
     rows: tuple[ReleaseRow, ...]  # ordered by annotation id
     skipped: tuple[Skipped, ...]  # accepted in the tally but not releasable
+    held_back: tuple[HeldBack, ...] = ()  # accepted, but the sentence repeats another (conflict, duplicate)
 
 
 def build_release(campaign: str, submissions: Iterable[Submission], tallies: Mapping[int, SubmissionTally],
@@ -147,7 +150,9 @@ def build_release(campaign: str, submissions: Iterable[Submission], tallies: Map
     """Release rows of the accepted submissions (``Submission`` objects from Label Studio).
 
     An accepted tally whose submission is gone from Label Studio, or a submission with no
-    label at all (neither verdict nor intent), is listed in ``skipped`` instead.
+    label at all (neither verdict nor intent), is listed in ``skipped`` instead. A sentence
+    accepted more than once is released once, from the earliest submission, or not at all
+    when it was accepted with both classes; the others are listed in ``held_back``.
     """
     by_id = {s.annotation_id: s for s in submissions}
     rows: list[ReleaseRow] = []
@@ -160,7 +165,8 @@ def build_release(campaign: str, submissions: Iterable[Submission], tallies: Map
             skipped.append(Skipped(submission_id, "accepted, but has neither a verdict nor an intent"))
         else:
             rows.append(release_row(campaign, submission, tallies[submission_id], roster, emails, salt))
-    return ReleaseBuild(tuple(rows), tuple(skipped))
+    consistent = hold_back_repeats(rows)
+    return ReleaseBuild(consistent.rows, tuple(skipped), consistent.held_back)
 
 
 def release_row(campaign: str, submission: Submission, tally: SubmissionTally, roster: RosterLookup,

@@ -1,0 +1,99 @@
+"""A consistent release: no sentence is released twice, and none with two classes.
+
+Pure logic, no I/O. Accepted sentences are compared by ``comparison_key``:
+
+- Unicode NFKC (full-width letters and digits, compatibility jamo, decomposed Hangul and the
+  ideographic space become their ordinary forms),
+- every run of whitespace (spaces, tabs, newlines) becomes one space, and leading and
+  trailing whitespace is dropped.
+
+Nothing else is folded: letter case, punctuation (a trailing ``?`` or ``!`` included), emoji
+and invisible characters such as U+200B still make two sentences different, because they
+can change how a sentence reads. The comparison is conservative on purpose; looser
+near-duplicates are the managers' business (the ``near_duplicate`` aid on the vote task).
+The released text itself stays byte-exact: the key is only compared, never released.
+
+When one sentence was accepted with both classes, none of its submissions is released: each
+is held back as a ``conflict`` naming the others. When it was accepted more than once with
+one class, the earliest submission (lowest id) is released and the others are held back as
+duplicates naming it.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Final, Literal, Sequence
+
+if TYPE_CHECKING:
+    from .rows import ApeachClass, ReleaseRow
+
+HoldBackKind = Literal["conflict", "duplicate"]
+CONFLICT: Final[HoldBackKind] = "conflict"  # the same sentence accepted with both classes: none released
+DUPLICATE: Final[HoldBackKind] = "duplicate"  # the same sentence and class again: the earliest is released
+
+
+def comparison_key(text: str) -> str:
+    """The text two accepted sentences are compared by: NFKC, whitespace runs as one space, stripped."""
+    return " ".join(unicodedata.normalize("NFKC", text).split())
+
+
+@dataclass(frozen=True)
+class HeldBack:
+    """An accepted submission left out of the release because its sentence repeats another."""
+
+    submission_id: int
+    text: str  # as written
+    apeach_class: ApeachClass
+    kind: HoldBackKind
+    same_as: tuple[int, ...]  # the other submissions with the same sentence, by id
+    why: str
+
+
+@dataclass(frozen=True)
+class ConsistentRows:
+    rows: tuple[ReleaseRow, ...]  # in the order given, repeats removed
+    held_back: tuple[HeldBack, ...]  # by submission id
+
+
+def hold_back_repeats(rows: Sequence[ReleaseRow]) -> ConsistentRows:
+    """Release each sentence once, with one class; hold back conflicts and duplicates."""
+    groups: dict[str, list[ReleaseRow]] = {}
+    for row in rows:
+        groups.setdefault(comparison_key(row.text), []).append(row)
+    held: dict[int, HeldBack] = {}
+    for group in groups.values():
+        if len(group) > 1:
+            held.update((h.submission_id, h) for h in _hold_back(sorted(group, key=lambda r: r.annotation_id)))
+    return ConsistentRows(tuple(r for r in rows if r.annotation_id not in held),
+                          tuple(held[sid] for sid in sorted(held)))
+
+
+def _hold_back(group: list[ReleaseRow]) -> list[HeldBack]:
+    """The held-back submissions of one sentence accepted more than once (``group`` by id)."""
+    if len({r.apeach_class for r in group}) > 1:
+        return [_held(row, group, CONFLICT, "conflict: same sentence as " + _others_by_class(row, group))
+                for row in group]
+    kept = group[0].annotation_id
+    return [_held(row, group, DUPLICATE, f"duplicate: same sentence and class as submission {kept}, "
+                                         "which is released") for row in group[1:]]
+
+
+def _held(row: ReleaseRow, group: list[ReleaseRow], kind: HoldBackKind, why: str) -> HeldBack:
+    others = tuple(r.annotation_id for r in group if r.annotation_id != row.annotation_id)
+    return HeldBack(row.annotation_id, row.text, row.apeach_class, kind, others, why)
+
+
+def _others_by_class(row: ReleaseRow, group: list[ReleaseRow]) -> str:
+    """``submission 12 with class Default and submission 3 with class Spoiled``: the other class first."""
+    classes = sorted({r.apeach_class for r in group}, key=lambda c: (c == row.apeach_class, c))
+    parts = []
+    for cls in classes:
+        ids = [r.annotation_id for r in group if r.apeach_class == cls and r.annotation_id != row.annotation_id]
+        if ids:
+            parts.append(f"{_submissions(ids)} with class {cls}")
+    return " and ".join(parts)
+
+
+def _submissions(ids: Sequence[int]) -> str:
+    return f"submission {ids[0]}" if len(ids) == 1 else "submissions " + ", ".join(map(str, ids))
