@@ -5,6 +5,7 @@ and the CLI's messages before any Label Studio call."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,8 @@ from click.testing import CliRunner
 from apeach_ls.cli.release import export, report
 from apeach_ls.errors import ApeachError
 from apeach_ls.release import export as export_module
+from apeach_ls.release.card import dataset_card
+from apeach_ls.release.consistency import hold_back_repeats
 from apeach_ls.release.export import write_release
 from apeach_ls.release.outdir import OutputExists
 from release_samples import TRICKY_TEXTS, sample_rows
@@ -165,3 +168,21 @@ def test_cli_checks_the_output_and_license_first(config, tmp_path):
     result = CliRunner().invoke(export, ["--config", str(config), "--out", str(tmp_path / "n"), "--license", "CC/BY"])
     assert result.exit_code == 1
     assert result.output.startswith("Error: --license 'CC/BY' is not a license identifier")
+
+
+
+def test_the_card_says_in_one_line_how_many_were_held_back_and_why(rows):
+    other_class = "Default" if rows[10].apeach_class == "Spoiled" else "Spoiled"
+    conflict = replace(rows[10], annotation_id=3001, apeach_class=other_class)
+    duplicates = [replace(rows[11], annotation_id=3002),
+                  replace(rows[11], annotation_id=3003, text=rows[11].text + " ")]
+    consistent = hold_back_repeats([*rows, conflict, *duplicates])
+    checksums = {"apeach.csv": "0" * 64}
+    card = dataset_card("sample", consistent.rows, "cc-by-sa-4.0", checksums, consistent.held_back)
+    assert [line for line in card.splitlines() if "held back" in line] == [
+        "4 accepted submissions were held back (sentences compared after Unicode NFKC and whitespace collapsing): "
+        "2 conflicts (1 sentence accepted with both classes, not released); "
+        "2 duplicates of a released sentence with the same class."]
+    assert f"{len(rows) - 1} crowd-written sentences" in card
+    without = dataset_card("sample", rows, "cc-by-sa-4.0", checksums)
+    assert "held back" not in without and dataset_card("sample", rows, "cc-by-sa-4.0", checksums, ()) == without

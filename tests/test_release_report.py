@@ -4,16 +4,19 @@ chromium via Playwright), the same figures as PNG files, and a deterministic ren
 from __future__ import annotations
 
 import base64
+import html
 import re
 import shutil
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from apeach_ls.release.campaign_figures import agreement_rows
 from apeach_ls.release.figures import cjk_font, topic_labeler
-from apeach_ls.release.report import ReportData, write_report
+from apeach_ls.release.consistency import hold_back_repeats
+from apeach_ls.release.report import ReportData, render_html, write_report
 from apeach_ls.votes.agreement import manager_agreement
 from apeach_ls.votes.model import ManagerVote
 from release_samples import sample_rows, sample_tallies
@@ -98,3 +101,34 @@ def test_topic_names_in_korean_with_a_cjk_font_else_in_english():
     if "Noto Sans CJK KR" not in fonts:
         pytest.skip("fonts-noto-cjk is not installed: figures fall back to English topic names")
     assert cjk_font() == "Noto Sans CJK KR"
+
+
+def test_held_back_conflicts_and_duplicates_are_listed_with_their_ids():
+    rows = sample_rows(12)
+    first, second = rows[5], rows[6]
+    conflict = replace(first, annotation_id=2001, text=f" {first.text}  ",
+                       apeach_class="Default" if first.apeach_class == "Spoiled" else "Spoiled")
+    duplicate = replace(second, annotation_id=2002)
+    consistent = hold_back_repeats([*rows, conflict, duplicate])
+    page = render_html(ReportData("sample", consistent.rows, sample_tallies(rows), held_back=consistent.held_back), [])
+    section = page[page.index("<h2>Held back from the release</h2>"):page.index("<h2>Managers")]
+    cells = re.findall(r"<tr><td>(\d+)</td><td>(\w+)</td><td>(\w+)</td>", section)
+    assert cells == [(str(first.annotation_id), "conflict", first.apeach_class),
+                     ("2001", "conflict", conflict.apeach_class),
+                     ("2002", "duplicate", second.apeach_class)]
+    assert (f"conflict: same sentence as submission 2001 with class {conflict.apeach_class}" in section
+            and f"conflict: same sentence as submission {first.annotation_id} with class {first.apeach_class}"
+            in section)
+    assert f"duplicate: same sentence and class as submission {second.annotation_id}, which is released" in section
+    assert html.escape(first.text) in section and html.escape(conflict.text) in section
+    assert "2 conflicts (1 sentence accepted with both classes, not released); 1 duplicate" in section
+    assert "<td>held back: conflicts (same sentence, both classes)</td><td>2</td>" in page
+    assert "<td>held back: duplicates (same sentence and class)</td><td>1</td>" in page
+    assert f"<td>released sentences</td><td>{len(rows) - 1}</td>" in page
+
+
+def test_a_report_without_repeats_says_none_were_held_back():
+    rows = sample_rows(12)
+    page = render_html(ReportData("sample", rows, sample_tallies(rows)), [])
+    assert "<h2>Held back from the release</h2>" in page and "None: no accepted sentence repeats another." in page
+    assert "<td>held back: conflicts (same sentence, both classes)</td><td>0</td>" in page

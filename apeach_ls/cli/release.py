@@ -21,6 +21,7 @@ from ..labelstudio.connection import LabelStudioSettings, connect
 from ..labelstudio.submissions import Submission, read_submissions
 from ..labelstudio.vote_round import tally_vote_project, user_emails
 from ..release.card import DEFAULT_LICENSE, license_id
+from ..release.consistency import count_held_back
 from ..release.export import require_release_packages, write_release
 from ..release.outdir import check_output_dir
 from ..release.report import ReportData, write_report
@@ -69,6 +70,8 @@ def load_campaign(config_path: Path, recheck: bool = False) -> Campaign:
           f"{outcomes.get('dropped', 0)} dropped, {outcomes.get('pending', 0)} pending")
     for skipped in build.skipped:
         _step(f"skipped submission {skipped.submission_id}: {skipped.why}")
+    for held in build.held_back:
+        _step(f"held back submission {held.submission_id} ({held.apeach_class}): {held.why}")
     return Campaign(config, client, submissions, tallies, emails, build)
 
 
@@ -109,6 +112,12 @@ def export(config_path: Path, out: Path, replace: bool, license_name: str, reche
     Hugging Face datasets directory hf/ and a dataset card README.md. Files are written
     all or nothing, and the same accepted set gives the same bytes.
 
+    Each sentence is released once and with one class: sentences are compared after
+    Unicode NFKC and whitespace collapsing; one accepted with both classes is held back
+    entirely (conflict), one accepted more than once with one class is released from the
+    earliest submission (the others are duplicates). The counts are printed; `report`
+    lists them.
+
     \b
     Example:
       apeach-ls votes tally --config campaign.toml
@@ -119,14 +128,24 @@ def export(config_path: Path, out: Path, replace: bool, license_name: str, reche
     require_release_packages()
     campaign = load_campaign(config_path, recheck)
     rows = campaign.build.rows
+    if not rows and campaign.build.held_back:
+        raise ApeachError(f"Nothing to release in campaign {campaign.config.name!r}: every accepted sentence is held "
+                          "back as a conflict (the same sentence accepted with both classes); list them with: "
+                          f"apeach-ls report --config {config_path} --out <dir>")
     if not rows:
         raise ApeachError(f"No accepted sentence in campaign {campaign.config.name!r} yet; collect more votes, "
                           f"then run: apeach-ls votes tally --config {config_path}")
-    files = write_release(rows, out, campaign.config.name, license_name, replace, progress=_step)
+    held_back = campaign.build.held_back
+    files = write_release(rows, out, campaign.config.name, license_name, replace, progress=_step,
+                          held_back=held_back)
     classes = Counter(r.apeach_class for r in rows)
     topics = len({r.text_topic for r in rows})
     click.echo(f"{files.rows} accepted sentences ({classes.get('Spoiled', 0)} Spoiled, "
                f"{classes.get('Default', 0)} Default) over {topics} topics written to {out}")
+    held = count_held_back(held_back)
+    click.echo(f"held back: {held.conflicts} conflicts ({held.conflicting_sentences} sentences accepted with both "
+               f"classes, none released), {held.duplicates} duplicates of a released sentence"
+               + (f"; listed by: apeach-ls report --config {config_path} --out <dir>" if held.total else ""))
 
 
 @click.command("report")
@@ -139,8 +158,9 @@ def report(config_path: Path, out: Path, replace: bool) -> None:
 
     report.html is self-contained (figures embedded): accepted sentences per topic and
     class, sentence lengths, fooled rate per topic, writers' ages and gender, vote
-    outcomes and drop reasons, throughput over time, and the managers' agreement (Fleiss'
-    kappa, Krippendorff's alpha) when the campaign has a vote project.
+    outcomes and drop reasons, throughput over time, the managers' agreement (Fleiss'
+    kappa, Krippendorff's alpha) when the campaign has a vote project, and the accepted
+    submissions held back from the release (conflicts and duplicates, with their ids).
 
     \b
     Example:
@@ -150,6 +170,7 @@ def report(config_path: Path, out: Path, replace: bool) -> None:
     check_output_dir(out, replace)
     campaign = load_campaign(config_path)
     data = ReportData(campaign.config.name, campaign.build.rows, list(campaign.tallies.values()),
-                      submitted_at=[s.created_at for s in campaign.submissions], agreement=vote_agreement(campaign))
+                      submitted_at=[s.created_at for s in campaign.submissions], agreement=vote_agreement(campaign),
+                      held_back=campaign.build.held_back)
     files = write_report(data, out, replace, progress=_step)
     click.echo(f"report with {len(files.figures)} figures written to {files.html}")

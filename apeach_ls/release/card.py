@@ -10,6 +10,7 @@ from collections import Counter
 from typing import Final, Mapping, Sequence
 
 from ..errors import ConfigError
+from .consistency import HeldBack, held_back_line
 from .rows import DEFAULT, SPOILED, ReleaseRow
 
 DEFAULT_LICENSE: Final[str] = "cc-by-sa-4.0"
@@ -67,8 +68,12 @@ def topic_class_counts(rows: Sequence[ReleaseRow]) -> list[tuple[str, str, int, 
 
 
 def dataset_card(campaign: str, rows: Sequence[ReleaseRow], license: str,
-                 checksums: Mapping[str, str]) -> str:
-    """The README.md of a release: metadata, counts per topic x class, method, files, fields."""
+                 checksums: Mapping[str, str], held_back: Sequence[HeldBack] = ()) -> str:
+    """The README.md of a release: metadata, counts per topic x class, method, files, fields.
+
+    When accepted submissions were held back (their sentence repeats another), one line
+    under the summary says how many and why; without any, the card is unchanged.
+    """
     ident = license_id(license)
     writers = len({r.writer for r in rows if r.writer})
     fooled = sum(r.fooled for r in rows)
@@ -81,6 +86,7 @@ def dataset_card(campaign: str, rows: Sequence[ReleaseRow], license: str,
         f"{len(rows)} crowd-written sentences by {writers} writers over {len(table)} topics; "
         f"{sum(s for *_, s, _ in table)} `Spoiled` (hate) and {sum(d for *_, d in table)} `Default` (not hate). "
         f"{fooled} sentences fooled the pseudo-classifier.", "",
+        *((held_back_line(held_back), "") if held_back else ()),
         f"License: **{LICENSE_NAMES.get(ident, ident)}** (`{ident}`).", "",
         "## Counts per topic and class", "",
         "| text_topic | text_topic_eng | Spoiled | Default | total |", "|---|---|---:|---:|---:|",

@@ -97,3 +97,39 @@ def _others_by_class(row: ReleaseRow, group: list[ReleaseRow]) -> str:
 
 def _submissions(ids: Sequence[int]) -> str:
     return f"submission {ids[0]}" if len(ids) == 1 else "submissions " + ", ".join(map(str, ids))
+
+
+@dataclass(frozen=True)
+class HeldBackCounts:
+    conflicts: int  # submissions held back because their sentence has both classes
+    conflicting_sentences: int  # those sentences, counted once each
+    duplicates: int  # submissions held back because their sentence is released from another
+
+    @property
+    def total(self) -> int:
+        return self.conflicts + self.duplicates
+
+
+def count_held_back(held_back: Sequence[HeldBack]) -> HeldBackCounts:
+    conflicts = [h for h in held_back if h.kind == CONFLICT]
+    return HeldBackCounts(len(conflicts), len({comparison_key(h.text) for h in conflicts}),
+                          sum(h.kind == DUPLICATE for h in held_back))
+
+
+def held_back_line(held_back: Sequence[HeldBack]) -> str:
+    """One sentence saying how many accepted submissions were held back and why; empty when none."""
+    counts = count_held_back(held_back)
+    if not counts.total:
+        return ""
+    reasons = []
+    if counts.conflicts:
+        reasons.append(f"{_plural(counts.conflicts, 'conflict')} ({_plural(counts.conflicting_sentences, 'sentence')} "
+                       "accepted with both classes, not released)")
+    if counts.duplicates:
+        reasons.append(f"{_plural(counts.duplicates, 'duplicate')} of a released sentence with the same class")
+    return (f"{_plural(counts.total, 'accepted submission')} {'was' if counts.total == 1 else 'were'} held back "
+            "(sentences compared after Unicode NFKC and whitespace collapsing): " + "; ".join(reasons) + ".")
+
+
+def _plural(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

@@ -21,6 +21,7 @@ from typing import Any, Callable, Sequence
 
 from ..errors import ApeachError, ConfigError
 from .card import DEFAULT_LICENSE, dataset_card, license_id
+from .consistency import HeldBack
 from .outdir import write_atomically
 from .rows import APEACH_COLUMNS, ReleaseRow
 
@@ -113,8 +114,12 @@ def require_release_packages() -> None:
 
 
 def write_release(rows: Sequence[ReleaseRow], out: Path, campaign: str, license: str = DEFAULT_LICENSE,
-                  replace: bool = False, progress: Progress = _quiet) -> ReleaseFiles:
-    """Write the release into ``out`` (created, or replaced when ``replace``), all or nothing."""
+                  replace: bool = False, progress: Progress = _quiet,
+                  held_back: Sequence[HeldBack] = ()) -> ReleaseFiles:
+    """Write the release into ``out`` (created, or replaced when ``replace``), all or nothing.
+
+    ``held_back`` (``ReleaseBuild.held_back``) is only counted in the dataset card.
+    """
     ident = license_id(license)
     if not rows:
         raise ApeachError("nothing to release: there are no accepted sentences")
@@ -130,7 +135,7 @@ def write_release(rows: Sequence[ReleaseRow], out: Path, campaign: str, license:
         progress(f"writing the Hugging Face dataset {HF_DIR}/")
         write_hf_dataset(ordered, tmp / HF_DIR, campaign, ident)
         progress(f"writing the dataset card {CARD_FILE}")
-        (tmp / CARD_FILE).write_text(dataset_card(campaign, ordered, ident, checksums), encoding="utf-8",
+        (tmp / CARD_FILE).write_text(dataset_card(campaign, ordered, ident, checksums, held_back), encoding="utf-8",
                                      newline="\n")
         return ReleaseFiles(out, len(ordered), checksums)
 

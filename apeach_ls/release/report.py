@@ -21,6 +21,7 @@ from ..votes.agreement import ManagerAgreement
 from . import campaign_figures as cf
 from . import figures as ff
 from .card import topic_class_counts
+from .consistency import CONFLICT, HeldBack, count_held_back, held_back_line
 from .outdir import check_output_dir, write_atomically
 from .rows import DEFAULT, SPOILED, ReleaseRow, SubmissionTally
 
@@ -30,11 +31,12 @@ HTML_FILE, FIGURES_DIR = "report.html", "figures"
 @dataclass(frozen=True)
 class ReportData:
     campaign: str
-    rows: Sequence[ReleaseRow]  # the accepted sentences
+    rows: Sequence[ReleaseRow]  # the released sentences (accepted, each sentence once)
     tallies: Sequence[SubmissionTally]  # every tallied sentence, dropped and pending too
     submitted_at: Sequence[str] = ()  # created_at of every submission; the rows' when empty
     agreement: ManagerAgreement | Mapping[str, Any] | None = None
     font: str | None = field(default=None)  # a CJK font name; found automatically when None
+    held_back: Sequence[HeldBack] = ()  # accepted, but the sentence repeats another (ReleaseBuild.held_back)
 
 
 @dataclass(frozen=True)
@@ -85,31 +87,52 @@ def build_charts(data: ReportData, progress: Callable[[str], None] = lambda m: N
     return charts
 
 
-def _table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+def _table(header: Sequence[str], rows: Sequence[Sequence[object]], css: str = "") -> str:
     head = "".join(f"<th>{html.escape(str(h))}</th>" for h in header)
     body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>" for row in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    opening = f'<table class="{css}">' if css else "<table>"
+    return f"{opening}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 def _coefficient(value: float | None, note: str) -> str:
     return f"{value:.3f}" + (f" ({note})" if note else "") if value is not None else f"n/a ({note})"
 
 
+HELD_BACK_NOTE = ("Accepted submissions whose sentence repeats another accepted one (compared after Unicode NFKC "
+                  "and whitespace collapsing; case and punctuation count). A sentence accepted with both classes "
+                  "is not released at all (conflict); one accepted more than once with one class is released "
+                  "once, from the earliest submission (duplicate).")
+
+
+def held_back_section(held_back: Sequence[HeldBack]) -> list[str]:
+    """The report's list of held-back submissions: ids, how, class, text and the other submissions."""
+    parts = ["<h2>Held back from the release</h2>", f"<p>{html.escape(HELD_BACK_NOTE)}</p>"]
+    if not held_back:
+        return parts + ["<p>None: no accepted sentence repeats another.</p>"]
+    rows = [(h.submission_id, h.kind, h.apeach_class, h.text, h.why)
+            for h in sorted(held_back, key=lambda h: (h.kind != CONFLICT, h.submission_id))]
+    return parts + [f"<p>{html.escape(held_back_line(held_back))}</p>",
+                    _table(["submission", "held back as", "class", "text", "why"], rows, css="held-back")]
+
+
 def render_html(data: ReportData, charts: Sequence[ff.Chart]) -> str:
     outcomes = Counter(t.outcome for t in data.tallies)
     rows = data.rows
-    summary = [("accepted sentences", len(rows)), ("dropped", outcomes.get("dropped", 0)),
+    held = count_held_back(data.held_back)
+    summary = [("released sentences", len(rows)), ("dropped", outcomes.get("dropped", 0)),
                ("pending", outcomes.get("pending", 0)),
+               ("held back: conflicts (same sentence, both classes)", held.conflicts),
+               ("held back: duplicates (same sentence and class)", held.duplicates),
                ("Spoiled (hate)", sum(r.apeach_class == SPOILED for r in rows)),
                ("Default (not hate)", sum(r.apeach_class == DEFAULT for r in rows)),
                ("fooled the pseudo-classifier", sum(r.fooled for r in rows)),
-               ("writers with accepted sentences", len({r.writer for r in rows if r.writer}))]
+               ("writers with released sentences", len({r.writer for r in rows if r.writer}))]
     counts = [(ko, en, s, d, s + d) for ko, en, s, d in topic_class_counts(rows)]
     agreement = cf.agreement_rows(data.agreement)
     parts = [f"<h1>{html.escape(data.campaign)}: release report</h1>", "<h2>Summary</h2>",
              _table(["", "count"], summary), "<h2>Counts per topic and class</h2>",
              _table(["text_topic", "text_topic_eng", "Spoiled", "Default", "total"], counts),
-             "<h2>Managers' agreement</h2>"]
+             *held_back_section(data.held_back), "<h2>Managers' agreement</h2>"]
     if agreement:
         parts.append(_table(["", "Fleiss' kappa", "Krippendorff's alpha"],
                             [(r.what, _coefficient(r.kappa, r.kappa_note), _coefficient(r.alpha, r.alpha_note))
@@ -130,7 +153,8 @@ def render_html(data: ReportData, charts: Sequence[ff.Chart]) -> str:
 STYLE = ("body{font-family:'Noto Sans CJK KR','Noto Sans KR',sans-serif;max-width:1100px;margin:2em auto;"
          "padding:0 1em;color:#222}table{border-collapse:collapse;margin:1em 0}th,td{border:1px solid #ccc;"
          "padding:.3em .6em;text-align:left}td:nth-child(n+2){text-align:right}figure{margin:2em 0}"
-         "img{max-width:100%;height:auto;border:1px solid #eee}figcaption{color:#444;font-size:.95em}")
+         "img{max-width:100%;height:auto;border:1px solid #eee}figcaption{color:#444;font-size:.95em}"
+         ".held-back td{text-align:left;white-space:pre-wrap}")
 
 
 def write_report(data: ReportData, out: Path, replace: bool = False,
