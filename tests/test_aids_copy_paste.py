@@ -166,7 +166,7 @@ def test_compute_aids_flags_and_summary(corpus, lines, unique_long_lines, prompt
     summary = aids[2].summary_ko()
     assert "⚠ 전화번호로 보이는 부분: 010-1234-5678" in summary
     assert "⚠ 사람 이름으로 보이는 부분: 김철수" in summary
-    assert aids[3].summary_ko().startswith("같은 문장이 이미 있음 (#1): 채식하는 사람들은")
+    assert aids[3].summary_ko().startswith("같은 문장이 이미 있음 (#1, 다른 작성자): 채식하는 사람들은")
     assert f"참고 말뭉치와 거의 같음 ({corpus.name}:" in aids[4].summary_ko()
     assert aids[4].summary_ko().endswith("(낮음)")
     assert aids[1].summary_ko().startswith("주제 관련도 ") and aids[1].summary_ko().endswith("(높음)")

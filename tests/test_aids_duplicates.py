@@ -1,14 +1,18 @@
-"""Near-duplicates inside a campaign."""
+"""Near-duplicates inside a campaign, and exact duplicates flagged on the managers' vote task."""
 
 from __future__ import annotations
 
 import random
 import time
+import unicodedata
 
 import pytest
 
+from apeach_ls.aids import FLAG_NEAR_DUPLICATE, SubmissionText, compute_aids
 from apeach_ls.aids.near_duplicates import NearDuplicate, find_near_duplicates
 from apeach_ls.aids.shingles import normalize, shingles
+from apeach_ls.prompts import default_prompts
+from apeach_ls.release.consistency import comparison_key
 
 SENTENCE = "요즘 젊은 사람들은 회사에서 참을성이 너무 없다고 생각한다"
 
@@ -106,3 +110,42 @@ def test_ten_thousand_submissions_are_fast(beep_dir):
     found = find_near_duplicates(list(enumerate(lines)))
     assert time.process_time() - started < 5
     assert found  # the crawl holds repeated comments
+
+
+# Exact duplicates on the managers' vote task (compute_aids and the hint text)
+
+PROMPTS = {p.key: p for p in default_prompts()}
+AGE = "age-and-social-status"  # the prompt of SENTENCE
+
+
+@pytest.mark.parametrize("first_writer, second_writer, who", [(7, 8, "다른 작성자"), (7, 7, "같은 작성자")],
+                         ids=["across writers", "one writer twice"])
+def test_an_exact_duplicate_is_flagged_with_a_hint_naming_the_earlier_submission(first_writer, second_writer, who):
+    aids = compute_aids([SubmissionText(11, SENTENCE, AGE, first_writer),
+                         SubmissionText(12, "다른 이야기: 채식은 개인의 선택이다", "diets", 9),
+                         SubmissionText(13, SENTENCE, AGE, second_writer)], PROMPTS)
+    assert aids[11].near_duplicate is None and FLAG_NEAR_DUPLICATE not in aids[11].flags()
+    assert FLAG_NEAR_DUPLICATE in aids[13].flags()
+    assert aids[13].near_duplicate == NearDuplicate(11, SENTENCE, 1.0, same_writer=first_writer == second_writer)
+    assert f"같은 문장이 이미 있음 (#11, {who}): {SENTENCE[:20]}" in aids[13].summary_ko()
+    assert aids[13].as_dict()["near_duplicate"]["earlier_id"] == 11
+
+
+def test_a_near_duplicate_says_whether_the_writer_is_the_same_only_when_both_are_known():
+    edited = SENTENCE.replace("회사에서", "회사애서")
+    aids = compute_aids([SubmissionText(1, SENTENCE, AGE, 7), SubmissionText(2, edited, AGE, 8),
+                         SubmissionText(3, SENTENCE, AGE)], PROMPTS)
+    assert aids[2].summary_ko().startswith("비슷한 문장이 이미 있음 (#1, 다른 작성자, 유사도 0.")
+    assert aids[3].near_duplicate.same_writer is None
+    assert aids[3].summary_ko().startswith("같은 문장이 이미 있음 (#1): ")
+
+
+@pytest.mark.parametrize("variant", [
+    "요즘  젊은 사람들은\n회사에서 참을성이 너무 없다고 생각한다 ",  # whitespace runs
+    SENTENCE.replace(" ", "\u3000", 2),  # ideographic space
+    unicodedata.normalize("NFD", SENTENCE),  # decomposed Hangul
+], ids=["whitespace", "ideographic space", "decomposed Hangul"])
+def test_every_sentence_the_release_would_hold_back_is_flagged_before_the_vote(variant):
+    assert comparison_key(variant) == comparison_key(SENTENCE)
+    aids = compute_aids([SubmissionText(1, SENTENCE, AGE, 7), SubmissionText(2, variant, AGE, 8)], PROMPTS)
+    assert aids[2].near_duplicate is not None and aids[2].near_duplicate.similarity == 1.0

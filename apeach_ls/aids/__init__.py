@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
+from dataclasses import replace
 from typing import Mapping, Sequence
 
 from ..errors import ConfigError
@@ -38,7 +39,8 @@ def compute_aids(submissions: Sequence[SubmissionText], prompts_by_key: Mapping[
     """The aids of every submission, by submission id.
 
     ``submissions`` are the campaign's, in the order they were written (near-duplicates
-    point at the earlier one). ``reference_files`` are text files, one text per line,
+    point at the earlier one, and say whether it is by the same writer when both writers
+    are known). ``reference_files`` are text files, one text per line,
     streamed once. Raises ``ConfigError`` when a submission's prompt is not in
     ``prompts_by_key`` and ``DataFileError`` when a reference file cannot be read.
     """
@@ -52,7 +54,7 @@ def compute_aids(submissions: Sequence[SubmissionText], prompts_by_key: Mapping[
                           f"campaign's prompts ({', '.join(sorted(prompts_by_key)) or 'none'}); "
                           "pass the prompts the campaign was created with")
     pairs = [(s.id, s.text) for s in submissions]
-    duplicates = find_near_duplicates(pairs, duplicate_threshold)
+    duplicates = _with_writers(find_near_duplicates(pairs, duplicate_threshold), submissions)
     copies = find_copy_matches(pairs, reference_files, copy_threshold, chunk_lines=chunk_lines) \
         if reference_files else {}
     relevance = [1.0] * len(submissions)
@@ -65,3 +67,15 @@ def compute_aids(submissions: Sequence[SubmissionText], prompts_by_key: Mapping[
                    topic_relevance=score, off_topic_below=off_topic_below)
         for s, score in zip(submissions, relevance)
     }
+
+
+def _with_writers(duplicates: Mapping[int, NearDuplicate],
+                  submissions: Sequence[SubmissionText]) -> dict[int, NearDuplicate]:
+    """Each near-duplicate with ``same_writer`` set when both submissions' writers are known."""
+    writers = {s.id: s.writer_id for s in submissions}
+    found = {}
+    for submission_id, duplicate in duplicates.items():
+        mine, theirs = writers[submission_id], writers[duplicate.earlier_id]
+        known = mine is not None and theirs is not None
+        found[submission_id] = replace(duplicate, same_writer=mine == theirs) if known else duplicate
+    return found

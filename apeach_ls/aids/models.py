@@ -19,6 +19,8 @@ ALL_FLAGS = frozenset((FLAG_PERSONAL_INFO, FLAG_NEAR_DUPLICATE, FLAG_COPY_PASTE,
 
 KIND_NAMES_KO = {"phone": "전화번호로", "email": "이메일 주소로", "resident_number": "주민등록번호로",
                  "url": "웹 주소로", "handle": "계정 아이디로", "name": "사람 이름으로"}
+# whether a near-duplicate's earlier submission is by the same writer (nothing said when unknown)
+WRITER_NAMES_KO: dict[bool | None, str] = {True: "같은 작성자", False: "다른 작성자"}
 HIGH_RELEVANCE = 0.5
 SNIPPET_CHARS = 40
 
@@ -64,10 +66,12 @@ class Aids:
                 parts.append(f"⚠ {KIND_NAMES_KO[kind]} 보이는 부분: {', '.join(dict.fromkeys(spans))}")
         duplicate = self.near_duplicate
         if duplicate is not None:
+            writer = WRITER_NAMES_KO.get(duplicate.same_writer)
+            who = f", {writer}" if writer else ""
             if duplicate.similarity >= 1.0:
-                parts.append(f"같은 문장이 이미 있음 (#{duplicate.earlier_id}): {_snippet(duplicate.earlier_text)}")
+                parts.append(f"같은 문장이 이미 있음 (#{duplicate.earlier_id}{who}): {_snippet(duplicate.earlier_text)}")
             else:
-                parts.append(f"비슷한 문장이 이미 있음 (#{duplicate.earlier_id}, 유사도 {duplicate.similarity:.2f}): "
+                parts.append(f"비슷한 문장이 이미 있음 (#{duplicate.earlier_id}{who}, 유사도 {duplicate.similarity:.2f}): "
                              f"{_snippet(duplicate.earlier_text)}")
         copy = self.copy_match
         if copy is not None:

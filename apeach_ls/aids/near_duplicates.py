@@ -25,6 +25,7 @@ class NearDuplicate:
     earlier_id: int
     earlier_text: str
     similarity: float  # 1.0 when the normalized texts are equal
+    same_writer: bool | None = None  # by the same writer as the later one; None when a writer is unknown
 
 
 def find_near_duplicates(submissions: Iterable[tuple[int, str]], threshold: float = DUPLICATE_THRESHOLD,
