@@ -1,5 +1,6 @@
 """End to end against a real Label Studio: writers' submissions over three topics, a roster
-and a vote tally in the campaign database, then `apeach-ls export` and `apeach-ls report`."""
+and a vote tally in the campaign database, then `apeach-ls export` and `apeach-ls report`.
+Two writers wrote one sentence with different classes (issue 11, case 4): both are held back."""
 
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ def test_export_releases_exactly_the_accepted_sentences(label_studio, campaign, 
     client = label_studio.client()
     project_id = setup_generation(client, campaign, None).project_id
     topics = default_prompts()[:3]
-    import_prompts(client, project_id, topics, 3)
+    import_prompts(client, project_id, topics, 4)
     tasks: dict[str, list[int]] = {}
     for task in client.tasks.list(project=project_id, fields="task_only"):
         tasks.setdefault(task.data["topic"], []).append(task.id)
@@ -57,6 +58,10 @@ def test_export_releases_exactly_the_accepted_sentences(label_studio, campaign, 
     s6 = submit(2, 1, "아직 투표 중인 문장", "not_hate", "not_hate", 0.77, "confirm")  # pending
     s7 = submit(2, 2, "얼굴 보니 성격 알겠네 ㅋㅋ", "hate", "hate", 0.93, "confirm")
     submit(0, 1, "아직 집계되지 않은 문장", "not_hate", "not_hate", 0.6, "confirm")  # never tallied
+    # held back: the same sentence accepted as Spoiled and as Default (spacing differs), and s7 written again
+    s8 = submit(1, 0, "같은 문장을 두 사람이 썼다", "hate", "hate", 0.9, "confirm")
+    s9 = submit(2, 1, "같은 문장을  두 사람이 썼다 ", "not_hate", "not_hate", 0.8, "confirm")
+    s10 = submit(0, 3, "얼굴 보니 성격 알겠네 ㅋㅋ", "hate", "hate", 0.93, "confirm")
 
     database = tmp_path / "campaign.db"
     config = tmp_path / "campaign.toml"
@@ -68,7 +73,7 @@ def test_export_releases_exactly_the_accepted_sentences(label_studio, campaign, 
                       f"{writers[2].id},P-three,68,여,Park\n", encoding="utf-8")
     engine = open_ledger(database)
     import_roster(engine, roster)
-    accepted = [TallyResult(sid, "accepted", frozenset(), 3, 0) for sid in (s1, s2, s3, s7)]
+    accepted = [TallyResult(sid, "accepted", frozenset(), 3, 0) for sid in (s1, s2, s3, s7, s8, s9, s10)]
     save_tallies(engine, [*accepted, TallyResult(s4, "accepted", frozenset(), 2, 1),
                           TallyResult(s5, "dropped", frozenset({"copied"}), 1, 2),
                           TallyResult(s6, "pending", frozenset(), 1, 0)])
@@ -79,6 +84,15 @@ def test_export_releases_exactly_the_accepted_sentences(label_studio, campaign, 
     run = CliRunner().invoke(export, ["--config", str(config), "--out", str(out)], env=env)
     assert run.exit_code == 0, run.output
     assert "5 accepted sentences (3 Spoiled, 2 Default) over 3 topics" in run.output
+    assert ("3 accepted submissions were held back (sentences compared after Unicode NFKC and whitespace "
+            "collapsing): 2 conflicts (1 sentence accepted with both classes, not released); 1 duplicate of a "
+            "released sentence with the same class.") in run.output
+    assert f"held back submission {s8} (Spoiled): conflict: same sentence as submission {s9} with class Default" \
+        in run.output
+    assert f"held back submission {s9} (Default): conflict: same sentence as submission {s8} with class Spoiled" \
+        in run.output
+    assert (f"held back submission {s10} (Spoiled): duplicate: same sentence and class as submission {s7}, "
+            "which is released") in run.output
 
     pd = pytest.importorskip("pandas")
     frame = pd.read_csv(out / "apeach.csv", keep_default_na=False, dtype=str)
@@ -116,3 +130,10 @@ def test_export_releases_exactly_the_accepted_sentences(label_studio, campaign, 
     assert run.exit_code == 0, run.output
     html = (page / "report.html").read_text(encoding="utf-8")
     assert html.count("<figure ") >= 6 and "<td>dropped</td><td>1</td>" in html
+    held = html[html.index("<h2>Held back from the release</h2>"):html.index("<h2>Managers")]
+    assert (f"<td>{s8}</td><td>conflict</td><td>Spoiled</td>" in held
+            and f"<td>{s9}</td><td>conflict</td><td>Default</td>" in held
+            and f"<td>{s10}</td><td>duplicate</td><td>Spoiled</td>" in held)
+    assert "held back: conflicts (same sentence, both classes)</td><td>2</td>" in html
+    card = (out / "README.md").read_text(encoding="utf-8")
+    assert "3 accepted submissions were held back" in card

@@ -21,7 +21,7 @@ from ..labelstudio.connection import LabelStudioSettings, connect
 from ..labelstudio.submissions import Submission, read_submissions
 from ..labelstudio.vote_round import tally_vote_project, user_emails
 from ..release.card import DEFAULT_LICENSE, license_id
-from ..release.consistency import count_held_back
+from ..release.consistency import held_back_line
 from ..release.export import require_release_packages, write_release
 from ..release.outdir import check_output_dir
 from ..release.report import ReportData, write_report
@@ -142,10 +142,10 @@ def export(config_path: Path, out: Path, replace: bool, license_name: str, reche
     topics = len({r.text_topic for r in rows})
     click.echo(f"{files.rows} accepted sentences ({classes.get('Spoiled', 0)} Spoiled, "
                f"{classes.get('Default', 0)} Default) over {topics} topics written to {out}")
-    held = count_held_back(held_back)
-    click.echo(f"held back: {held.conflicts} conflicts ({held.conflicting_sentences} sentences accepted with both "
-               f"classes, none released), {held.duplicates} duplicates of a released sentence"
-               + (f"; listed by: apeach-ls report --config {config_path} --out <dir>" if held.total else ""))
+    if held_back:
+        click.echo(f"{held_back_line(held_back)} List them with: apeach-ls report --config {config_path} --out <dir>")
+    else:
+        click.echo("0 accepted submissions were held back: no accepted sentence repeats another.")
 
 
 @click.command("report")
