@@ -192,6 +192,7 @@ NORMALIZATION = [
     ("ideographic space", "여자들은\u3000원래 다 그래", "여자들은 원래 다 그래", True),
     ("full-width letters and digits", "ＢＴＳ 팬은 다 １０대", "BTS 팬은 다 10대", True),
     ("decomposed Hangul", unicodedata.normalize("NFD", "여자들은 원래 다 그래"), "여자들은 원래 다 그래", True),
+    ("compatibility jamo compose as in NFKC", "진짜 ㅋㅜ", "진짜 쿠", True),
     ("a space between words is not nothing", "여자들은원래 다 그래", "여자들은 원래 다 그래", False),
     ("letter case counts", "bts 팬은 다 10대", "BTS 팬은 다 10대", False),
     ("trailing punctuation counts", "여자들은 원래 다 그래?", "여자들은 원래 다 그래", False),

@@ -2,8 +2,10 @@
 
 Pure logic, no I/O. Accepted sentences are compared by ``comparison_key``:
 
-- Unicode NFKC (full-width letters and digits, compatibility jamo, decomposed Hangul and the
-  ideographic space become their ordinary forms),
+- Unicode NFKC (full-width letters and digits, decomposed Hangul and the ideographic space
+  become their ordinary forms; as NFKC does, a compatibility-jamo consonant typed before a
+  vowel composes with it, so "ㅋㅜ" compares equal to "쿠", while "ㅋㅋ" or "ㅠㅠ" stay as
+  they are; the aids' duplicate check uses NFKC too),
 - every run of whitespace (spaces, tabs, newlines) becomes one space, and leading and
   trailing whitespace is dropped.
 
