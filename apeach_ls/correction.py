@@ -2,7 +2,13 @@
 
 APEACH stores the label corrected to the writer's intent: the verdict when the writer
 confirmed it, its opposite when the writer flipped it. A flip means the pseudo-classifier
-was fooled. Pure logic, no I/O.
+was fooled.
+
+A verdict counts only when its receipt (:mod:`apeach_ls.receipts`) verifies for this
+project, this task, the final sentence and the verdict the annotation shows. Otherwise the
+submission is flagged ``verdict_unverified``: its label is the writer's intent and it is
+never ``fooled``, so a forged, edited or hotkey-changed verdict earns nothing. Pure logic,
+no I/O.
 """
 
 from __future__ import annotations
@@ -13,14 +19,15 @@ from typing import Any, Mapping, Sequence
 
 from .generation_config import DEFAULT_TAGS, GenerationTags
 from .labels import AGREEMENTS, FLIP, LABELS, Agreement, Label, Verdict, opposite
+from .receipts import ReceiptKey, SignedVerdict, verify
 
 
 class Flag(str, enum.Enum):
     """Why a corrected submission deserves a second look."""
 
     INTENT_MISMATCH = "intent_mismatch"  # the final label is not what the writer said they meant
-    NO_VERDICT = "no_verdict"  # the backend gave no verdict: the label is the writer's intent
-    TEXT_CHANGED = "text_changed"  # the sentence was edited after its verdict
+    NO_VERDICT = "no_verdict"  # no verdict and no receipt at all: the label is the writer's intent
+    VERDICT_UNVERIFIED = "verdict_unverified"  # a verdict whose receipt does not verify: the label is the intent
     NO_AGREEMENT = "no_agreement"  # a verdict but no confirm/flip: the verdict stands
 
 
@@ -28,11 +35,27 @@ class Flag(str, enum.Enum):
 class CorrectedSubmission:
     text: str
     intent: Label | None
-    verdict: Verdict | None
+    verdict: Verdict | None  # the verified verdict; None when none counts
     agreement: Agreement | None
     label: Label | None  # the corrected label; None only when neither verdict nor intent exist
     fooled: bool
     flags: frozenset[Flag]
+    receipt: SignedVerdict | None = None  # what the verified receipt says (model version, time)
+    shown_verdict: Label | None = None  # the verdict the annotation shows, verified or not
+    unverified_reason: str | None = None  # why a shown verdict does not count
+
+    @property
+    def model_version(self) -> str | None:
+        return self.receipt.model_version if self.receipt else None
+
+
+@dataclass(frozen=True)
+class ReceiptContext:
+    """What a receipt must match: the shared key and where the annotation lives."""
+
+    key: ReceiptKey
+    project_id: int
+    task_id: int
 
 
 class IncompleteSubmission(ValueError):
@@ -68,53 +91,65 @@ def extract_text(result: Sequence[Mapping[str, Any]], tags: GenerationTags = DEF
     return None
 
 
-def extract_verdict(result: Sequence[Mapping[str, Any]], tags: GenerationTags = DEFAULT_TAGS) -> Verdict | None:
-    """The backend's verdict. Label Studio keeps no "came from the model" marker, but the
-    backend always sends a score and a writer's own tick has none: no score, no verdict."""
-    item = _find(result, tags.verdict)
-    label = _single_choice(item, LABELS)
-    score = item.get("score") if item is not None else None
-    if label is None or isinstance(score, bool) or not isinstance(score, (int, float)):
-        return None
-    return Verdict(label=label, score=float(score))  # type: ignore[arg-type]
+def shown_verdict(result: Sequence[Mapping[str, Any]], tags: GenerationTags = DEFAULT_TAGS) -> Label | None:
+    """The verdict label the annotation shows (whoever ticked it: only a receipt says it is the model's)."""
+    return _single_choice(_find(result, tags.verdict), LABELS)  # type: ignore[return-value]
+
+
+def extract_receipts(result: Sequence[Mapping[str, Any]], tags: GenerationTags = DEFAULT_TAGS) -> list[str]:
+    """The receipt tokens stored with the annotation (an edit may have added a second one)."""
+    item = _find(result, tags.receipt) if tags.receipt else None
+    value = item.get("value") if isinstance(item, Mapping) else None
+    texts = value.get("text") if isinstance(value, Mapping) else None
+    if isinstance(texts, str):
+        return [texts]
+    if isinstance(texts, list):
+        return [t for t in texts if isinstance(t, str)]
+    return []
 
 
 def correct(
     result: Sequence[Mapping[str, Any]],
     tags: GenerationTags = DEFAULT_TAGS,
-    recheck: Verdict | None = None,
+    receipts: ReceiptContext | None = None,
 ) -> CorrectedSubmission:
     """Derive the corrected submission from an annotation's ``result`` list.
 
-    ``recheck`` is the classifier's verdict on the *final* text (the backend computes it
-    when the annotation arrives). If it differs from the stored verdict, the text was
-    changed after the writer saw the verdict, and the submission is flagged.
+    ``receipts`` says which key and which project/task a receipt must match; without it no
+    verdict counts (every submission with a verdict is ``verdict_unverified``).
     """
     text = extract_text(result, tags)
     if text is None:
         raise IncompleteSubmission(f"annotation has no sentence in {tags.text!r}")
     intent: Label | None = _single_choice(_find(result, tags.intent), LABELS)  # type: ignore[assignment]
     agreement: Agreement | None = _single_choice(_find(result, tags.agreement), AGREEMENTS)  # type: ignore[assignment]
-    verdict = extract_verdict(result, tags)
+    shown = shown_verdict(result, tags)
+    tokens = extract_receipts(result, tags)
     flags: set[Flag] = set()
-
-    if verdict is None:
+    signed: SignedVerdict | None = None
+    problem: str | None = None
+    if shown is None and not tokens:
         flags.add(Flag.NO_VERDICT)
-        label, fooled = intent, False
+    elif receipts is None:
+        problem = "receipts were not checked"
     else:
+        check = verify(receipts.key, tokens, project_id=receipts.project_id, task_id=receipts.task_id,
+                       text=text, shown_label=shown)
+        signed, problem = check.signed, check.problem
+    if signed is None:
+        if Flag.NO_VERDICT not in flags:
+            flags.add(Flag.VERDICT_UNVERIFIED)
+        label, fooled, verdict = intent, False, None
+    else:
+        verdict = signed.verdict
         if agreement is None:
             flags.add(Flag.NO_AGREEMENT)
         fooled = agreement == FLIP
         label = opposite(verdict.label) if fooled else verdict.label
-        if recheck is not None and not _same_verdict(recheck, verdict):
-            flags.add(Flag.TEXT_CHANGED)
     if intent is not None and label is not None and intent != label:
         flags.add(Flag.INTENT_MISMATCH)
     return CorrectedSubmission(
         text=text, intent=intent, verdict=verdict, agreement=agreement,
-        label=label, fooled=fooled, flags=frozenset(flags),
+        label=label, fooled=fooled, flags=frozenset(flags), receipt=signed, shown_verdict=shown,
+        unverified_reason=problem if signed is None and Flag.VERDICT_UNVERIFIED in flags else None,
     )
-
-
-def _same_verdict(a: Verdict, b: Verdict, tolerance: float = 1e-3) -> bool:
-    return a.label == b.label and abs(a.score - b.score) <= tolerance

@@ -26,12 +26,17 @@ class GenerationTags:
     verdict: str
     agreement: str
     verdict_score: str | None = None  # optional TextArea that shows the score to the writer
+    receipt: str | None = None  # hidden TextArea the backend fills with the verdict's receipt
 
 
 DEFAULT_TAGS = GenerationTags(
     object_name="prompt", intent="intent", text="text", verdict="verdict",
-    agreement="agreement", verdict_score="verdict_score",
+    agreement="agreement", verdict_score="verdict_score", receipt="verdict_receipt",
 )
+
+
+def _hidden(style: str | None) -> bool:
+    return "display:none" in (style or "").replace(" ", "").lower()
 
 
 def parse_generation_config(xml: str) -> GenerationTags:
@@ -60,7 +65,13 @@ def parse_generation_config(xml: str) -> GenerationTags:
         missing.append("one Choices with values confirm/flip (the writer's answer)")
     if missing:
         raise ConfigError("Label config must have " + "; ".join(missing))
-    score_tags = [e for e in textareas if e is not text_tag]
+    hidden_areas = [area for view in elements if view.tag == "View" and _hidden(view.get("style"))
+                    for area in view.iter("TextArea")]
+    if len(hidden_areas) != 1 or text_tag in hidden_areas:
+        raise ConfigError("Label config must have exactly one TextArea inside <View style=\"display: none\"> "
+                          f"(where the backend puts the verdict's receipt; found {len(hidden_areas)}), "
+                          "and the writer's sentence must not be hidden")
+    score_tags = [e for e in textareas if e is not text_tag and e not in hidden_areas]
     return GenerationTags(
         object_name=text_tag.get("toName", ""),
         intent=intents[0].get("name", ""),
@@ -68,4 +79,5 @@ def parse_generation_config(xml: str) -> GenerationTags:
         verdict=verdicts[0].get("name", ""),
         agreement=agreements[0].get("name", ""),
         verdict_score=score_tags[0].get("name") if score_tags else None,
+        receipt=hidden_areas[0].get("name"),
     )

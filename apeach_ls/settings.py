@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
 
 from .errors import ConfigError
+
+if TYPE_CHECKING:
+    from .receipts import ReceiptKey
 
 
 def read_secret(env: Mapping[str, str], name: str) -> str | None:
@@ -20,3 +23,26 @@ def read_secret(env: Mapping[str, str], name: str) -> str | None:
         return Path(path).read_text(encoding="utf-8").rstrip("\r\n") or None
     except OSError as exc:
         raise ConfigError(f"{name}_FILE: cannot read {path}: {exc.strerror}") from exc
+
+
+VERDICT_SECRET = "APEACH_VERDICT_SECRET"
+VERDICT_SECRET_FILE_NAME = "verdict-secret"  # in the embedded data dir (`apeach-ls up` writes it)
+
+
+def verdict_key(env: Mapping[str, str], data_dir: Path | None = None) -> "ReceiptKey":
+    """The secret verdict receipts are signed with: APEACH_VERDICT_SECRET, the file named by
+    APEACH_VERDICT_SECRET_FILE, or (for the CLI) ``<data dir>/verdict-secret`` of the embedded set-up."""
+    from .receipts import MIN_SECRET_CHARS, ReceiptKey
+
+    secret = read_secret(env, VERDICT_SECRET)
+    if secret is None and data_dir is not None and (data_dir / VERDICT_SECRET_FILE_NAME).is_file():
+        secret = read_secret({f"{VERDICT_SECRET}_FILE": str(data_dir / VERDICT_SECRET_FILE_NAME)}, VERDICT_SECRET)
+    if secret is None:
+        where = f", and there is no {data_dir / VERDICT_SECRET_FILE_NAME}" if data_dir is not None else ""
+        raise ConfigError(f"No verdict secret: set {VERDICT_SECRET}_FILE to the file the ML backend signs verdicts "
+                          f"with (or {VERDICT_SECRET}){where}. `apeach-ls up` keeps one in its data directory.")
+    try:
+        return ReceiptKey(secret)
+    except ValueError:
+        raise ConfigError(f"{VERDICT_SECRET}: the secret must have at least {MIN_SECRET_CHARS} characters "
+                          "(e.g. `python -c 'import secrets; print(secrets.token_hex(32))'`)") from None

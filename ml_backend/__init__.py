@@ -9,12 +9,14 @@ int8-quantized (:meth:`CheckpointClassifier.int8`); n-gram models are served as 
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from apeach_ls.classifier.base import PseudoClassifier
 from apeach_ls.errors import ConfigError
+from apeach_ls.receipts import ReceiptKey
 
 from .api import bp
 from .auth import basic_auth_ok
@@ -24,11 +26,18 @@ from .model import VerdictService
 from .payloads import BadPayload
 from .settings import BackendSettings
 
+if TYPE_CHECKING:
+    from .retraining import CampaignLabels
+
 log = logging.getLogger("apeach_ls.ml_backend")
 
 
-def create_app(settings: BackendSettings | None = None, classifier: PseudoClassifier | None = None) -> Flask:
+def create_app(settings: BackendSettings | None = None, classifier: PseudoClassifier | None = None,
+               campaign_labels: CampaignLabels | None = None) -> Flask:
+    """``campaign_labels``: where retraining reads the campaign's verified labels (default:
+    Label Studio at LABEL_STUDIO_URL with LABEL_STUDIO_API_KEY)."""
     settings = settings or BackendSettings.from_env()
+    key = receipt_key(settings)
     registry = None
     if classifier is None:
         if not settings.model_spec:
@@ -53,7 +62,7 @@ def create_app(settings: BackendSettings | None = None, classifier: PseudoClassi
             return MicroBatcher(model, settings.max_batch, settings.max_queue)
         return model
 
-    service = VerdictService(wrap(classifier), settings.max_text_chars)
+    service = VerdictService(wrap(classifier), key, settings.max_text_chars)
     submissions = SubmissionLog()
     app.extensions["apeach_verdicts"] = service
     app.extensions["apeach_submissions"] = submissions
@@ -70,11 +79,13 @@ def create_app(settings: BackendSettings | None = None, classifier: PseudoClassi
             return response
 
     if registry is not None:
-        from .retraining import ModelWatcher, Retrainer
+        from .retraining import LabelStudioLabels, ModelWatcher, Retrainer
         watcher = ModelWatcher(service, registry, wrap, served_version)
         app.extensions["apeach_watcher"] = watcher
+        if campaign_labels is None and settings.label_studio_url and settings.label_studio_api_key:
+            campaign_labels = LabelStudioLabels(settings.label_studio_url, settings.label_studio_api_key, key)
         app.extensions["apeach_retrainer"] = Retrainer(
-            service, watcher, submissions, every=settings.retrain_every,
+            service, watcher, campaign_labels, every=settings.retrain_every,
             base_data=settings.base_train_data, holdout_data=settings.holdout_data)
 
         @app.before_request
@@ -108,6 +119,17 @@ def create_app(settings: BackendSettings | None = None, classifier: PseudoClassi
         return jsonify(error="internal error in the ML backend; see its log"), 500
 
     return app
+
+
+def receipt_key(settings: BackendSettings) -> ReceiptKey:
+    if not settings.verdict_secret:
+        raise ConfigError("No verdict secret: set APEACH_VERDICT_SECRET_FILE (or APEACH_VERDICT_SECRET) to a secret of "
+                          "at least 16 characters; every verdict is signed with it, and the CLI checks the receipts "
+                          "with the same one")
+    try:
+        return ReceiptKey(settings.verdict_secret)
+    except ValueError as exc:
+        raise ConfigError(f"APEACH_VERDICT_SECRET: {exc}") from None
 
 
 def wants_batching(settings: BackendSettings, classifier: PseudoClassifier) -> bool:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from flask import Blueprint, current_app, jsonify, request
 
 from .batching import MicroBatcher
-from .events import CheckedAnnotation, SubmissionLog
+from .events import SubmissionLog, parse_time
 from .model import VerdictService
 from .payloads import BadPayload, parse_predict, project_id_of, require_object
 
@@ -102,7 +102,7 @@ def webhook():
         if not isinstance(deleted, list):
             raise BadPayload("'annotations' must be a list of {id} objects")
         ids = [a.get("id") for a in deleted if isinstance(a, dict)]
-        if not ids or not all(isinstance(i, int) for i in ids):
+        if not ids or not all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
             raise BadPayload("'annotations' must be a list of objects with an integer 'id'")
         for annotation_id in ids:
             _log().delete(annotation_id)
@@ -117,7 +117,16 @@ def _project_field(body: dict) -> str | None:
     return str(project.get("id")) if isinstance(project, dict) else None
 
 
+def _int_field(value: Any, where: str) -> int | None:
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise BadPayload(f"'{where}' must be an integer id")
+    return value
+
+
 def _annotation_event(action: str, body: dict) -> dict[str, Any]:
+    """Check the annotation's verdict receipt and count it; nothing in the body is kept as data."""
     annotation = body.get("annotation")
     if not isinstance(annotation, dict):
         raise BadPayload("'annotation' must be an object")
@@ -128,14 +137,14 @@ def _annotation_event(action: str, body: dict) -> dict[str, Any]:
         raise BadPayload("'annotation.result' must be a list of result objects")
     project = body.get("project") if isinstance(body.get("project"), dict) else {}
     label_config = project.get("label_config")
-    project_id = str(project["id"]) if "id" in project else None
+    project_id = _int_field(project.get("id"), "project.id")
+    task_id = _int_field(annotation.get("task"), "annotation.task")
     if annotation.get("was_cancelled"):
         return {"status": "ignored", "action": action, "reason": "skipped task"}
-    tags = _service().tags_for_request(project_id, label_config if isinstance(label_config, str) else None)
-    checked = _service().recheck(tags, result)
-    outcome = _log().record(CheckedAnnotation(
-        annotation_id=annotation_id, project_id=project_id,
-        updated_at=str(annotation.get("updated_at") or ""), submission=checked))
+    tags = _service().tags_for_request(str(project_id) if project_id is not None else None,
+                                       label_config if isinstance(label_config, str) else None)
+    checked = _service().check(tags, result, project_id, task_id)
+    outcome = _log().record(annotation_id, parse_time(annotation.get("updated_at")))
     retrainer = _retrainer()
     if outcome == "new" and retrainer is not None:
         retrainer.annotation_counted()

@@ -1,57 +1,57 @@
-"""What the backend keeps of annotations that arrive through the webhook.
+"""Which annotations the backend has heard of through the webhook, to count new ones.
 
 Label Studio may deliver the same event twice, or UPDATED before CREATED. Each annotation
-is kept once, by id; an event older than what is kept (by ``updated_at``) changes nothing.
+is counted once, by id; an event older than what is known (by ``updated_at``, compared as
+times) changes nothing. Only ids and times are kept: webhook bodies are a trigger, never
+training data (retraining reads the annotations from Label Studio).
 """
 
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
-
-from apeach_ls.correction import CorrectedSubmission
+from datetime import datetime, timezone
 
 
-@dataclass(frozen=True)
-class CheckedAnnotation:
-    annotation_id: int
-    project_id: str | None
-    updated_at: str  # ISO timestamp from Label Studio; compares correctly as text
-    submission: CorrectedSubmission
+def parse_time(value: object) -> datetime | None:
+    """An ISO 8601 time from Label Studio (``Z`` or an offset; naive means UTC); None if absent or bad."""
+    if not isinstance(value, str) or not value or len(value) > 64:
+        return None
+    try:
+        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
 
 
 class SubmissionLog:
     def __init__(self) -> None:
-        self._items: dict[int, CheckedAnnotation] = {}
+        self._updated: dict[int, datetime | None] = {}
         self._deleted: set[int] = set()
         self._lock = threading.Lock()
 
-    def record(self, item: CheckedAnnotation) -> str:
-        """Keep ``item`` unless a newer version (or a deletion) is already known.
-
-        Returns ``"new"`` (first time this annotation is seen), ``"updated"`` or ``"stale"``
-        (a duplicate delivery, or an event older than what is kept: nothing changes).
-        """
+    def record(self, annotation_id: int, updated_at: datetime | None) -> str:
+        """``"new"`` (first time this annotation is seen), ``"updated"``, or ``"stale"`` (a duplicate
+        delivery, an event older than what is known, or a deleted annotation: nothing changes).
+        An event without a readable time is taken as an update."""
         with self._lock:
-            if item.annotation_id in self._deleted:
+            if annotation_id in self._deleted:
                 return "stale"
-            known = self._items.get(item.annotation_id)
-            if known is not None and known.updated_at >= item.updated_at:
+            if annotation_id not in self._updated:
+                self._updated[annotation_id] = updated_at
+                return "new"
+            known = self._updated[annotation_id]
+            if known is not None and updated_at is not None and known >= updated_at:
                 return "stale"
-            self._items[item.annotation_id] = item
-            return "new" if known is None else "updated"
-
-    def items(self) -> list[CheckedAnnotation]:
-        with self._lock:
-            return list(self._items.values())
+            self._updated[annotation_id] = updated_at
+            return "updated"
 
     def delete(self, annotation_id: int) -> None:
         with self._lock:
-            self._items.pop(annotation_id, None)
+            self._updated.pop(annotation_id, None)
             self._deleted.add(annotation_id)
 
     def __len__(self) -> int:
-        return len(self._items)
+        return len(self._updated)
 
-    def get(self, annotation_id: int) -> CheckedAnnotation | None:
-        return self._items.get(annotation_id)
+    def __contains__(self, annotation_id: int) -> bool:
+        return annotation_id in self._updated

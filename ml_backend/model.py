@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from typing import Any, Mapping, Sequence
+import time
+from typing import Any, Callable, Mapping, Sequence
 
 from apeach_ls.classifier.base import PseudoClassifier
-from apeach_ls.correction import CorrectedSubmission, IncompleteSubmission, correct, extract_text
+from apeach_ls.correction import CorrectedSubmission, IncompleteSubmission, ReceiptContext, correct, extract_text
 from apeach_ls.errors import ConfigError
 from apeach_ls.generation_config import GenerationTags, parse_generation_config
 from apeach_ls.labels import Verdict
+from apeach_ls.receipts import ReceiptKey, sign
 
 from .payloads import BadPayload, PredictRequest, check_text, find_by_name, text_from_result_item
 
@@ -21,8 +23,14 @@ NO_OP = {"result": []}  # the answer to the empty-context calls Label Studio mak
 
 
 class VerdictService:
-    def __init__(self, classifier: PseudoClassifier, max_text_chars: int = 1000):
+    """Verdicts with signed receipts (:mod:`apeach_ls.receipts`): ``key`` is the shared secret,
+    ``clock`` the time a receipt carries (injectable for tests)."""
+
+    def __init__(self, classifier: PseudoClassifier, key: ReceiptKey, max_text_chars: int = 1000,
+                 clock: Callable[[], float] = time.time):
         self.classifier = classifier
+        self.key = key
+        self.clock = clock
         self.max_text_chars = max_text_chars
         self._tags_by_config: dict[str, GenerationTags] = {}
         self._tags_by_project: dict[str, GenerationTags] = {}
@@ -78,30 +86,50 @@ class VerdictService:
         """Predictions and the model version that made them (one model per request)."""
         tags = self.tags_for_request(request.project_id, request.label_config)
         model = self.classifier
+        project_id = int(request.project_id) if request.project_id is not None else None
         if request.context is not None:
-            return [self._interactive(model, tags, request.context)], model.version
-        return self._batch(model, tags, request.tasks), model.version
+            return [self._interactive(model, tags, request.context, project_id, request.tasks[0])], model.version
+        return self._batch(model, tags, request.tasks, project_id), model.version
 
-    def _interactive(self, model: PseudoClassifier, tags: GenerationTags,
-                     context: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    def _interactive(self, model: PseudoClassifier, tags: GenerationTags, context: Sequence[Mapping[str, Any]],
+                     project_id: int | None, task: Mapping[str, Any]) -> dict[str, Any]:
         item = find_by_name(context, tags.text)
         if item is None:  # e.g. the empty-context calls after a submit, or a click on a choice
             return dict(NO_OP)
         text = check_text(text_from_result_item(item, "context.result"), self.max_text_chars, "context.result")
+        if project_id is None:
+            raise BadPayload("'project' is required for an interactive verdict (its receipt names the project)")
+        task_id = _task_id(task, "tasks[0]")
         verdict = model.classify([text])[0]
-        return self._prediction(model.version, tags, verdict)
+        prediction = self._prediction(model.version, tags, verdict, self._receipt(project_id, task_id, text, verdict,
+                                                                                  model.version))
+        # A new verdict asks for a new answer: an agreement ticked for an earlier verdict is cleared.
+        prediction["result"].append({"from_name": tags.agreement, "to_name": tags.object_name, "type": "choices",
+                                     "value": {"choices": []}})
+        return prediction
 
-    def _batch(self, model: PseudoClassifier, tags: GenerationTags,
-               tasks: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    def _batch(self, model: PseudoClassifier, tags: GenerationTags, tasks: Sequence[Mapping[str, Any]],
+               project_id: int | None) -> list[dict[str, Any]]:
         """One prediction per task: the verdict on the task's latest sentence, if any."""
         texts: list[str | None] = [self._latest_text(tags, t) for t in tasks]
         to_classify = [t for t in texts if t is not None]
         verdicts = iter(model.classify(to_classify)) if to_classify else iter(())
-        return [
-            self._prediction(model.version, tags, next(verdicts)) if text is not None
-            else {"result": [], "score": 0.0, "model_version": model.version}
-            for text in texts
-        ]
+        predictions = []
+        for task, text in zip(tasks, texts):
+            if text is None:
+                predictions.append({"result": [], "score": 0.0, "model_version": model.version})
+                continue
+            verdict = next(verdicts)
+            task_id = task.get("id")
+            receipt = (self._receipt(project_id, task_id, text, verdict, model.version)
+                       if project_id is not None and isinstance(task_id, int) and not isinstance(task_id, bool)
+                       else None)
+            predictions.append(self._prediction(model.version, tags, verdict, receipt))
+        return predictions
+
+    def _receipt(self, project_id: int, task_id: int, text: str, verdict: Verdict, version: str) -> str:
+        return sign(self.key, project_id=project_id, task_id=task_id, text=text, verdict=verdict,
+                    model_version=version, issued_at=int(self.clock()))
 
     def _latest_text(self, tags: GenerationTags, task: Mapping[str, Any]) -> str | None:
         annotations = task.get("annotations") or []
@@ -115,7 +143,8 @@ class VerdictService:
                     return text[: self.max_text_chars]
         return None
 
-    def _prediction(self, version: str, tags: GenerationTags, verdict: Verdict) -> dict[str, Any]:
+    def _prediction(self, version: str, tags: GenerationTags, verdict: Verdict,
+                    receipt: str | None) -> dict[str, Any]:
         score = round(float(verdict.score), 4)
         result: list[dict[str, Any]] = [{
             "from_name": tags.verdict, "to_name": tags.object_name, "type": "choices",
@@ -126,17 +155,31 @@ class VerdictService:
                 "from_name": tags.verdict_score, "to_name": tags.object_name, "type": "textarea",
                 "value": {"text": [f"확신도 {score:.2f}"]}, "score": score, "readonly": True,
             })
+        if receipt is not None and tags.receipt:
+            result.append({
+                "from_name": tags.receipt, "to_name": tags.object_name, "type": "textarea",
+                "value": {"text": [receipt]}, "readonly": True,
+            })
         return {"model_version": version, "score": score, "result": result}
 
     # -- annotations arriving through the webhook -------------------------------------
 
-    def recheck(self, tags: GenerationTags, result: Sequence[Mapping[str, Any]]) -> CorrectedSubmission:
-        """Correct a stored annotation, re-checking its final text with the classifier."""
+    def check(self, tags: GenerationTags, result: Sequence[Mapping[str, Any]], project_id: int | None,
+              task_id: int | None) -> CorrectedSubmission:
+        """Correct a stored annotation; its verdict counts only if its receipt verifies."""
         text = extract_text(result, tags)
         if text is None or not text.strip():
             raise BadPayload("annotation has no sentence to check", status=422)
-        recheck = self.classifier.classify([text[: self.max_text_chars]])[0]
+        context = (ReceiptContext(self.key, project_id, task_id)
+                   if project_id is not None and task_id is not None else None)
         try:
-            return correct(result, tags, recheck=recheck)
+            return correct(result, tags, context)
         except IncompleteSubmission as exc:
             raise BadPayload(str(exc), status=422) from None
+
+
+def _task_id(task: Mapping[str, Any], where: str) -> int:
+    task_id = task.get("id")
+    if not isinstance(task_id, int) or isinstance(task_id, bool) or task_id < 0:
+        raise BadPayload(f"{where}: 'id' must be the task's integer id (its verdict's receipt names it)")
+    return task_id

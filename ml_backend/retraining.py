@@ -3,11 +3,14 @@
 * :class:`ModelWatcher` follows the registry's ``current`` version (a stat at most once a
   second, from the request path) and swaps the served model in one reference assignment.
 * :class:`Retrainer` retrains the default n-gram model in a background thread, on
-  START_TRAINING from Label Studio and after every N new annotations. The training data is
-  the base file (e.g. BEEP! train) plus the campaign's corrected labels; the candidate is
-  evaluated on a held-out slice (the holdout file plus a fixed fifth of the campaign's
-  labels, chosen by annotation id) and published only if it is not worse than the model
-  being served. Requests that arrive while it trains are never blocked.
+  START_TRAINING from Label Studio and after every N new annotations. Webhook events are
+  only a trigger: the campaign's corrected labels are read from Label Studio itself
+  (:class:`LabelStudioLabels`, with the backend's own token), and only submissions whose
+  verdict receipt verifies count. The training data is the base file (e.g. BEEP! train)
+  plus those labels; the candidate is evaluated on a held-out slice (the holdout file plus
+  a fixed fifth of the campaign's labels, chosen by annotation id) and published only if it
+  is not worse than the model being served. Requests that arrive while it trains are never
+  blocked.
 
 With several gunicorn workers, each counts the annotations it receives; whichever trains
 publishes to the shared registry, and every worker follows ``current``.
@@ -28,9 +31,11 @@ from apeach_ls.classifier.data import LabeledText, read_labeled
 from apeach_ls.classifier.metrics import score
 from apeach_ls.classifier.ngram import save_ngram, train_ngram
 from apeach_ls.classifier.registry import ModelRegistry
+from apeach_ls.errors import ApeachError
+from apeach_ls.labels import Label
+from apeach_ls.receipts import ReceiptKey
 
 from .batching import MicroBatcher
-from .events import SubmissionLog
 from .model import VerdictService
 
 log = logging.getLogger("apeach_ls.ml_backend")
@@ -78,16 +83,61 @@ class RetrainResult:
     note: str = ""
 
 
+@dataclass(frozen=True)
+class CampaignLabel:
+    """One writer's sentence with its corrected label, read from Label Studio."""
+
+    annotation_id: int
+    text: str
+    label: Label
+
+
+CampaignLabels = Callable[[], list[CampaignLabel]]
+
+
+class LabelStudioLabels:
+    """The campaign's verified corrected labels, read through the Label Studio API.
+
+    Every generation project the token can see is read (a receipt names its project and task,
+    so a verdict cannot be moved from one project to another); a submission counts only when
+    its verdict receipt verifies, so a forged or edited verdict never trains the model.
+    """
+
+    def __init__(self, url: str, api_key: str, key: ReceiptKey):
+        self.url, self._api_key, self.key = url, api_key, key
+
+    def __repr__(self) -> str:
+        return f"LabelStudioLabels(url={self.url!r})"
+
+    def __call__(self) -> list[CampaignLabel]:
+        from apeach_ls.generation_config import parse_generation_config
+        from apeach_ls.labelstudio.connection import LabelStudioSettings, connect
+        from apeach_ls.labelstudio.submissions import read_submissions
+
+        client = connect(LabelStudioSettings(url=self.url, api_key=self._api_key))
+        labels: list[CampaignLabel] = []
+        for project in client.projects.list(page_size=100):
+            try:
+                parse_generation_config(project.label_config or "")
+            except ApeachError:
+                continue  # not a generation project
+            for s in read_submissions(client, int(project.id), self.key):
+                if s.corrected.receipt is not None and s.corrected.label is not None:
+                    labels.append(CampaignLabel(s.annotation_id, s.corrected.text, s.corrected.label))
+        return labels
+
+
 def held_out(annotation_id: int) -> bool:
     """A fixed fifth of the campaign's labels, chosen by id, never trains a candidate."""
     return annotation_id % 5 == 0
 
 
 class Retrainer:
-    def __init__(self, service: VerdictService, watcher: ModelWatcher, submissions: SubmissionLog,
-                 every: int = 0, base_data: Path | None = None, holdout_data: Path | None = None,
+    def __init__(self, service: VerdictService, watcher: ModelWatcher, campaign_labels: CampaignLabels | None,
+                 every: int = 0, base_data: Path | str | None = None, holdout_data: Path | str | None = None,
                  tolerance: float = 0.0):
-        self.service, self.watcher, self.submissions = service, watcher, submissions
+        """``campaign_labels``: where the campaign's verified labels come from (None: base data only)."""
+        self.service, self.watcher, self.campaign_labels = service, watcher, campaign_labels
         self.every, self.tolerance = every, tolerance
         self.base = read_labeled(base_data) if base_data else []
         self.holdout = read_labeled(holdout_data) if holdout_data else []
@@ -138,13 +188,15 @@ class Retrainer:
             self.request("labels arrived during training")
 
     def campaign_examples(self) -> tuple[list[LabeledText], list[LabeledText]]:
-        train, held = [], []
-        for item in self.submissions.items():
-            label = item.submission.label
-            if label is None:
-                continue
-            (held if held_out(item.annotation_id) else train).append(LabeledText(item.submission.text, label))
+        train: list[LabeledText] = []
+        held: list[LabeledText] = []
+        for item in self.campaign_labels() if self.campaign_labels is not None else []:
+            (held if held_out(item.annotation_id) else train).append(LabeledText(item.text, item.label))
         return train, held
+
+    def holdout_slice(self) -> list[LabeledText]:
+        """What a candidate is judged on: the holdout file plus the campaign's held-out fifth."""
+        return self.holdout + self.campaign_examples()[1]
 
     def train_once(self, reason: str) -> RetrainResult:
         started = time.perf_counter()

@@ -3,6 +3,8 @@
 | variable | meaning | default |
 |---|---|---|
 | APEACH_LS_MODEL | classifier spec: a saved n-gram model dir, or ``hf:<id or path>`` | required unless a classifier is injected |
+| APEACH_VERDICT_SECRET / APEACH_VERDICT_SECRET_FILE | the secret verdict receipts are signed with (the CLI checks them with the same one) | required |
+| LABEL_STUDIO_URL, LABEL_STUDIO_API_KEY / LABEL_STUDIO_API_KEY_FILE | where retraining reads the campaign's annotations (never from webhook bodies) | unset: retraining uses the base data only |
 | APEACH_ML_BASIC_AUTH_USER | Basic auth user required on every route | unset: no auth |
 | APEACH_ML_BASIC_AUTH_PASSWORD / APEACH_ML_BASIC_AUTH_PASSWORD_FILE | its password (or a file holding it) | unset |
 | APEACH_ML_MAX_TEXT_CHARS | longest sentence accepted | 1000 |
@@ -45,8 +47,11 @@ class BackendSettings:
     retrain_every: int = 0
     base_train_data: str | None = None
     holdout_data: str | None = None
+    verdict_secret: str | None = None  # never logged: see __repr__
+    label_studio_url: str | None = None
+    label_studio_api_key: str | None = None  # never logged
 
-    def __repr__(self) -> str:  # keep the password out of logs and tracebacks
+    def __repr__(self) -> str:  # keep the secrets out of logs and tracebacks
         auth = "basic" if self.basic_auth_user else "none"
         return f"BackendSettings(model_spec={self.model_spec!r}, auth={auth}, max_text_chars={self.max_text_chars})"
 
@@ -76,6 +81,9 @@ class BackendSettings:
             retrain_every=_int_setting(env, "APEACH_ML_RETRAIN_EVERY", 0, minimum=0),
             base_train_data=env.get("APEACH_ML_BASE_TRAIN_DATA") or None,
             holdout_data=env.get("APEACH_ML_HOLDOUT_DATA") or None,
+            verdict_secret=read_secret(env, "APEACH_VERDICT_SECRET"),
+            label_studio_url=(env.get("LABEL_STUDIO_URL") or "").rstrip("/") or None,
+            label_studio_api_key=read_secret(env, "LABEL_STUDIO_API_KEY"),
         )
 
 

@@ -11,6 +11,7 @@ from apeach_ls.labels import Verdict
 from ml_backend import create_app
 from ml_backend.batching import BatcherDown, MicroBatcher, Overloaded
 from ml_backend.settings import BackendSettings
+from verdicts import TEST_SECRET
 
 
 class SlowModel:
@@ -103,7 +104,7 @@ def test_after_a_busy_batch_its_callers_next_requests_regroup_instead_of_one_goi
 
 def test_health_counts_this_workers_passes_and_sentences():
     model = SlowModel(delay=0.0)
-    client = create_app(BackendSettings(), model).test_client()
+    client = create_app(BackendSettings(verdict_secret=TEST_SECRET), model).test_client()
     assert client.get("/health").json["batch_passes"] == 0
     batcher = client.application.extensions["apeach_verdicts"].classifier
     batcher.classify(["하나", "둘"])
@@ -130,8 +131,8 @@ def test_full_queue_is_refused_and_the_app_answers_503_with_retry_after():
     with pytest.raises(Overloaded):
         batcher.classify(["one too many"])
 
-    app = create_app(BackendSettings(), batcher)
-    body = {"tasks": [{"data": {}}], "label_config": __import__("label_config").load("generation"),
+    app = create_app(BackendSettings(verdict_secret=TEST_SECRET), batcher)
+    body = {"tasks": [{"id": 1, "data": {}}], "project": "1.1", "label_config": __import__("label_config").load("generation"),
             "params": {"context": {"result": [{"from_name": "text", "type": "textarea", "value": {"text": ["x"]}}]}}}
     r = app.test_client().post("/predict", json=body)
     assert r.status_code == 503 and r.headers["Retry-After"] == "1" and "busy" in r.json["error"]
@@ -163,13 +164,13 @@ def test_a_dead_batcher_is_reported_by_health_and_fails_fast():
     assert not batcher.alive and "batching thread died" in batcher.death
     with pytest.raises(BatcherDown):
         batcher.classify(["after death"])
-    client = create_app(BackendSettings(), batcher).test_client()
+    client = create_app(BackendSettings(verdict_secret=TEST_SECRET), batcher).test_client()
     r = client.get("/health")
     assert r.status_code == 503 and r.json["status"] == "DOWN"
 
 
 def test_auto_batching_wraps_only_models_that_ask_for_it():
-    slow = create_app(BackendSettings(), SlowModel()).test_client().get("/health").json
+    slow = create_app(BackendSettings(verdict_secret=TEST_SECRET), SlowModel()).test_client().get("/health").json
     assert slow["batching"] is True and slow["model_class"] == "SlowModel"
 
     class Fast:
@@ -178,6 +179,6 @@ def test_auto_batching_wraps_only_models_that_ask_for_it():
         def classify(self, texts):
             return [Verdict("not_hate", 0.6) for _ in texts]
 
-    assert "batching" not in create_app(BackendSettings(), Fast()).test_client().get("/health").json
-    forced = create_app(BackendSettings(batching="on"), Fast()).test_client().get("/health").json
+    assert "batching" not in create_app(BackendSettings(verdict_secret=TEST_SECRET), Fast()).test_client().get("/health").json
+    forced = create_app(BackendSettings(verdict_secret=TEST_SECRET, batching="on"), Fast()).test_client().get("/health").json
     assert forced["batching"] is True

@@ -10,6 +10,7 @@ import pytest
 from apeach_ls.classifier import load_classifier
 from apeach_ls.classifier.checkpoint import CheckpointClassifier, length_groups, resolve_label_map
 from apeach_ls.errors import ConfigError
+from verdicts import TEST_SECRET
 
 SENTENCES = ["이 사람들 정말 싫어 꺼져", "좋은 하루 되세요", "여자는 운전을 못해", "오늘 날씨가 좋네요",
              "시골 사람들은 다 느려", "맛있는 점심 먹었어요"]
@@ -172,7 +173,7 @@ def test_the_backend_serves_a_checkpoint_int8_when_told(tiny):
     from ml_backend import create_app
     from ml_backend.settings import BackendSettings
 
-    settings = BackendSettings.from_env({"APEACH_ML_QUANTIZE": "int8"})
+    settings = BackendSettings.from_env({"APEACH_ML_QUANTIZE": "int8", "APEACH_VERDICT_SECRET": TEST_SECRET})
     assert settings.quantize == "int8" and BackendSettings.from_env({}).quantize == "off"
     app = create_app(settings, CheckpointClassifier(str(tiny)))
     assert app.extensions["apeach_verdicts"].model_version.endswith("-int8")

@@ -1,4 +1,5 @@
-"""Label correction: the stored label is corrected to the writer's intent."""
+"""Label correction: the stored label is corrected to the writer's intent, and a verdict
+counts only when its receipt verifies."""
 
 from __future__ import annotations
 
@@ -6,19 +7,12 @@ import pytest
 
 from apeach_ls.correction import Flag, IncompleteSubmission, correct
 from apeach_ls.labels import Verdict
+from apeach_ls.receipts import ReceiptKey
+from verdicts import context, generation_result, receipt, receipt_item
 
 
-def result(text="이 사람들 정말 싫어", intent="hate", verdict=("hate", 0.91), agreement="confirm"):
-    items = [{"from_name": "text", "to_name": "prompt", "type": "textarea", "value": {"text": [text]}}]
-    if intent:
-        items.insert(0, {"from_name": "intent", "type": "choices", "value": {"choices": [intent]}})
-    if verdict:
-        items.append({"from_name": "verdict", "type": "choices", "value": {"choices": [verdict[0]]},
-                      "score": verdict[1], "readonly": True})
-        items.append({"from_name": "verdict_score", "type": "textarea", "value": {"text": [f"{verdict[1]:.2f}"]}})
-    if agreement:
-        items.append({"from_name": "agreement", "type": "choices", "value": {"choices": [agreement]}})
-    return items
+def result(text="이 사람들 정말 싫어", intent="hate", verdict=("hate", 0.91), agreement="confirm", signed=True):
+    return generation_result(text, intent, verdict, agreement, signed=signed)
 
 
 @pytest.mark.parametrize("intent,verdict,agreement,label,fooled,flags", [
@@ -32,54 +26,109 @@ def result(text="이 사람들 정말 싫어", intent="hate", verdict=("hate", 0
     ("not_hate", "not_hate", "flip", "hate", True, {Flag.INTENT_MISMATCH}),
 ])
 def test_final_label_is_verdict_or_its_opposite(intent, verdict, agreement, label, fooled, flags):
-    sub = correct(result(intent=intent, verdict=(verdict, 0.8), agreement=agreement))
+    sub = correct(result(intent=intent, verdict=(verdict, 0.8), agreement=agreement), receipts=context())
     assert (sub.label, sub.fooled, set(sub.flags)) == (label, fooled, flags)
-    assert sub.verdict == Verdict(verdict, 0.8)
+    assert sub.verdict == Verdict(verdict, 0.8) and sub.model_version == "test-v1"
     assert sub.intent == intent and sub.agreement == agreement
 
 
 def test_no_verdict_falls_back_to_intent_and_is_flagged():
-    sub = correct(result(intent="not_hate", verdict=None, agreement=None))
+    sub = correct(result(intent="not_hate", verdict=None, agreement=None), receipts=context())
     assert sub.label == "not_hate" and not sub.fooled
     assert sub.flags == {Flag.NO_VERDICT}
 
 
 def test_verdict_without_agreement_stands_and_is_flagged():
-    sub = correct(result(intent="hate", verdict=("hate", 0.7), agreement=None))
+    sub = correct(result(intent="hate", verdict=("hate", 0.7), agreement=None), receipts=context())
     assert sub.label == "hate" and sub.flags == {Flag.NO_AGREEMENT}
 
 
-def test_text_changed_after_the_verdict_is_detected_by_the_recheck():
-    stored = result(verdict=("hate", 0.91))
-    assert Flag.TEXT_CHANGED not in correct(stored, recheck=Verdict("hate", 0.91)).flags
-    assert Flag.TEXT_CHANGED in correct(stored, recheck=Verdict("hate", 0.55)).flags
-    assert Flag.TEXT_CHANGED in correct(stored, recheck=Verdict("not_hate", 0.91)).flags
+def unverified(items, ctx=None, intent="not_hate"):
+    sub = correct(items, receipts=ctx if ctx is not None else context())
+    assert sub.verdict is None and not sub.fooled and sub.label == intent, sub
+    assert Flag.VERDICT_UNVERIFIED in sub.flags and Flag.NO_VERDICT not in sub.flags
+    return sub
+
+
+def test_a_forged_verdict_without_a_receipt_counts_for_nothing():
+    # a writer posts "not_hate 0.99, flip" through the API: no receipt
+    sub = unverified(result(intent="not_hate", verdict=("not_hate", 0.99), agreement="flip", signed=False))
+    assert sub.shown_verdict == "not_hate" and sub.unverified_reason == "no verdict receipt"
+
+
+def test_a_receipt_signed_with_another_secret_counts_for_nothing():
+    items = result(intent="not_hate", verdict=("not_hate", 0.99), agreement="flip", signed=False)
+    items.append(receipt_item(receipt("이 사람들 정말 싫어", "not_hate", 0.99, key=ReceiptKey("x" * 32))))
+    assert "signature" in unverified(items).unverified_reason
+
+
+def test_a_verdict_changed_after_it_was_issued_counts_for_nothing():
+    # the backend said hate; a hotkey (or an API edit) changed the stored verdict to not_hate
+    items = result(intent="not_hate", verdict=("hate", 0.9), agreement="confirm")
+    for item in items:
+        if item["from_name"] == "verdict":
+            item["value"] = {"choices": ["not_hate"]}
+    assert "is not the issued one" in unverified(items).unverified_reason
+
+
+def test_a_sentence_changed_after_its_verdict_counts_for_nothing():
+    items = result(text="원래 문장", intent="not_hate", verdict=("hate", 0.9), agreement="flip")
+    items = [i if i["from_name"] != "text" else {**i, "value": {"text": ["바꾼 문장"]}} for i in items]
+    assert "changed after its verdict" in unverified(items).unverified_reason
+
+
+@pytest.mark.parametrize("project_id,task_id", [(2, 1), (1, 2)])
+def test_a_receipt_from_another_task_or_project_counts_for_nothing(project_id, task_id):
+    items = result(intent="not_hate", verdict=("hate", 0.9), agreement="flip")
+    assert "issued for project 1 task 1" in unverified(items, context(project_id, task_id)).unverified_reason
+
+
+def test_a_tampered_payload_counts_for_nothing():
+    items = result(intent="not_hate", verdict=("hate", 0.9), agreement="flip", signed=False)
+    token = receipt("이 사람들 정말 싫어", "hate", 0.9)
+    version, payload, mac = token.split(".")
+    items.append(receipt_item(f"{version}.{payload[:-2]}AA.{mac}"))
+    unverified(items)
+
+
+@pytest.mark.parametrize("junk", ["", "v1..", "v1.a.b.c", "v2.abc.def", "garbage", "v1.@@@.###", 5, None])
+def test_junk_receipts_never_crash_and_count_for_nothing(junk):
+    items = result(intent="not_hate", verdict=("hate", 0.9), agreement="flip", signed=False)
+    items.append({"from_name": "verdict_receipt", "type": "textarea", "value": {"text": [junk]}})
+    sub = correct(items, receipts=context())
+    assert sub.verdict is None and not sub.fooled and sub.label == "not_hate"
+
+
+def test_without_receipt_context_no_verdict_counts():
+    sub = correct(result(intent="not_hate", verdict=("hate", 0.9), agreement="flip"))
+    assert sub.verdict is None and Flag.VERDICT_UNVERIFIED in sub.flags and sub.label == "not_hate"
+
+
+def test_after_an_edit_the_receipt_of_the_final_text_counts():
+    items = result(text="두번째 문장", intent="not_hate", verdict=("not_hate", 0.7), agreement="confirm", signed=False)
+    items.append({"from_name": "verdict_receipt", "type": "textarea", "value": {"text": [
+        receipt("첫 문장", "hate", 0.9, issued_at=1), receipt("두번째 문장", "not_hate", 0.7, issued_at=2)]}})
+    sub = correct(items, receipts=context())
+    assert sub.verdict == Verdict("not_hate", 0.7) and sub.label == "not_hate" and not sub.flags
 
 
 def test_results_in_any_order_and_multiline_text():
-    items = list(reversed(result(text="첫 줄")))
-    items[-1 if items[-1]["from_name"] == "text" else 0]  # order does not matter
+    items = generation_result("첫 줄\n둘째 줄", "hate", ("hate", 0.9), "confirm")
     items = [i if i["from_name"] != "text" else {**i, "value": {"text": ["첫 줄", "둘째 줄"]}} for i in items]
-    sub = correct(items)
-    assert sub.text == "첫 줄\n둘째 줄" and sub.label == "hate"
+    sub = correct(list(reversed(items)), receipts=context())
+    assert sub.text == "첫 줄\n둘째 줄" and sub.label == "hate" and sub.verdict is not None
 
 
 def test_missing_sentence_is_an_error():
     with pytest.raises(IncompleteSubmission, match="no sentence in 'text'"):
-        correct([i for i in result() if i["from_name"] != "text"])
+        correct([i for i in result() if i["from_name"] != "text"], receipts=context())
 
 
 @pytest.mark.parametrize("bad_choice", [["maybe"], [], ["hate", "not_hate"]])
-def test_unknown_or_ambiguous_choices_count_as_missing(bad_choice):
+def test_unknown_or_ambiguous_verdict_choices_do_not_count(bad_choice):
     items = result()
     for item in items:
         if item["from_name"] == "verdict":
             item["value"]["choices"] = bad_choice
-    sub = correct(items)
-    assert sub.verdict is None and Flag.NO_VERDICT in sub.flags and sub.label == "hate"
-
-
-def test_a_verdict_ticked_by_the_writer_has_no_score_and_does_not_count():
-    items = [i if i["from_name"] != "verdict" else {k: v for k, v in i.items() if k != "score"} for i in result()]
-    sub = correct(items)
-    assert sub.verdict is None and Flag.NO_VERDICT in sub.flags and sub.label == "hate"
+    sub = correct(items, receipts=context())
+    assert sub.verdict is None and Flag.VERDICT_UNVERIFIED in sub.flags and sub.label == "hate"

@@ -14,7 +14,9 @@ import pytest
 import label_config
 from apeach_ls.labels import Verdict
 from ml_backend import create_app
+from apeach_ls.receipts import verify
 from ml_backend.settings import BackendSettings
+from verdicts import KEY, TEST_SECRET, generation_result
 
 CONFIG = label_config.load("generation")
 
@@ -37,7 +39,7 @@ def classifier():
 
 @pytest.fixture
 def client(classifier):
-    return create_app(BackendSettings(max_text_chars=200, max_tasks=50), classifier).test_client()
+    return create_app(BackendSettings(verdict_secret=TEST_SECRET, max_text_chars=200, max_tasks=50), classifier).test_client()
 
 
 def text_item(text, name="text"):
@@ -74,12 +76,32 @@ def test_interactive_verdict_finds_the_sentence_among_other_results(client, clas
     r = client.post("/predict", json=interactive(context))
     assert r.status_code == 200
     [prediction] = r.json["results"]
-    verdict, score = prediction["result"]
+    verdict, score, receipt, agreement = prediction["result"]
     assert verdict == {"from_name": "verdict", "to_name": "prompt", "type": "choices",
                        "value": {"choices": ["hate"]}, "score": 0.9, "readonly": True}
     assert score["from_name"] == "verdict_score" and score["value"] == {"text": ["확신도 0.90"]}
+    # a new verdict clears an agreement ticked for an earlier one
+    assert agreement == {"from_name": "agreement", "to_name": "prompt", "type": "choices", "value": {"choices": []}}
     assert prediction["model_version"] == "keyword-v1" and prediction["score"] == 0.9
     assert classifier.calls == [["이 사람들 정말 싫어 꺼져"]]
+    # the receipt, hidden from the writer, verifies for this project, task and sentence only
+    assert receipt["from_name"] == "verdict_receipt" and receipt["readonly"] is True
+    [token] = receipt["value"]["text"]
+    check = verify(KEY, [token], project_id=2, task_id=2, text="이 사람들 정말 싫어 꺼져", shown_label="hate")
+    assert check.signed.verdict == Verdict("hate", 0.9) and check.signed.model_version == "keyword-v1"
+    assert verify(KEY, [token], project_id=2, task_id=3, text="이 사람들 정말 싫어 꺼져", shown_label="hate").signed is None
+    assert verify(KEY, [token], project_id=2, task_id=2, text="이 사람들 정말 싫어", shown_label="hate").signed is None
+
+
+def test_an_interactive_verdict_needs_the_task_id_and_project_its_receipt_names(client):
+    body = interactive([text_item("좋아요")])
+    body["tasks"][0]["id"] = "2"
+    r = client.post("/predict", json=body)
+    assert r.status_code == 400 and "'id' must be the task's integer id" in r.json["error"]
+    body = interactive([text_item("좋아요")])
+    del body["project"]
+    r = client.post("/predict", json=body)
+    assert r.status_code == 400 and "'project' is required" in r.json["error"]
 
 
 def test_empty_context_after_submit_gets_a_no_op(client, classifier):
@@ -155,15 +177,19 @@ def test_wrong_method_and_unknown_route_are_json_4xx(client):
     assert r.status_code == 404 and "error" in r.json
 
 
-def test_webhook_rechecks_the_final_text_and_deduplicates(client):
-    annotation = {"id": 7, "updated_at": "2026-11-23T10:00:00Z", "result": [
-        INTENT, text_item("좋은 하루"),  # edited after the verdict: the recheck says not_hate
-        {"from_name": "verdict", "type": "choices", "value": {"choices": ["hate"]}, "score": 0.9},
-        {"from_name": "agreement", "type": "choices", "value": {"choices": ["confirm"]}}]}
+def test_webhook_checks_the_receipt_of_the_final_text_and_deduplicates(client):
+    result = generation_result("싫어 정말", "not_hate", ("hate", 0.9), "flip", project_id=2, task_id=5)
+    honest = {"action": "ANNOTATION_CREATED", "project": {"id": 2, "label_config": CONFIG},
+              "annotation": {"id": 6, "task": 5, "updated_at": "2026-11-23T10:00:00Z", "result": result}}
+    assert client.post("/webhook", json=honest).json == {
+        "status": "ok", "action": "ANNOTATION_CREATED", "annotation": 6, "label": "not_hate", "fooled": True,
+        "flags": []}
+    edited = [item if item["from_name"] != "text" else text_item("좋은 하루") for item in result]
+    annotation = {"id": 7, "task": 5, "updated_at": "2026-11-23T10:00:00Z", "result": edited}
     body = {"action": "ANNOTATION_CREATED", "annotation": annotation, "project": {"id": 2, "label_config": CONFIG}}
-    first = client.post("/webhook", json=body).json
-    assert first == {"status": "ok", "action": "ANNOTATION_CREATED", "annotation": 7, "label": "hate",
-                     "fooled": False, "flags": ["text_changed"]}
+    first = client.post("/webhook", json=body).json  # edited after the verdict: the receipt no longer matches
+    assert first == {"status": "ok", "action": "ANNOTATION_CREATED", "annotation": 7, "label": "not_hate",
+                     "fooled": False, "flags": ["verdict_unverified"]}
     assert client.post("/webhook", json=body).json["status"] == "duplicate"
     older = {**body, "action": "ANNOTATION_UPDATED", "annotation": {**annotation, "updated_at": "2026-11-23T09:00:00Z"}}
     assert client.post("/webhook", json=older).json["status"] == "duplicate"
@@ -179,7 +205,7 @@ def basic(user, password):
 
 
 def test_basic_auth_guards_every_route_and_never_logs_secrets(classifier, caplog):
-    settings = BackendSettings(basic_auth_user="mluser", basic_auth_password="mlpass")
+    settings = BackendSettings(verdict_secret=TEST_SECRET, basic_auth_user="mluser", basic_auth_password="mlpass")
     client = create_app(settings, classifier).test_client()
     caplog.set_level(logging.DEBUG)
     for method, path in [("get", "/health"), ("post", "/setup"), ("post", "/predict"), ("post", "/webhook")]:

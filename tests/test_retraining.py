@@ -15,7 +15,9 @@ from apeach_ls.classifier.ngram import save_ngram, train_ngram
 from apeach_ls.classifier.registry import ModelRegistry
 from apeach_ls.cli import cli
 from ml_backend import create_app
+from ml_backend.retraining import CampaignLabel
 from ml_backend.settings import BackendSettings
+from verdicts import TEST_SECRET
 
 CONFIG = label_config.load("generation")
 SENTENCES = ["여자는 운전을 못해", "오늘 점심 맛있었다", "저 지역 사람들은 다 사기꾼이야", "채식하는 사람 존중해요",
@@ -68,10 +70,22 @@ def wait_until(condition, timeout=120):
     raise AssertionError("timed out")
 
 
+class CampaignStore:
+    """Stands in for Label Studio's verified labels (the integration test reads the real one)."""
+
+    def __init__(self):
+        self.labels: list[CampaignLabel] = []
+
+    def __call__(self):
+        return list(self.labels)
+
+
 def test_retraining_swaps_in_a_better_model_while_predict_is_hammered(registry, base_file, beep_dir):
-    settings = BackendSettings(model_spec=str(registry.root), retrain_every=6, base_train_data=str(base_file),
-                               holdout_data=str(beep_dir / "dev.tsv"))
-    app = create_app(settings)
+    settings = BackendSettings(verdict_secret=TEST_SECRET, model_spec=str(registry.root), retrain_every=6,
+                               base_train_data=str(base_file), holdout_data=str(beep_dir / "dev.tsv"))
+    store = CampaignStore()
+    store.labels = [CampaignLabel(n, SENTENCES[n], "hate" if n % 2 else "not_hate") for n in range(1, 7)]
+    app = create_app(settings, campaign_labels=store)
     client = app.test_client()
     first_version = client.post("/setup", json={"project": "1.1", "schema": CONFIG}).json["model_version"]
     answers, failures, stop = [], [], threading.Event()
@@ -114,6 +128,7 @@ def test_retraining_swaps_in_a_better_model_while_predict_is_hammered(registry, 
     assert last["published"] is True, last
     assert last["f1_candidate"] >= last["f1_served"]
     assert last["examples"] == 2500 - 1 + 5  # base rows + campaign labels not held out (id 5 is held out)
+    assert last["held_out"] == 471 + 1
     new_version = registry.current()
     assert new_version != first_version and new_version == last["candidate"]
     assert client.post("/setup", json={"project": "1.1", "schema": CONFIG}).json["model_version"] == new_version
@@ -128,11 +143,39 @@ def test_retraining_swaps_in_a_better_model_while_predict_is_hammered(registry, 
         assert (label, score) == (verdict.label, round(verdict.score, 4)), "an answer mixed two models"
 
 
+POISON = "오늘 날씨가 정말 좋네요"
+
+
+def test_forged_webhook_events_are_a_trigger_never_training_data(registry, base_file, beep_dir):
+    """1,000 forged ANNOTATION_CREATED posts claiming a harmless sentence is hate: the backend
+    retrains (they are a trigger), but from the campaign's verified labels only."""
+    store = CampaignStore()
+    store.labels = [CampaignLabel(n, SENTENCES[n], "hate" if n % 2 else "not_hate") for n in range(1, 7)]
+    app = create_app(BackendSettings(verdict_secret=TEST_SECRET, model_spec=str(registry.root), retrain_every=250,
+                                     base_train_data=str(base_file), holdout_data=str(beep_dir / "dev.tsv")),
+                     campaign_labels=store)
+    client = app.test_client()
+    before = client.post("/predict", json=predict_body(POISON)).json["results"][0]["result"][0]["value"]
+    retrainer = app.extensions["apeach_retrainer"]
+    held_before = retrainer.holdout_slice()
+    for n in range(1000):
+        forged = annotation_event(10_000 + n, POISON, "hate")  # no receipt, "hate" intent, confirm
+        assert client.post("/webhook", json=forged).status_code == 200
+    wait_until(lambda: client.get("/health").json["training"].get("last")
+               and not client.get("/health").json["training"]["running"])
+    last = client.get("/health").json["training"]["last"]
+    assert last["examples"] == 2500 - 1 + 5, "webhook bodies must never become training examples"
+    assert retrainer.holdout_slice() == held_before and POISON not in {ex.text for ex in held_before}
+    app.extensions["apeach_watcher"].check(force=True)
+    after = client.post("/predict", json=predict_body(POISON)).json["results"][0]["result"][0]["value"]
+    assert after == before == {"choices": ["not_hate"]}
+
+
 def test_a_worse_candidate_is_not_published(registry, tmp_path, beep_dir):
     bad = tmp_path / "bad.csv"
     bad.write_text("text,label\n" + "".join(f"문장 {i},{'hate' if i % 2 else 'not_hate'}\n" for i in range(40)),
                    encoding="utf-8")
-    app = create_app(BackendSettings(model_spec=str(registry.root), base_train_data=str(bad),
+    app = create_app(BackendSettings(verdict_secret=TEST_SECRET, model_spec=str(registry.root), base_train_data=str(bad),
                                      holdout_data=str(beep_dir / "dev.tsv")))
     before = registry.current()
     client = app.test_client()
@@ -146,7 +189,7 @@ def test_a_worse_candidate_is_not_published(registry, tmp_path, beep_dir):
 def test_pin_and_rollback_reach_a_running_backend(registry, beep, tmp_path):
     train, _ = beep
     first = registry.current()
-    app = create_app(BackendSettings(model_spec=str(registry.root)))
+    app = create_app(BackendSettings(verdict_secret=TEST_SECRET, model_spec=str(registry.root)))
     client = app.test_client()
     app.extensions["apeach_watcher"].interval = 0  # check on every request in this test
     better = train_ngram(train[:1500])
@@ -172,7 +215,7 @@ def test_the_watcher_serves_the_version_it_read_and_only_for_authenticated_reque
     import base64
 
     train, _ = beep
-    app = create_app(BackendSettings(model_spec=str(registry.root), basic_auth_user="ls",
+    app = create_app(BackendSettings(verdict_secret=TEST_SECRET, model_spec=str(registry.root), basic_auth_user="ls",
                                      basic_auth_password="pw"))
     watcher, client = app.extensions["apeach_watcher"], app.test_client()
     watcher.interval = 0

@@ -12,7 +12,7 @@ import click
 from ..errors import ApeachError
 
 if TYPE_CHECKING:
-    from ..classifier.base import PseudoClassifier
+    from ..receipts import ReceiptKey
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -50,13 +50,11 @@ def default_data_dir() -> Path:
     return Path(os.environ.get("APEACH_LS_HOME", "apeach-ls-data"))
 
 
-def recheck_model() -> PseudoClassifier | None:
-    """The model APEACH_LS_MODEL names, to re-check final texts with; None when unset."""
-    spec = os.environ.get("APEACH_LS_MODEL")
-    if not spec:
-        return None
-    from ..classifier import load_classifier  # heavy: only when re-checking
-    return load_classifier(spec)
+def verdict_key() -> ReceiptKey:
+    """The secret verdict receipts are checked with (APEACH_VERDICT_SECRET[_FILE], else the
+    embedded set-up's ``<data dir>/verdict-secret``): every command that reads submissions needs it."""
+    from ..settings import verdict_key as from_env
+    return from_env(os.environ, default_data_dir())
 
 
 def require_config(config_path: Path | None) -> Path:

@@ -31,7 +31,7 @@ from ..rewards.roster import load_roster
 from ..votes import counted_agreement
 from ..votes.agreement import ManagerAgreement
 from ..votes.store import StoredTally, load_tallies
-from .common import config_option, fail_cleanly, recheck_model, require_config
+from .common import config_option, fail_cleanly, require_config, verdict_key
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ def _step(message: str) -> None:
     click.echo(message, err=True)
 
 
-def load_campaign(config_path: Path, recheck: bool = False) -> Campaign:
+def load_campaign(config_path: Path) -> Campaign:
     """Tallies and roster from the database, submissions from Label Studio, the release rows."""
     config = load_config(require_config(config_path))
     engine = open_ledger(config.database)
@@ -60,9 +60,9 @@ def load_campaign(config_path: Path, recheck: bool = False) -> Campaign:
         roster, salt = load_roster(conn), ledger_id(conn)
     client = connect(LabelStudioSettings.from_env())
     project_id = generation_project_id(client, config.name)
-    model = recheck_model() if recheck else None
+    key = verdict_key()
     _step(f"reading submissions of project {project_id} from Label Studio ...")
-    submissions = sorted(read_submissions(client, project_id, classifier=model), key=lambda s: s.annotation_id)
+    submissions = sorted(read_submissions(client, project_id, key), key=lambda s: s.annotation_id)
     emails = user_emails(client)
     build = build_release(config.name, submissions, tallies, roster, emails, salt)
     outcomes = Counter(t.outcome for t in tallies.values())
@@ -99,10 +99,8 @@ replace_option = click.option("--replace", is_flag=True,
 @replace_option
 @click.option("--license", "license_name", default=DEFAULT_LICENSE, show_default=True,
               help="The dataset's license, as a Hugging Face identifier (cc-by-4.0, cc0-1.0, other, ...).")
-@click.option("--recheck/--no-recheck", default=True, show_default=True,
-              help="Re-check each final text with APEACH_LS_MODEL (when set) to flag edits made after the verdict.")
 @fail_cleanly
-def export(config_path: Path, out: Path, replace: bool, license_name: str, recheck: bool) -> None:
+def export(config_path: Path, out: Path, replace: bool, license_name: str) -> None:
     """Export the accepted sentences as a dataset release.
 
     Only sentences the managers' vote accepted are released, with the label corrected to
@@ -126,7 +124,7 @@ def export(config_path: Path, out: Path, replace: bool, license_name: str, reche
     license_id(license_name)
     check_output_dir(out, replace)
     require_release_packages()
-    campaign = load_campaign(config_path, recheck)
+    campaign = load_campaign(config_path)
     rows = campaign.build.rows
     if not rows and campaign.build.held_back:
         raise ApeachError(f"Nothing to release in campaign {campaign.config.name!r}: every accepted sentence is held "

@@ -21,7 +21,7 @@ from ..rewards.providers import MTurkProvider, default_providers
 from ..rewards.roster import import_roster
 from ..rewards.status import payout_status, show_batch
 from ..votes.store import load_tallies
-from .common import config_option, fail_cleanly, require_config
+from .common import config_option, fail_cleanly, require_config, verdict_key
 
 
 @click.group()
@@ -66,7 +66,7 @@ def campaign_outcomes(config: CampaignConfig, engine: Engine) -> list[Submission
                               writer_email=emails.get(s.writer_id or -1),
                               outcome=tallies[s.annotation_id].outcome if s.annotation_id in tallies else PENDING,
                               fooled=s.corrected.fooled)
-            for s in read_submissions(client, project_id)]
+            for s in read_submissions(client, project_id, verdict_key())]
 
 
 def print_recorded(report: RecordReport) -> None:

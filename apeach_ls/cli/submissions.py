@@ -11,10 +11,11 @@ import click
 from ..labelstudio.campaign import generation_project_id
 from ..labelstudio.connection import LabelStudioSettings, connect
 from ..labelstudio.submissions import Submission, read_submissions
-from .common import campaign_option, fail_cleanly, recheck_model
+from .common import campaign_option, fail_cleanly, verdict_key
 
 COLUMNS = ["annotation_id", "task_id", "writer_id", "prompt_id", "topic", "topic_eng", "text", "intent",
-           "verdict", "verdict_score", "agreement", "label", "fooled", "flags", "created_at", "lead_time"]
+           "verdict", "verdict_score", "model_version", "agreement", "label", "fooled", "flags", "unverified_reason",
+           "created_at", "lead_time"]
 
 
 def as_row(s: Submission) -> dict[str, object]:
@@ -24,8 +25,9 @@ def as_row(s: Submission) -> dict[str, object]:
         "prompt_id": s.prompt.get("prompt_id", ""), "topic": s.prompt.get("topic", ""),
         "topic_eng": s.prompt.get("topic_eng", ""), "text": c.text, "intent": c.intent or "",
         "verdict": c.verdict.label if c.verdict else "", "verdict_score": c.verdict.score if c.verdict else "",
-        "agreement": c.agreement or "", "label": c.label or "", "fooled": c.fooled,
-        "flags": ",".join(sorted(f.value for f in c.flags)), "created_at": s.created_at,
+        "model_version": c.model_version or "", "agreement": c.agreement or "", "label": c.label or "",
+        "fooled": c.fooled, "flags": ",".join(sorted(f.value for f in c.flags)),
+        "unverified_reason": c.unverified_reason or "", "created_at": s.created_at,
         "lead_time": s.lead_time if s.lead_time is not None else "",
     }
 
@@ -38,11 +40,14 @@ def submissions() -> None:
 @submissions.command("export")
 @campaign_option
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="CSV file to write (default: stdout).")
-@click.option("--recheck/--no-recheck", default=True, show_default=True,
-              help="Re-check each final text with APEACH_LS_MODEL to flag edits made after the verdict.")
 @fail_cleanly
-def export_command(campaign: str, out: Path | None, recheck: bool) -> None:
+def export_command(campaign: str, out: Path | None) -> None:
     """Write every submission with its corrected label (CSV with a header).
+
+    A verdict counts only when its receipt (signed by the ML backend) verifies for the
+    final sentence; otherwise the row is flagged verdict_unverified, its label is the
+    writer's intent, and unverified_reason says why. Needs the backend's verdict secret
+    (APEACH_VERDICT_SECRET_FILE; `apeach-ls up` keeps it in its data directory).
 
     The ``text,label`` columns are what ``apeach-ls classifier train`` reads, so the
     campaign's own corrected labels can retrain the pseudo-classifier.
@@ -51,9 +56,9 @@ def export_command(campaign: str, out: Path | None, recheck: bool) -> None:
     Example:
       apeach-ls submissions export --campaign apeach-2026 --out submissions.csv
     """
+    key = verdict_key()
     client = connect(LabelStudioSettings.from_env())
-    model = recheck_model() if recheck else None
-    rows = [as_row(s) for s in read_submissions(client, generation_project_id(client, campaign), classifier=model)]
+    rows = [as_row(s) for s in read_submissions(client, generation_project_id(client, campaign), key)]
     tmp = out.with_name(out.name + ".part") if out else None
     fh = open(tmp, "w", encoding="utf-8", newline="") if tmp else sys.stdout
     try:

@@ -19,12 +19,12 @@ from ..rewards.db import open_ledger
 from ..votes import counted_agreement
 from ..votes.agreement import AgreementScores
 from ..votes.store import save_tallies
-from .common import config_option, fail_cleanly, require_config
+from .common import config_option, fail_cleanly, require_config, verdict_key
 
 
 def _campaign_submissions(client, config: CampaignConfig) -> list[Submission]:
     project_id = generation_project_id(client, config.name)
-    return sorted(read_submissions(client, project_id), key=lambda s: s.annotation_id)
+    return sorted(read_submissions(client, project_id, verdict_key()), key=lambda s: s.annotation_id)
 
 
 def _prompt_of(submission: Submission) -> Prompt:

@@ -8,9 +8,9 @@ from typing import Any, Iterator
 
 from label_studio_sdk import LabelStudio
 
-from ..classifier.base import PseudoClassifier
-from ..correction import CorrectedSubmission, IncompleteSubmission, correct, extract_text
+from ..correction import CorrectedSubmission, IncompleteSubmission, ReceiptContext, correct, extract_text
 from ..generation_config import parse_generation_config
+from ..receipts import ReceiptKey
 from .connection import describe_api_error
 
 
@@ -40,10 +40,10 @@ def annotator_id(annotation: dict[str, Any]) -> int | None:
     return user if isinstance(user, int) else (user or {}).get("id")
 
 
-def read_submissions(client: LabelStudio, project_id: int,
-                     classifier: PseudoClassifier | None = None) -> Iterator[Submission]:
-    """Every non-cancelled annotation with a sentence, corrected; with a ``classifier``, the
-    final text is re-checked so that edits after the verdict are flagged."""
+def read_submissions(client: LabelStudio, project_id: int, key: ReceiptKey) -> Iterator[Submission]:
+    """Every non-cancelled annotation with a sentence, corrected; a verdict counts only when its
+    receipt verifies with ``key`` for this project, task and final sentence (else the
+    submission is flagged ``verdict_unverified`` and labelled with the writer's intent)."""
     try:
         config = client.projects.get(id=project_id).label_config
     except Exception as exc:
@@ -57,9 +57,8 @@ def read_submissions(client: LabelStudio, project_id: int,
             text = extract_text(result, tags)
             if not text or not text.strip():
                 continue
-            recheck = classifier.classify([text])[0] if classifier is not None else None
             try:
-                corrected = correct(result, tags, recheck=recheck)
+                corrected = correct(result, tags, ReceiptContext(key, int(project_id), int(task["id"])))
             except IncompleteSubmission:
                 continue
             yield Submission(
