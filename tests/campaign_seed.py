@@ -5,16 +5,15 @@ from __future__ import annotations
 from apeach_ls.labelstudio.campaign import setup_generation
 from apeach_ls.labelstudio.prompt_import import import_prompts
 from apeach_ls.prompts import default_prompts
+from verdicts import generation_result
 
 TOPICS = {p.key: p for p in default_prompts()}
 
 
-def result(text, label="hate", agreement="confirm"):
-    return [{"from_name": "intent", "to_name": "prompt", "type": "choices", "value": {"choices": [label]}},
-            {"from_name": "text", "to_name": "prompt", "type": "textarea", "value": {"text": [text]}},
-            {"from_name": "verdict", "to_name": "prompt", "type": "choices", "value": {"choices": [label]},
-             "score": 0.8, "readonly": True},
-            {"from_name": "agreement", "to_name": "prompt", "type": "choices", "value": {"choices": [agreement]}}]
+def result(text, label="hate", agreement="confirm", project_id=1, task_id=1, signed=True):
+    """A writer's submission whose verdict is ``label`` with the backend's receipt (``signed``)
+    or a forged one without (the writer's own API call)."""
+    return generation_result(text, label, (label, 0.8), agreement, project_id, task_id, signed=signed)
 
 
 def vote(decision, *reasons):
@@ -33,8 +32,9 @@ def write_config(path, campaign, managers, corpora=(), k=3):
     return path
 
 
-def seed_campaign(label_studio, campaign, sentences, fooled=frozenset()):
-    """Generation project with one task per (topic key, text, writer id) and its submission."""
+def seed_campaign(label_studio, campaign, sentences, fooled=frozenset(), forged=frozenset()):
+    """Generation project with one task per (topic key, text, writer id) and its submission;
+    the indexes in ``forged`` carry a verdict without a receipt."""
     client = label_studio.client()
     report = setup_generation(client, campaign, None)
     keys = sorted({key for key, _, _ in sentences})
@@ -44,8 +44,10 @@ def seed_campaign(label_studio, campaign, sentences, fooled=frozenset()):
         tasks.setdefault(task.data["prompt_id"].rsplit("-", 1)[0], []).append(task.id)
     ids = []
     for index, (key, text, writer) in enumerate(sentences):
-        items = result(text, agreement="flip" if index in fooled else "confirm")
-        annotation = client.annotations.create(id=tasks[key].pop(), result=items, completed_by=writer)
+        task_id = tasks[key].pop()
+        items = result(text, agreement="flip" if index in fooled else "confirm", project_id=report.project_id,
+                       task_id=task_id, signed=index not in forged)
+        annotation = client.annotations.create(id=task_id, result=items, completed_by=writer)
         ids.append(annotation.id)
     return client, report.project_id, ids
 

@@ -3,6 +3,7 @@ the ML backend under gunicorn, and a fresh campaign (its own projects) per test.
 
 from __future__ import annotations
 
+import os
 import secrets
 import shutil
 import uuid
@@ -12,6 +13,12 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+
+# The secret the backends started by the tests sign verdicts with and the CLI checks them
+# with (a test's own env can still remove or replace it).
+from verdicts import TEST_SECRET  # noqa: E402
+
+os.environ["APEACH_VERDICT_SECRET"] = TEST_SECRET
 
 
 @pytest.fixture(scope="session")

@@ -12,6 +12,9 @@ from apeach_ls.labelstudio.campaign import MLConnection, setup_generation
 from apeach_ls.labelstudio.prompt_import import import_prompts
 from apeach_ls.labelstudio.submissions import read_submissions
 from apeach_ls.prompts import default_prompts
+from apeach_ls.receipts import ReceiptKey
+from ls_users import sign_up
+from verdicts import TEST_SECRET
 
 pytestmark = pytest.mark.integration
 
@@ -56,51 +59,90 @@ def test_label_studio_gets_a_verdict_with_a_score_in_well_under_a_second(label_s
     assert r.json() == {"data": {"result": []}}
 
 
-def test_submitted_annotations_yield_the_corrected_label(label_studio, ml_backend, project, default_model_dir,
-                                                         campaign, tmp_path):
-    from apeach_ls.classifier import load_classifier
-
+def test_submitted_annotations_yield_the_corrected_label_and_forged_verdicts_count_for_nothing(
+        label_studio, ml_backend, project, campaign, tmp_path):
     client, pid, task_ids, ml_id = project
-    model = load_classifier(str(default_model_dir))
-    writer = client.users.create(username=f"w{pid}", email=f"writer{pid}@example.com", first_name="W")
+    admin_writer = client.users.create(username=f"w{pid}", email=f"writer{pid}@example.com", first_name="W")
+    writer_token = sign_up(label_studio.url, client, f"forger{pid}@example.com", "forger-pass-123")
+    as_writer = {"Authorization": f"Token {writer_token}"}
 
-    def submit(task_id, text, intent, agreement, verdict=None):
-        verdict = verdict or model.classify([text])[0]
-        result = [
-            {"from_name": "intent", "to_name": "prompt", "type": "choices", "value": {"choices": [intent]}},
-            {"from_name": "text", "to_name": "prompt", "type": "textarea", "value": {"text": [text]}},
-            {"from_name": "verdict", "to_name": "prompt", "type": "choices",
-             "value": {"choices": [verdict.label]}, "score": verdict.score, "readonly": True},
-            {"from_name": "agreement", "to_name": "prompt", "type": "choices", "value": {"choices": [agreement]}},
-        ]
-        return client.annotations.create(id=task_id, result=result, completed_by=writer.id, lead_time=9.5)
+    def verdict_from_backend(task_id, text, intent):
+        """What the labeling UI gets when the writer presses Enter: verdict, score, receipt."""
+        context = [{"from_name": "intent", "to_name": "prompt", "type": "choices", "value": {"choices": [intent]}},
+                   {"from_name": "text", "to_name": "prompt", "type": "textarea", "value": {"text": [text]}}]
+        data = interactive(label_studio, ml_id, task_id, context).json()["data"]
+        return context + [i for i in data["result"] if i["from_name"] != "agreement"]
 
-    confirmed = submit(task_ids[0], HATEFUL, "hate", "confirm")
-    flipped = submit(task_ids[1], HATEFUL, "not_hate", "flip")
-    from apeach_ls.labels import Verdict
-    edited = submit(task_ids[2], "오늘 날씨가 좋네요", "not_hate", "confirm", verdict=Verdict("hate", 0.93))
+    def submit(task_id, result, agreement):
+        result = result + [{"from_name": "agreement", "to_name": "prompt", "type": "choices",
+                            "value": {"choices": [agreement]}}]
+        return client.annotations.create(id=task_id, result=result, completed_by=admin_writer.id, lead_time=9.5)
 
-    subs = {s.annotation_id: s for s in read_submissions(client, pid, classifier=model)}
-    hate_verdict = model.classify([HATEFUL])[0].label
-    assert subs[confirmed.id].corrected.label == hate_verdict and not subs[confirmed.id].corrected.fooled
-    assert subs[flipped.id].corrected.label != hate_verdict and subs[flipped.id].corrected.fooled
-    assert Flag.TEXT_CHANGED in subs[edited.id].corrected.flags
-    assert subs[confirmed.id].writer_id == writer.id
-    assert subs[confirmed.id].prompt["prompt_id"].endswith("-0001")
+    honest = verdict_from_backend(task_ids[0], HATEFUL, "hate")
+    hate_verdict = next(i for i in honest if i["from_name"] == "verdict")["value"]["choices"][0]
+    confirmed = submit(task_ids[0], honest, "confirm")
+    flipped = submit(task_ids[1], verdict_from_backend(task_ids[1], HATEFUL, "not_hate"), "flip")
+    # the sentence edited after its verdict (through the API): the receipt no longer matches
+    edited_result = [i if i["from_name"] != "text" else {**i, "value": {"text": ["오늘 날씨가 좋네요"]}}
+                     for i in verdict_from_backend(task_ids[2], HATEFUL, "hate")]
+    edited = submit(task_ids[2], edited_result, "confirm")
+    # a writer's own token posts a made-up verdict (not_hate, 0.99) and a flip: the "fooled" claim
+    forged = requests.post(f"{label_studio.url}/api/tasks/{task_ids[3]}/annotations", headers=as_writer, timeout=30,
+                           json={"result": [
+                               {"from_name": "intent", "to_name": "prompt", "type": "choices",
+                                "value": {"choices": ["hate"]}},
+                               {"from_name": "text", "to_name": "prompt", "type": "textarea",
+                                "value": {"text": ["아무 문장이나 써 봅니다"]}},
+                               {"from_name": "verdict", "to_name": "prompt", "type": "choices",
+                                "value": {"choices": ["not_hate"]}, "score": 0.99, "readonly": True},
+                               {"from_name": "verdict_receipt", "to_name": "prompt", "type": "textarea",
+                                "value": {"text": ["v1.eyJmYWtlIjoxfQ.AAAA"]}},
+                               {"from_name": "agreement", "to_name": "prompt", "type": "choices",
+                                "value": {"choices": ["flip"]}}]})
+    assert forged.status_code == 201, forged.text  # Label Studio stores whatever a member sends
+    # submitted without pressing Enter (no verdict at all), through the API
+    blank = requests.post(f"{label_studio.url}/api/tasks/{task_ids[3]}/annotations", headers=as_writer, timeout=30,
+                          json={"result": [
+                              {"from_name": "intent", "to_name": "prompt", "type": "choices",
+                               "value": {"choices": ["not_hate"]}},
+                              {"from_name": "text", "to_name": "prompt", "type": "textarea",
+                               "value": {"text": ["판정 없이 낸 문장"]}},
+                              {"from_name": "agreement", "to_name": "prompt", "type": "choices",
+                               "value": {"choices": ["confirm"]}}]})
+    assert blank.status_code == 201, blank.text
 
-    # `submissions export` writes them with the corrected labels, in a file training reads
+    key = ReceiptKey(TEST_SECRET)
+    subs = {s.annotation_id: s.corrected for s in read_submissions(client, pid, key)}
+    assert subs[confirmed.id].label == hate_verdict and not subs[confirmed.id].fooled
+    assert subs[confirmed.id].model_version.startswith("ngram-") and not subs[confirmed.id].flags - {
+        Flag.INTENT_MISMATCH}
+    assert subs[flipped.id].label != hate_verdict and subs[flipped.id].fooled
+    for annotation_id, intent in ((edited.id, "hate"), (forged.json()["id"], "hate")):
+        assert Flag.VERDICT_UNVERIFIED in subs[annotation_id].flags
+        assert subs[annotation_id].label == intent and not subs[annotation_id].fooled
+        assert subs[annotation_id].verdict is None
+    assert Flag.NO_VERDICT in subs[blank.json()["id"]].flags and subs[blank.json()["id"]].label == "not_hate"
+
+    # `submissions export` checks the receipts without any model (no APEACH_LS_MODEL), in a file training reads
     from click.testing import CliRunner
     from apeach_ls.classifier.data import read_labeled
     from apeach_ls.cli import cli
     out = tmp_path / "submissions.csv"
     env = {"LABEL_STUDIO_URL": label_studio.url, "LABEL_STUDIO_API_KEY": label_studio.api_key,
-           "APEACH_LS_MODEL": str(default_model_dir)}
+           "APEACH_LS_MODEL": None}
     result = CliRunner().invoke(cli, ["submissions", "export", "--campaign", campaign, "--out", str(out)], env=env)
     assert result.exit_code == 0, result.output
     rows = {r.text: r.label for r in read_labeled(out)}
-    assert rows["오늘 날씨가 좋네요"] == "hate"  # the (edited) verdict was confirmed
-    assert "text_changed" in out.read_text(encoding="utf-8")
+    assert rows["오늘 날씨가 좋네요"] == "hate"  # the writer's intent: the edited verdict does not count
+    text = out.read_text(encoding="utf-8")
+    assert text.count("verdict_unverified") == 2 and "the sentence was changed after its verdict was issued" in text
+
+    # without the secret, nothing is checked silently: a clear error
+    missing = CliRunner().invoke(cli, ["submissions", "export", "--campaign", campaign, "--out", str(out)],
+                                 env={**env, "APEACH_VERDICT_SECRET": None, "APEACH_LS_HOME": str(tmp_path)})
+    assert missing.exit_code == 1 and "No verdict secret: set APEACH_VERDICT_SECRET_FILE" in missing.output
 
     # the backend's webhook saw them too (Label Studio sends in-process without Redis)
     log = ml_backend.log_path.read_text()
     assert f"annotation {flipped.id}: label=" in log
+    assert f"annotation {forged.json()['id']}: label=hate fooled=False flags=verdict_unverified" in log

@@ -17,20 +17,16 @@ from apeach_ls.rewards.db import open_ledger
 from apeach_ls.rewards.roster import import_roster
 from apeach_ls.votes.model import TallyResult
 from apeach_ls.votes.store import save_tallies
+from verdicts import generation_result
 
 pytestmark = pytest.mark.integration
 
 TRICKY = "ooo 같은 사람들은, 진짜 \"별로\"야\n두 줄로 써 봄"
 
 
-def result(text: str, intent: str, verdict: str, score: float, agreement: str) -> list[dict]:
-    return [
-        {"from_name": "intent", "to_name": "prompt", "type": "choices", "value": {"choices": [intent]}},
-        {"from_name": "text", "to_name": "prompt", "type": "textarea", "value": {"text": [text]}},
-        {"from_name": "verdict", "to_name": "prompt", "type": "choices", "value": {"choices": [verdict]},
-         "score": score, "readonly": True},
-        {"from_name": "agreement", "to_name": "prompt", "type": "choices", "value": {"choices": [agreement]}},
-    ]
+def result(text: str, intent: str, verdict: str, score: float, agreement: str, project_id: int,
+           task_id: int) -> list[dict]:
+    return generation_result(text, intent, (verdict, score), agreement, project_id, task_id)
 
 
 def test_export_releases_exactly_the_accepted_sentences(label_studio, campaign, tmp_path):
@@ -46,7 +42,8 @@ def test_export_releases_exactly_the_accepted_sentences(label_studio, campaign, 
 
     def submit(topic: int, writer: int, text: str, *how) -> int:
         task_id = tasks[topics[topic].topic].pop()
-        return client.annotations.create(id=task_id, result=result(text, *how), completed_by=writers[writer].id,
+        return client.annotations.create(id=task_id, result=result(text, *how, project_id, task_id),
+                                         completed_by=writers[writer].id,
                                          lead_time=8.0).id
 
     # (annotation id, text, topic, writer, class) of what must be released
