@@ -132,3 +132,11 @@ def test_a_report_without_repeats_says_none_were_held_back():
     page = render_html(ReportData("sample", rows, sample_tallies(rows)), [])
     assert "<h2>Held back from the release</h2>" in page and "None: no accepted sentence repeats another." in page
     assert "<td>held back: conflicts (same sentence, both classes)</td><td>0</td>" in page
+
+
+def test_the_report_counts_submissions_whose_verdict_did_not_verify():
+    rows = sample_rows(6)
+    page = render_html(ReportData("sample", rows, sample_tallies(rows), verdict_unverified=3, no_verdict=2), [])
+    assert ("<td>submissions whose verdict did not verify (label = the writer&#x27;s intent, never fooled)</td>"
+            "<td>3</td>") in page
+    assert "<td>submissions made without a verdict</td><td>2</td>" in page

@@ -15,6 +15,7 @@ from typing import Any, Mapping
 import click
 
 from ..campaign_config import CampaignConfig, load_config
+from ..correction import Flag
 from ..errors import ApeachError
 from ..labelstudio.campaign import find_project, generation_project_id
 from ..labelstudio.connection import LabelStudioSettings, connect
@@ -167,7 +168,9 @@ def report(config_path: Path, out: Path, replace: bool) -> None:
     """
     check_output_dir(out, replace)
     campaign = load_campaign(config_path)
+    flags = Counter(f for s in campaign.submissions for f in s.corrected.flags)
     data = ReportData(campaign.config.name, campaign.build.rows, list(campaign.tallies.values()),
+                      verdict_unverified=flags[Flag.VERDICT_UNVERIFIED], no_verdict=flags[Flag.NO_VERDICT],
                       submitted_at=[s.created_at for s in campaign.submissions], agreement=vote_agreement(campaign),
                       held_back=campaign.build.held_back)
     files = write_report(data, out, replace, progress=_step)

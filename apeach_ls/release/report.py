@@ -37,6 +37,8 @@ class ReportData:
     agreement: ManagerAgreement | Mapping[str, Any] | None = None
     font: str | None = field(default=None)  # a CJK font name; found automatically when None
     held_back: Sequence[HeldBack] = ()  # accepted, but the sentence repeats another (ReleaseBuild.held_back)
+    verdict_unverified: int = 0  # submissions whose verdict's receipt did not verify (label = intent)
+    no_verdict: int = 0  # submissions made without any verdict
 
 
 @dataclass(frozen=True)
@@ -126,6 +128,9 @@ def render_html(data: ReportData, charts: Sequence[ff.Chart]) -> str:
                ("Spoiled (hate)", sum(r.apeach_class == SPOILED for r in rows)),
                ("Default (not hate)", sum(r.apeach_class == DEFAULT for r in rows)),
                ("fooled the pseudo-classifier", sum(r.fooled for r in rows)),
+               ("submissions whose verdict did not verify (label = the writer's intent, never fooled)",
+                data.verdict_unverified),
+               ("submissions made without a verdict", data.no_verdict),
                ("writers with released sentences", len({r.writer for r in rows if r.writer}))]
     counts = [(ko, en, s, d, s + d) for ko, en, s, d in topic_class_counts(rows)]
     agreement = cf.agreement_rows(data.agreement)
