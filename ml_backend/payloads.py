@@ -37,7 +37,7 @@ def project_id_of(value: Any) -> str | None:
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         raise BadPayload("'project' must be a string like '12.1700000000' or a number")
     head = str(value).split(".", 1)[0]
-    if not head.isdigit():
+    if not (head.isascii() and head.isdigit()) or len(head) > 18:
         raise BadPayload(f"'project' must start with a numeric project id, got {str(value)[:40]!r}")
     return head
 
