@@ -219,3 +219,4 @@ def test_the_ledger_refuses_an_outcome_without_a_writer(tmp_path):
                             RewardPolicy(per_accepted=1))
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(earnings)).scalar_one() == 0
+
