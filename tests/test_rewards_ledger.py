@@ -19,7 +19,7 @@ from apeach_ls.rewards.ledger import record_outcomes, writer_balances
 from apeach_ls.rewards.model import SubmissionOutcome
 from apeach_ls.rewards.payout import commit_payout, payout_status, plan_payout, preview_payout, show_batch
 from apeach_ls.rewards.policy import RewardPolicy
-from apeach_ls.rewards.providers import FakeProvider, MTurkProvider, ProlificProvider
+from apeach_ls.rewards.providers import FakeProvider, MTurkProvider
 from apeach_ls.rewards.roster import Accounts, import_roster
 from pg import ledger_url, postgres_server  # noqa: F401
 
