@@ -3,6 +3,8 @@ payout; amounts equal the policy applied by hand; nothing is ever paid twice."""
 
 from __future__ import annotations
 
+import csv
+
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
@@ -30,8 +32,8 @@ def test_payout_round_trip(label_studio, campaign, tmp_path):
     with open(config, "a", encoding="utf-8") as fh:
         fh.write('\n[rewards]\nper_accepted = 500\ncurrency = "KRW"\nfooled_bonus = 100\n')
     roster = tmp_path / "roster.csv"
-    roster.write_text(f"ls_user,platform_id,age,gender\n{campaign}-a@example.com,P-A,37,female\n"
-                      f"{users['b']},P-B,19,male\n", encoding="utf-8")
+    roster.write_text(f"ls_user,platform,platform_id,age,gender\n{campaign}-a@example.com,manual,P-A,37,female\n"
+                      f"{users['b']},manual,P-B,19,male\n", encoding="utf-8")
     env = {"LABEL_STUDIO_URL": label_studio.url, "LABEL_STUDIO_API_KEY": label_studio.api_key,
            "APEACH_CAMPAIGN_CONFIG": str(config)}
     runner = CliRunner()
@@ -41,6 +43,20 @@ def test_payout_round_trip(label_studio, campaign, tmp_path):
         assert result.exit_code == 0, result.output
         return result.output
 
+    def refused(*args):
+        result = runner.invoke(cli, list(args), env=env)
+        assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+        return result.output
+
+    bad = tmp_path / "bad.csv"  # accounts Label Studio does not have, and managers, are refused
+    bad.write_text(f"ls_user,platform,platform_id\nnobody-{campaign}@example.com,manual,P-X\n", encoding="utf-8")
+    assert f"no Label Studio account has the e-mail nobody-{campaign}@example.com" in refused("writers", "import",
+                                                                                             str(bad))
+    bad.write_text(f"ls_user,platform,platform_id\n{users['m2']},manual,P-M\n", encoding="utf-8")
+    assert f"{campaign}-m2@example.com is a manager of this campaign" in refused("writers", "import", str(bad))
+    bad.write_text(f"ls_user,platform,platform_id\n{users['a']},mturk,A1WORKER\n", encoding="utf-8")
+    assert "MTurk pays in USD only, but the campaign's [rewards] currency is KRW" in refused("writers", "import",
+                                                                                          str(bad))
     assert "2 writers added" in run("writers", "import", str(roster))
     assert "1 updated" not in run("writers", "import", str(roster))  # a re-import changes nothing
     run("votes", "create")
@@ -54,15 +70,19 @@ def test_payout_round_trip(label_studio, campaign, tmp_path):
     assert "5 submissions: 3 accepted, 1 dropped, 1 pending" in run("votes", "tally")
 
     preview = run("payout", "--dry-run")
-    assert f"{campaign}-a@example.com: 1100 KRW (2 accepted, 1 fooled_bonus) to P-A" in preview
-    assert f"{campaign}-b@example.com: 500 KRW (1 accepted) to P-B" in preview
+    assert f"{campaign}-a@example.com: 1100 KRW (2 accepted, 1 fooled_bonus) to manual P-A" in preview
+    assert f"{campaign}-b@example.com: 500 KRW (1 accepted) to manual P-B" in preview
     assert "total payable: 1600 KRW" in preview and "dry run: nothing was written" in preview
     out = run("payout", "--commit", "--out", str(tmp_path / "payouts"))
-    assert "batch 1 committed" in out
-    prolific = sorted((tmp_path / "payouts").glob("*/prolific*.csv"))
-    assert len(prolific) == 1
-    assert sorted(prolific[0].read_text(encoding="utf-8").split()) == ["P-A,1100", "P-B,500"]
+    assert "batch 1: files written to" in out and "payout confirm 1 --yes" in out
+    assert sorted(p.name for p in (tmp_path / "payouts" / "batch-000001").iterdir()) == [
+        "manual-transfers.csv", "statements", "summary.json"]  # KRW: no Prolific or MTurk file
+    with open(tmp_path / "payouts" / "batch-000001" / "manual-transfers.csv", encoding="utf-8") as fh:
+        sheet = sorted((row["platform_id"], row["amount"], row["currency"]) for row in csv.DictReader(fh))
+    assert sheet == [("P-A", "1100", "KRW"), ("P-B", "500", "KRW")]
     assert "nothing new to pay" in run("payout", "--commit", "--out", str(tmp_path / "payouts"))
+    assert "batch 1 (files written)" in run("payout", "status")
+    assert "batch 1 confirmed paid" in run("payout", "confirm", "1", "--yes")
 
     # the managers drop a sentence that was already paid: one adjustment, however often re-run
     own_votes = [a for a in client.annotations.list(id=vote_tasks[subs[1]])]
@@ -78,5 +98,5 @@ def test_payout_round_trip(label_studio, campaign, tmp_path):
     assert [(r.submission_id, r.amount) for r in adjustments] == [(subs[1], -500)]
     status = run("payout", "status")
     assert "paid 1600 KRW" in status
-    assert "batch 1 (committed)" in status
+    assert "batch 1 (paid)" in status
     assert "P-A" in run("payout", "show", "1")

@@ -14,7 +14,8 @@ from apeach_ls.labelstudio.campaign import setup_generation
 from apeach_ls.labelstudio.prompt_import import import_prompts
 from apeach_ls.prompts import default_prompts
 from apeach_ls.rewards.db import open_ledger
-from apeach_ls.rewards.roster import import_roster
+from apeach_ls.labelstudio.vote_round import user_emails
+from apeach_ls.rewards.roster import Accounts, import_roster
 from apeach_ls.votes.model import TallyResult
 from apeach_ls.votes.store import save_tallies
 from verdicts import generation_result
@@ -64,12 +65,12 @@ def test_export_releases_exactly_the_accepted_sentences(label_studio, campaign, 
     config = tmp_path / "campaign.toml"
     config.write_text(f'[campaign]\nname = "{campaign}"\ndatabase = "{database}"\n', encoding="utf-8")
     roster = tmp_path / "roster.csv"
-    roster.write_text("ls_user,platform_id,age,gender,name\n"
-                      f"{writers[0].id},P-one,19,F,Kim\n"
-                      f"{campaign}-W1@Example.com,P-two,37,male,Lee\n"
-                      f"{writers[2].id},P-three,68,여,Park\n", encoding="utf-8")
+    roster.write_text("ls_user,platform,platform_id,age,gender,name\n"
+                      f"{writers[0].id},manual,P-one,19,female,Kim\n"
+                      f"{campaign}-W1@Example.com,manual,P-two,37,male,Lee\n"
+                      f"{writers[2].id},manual,P-three,68,Female,Park\n", encoding="utf-8")
     engine = open_ledger(database)
-    import_roster(engine, roster)
+    import_roster(engine, roster, Accounts(user_emails(client)))
     accepted = [TallyResult(sid, "accepted", frozenset(), 3, 0) for sid in (s1, s2, s3, s7, s8, s9, s10)]
     save_tallies(engine, [*accepted, TallyResult(s4, "accepted", frozenset(), 2, 1),
                           TallyResult(s5, "dropped", frozenset({"copied"}), 1, 2),

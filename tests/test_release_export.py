@@ -186,3 +186,21 @@ def test_the_card_says_in_one_line_how_many_were_held_back_and_why(rows):
     assert f"{len(rows) - 1} crowd-written sentences" in card
     without = dataset_card("sample", rows, "cc-by-sa-4.0", checksums)
     assert "held back" not in without and dataset_card("sample", rows, "cc-by-sa-4.0", checksums, ()) == without
+
+
+def test_formula_like_sentences_are_released_byte_exact_and_the_card_says_so(rows, tmp_path):
+    """Issue 13, case 11: operator CSVs are guarded; the released dataset is not."""
+    import csv as csv_module
+    import io
+
+    formulas = ["=1+1", "@SUM(A1:A9)", "-2+3+cmd|' /C calc'!A0", "+82 10", "'=quoted"]
+    tricky = [replace(row, text=text) for row, text in zip(rows, formulas)]
+    out = tmp_path / "out"
+    write_release(tricky, out, "sample")
+    released = list(csv_module.DictReader(io.StringIO((out / "apeach.csv").read_bytes().decode("utf-8"),
+                                                      newline="")))
+    assert sorted(r["text"] for r in released) == sorted(formulas)
+    card = (out / "README.md").read_text(encoding="utf-8")
+    assert ("- `text`: the sentence, byte for byte as written (may contain commas, quotes and newlines). It is not "
+            "altered for spreadsheets: a text that starts with `=`, `+`, `-` or `@` would run as a formula in Excel, "
+            "LibreOffice or Google Sheets, so read the files with code (below) or import them as text.") in card

@@ -24,14 +24,14 @@ from apeach_ls.rewards.ledger import record_outcomes
 from apeach_ls.rewards.model import SubmissionOutcome
 from apeach_ls.rewards.payout import CRASH_STEPS, commit_payout
 from apeach_ls.rewards.policy import load_policy
-from apeach_ls.rewards.roster import import_roster
+from apeach_ls.rewards.roster import Accounts, import_roster
 from pg import ledger_url, postgres_server  # noqa: F401
 from test_rewards_ledger import accepted, dropped
 
 HERE = Path(__file__).resolve().parent
 CHILD = HERE / "rewards_crash_child.py"
 PACKAGE = HERE.parent / "apeach_ls" / "rewards"
-PLATFORM = {1: "P1", 2: "P2"}
+PLATFORM = {1: ("prolific", "5f1a2b3c4d5e6f7a8b9c0d11"), 2: ("mturk", "A2WORKER")}
 
 
 @pytest.fixture
@@ -40,9 +40,10 @@ def campaign(ledger_url, tmp_path):  # noqa: F811
     (owed: writer 1 5.00 USD, writer 2 3.50 USD; writer 3 1.50 USD but held back)."""
     policy_path = tmp_path / "campaign.toml"
     policy_path.write_text("[rewards]\nper_accepted = 150\ncurrency = 'USD'\nfooled_bonus = 50\n", encoding="utf-8")
-    (tmp_path / "roster.csv").write_text("ls_user,platform_id\n1,P1\nw2@example.com,P2\n", encoding="utf-8")
+    (tmp_path / "roster.csv").write_text(f"ls_user,platform,platform_id\n1,{','.join(PLATFORM[1])}\n"
+                                         f"w2@example.com,{','.join(PLATFORM[2])}\n", encoding="utf-8")
     engine = open_ledger(ledger_url)
-    import_roster(engine, tmp_path / "roster.csv")
+    import_roster(engine, tmp_path / "roster.csv", Accounts({1: "w1@example.com", 2: "w2@example.com"}))
     record_outcomes(engine, [accepted(10, 1, fooled=True), accepted(11, 1), accepted(12, 1),
                              accepted(20, 2, email="w2@example.com"), accepted(21, 2, True, "w2@example.com"),
                              dropped(22, 2), accepted(30, 3), SubmissionOutcome(31, 3, None, "pending", True)],
@@ -90,19 +91,22 @@ def assert_consistent(url: str, out: Path, paid: dict[int, int]) -> None:
             engine_paid[row.writer_ls_id] += row.amount
     assert dict(engine_paid) == paid
     assert sorted(p.name for p in out.iterdir()) == [f"batch-{b.id:06d}" for b in batches]  # no .partial left
-    prolific, mturk, tokens = Counter(), Counter(), []
+    files = {"prolific": Counter(), "mturk": Counter()}  # each writer in their own platform's file only
+    tokens = []
     for batch in batches:
         assert verify_batch(engine, batch.id) == []
         folder = out / f"batch-{batch.id:06d}"
-        for participant, amount in csv.reader((folder / "prolific-bonuses.csv").open()):
-            prolific[participant] += round(float(amount) * 100)  # parse check only; the ledger is integer
-        for line in csv.DictReader((folder / "mturk-bonuses.csv").open()):
-            mturk[line["worker_id"]] += int(line["amount"].replace(".", ""))
-            tokens.append(line["unique_request_token"])
+        if (folder / "prolific-bonuses.csv").exists():
+            for participant, amount in csv.reader((folder / "prolific-bonuses.csv").open()):
+                files["prolific"][participant] += round(float(amount) * 100)  # parse check only; the ledger is integer
+        if (folder / "mturk-bonuses.csv").exists():
+            for line in csv.DictReader((folder / "mturk-bonuses.csv").open()):
+                files["mturk"][line["worker_id"]] += int(line["amount"].replace(".", ""))
+                tokens.append(line["unique_request_token"])
         summary = json.loads((folder / "summary.json").read_text())
         assert summary["batch_id"] == batch.id
-    expected = {PLATFORM[w]: amount for w, amount in paid.items()}
-    assert dict(prolific) == expected and dict(mturk) == expected
+    for platform, found in files.items():
+        assert dict(found) == {PLATFORM[w][1]: amount for w, amount in paid.items() if PLATFORM[w][0] == platform}
     assert len(tokens) == len(set(tokens))
     engine.dispose()
 

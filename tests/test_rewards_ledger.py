@@ -19,11 +19,13 @@ from apeach_ls.rewards.ledger import record_outcomes, writer_balances
 from apeach_ls.rewards.model import SubmissionOutcome
 from apeach_ls.rewards.payout import commit_payout, payout_status, plan_payout, preview_payout, show_batch
 from apeach_ls.rewards.policy import RewardPolicy
-from apeach_ls.rewards.providers import FakeProvider, MTurkProvider, ProlificProvider
-from apeach_ls.rewards.roster import import_roster
+from apeach_ls.rewards.providers import FakeProvider, MTurkProvider
+from apeach_ls.rewards.roster import Accounts, import_roster
 from pg import ledger_url, postgres_server  # noqa: F401
 
 USD = RewardPolicy(per_accepted=150, currency="USD", fooled_bonus=50)
+# Label Studio's accounts, as `writers import` reads them (user id -> e-mail)
+ACCOUNTS = Accounts({1: "w1@example.com", 2: "w2@example.com", 3: "w3@example.com", 7: "new@example.com"})
 
 
 def accepted(sid, writer, fooled=False, email=None):
@@ -38,9 +40,9 @@ def dropped(sid, writer):
 def engine(ledger_url, tmp_path):  # noqa: F811
     engine = open_ledger(ledger_url)
     roster = tmp_path / "roster.csv"
-    roster.write_text("ls_user,platform_id,age,gender\n1,P1,30,F\n2,P2,41,M\nw3@example.com,P3,,\n",
-                      encoding="utf-8")
-    import_roster(engine, roster)
+    roster.write_text("ls_user,platform,platform_id,age,gender\n1,manual,P1,30,female\n2,manual,P2,41,male\n"
+                      "w3@example.com,manual,P3,,\n", encoding="utf-8")
+    import_roster(engine, roster, ACCOUNTS)
     yield engine
     engine.dispose()
 
@@ -50,8 +52,10 @@ def count(engine, table) -> int:
         return conn.execute(select(func.count()).select_from(table)).scalar_one()
 
 
-def prolific_lines(path) -> dict[str, str]:
-    return dict(line.split(",") for line in path.read_text().splitlines())
+def manual_lines(batch_dir) -> dict[str, str]:
+    """platform_id -> amount in a batch's manual-transfer sheet."""
+    rows = csv.DictReader(io.StringIO((batch_dir / "manual-transfers.csv").read_text(encoding="utf-8")))
+    return {row["platform_id"]: row["amount"] for row in rows}
 
 
 def test_amounts_equal_the_policy_applied_by_hand(engine, tmp_path):
@@ -63,11 +67,11 @@ def test_amounts_equal_the_policy_applied_by_hand(engine, tmp_path):
     by_hand = {1: 3 * 150 + 2 * 50, 2: 150, 3: 150 + 50}
     assert {b.writer_ls_id: b.earned for b in writer_balances(engine)} == by_hand
 
-    result = commit_payout(engine, USD, tmp_path / "out", providers=[ProlificProvider(), MTurkProvider()])
+    result = commit_payout(engine, USD, tmp_path / "out")
     assert result.batch_id == 1 and result.plan.total == 900
-    assert prolific_lines(result.directory / "prolific-bonuses.csv") == {"P1": "5.50", "P2": "1.50", "P3": "2.00"}
-    assert {b.writer_ls_id: (b.paid, b.balance) for b in writer_balances(engine)} == {
-        1: (550, 0), 2: (150, 0), 3: (200, 0)}
+    assert manual_lines(result.directory) == {"P1": "5.50", "P2": "1.50", "P3": "2.00"}
+    assert {b.writer_ls_id: (b.in_batches, b.paid, b.balance) for b in writer_balances(engine)} == {
+        1: (550, 0, 0), 2: (150, 0, 0), 3: (200, 0, 0)}
     statement = (result.directory / "statements" / "writer-1.csv").read_text().splitlines()
     assert statement[0] == "earning_id,submission_id,kind,amount,amount_minor,currency,reason"
     assert [line.split(",")[1:4] for line in statement[1:]] == [
@@ -87,7 +91,7 @@ def test_recording_again_changes_nothing_and_second_payout_pays_nothing(engine, 
     assert count(engine, payout_batches) == 1 and count(engine, payout_items) == 3
     record_outcomes(engine, outcomes + [accepted(21, 2)], USD)
     third = commit_payout(engine, USD, tmp_path / "out")
-    assert third.batch_id == 2 and prolific_lines(third.directory / "prolific-bonuses.csv") == {"P2": "1.50"}
+    assert third.batch_id == 2 and manual_lines(third.directory) == {"P2": "1.50"}
 
 
 def test_dropping_a_paid_sentence_gives_exactly_one_adjustment(engine, tmp_path):
@@ -113,7 +117,7 @@ def test_dropping_a_paid_sentence_gives_exactly_one_adjustment(engine, tmp_path)
 
     record_outcomes(engine, [accepted(12, 1), accepted(13, 1), accepted(14, 1)], USD)
     result = commit_payout(engine, USD, tmp_path / "out")
-    assert prolific_lines(result.directory / "prolific-bonuses.csv") == {"P1": "2.50"}  # 4.50 - 2.00
+    assert manual_lines(result.directory) == {"P1": "2.50"}  # 4.50 - 2.00
     reaccepted = record_outcomes(engine, [accepted(10, 1)], USD)
     assert [(l.action, l.reason) for l in reaccepted.lines] == [
         ("ignored", "accepted again after it was reversed; a reversed sentence is not credited again")]
@@ -173,15 +177,15 @@ def test_writers_without_a_roster_entry_are_held_then_paid(engine, tmp_path):
     first = commit_payout(engine, USD, tmp_path / "out")
     [held] = first.plan.held
     assert held.held_reason == ("no roster entry for Label Studio user 7 (new@example.com): "
-                                "import a roster row with their platform id")
-    (tmp_path / "more.csv").write_text("ls_user,platform_id\nnew@example.com,P7\n", encoding="utf-8")
-    import_roster(engine, tmp_path / "more.csv")
+                                "import a roster row with their platform and platform id")
+    (tmp_path / "more.csv").write_text("ls_user,platform,platform_id\nnew@example.com,manual,P7\n", encoding="utf-8")
+    import_roster(engine, tmp_path / "more.csv", ACCOUNTS)
     second = commit_payout(engine, USD, tmp_path / "out")
-    assert prolific_lines(second.directory / "prolific-bonuses.csv") == {"P7": "1.50"}
+    assert manual_lines(second.directory) == {"P7": "1.50"}
     status = payout_status(engine)
-    assert (status.earned, status.paid, status.owed, status.unfinished_batches) == (300, 300, 0, ())
-    assert [(b.id, b.status, b.writers, b.total) for b in status.batches] == [
-        (1, "committed", 1, 150), (2, "committed", 1, 150)]
+    assert (status.earned, status.paid, status.awaiting, status.owed, status.unfinished_batches) == (300, 0, 300, 0, ())
+    assert [(b.id, b.state, b.writers, b.total) for b in status.batches] == [
+        (1, "files written", 1, 150), (2, "files written", 1, 150)]
     view = show_batch(engine, 2)
     assert (view.total, view.problems, [i.platform_id for i in view.items]) == (150, (), ["P7"])
 
@@ -232,8 +236,8 @@ def test_input_and_currency_errors(engine):
     record_outcomes(engine, [accepted(1, 1)], USD)
     with pytest.raises(ConfigError, match="the ledger is kept in USD but the policy says KRW"):
         record_outcomes(engine, [accepted(2, 1)], RewardPolicy(per_accepted=1500))
-    with pytest.raises(ConfigError, match="MTurk pays bonuses in USD only, but the policy currency is KRW"):
-        commit_payout(engine, RewardPolicy(per_accepted=1500), "unused", providers=[MTurkProvider()])
+    with pytest.raises(ApeachError, match="w1@example.com is on manual, which this payout does not pay"):
+        commit_payout(engine, USD, "unused", providers=[MTurkProvider()])
 
 
 def test_the_database_enforces_once_only(engine, tmp_path):
@@ -283,15 +287,15 @@ def test_a_writer_known_by_email_is_found_from_earlier_entries(engine, tmp_path)
     commit_payout(engine, USD, tmp_path / "out")
     record_outcomes(engine, [accepted(2, 3)], USD)  # this time without an e-mail
     result = commit_payout(engine, USD, tmp_path / "out")
-    assert prolific_lines(result.directory / "prolific-bonuses.csv") == {"P3": "1.50"}
+    assert manual_lines(result.directory) == {"P3": "1.50"}
 
 
-def test_krw_amounts_have_no_decimals_and_mturk_is_left_out(engine, tmp_path):
+def test_krw_amounts_have_no_decimals_and_only_the_writers_platform_file_is_written(engine, tmp_path):
     krw = RewardPolicy(per_accepted=1500, fooled_bonus=500)
     record_outcomes(engine, [accepted(1, 1, fooled=True), accepted(2, 2)], krw)
     result = commit_payout(engine, krw, tmp_path / "out")
-    assert prolific_lines(result.directory / "prolific-bonuses.csv") == {"P1": "2000", "P2": "1500"}
-    assert sorted(p.name for p in result.files) == ["prolific-bonuses.csv", "summary.json", "writer-1.csv",
+    assert manual_lines(result.directory) == {"P1": "2000", "P2": "1500"}
+    assert sorted(p.name for p in result.files) == ["manual-transfers.csv", "summary.json", "writer-1.csv",
                                                     "writer-2.csv"]
     summary = (result.directory / "summary.json").read_text()
     assert '"total": "3500"' in summary and '"total_minor": 3500' in summary
@@ -325,26 +329,28 @@ def mturk_rows(path) -> list[list[str]]:
 
 
 def test_the_mturk_file_carries_each_workers_assignment_id_as_planned(engine, tmp_path):
-    (tmp_path / "assignments.csv").write_text("ls_user,platform_id,assignment_id\n1,P1,3AAAAAAAAAAAAAAAAAAAAAAAAAAAA1\n",
-                                              encoding="utf-8")
-    import_roster(engine, tmp_path / "assignments.csv")
+    (tmp_path / "assignments.csv").write_text("ls_user,platform,platform_id,assignment_id\n"
+                                              "1,mturk,A1WORKER1,3AAAAAAAAAAAAAAAAAAAAAAAAAAAA1\n"
+                                              "2,mturk,A2WORKER2,\n", encoding="utf-8")
+    import_roster(engine, tmp_path / "assignments.csv", ACCOUNTS)
     record_outcomes(engine, [accepted(10, 1), accepted(20, 2)], USD)
     _, preview = preview_payout(engine, [], USD)
     assert [w.writer_ls_id for w in preview.without_assignment_id] == [2]
 
-    result = commit_payout(engine, USD, tmp_path / "out", providers=[MTurkProvider()])
+    result = commit_payout(engine, USD, tmp_path / "out")
     mturk = result.directory / "mturk-bonuses.csv"
     rows = mturk_rows(mturk)
     assert rows[0] == ["worker_id", "assignment_id", "amount", "reason", "unique_request_token"]
-    assert [row[:3] for row in rows[1:]] == [["P1", "3AAAAAAAAAAAAAAAAAAAAAAAAAAAA1", "1.50"], ["P2", "", "1.50"]]
+    assert [row[:3] for row in rows[1:]] == [["A1WORKER1", "3AAAAAAAAAAAAAAAAAAAAAAAAAAAA1", "1.50"],
+                                             ["A2WORKER2", "", "1.50"]]
     summary = json.loads((result.directory / "summary.json").read_text(encoding="utf-8"))
     assert [w["assignment_id"] for w in summary["writers"]] == ["3AAAAAAAAAAAAAAAAAAAAAAAAAAAA1", None]
 
     # the batch keeps what was planned: a later roster change does not alter its files
     before = mturk.read_bytes()
-    (tmp_path / "assignments.csv").write_text("ls_user,platform_id,assignment_id\n1,P1,3BBB\n2,P2,3CCC\n",
-                                              encoding="utf-8")
-    import_roster(engine, tmp_path / "assignments.csv")
+    (tmp_path / "assignments.csv").write_text("ls_user,platform_id,assignment_id\n1,A1WORKER1,3BBB\n"
+                                              "2,A2WORKER2,3CCC\n", encoding="utf-8")
+    import_roster(engine, tmp_path / "assignments.csv", ACCOUNTS)
     assert show_batch(engine, result.batch_id).problems == ()
     assert mturk.read_bytes() == before
 
@@ -364,7 +370,7 @@ def test_batches_made_before_assignment_ids_keep_their_file_layout(ledger_url, t
     old.dispose()
     monkeypatch.undo()
     engine = open_ledger(ledger_url)
-    assert migrations.applied_migrations(engine)[-1] == "0003_mturk_assignment_ids"
+    assert migrations.applied_migrations(engine)[-1] == migrations.MIGRATIONS[-1].name
     with engine.begin() as conn:
         conn.execute(update(payout_batches).values(directory=str(tmp_path / "out" / "batch-000001")))
     commit_payout(engine, USD, tmp_path / "out", providers=[MTurkProvider()])  # finishes the old batch
@@ -381,13 +387,13 @@ def test_the_payout_command_names_the_writers_mturk_could_not_be_paid_for(capsys
     from apeach_ls.rewards.model import WriterPayout
     from apeach_ls.rewards.payout import PayoutPlan
 
-    writers = (WriterPayout(1, "a@example.com", "P1", 150, (), assignment_id="3A"),
-               WriterPayout(2, None, "P2", 150, ()),
-               WriterPayout(3, None, None, 150, (), held_reason="no roster entry"))
+    writers = (WriterPayout(1, "a@example.com", "A1", 150, (), assignment_id="3A", platform="mturk"),
+               WriterPayout(2, None, "A2", 150, (), platform="mturk"),
+               WriterPayout(3, None, None, 150, (), held_reason="no roster entry"),
+               WriterPayout(4, None, "P4", 150, (), platform="manual"))  # not on MTurk: needs none
     print_missing_assignment_ids(PayoutPlan("USD", writers, 0, None, ()), committed=False)
     note = capsys.readouterr().err
-    assert note.startswith("note: 1 payable writer(s) have no assignment_id in the roster (user 2)")
+    assert note.startswith("note: 1 payable mturk worker(s) have no assignment_id in the roster (user 2)")
     assert "add an assignment_id column to the roster and import it again before --commit" in note
-    print_missing_assignment_ids(PayoutPlan("KRW", writers, 0, None, ()), committed=False)  # no MTurk file in KRW
     print_missing_assignment_ids(PayoutPlan("USD", writers[:1] + writers[2:], 0, None, ()), committed=True)
     assert capsys.readouterr().err == ""

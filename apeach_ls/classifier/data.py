@@ -7,7 +7,8 @@ Three formats, told apart by their header (or, for JSONL, by the first character
 * APEACH CSV: ``text,user_age,user_gender,text_topic,class,age,text_topic_eng``; ``class``
   is ``Spoiled`` (hate) or ``Default`` (not hate).
 * Our own export: CSV with ``text,label`` columns, or JSONL with ``{"text": ..., "label": ...}``
-  objects; label is ``hate`` / ``not_hate``.
+  objects; label is ``hate`` / ``not_hate``. The CSV's texts are read through
+  ``spreadsheet.unguard`` (``submissions export`` guards cells against spreadsheet formulas).
 
 Every problem raises :class:`DataFileError` naming the file, the row (1-based; in tables the
 header is row 1 and a quoted multi-line field is still one row; in JSONL the line) and the field.
@@ -24,6 +25,7 @@ from typing import Iterable, Mapping
 
 from ..errors import DataFileError
 from ..labels import HATE, NOT_HATE, Label, parse_label
+from ..spreadsheet import unguard
 
 
 @dataclass(frozen=True)
@@ -123,7 +125,8 @@ def _read_table(name: str, content: str) -> list[LabeledText]:
                 missing = columns[len(values)] if len(values) < len(columns) else None
                 raise DataFileError(name, f"has {len(values)} fields, the header has {len(columns)}",
                                     row=row, field=missing)
-            examples.append(_example(name, fmt, row, values[text_at], values[label_at]))
+            text = unguard(values[text_at]) if fmt is PLAIN else values[text_at]  # our CSVs guard formulas
+            examples.append(_example(name, fmt, row, text, values[label_at]))
     except csv.Error as exc:
         raise DataFileError(name, f"malformed table: {exc}", row=row + 1) from None
     return examples

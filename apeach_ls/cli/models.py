@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from ..classifier.loading import load_classifier
-from ..classifier.registry import ModelRegistry
+from ..classifier.registry import VERSIONS, ModelRegistry, is_registry
 from ..errors import ConfigError
 from .common import fail_cleanly
 
@@ -20,9 +20,14 @@ def registry_option(fn):
                         help="The model registry directory the backend serves from. Default: $APEACH_LS_MODEL.")(fn)
 
 
-def _registry(registry_dir: Path | None) -> ModelRegistry:
+def _registry(registry_dir: Path | None, existing: bool = True) -> ModelRegistry:
+    """The registry; one that does not exist is an error unless ``existing`` is False (publish creates it)."""
     if registry_dir is None:
         raise ConfigError("no registry: pass --registry DIR or set APEACH_LS_MODEL to it")
+    if existing and not is_registry(registry_dir):
+        raise ConfigError(f"there is no model registry at {registry_dir} (no {VERSIONS}/ folder); check --registry "
+                          f"or APEACH_LS_MODEL, or create one with: apeach-ls models publish MODEL_DIR --registry "
+                          f"{registry_dir}")
     return ModelRegistry(registry_dir)
 
 
@@ -50,7 +55,7 @@ def publish(model_dir: Path, registry_dir: Path | None) -> None:
     Example:
       apeach-ls models publish models/beep --registry apeach-ls-data/registry
     """
-    registry = _registry(registry_dir)
+    registry = _registry(registry_dir, existing=False)
     version = load_classifier(str(model_dir)).version
     moved = registry.publish(version, lambda target: shutil.copytree(model_dir, target), reason=f"published {model_dir}")
     click.echo(f"{version}: {'now current' if moved else 'stored; current stays ' + str(registry.current())}")
@@ -68,6 +73,8 @@ def list_command(registry_dir: Path | None) -> None:
     """
     registry = _registry(registry_dir)
     current, pinned = registry.current(), registry.pinned()
+    if not registry.versions():
+        click.echo(f"no model versions in {registry.root} yet")
     for version in registry.versions():
         marks = [m for m, on in (("current", version == current), ("pinned", version == pinned)) if on]
         click.echo(f"{version}{'  (' + ', '.join(marks) + ')' if marks else ''}")

@@ -1,4 +1,4 @@
-"""``apeach-ls writers import`` and ``apeach-ls payout``: paying writers for accepted work."""
+"""``apeach-ls writers`` and ``apeach-ls payout``: the roster, and paying writers for accepted work."""
 
 from __future__ import annotations
 
@@ -13,20 +13,35 @@ from ..labelstudio.campaign import generation_project_id
 from ..labelstudio.connection import LabelStudioSettings, connect
 from ..labelstudio.submissions import read_submissions
 from ..labelstudio.vote_round import user_emails
-from ..rewards.db import open_ledger
-from ..rewards.ledger import RecordReport, record_outcomes
-from ..rewards.model import PENDING, SubmissionOutcome, format_money
-from ..rewards.payout import PayoutPlan, commit_payout, preview_payout
-from ..rewards.providers import MTurkProvider, default_providers
-from ..rewards.roster import import_roster
+from ..rewards.batches import confirm_batch
+from ..rewards.db import LedgerMissing, open_ledger
+from ..rewards.ledger import RecordReport, record_outcomes, writer_balances
+from ..rewards.model import MTURK, PENDING, SubmissionOutcome, format_money
+from ..rewards.payout import PayoutPlan, check_payout, commit_payout, preview_payout
+from ..rewards.roster import Accounts, import_roster, remove_writers
 from ..rewards.status import payout_status, show_batch
 from ..votes.store import load_tallies
 from .common import config_option, fail_cleanly, require_config, verdict_key
 
 
+def open_campaign_ledger(config: CampaignConfig, create: bool = False) -> Engine:
+    """The campaign's ledger; one that does not exist is an error unless ``create``."""
+    try:
+        return open_ledger(config.database, create=create)
+    except LedgerMissing as exc:
+        raise LedgerMissing(f"{exc}: check [campaign] database in {config.path} (APEACH_DATABASE_URL overrides it); "
+                            f"`apeach-ls writers import` creates the ledger") from None
+
+
+def label_studio_accounts(config: CampaignConfig) -> Accounts:
+    """Label Studio's users and the campaign's managers, who may not be writers."""
+    client = connect(LabelStudioSettings.from_env())
+    return Accounts(user_emails(client), frozenset(config.managers))
+
+
 @click.group()
 def writers() -> None:
-    """The writer roster: Label Studio accounts linked to crowd-platform ids."""
+    """The writer roster: Label Studio accounts linked to the platform that pays them."""
 
 
 @writers.command("import")
@@ -34,27 +49,66 @@ def writers() -> None:
 @config_option
 @fail_cleanly
 def import_command(roster: Path, config_path: Path | None) -> None:
-    """Import ROSTER (CSV: ls_user,platform_id[,age,gender,assignment_id]); a re-import updates.
+    """Import ROSTER (CSV: ls_user,platform,platform_id[,age,gender,assignment_id]).
 
-    ls_user is the writer's Label Studio e-mail or user id; platform_id their Prolific
-    participant id or MTurk worker id; age and gender are only used for the dataset's
-    demographic columns; assignment_id (MTurk workers) is one of their assignments, which
-    MTurk's SendBonus needs to pay a bonus.
+    ls_user is the writer's Label Studio e-mail or user id (the account must exist, and
+    managers cannot be writers); platform is prolific, mturk or manual (a sheet for
+    transfers you make yourself, in any currency); platform_id their Prolific participant
+    id, MTurk worker id, or a payee reference; age (14-100) and gender (female or male)
+    fill the dataset's demographic columns; assignment_id (MTurk workers) is one of their
+    assignments, which MTurk's SendBonus needs. A re-import updates the writers it names:
+    an empty cell or a missing column keeps what is stored. Needs LABEL_STUDIO_URL and
+    LABEL_STUDIO_API_KEY to check the accounts.
 
     \b
     Example:
       apeach-ls writers import roster.csv --config campaign.toml
     """
     config = load_config(require_config(config_path))
-    report = import_roster(open_ledger(config.database), roster)
+    accounts = label_studio_accounts(config)
+    currency = config.rewards.currency if config.rewards else None
+    report = import_roster(open_campaign_ledger(config, create=True), roster, accounts, currency)
     click.echo(f"{len(report.created)} writers added, {len(report.updated)} updated, "
                f"{len(report.unchanged)} unchanged")
     if report.ignored_columns:
         click.echo(f"ignored columns (not stored): {', '.join(report.ignored_columns)}")
 
 
+@writers.command("remove")
+@click.argument("ls_users", nargs=-1, required=True)
+@config_option
+@click.option("--yes", is_flag=True, help="Remove them; without it, only show what would be removed.")
+@fail_cleanly
+def remove_command(ls_users: tuple[str, ...], config_path: Path | None, yes: bool) -> None:
+    """Take writers off the roster (Label Studio e-mails or user ids).
+
+    Their ledger entries and payout batches stay; what they earned and was not paid yet
+    is held until their row is imported again. Without --yes nothing is removed.
+
+    \b
+    Example:
+      apeach-ls writers remove w7@example.org --config campaign.toml --yes
+    """
+    config = load_config(require_config(config_path))
+    engine = open_campaign_ledger(config)
+    removed = remove_writers(engine, ls_users, label_studio_accounts(config), dry_run=not yes)
+    balances = {b.writer_ls_id: b for b in writer_balances(engine)}
+    currency = ledger_currency(config, engine)
+    for r in removed:
+        w = r.writer
+        b = balances.get(w.ls_user_id) if w.ls_user_id is not None else None
+        history = (f"earned {format_money(b.earned, currency)}, in payout batches {format_money(b.in_batches, currency)}"
+                   f" (confirmed paid {format_money(b.paid, currency)}), held from now on "
+                   f"{format_money(b.balance, currency)}" if b else "no ledger entries")
+        click.echo(f"{'removed' if yes else 'would remove'} {w.ls_email or 'user ' + str(w.ls_user_id)} "
+                   f"({w.platform or 'no platform'} {w.platform_id}); ledger history kept: {history}")
+    if not yes:
+        click.echo("nothing was removed; run again with --yes to remove them")
+
+
 def campaign_outcomes(config: CampaignConfig, engine: Engine) -> list[SubmissionOutcome]:
-    """Every submission with its stored vote outcome (pending until tallied)."""
+    """Every submission with its stored vote outcome (pending until tallied). A submission
+    without a writer (no completed_by) earns nothing and is named on stderr."""
     client = connect(LabelStudioSettings.from_env())
     project_id = generation_project_id(client, config.name)
     tallies = load_tallies(engine)
@@ -62,11 +116,20 @@ def campaign_outcomes(config: CampaignConfig, engine: Engine) -> list[Submission
         raise click.ClickException(f"No submission of {config.name!r} was tallied yet. "
                                    f"Run: apeach-ls votes tally --config {config.path}")
     emails = user_emails(client)
-    return [SubmissionOutcome(submission_id=s.annotation_id, writer_ls_id=int(s.writer_id or 0),
-                              writer_email=emails.get(s.writer_id or -1),
-                              outcome=tallies[s.annotation_id].outcome if s.annotation_id in tallies else PENDING,
-                              fooled=s.corrected.fooled)
-            for s in read_submissions(client, project_id, verdict_key())]
+    outcomes, nobody = [], []
+    for s in read_submissions(client, project_id, verdict_key()):
+        if s.writer_id is None:
+            nobody.append(s.annotation_id)
+            continue
+        outcomes.append(SubmissionOutcome(
+            submission_id=s.annotation_id, writer_ls_id=int(s.writer_id), writer_email=emails.get(s.writer_id),
+            outcome=tallies[s.annotation_id].outcome if s.annotation_id in tallies else PENDING,
+            fooled=s.corrected.fooled))
+    if nobody:
+        shown = ", ".join(map(str, nobody[:10])) + (", ..." if len(nobody) > 10 else "")
+        click.echo(f"note: {len(nobody)} submission(s) have no writer in Label Studio (completed_by is empty): "
+                   f"{shown}; nothing is recorded for them", err=True)
+    return outcomes
 
 
 def print_recorded(report: RecordReport) -> None:
@@ -84,10 +147,12 @@ def print_plan(plan: PayoutPlan) -> None:
         for entry in writer.entries:
             kinds[entry.kind] += 1
         why = ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items()))
-        state = f"held: {writer.held_reason}" if not writer.payable else f"to {writer.platform_id}"
+        state = f"held: {writer.held_reason}" if not writer.payable else f"to {writer.platform} {writer.platform_id}"
         click.echo(f"  {who}: {format_money(writer.amount, plan.currency)} ({why}) {state}")
+    platforms = "; ".join(f"{name}: {n} writer(s), {format_money(amount, plan.currency)}"
+                          for name, (n, amount) in plan.by_platform().items())
     click.echo(f"total payable: {format_money(plan.total, plan.currency)} to {len(plan.payable)} writers"
-               + (f"; {len(plan.held)} held" if plan.held else ""))
+               + (f" ({platforms})" if platforms else "") + (f"; {len(plan.held)} held" if plan.held else ""))
     if plan.problem:
         click.echo(f"problem: {plan.problem}", err=True)
 
@@ -95,15 +160,14 @@ def print_plan(plan: PayoutPlan) -> None:
 def print_missing_assignment_ids(plan: PayoutPlan, committed: bool) -> None:
     """MTurk's SendBonus needs an assignment id per worker: say whose the roster lacks."""
     missing = plan.without_assignment_id
-    if not missing or MTurkProvider.name not in {p.name for p in default_providers(plan.currency)}:
+    if not missing:
         return
     who = ", ".join(w.writer_email or f"user {w.writer_ls_id}" for w in missing[:5])
     who += ", ..." if len(missing) > 5 else ""
     advice = ("supply one for each when you upload the file" if committed else
-              "if they are MTurk workers, add an assignment_id column to the roster and import it again "
-              "before --commit")
-    click.echo(f"note: {len(missing)} payable writer(s) have no assignment_id in the roster ({who}); their rows in "
-               f"mturk-bonuses.csv leave it empty, and MTurk's SendBonus needs one: {advice}", err=True)
+              "add an assignment_id column to the roster and import it again before --commit")
+    click.echo(f"note: {len(missing)} payable {MTURK} worker(s) have no assignment_id in the roster ({who}); their "
+               f"rows in mturk-bonuses.csv leave it empty, and MTurk's SendBonus needs one: {advice}", err=True)
 
 
 @click.group(invoke_without_command=True)
@@ -111,7 +175,7 @@ def print_missing_assignment_ids(plan: PayoutPlan, committed: bool) -> None:
 @click.option("--dry-run", is_flag=True, help="Show what would be recorded and paid; write nothing.")
 @click.option("--commit", is_flag=True, help="Record a payout batch and write its files.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("payouts"),
-              show_default=True, help="Folder for the batch folders (statements, Prolific, MTurk files).")
+              show_default=True, help="Folder for the batch folders (statements, one file per platform).")
 @click.pass_context
 @fail_cleanly
 def payout(ctx: click.Context, config_path: Path | None, dry_run: bool, commit: bool, out: Path) -> None:
@@ -120,12 +184,16 @@ def payout(ctx: click.Context, config_path: Path | None, dry_run: bool, commit: 
     Earnings are recorded from the latest tally: accepted sentences earn, dropped ones earn
     nothing (a sentence dropped after it was paid gets one adjustment entry), pending ones
     wait. --dry-run shows per writer what would be paid and why; --commit records a batch
-    and writes its files. Re-running pays only what is new.
+    and writes its files: each writer in their platform's file only (prolific-bonuses.csv,
+    mturk-bonuses.csv, manual-transfers.csv). The roster is checked against each platform's
+    currency and id rules first. Upload the files, then confirm the batch paid with
+    `payout confirm`. Re-running pays only what is new.
 
     \b
     Example:
       apeach-ls payout --config campaign.toml --dry-run
       apeach-ls payout --config campaign.toml --commit --out payouts
+      apeach-ls payout --config campaign.toml confirm 1 --yes
       apeach-ls payout --config campaign.toml status
     """
     ctx.obj = config_path
@@ -135,7 +203,8 @@ def payout(ctx: click.Context, config_path: Path | None, dry_run: bool, commit: 
         raise click.UsageError("choose --dry-run (preview) or --commit (record and write files)")
     config = load_config(require_config(config_path))
     policy = config.require_rewards()
-    engine = open_ledger(config.database)
+    engine = open_campaign_ledger(config)
+    check_payout(engine, policy, out if commit else None)  # before anything is recorded
     outcomes = campaign_outcomes(config, engine)
     if dry_run:
         report, plan = preview_payout(engine, outcomes, policy)
@@ -151,33 +220,60 @@ def payout(ctx: click.Context, config_path: Path | None, dry_run: bool, commit: 
         print_missing_assignment_ids(result.plan, committed=True)
     for batch_id in result.finished_batches:
         click.echo(f"finished batch {batch_id} left by an interrupted run")
+    for moved in result.moved:
+        click.echo(f"batch {moved.batch_id} could not be written to {moved.moved_from}, where its files never were; "
+                   f"written to {moved.directory} instead")
+    for batch_id in result.finished_batches:
+        click.echo(f"  upload batch {batch_id}'s files, then run: apeach-ls payout confirm {batch_id} --yes")
     if result.batch_id is None:
         click.echo("nothing new to pay")
-    else:
-        click.echo(f"batch {result.batch_id} committed: {result.directory}")
-        for path in result.files:
-            click.echo(f"  {path}")
+        return
+    click.echo(f"batch {result.batch_id}: files written to {result.directory}")
+    for path in result.files:
+        click.echo(f"  {path}")
+    click.echo(f"not paid yet: upload the platform files (pay the manual transfers), then run: "
+               f"apeach-ls payout confirm {result.batch_id} --yes")
+
+
+def ledger_currency(config: CampaignConfig, engine: Engine) -> str:
+    """The campaign's currency: the config's [rewards] currency, else the ledger's."""
+    if config.rewards is not None:
+        return config.rewards.currency
+    return payout_status(engine).currency or "KRW"
 
 
 @payout.command()
 @click.pass_obj
 @fail_cleanly
 def status(config_path: Path | None) -> None:
-    """Earned, paid and owed per writer, and every batch.
+    """Earned, paid, awaiting confirmation and owed per writer, and every batch.
+
+    Paid counts only batches confirmed with `payout confirm`; a batch whose files were
+    written but not confirmed is "files written".
 
     \b
     Example:
       apeach-ls payout --config campaign.toml status
     """
-    state = payout_status(open_ledger(load_config(require_config(config_path)).database))
-    currency = state.currency or "KRW"
+    config = load_config(require_config(config_path))
+    state = payout_status(open_campaign_ledger(config))
+    currency = config.rewards.currency if config.rewards else (state.currency or "KRW")
+    if state.currency and state.currency != currency:
+        raise click.ClickException(f"the ledger is kept in {state.currency} but {config.path} says {currency}; "
+                                   "a campaign keeps one currency: check --config")
+
+    def money(amount: int) -> str:
+        return format_money(amount, currency)
+
     for w in state.writers:
-        click.echo(f"  {w.writer_email or 'user ' + str(w.writer_ls_id)}: earned {format_money(w.earned, currency)}, "
-                   f"paid {format_money(w.paid, currency)}, owed {format_money(w.balance, currency)}")
+        click.echo(f"  {w.writer_email or 'user ' + str(w.writer_ls_id)}: earned {money(w.earned)}, paid "
+                   f"{money(w.paid)}, awaiting confirmation {money(w.awaiting)}, owed {money(w.balance)}")
     for b in state.batches:
-        click.echo(f"  batch {b.id} ({b.status}): {format_money(b.total, currency)} to {b.writers} writers, {b.directory}")
-    click.echo(f"total earned {format_money(state.earned, currency)}, paid {format_money(state.paid, currency)}, "
-               f"owed {format_money(state.owed, currency)}")
+        click.echo(f"  batch {b.id} ({b.state}): {money(b.total)} to {b.writers} writers, {b.directory}")
+    click.echo(f"total earned {money(state.earned)}, paid {money(state.paid)}, awaiting confirmation "
+               f"{money(state.awaiting)}, owed {money(state.owed)}")
+    if not state.writers and not state.batches:
+        click.echo(f"the ledger {config.database} has no entries yet", err=True)
 
 
 @payout.command()
@@ -191,10 +287,12 @@ def show(config_path: Path | None, batch: int) -> None:
     Example:
       apeach-ls payout --config campaign.toml show 1
     """
-    view = show_batch(open_ledger(load_config(require_config(config_path)).database), batch)
-    click.echo(f"batch {view.batch.id} ({view.batch.status}), {view.batch.directory}")
+    view = show_batch(open_campaign_ledger(load_config(require_config(config_path))), batch)
+    paid = f", paid {view.batch.paid_at}" if view.batch.paid_at else ""
+    click.echo(f"batch {view.batch.id} ({view.batch.state}{paid}), {view.batch.directory}")
     for item in view.items:
-        click.echo(f"  {item.writer_email or item.writer_ls_id} -> {item.platform_id}: "
+        platform = f"{item.platform} " if item.platform else ""
+        click.echo(f"  {item.writer_email or item.writer_ls_id} -> {platform}{item.platform_id}: "
                    f"{format_money(item.amount, view.batch.currency)} for submissions "
                    f"{', '.join(str(e.submission_id) for e in item.entries)}")
     click.echo(f"total {format_money(view.total, view.batch.currency)}")
@@ -202,3 +300,34 @@ def show(config_path: Path | None, batch: int) -> None:
         click.echo(f"problem: {problem}", err=True)
     if view.problems:
         raise click.ClickException(f"batch {batch}'s files do not match the ledger")
+
+
+@payout.command()
+@click.argument("batch", type=int)
+@click.option("--yes", is_flag=True, help="Record it as paid; without it, only show what would be confirmed.")
+@click.pass_obj
+@fail_cleanly
+def confirm(config_path: Path | None, batch: int, yes: bool) -> None:
+    """Record that BATCH was paid, after you uploaded its files (and made its manual transfers).
+
+    Until then `payout status` counts the batch as "files written", not paid. Refused when
+    the batch's files differ from the ledger. Confirming twice changes nothing.
+
+    \b
+    Example:
+      apeach-ls payout --config campaign.toml confirm 1 --yes
+    """
+    engine = open_campaign_ledger(load_config(require_config(config_path)))
+    done = confirm_batch(engine, batch, dry_run=not yes)
+    money = format_money(done.total, done.batch.currency)
+    if done.already:
+        click.echo(f"batch {batch} was already confirmed paid at {done.batch.paid_at} ({money}); nothing changed")
+        return
+    if done.missing_files:
+        click.echo(f"note: batch {batch}'s folder {done.batch.directory} is gone; confirming from the ledger", err=True)
+    if not yes:
+        click.echo(f"would confirm batch {batch} paid: {money}; nothing was changed; run again with --yes once its "
+                   "files are uploaded")
+        return
+    click.echo(f"batch {batch} confirmed paid at {done.batch.paid_at}: {money}")
+

@@ -5,12 +5,15 @@ from __future__ import annotations
 import csv
 import sys
 from pathlib import Path
+from typing import TextIO
 
 import click
 
+from ..errors import ApeachError
 from ..labelstudio.campaign import generation_project_id
 from ..labelstudio.connection import LabelStudioSettings, connect
 from ..labelstudio.submissions import Submission, read_submissions
+from ..spreadsheet import guard
 from .common import campaign_option, fail_cleanly, verdict_key
 
 COLUMNS = ["annotation_id", "task_id", "writer_id", "prompt_id", "topic", "topic_eng", "text", "intent",
@@ -50,24 +53,41 @@ def export_command(campaign: str, out: Path | None) -> None:
     (APEACH_VERDICT_SECRET_FILE; `apeach-ls up` keeps it in its data directory).
 
     The ``text,label`` columns are what ``apeach-ls classifier train`` reads, so the
-    campaign's own corrected labels can retrain the pseudo-classifier.
+    campaign's own corrected labels can retrain the pseudo-classifier. A cell that a
+    spreadsheet would run as a formula (it starts with =, +, -, @) gets a leading
+    apostrophe; ``classifier train`` removes it again, so it reads the exact sentences.
 
     \b
     Example:
       apeach-ls submissions export --campaign apeach-2026 --out submissions.csv
     """
+    if out is not None:
+        check_csv_target(out)  # before the slow reading
     key = verdict_key()
     client = connect(LabelStudioSettings.from_env())
     rows = [as_row(s) for s in read_submissions(client, generation_project_id(client, campaign), key)]
-    tmp = out.with_name(out.name + ".part") if out else None
-    fh = open(tmp, "w", encoding="utf-8", newline="") if tmp else sys.stdout
+    if out is None:
+        write_csv(rows, sys.stdout)
+        return
+    tmp = out.with_name(out.name + ".part")
     try:
-        writer = csv.DictWriter(fh, fieldnames=COLUMNS)
-        writer.writeheader()
-        writer.writerows(rows)
-    finally:
-        if tmp:
-            fh.close()
-    if tmp and out:
+        with open(tmp, "w", encoding="utf-8", newline="") as fh:
+            write_csv(rows, fh)
         tmp.replace(out)  # all or nothing: an existing file is never left half-written
-        click.echo(f"{len(rows)} submissions written to {out}", err=True)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise ApeachError(f"cannot write {out}: {exc.strerror}; choose another --out") from None
+    click.echo(f"{len(rows)} submissions written to {out}", err=True)
+
+
+def write_csv(rows: list[dict[str, object]], fh: TextIO) -> None:
+    """The submissions as CSV, every cell guarded against spreadsheet formulas."""
+    writer = csv.DictWriter(fh, fieldnames=COLUMNS)
+    writer.writeheader()
+    writer.writerows({key: guard(value) for key, value in row.items()} for row in rows)
+
+
+def check_csv_target(out: Path) -> None:
+    folder = out.parent
+    if not folder.is_dir():
+        raise ApeachError(f"{folder} is not a directory, so {out} cannot be written; choose another --out")

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from typing import Any, Mapping
 
@@ -57,14 +58,34 @@ def connect(settings: LabelStudioSettings) -> LabelStudio:
     return LabelStudio(base_url=settings.url, api_key=settings.api_key, timeout=settings.timeout)
 
 
+MAX_DETAIL = 300  # characters of an error body shown in a message
+
+
 def describe_api_error(exc: Exception, doing: str) -> LabelStudioError:
-    """Turn an SDK or network error into one readable message."""
+    """Turn an SDK or network error into one readable line. A web page instead of the API
+    (LABEL_STUDIO_URL points at another server, or at a path) is named by its title, never
+    dumped."""
     if isinstance(exc, ApiError):
         body: Any = exc.body
         detail = body.get("detail") or body.get("validation_errors") or body if isinstance(body, dict) else body
         if exc.status_code == 401:
             return LabelStudioError(f"{doing}: Label Studio rejected the API key (401); check LABEL_STUDIO_API_KEY")
-        return LabelStudioError(f"{doing}: Label Studio answered {exc.status_code}: {str(detail)[:500]}")
+        if isinstance(detail, str) and _HTML.match(detail):
+            title = _TITLE.search(detail)
+            shown = " ".join(title.group(1).split()) if title else "untitled"
+            return LabelStudioError(f"{doing}: got a web page ({exc.status_code}, {shown!r}) instead of Label Studio's "
+                                    "API; check that LABEL_STUDIO_URL is your Label Studio's address, e.g. "
+                                    "http://127.0.0.1:8080 (no path)")
+        return LabelStudioError(f"{doing}: Label Studio answered {exc.status_code}: {_one_line(detail)}")
     if isinstance(exc, httpx.HTTPError):
-        return LabelStudioError(f"{doing}: cannot reach Label Studio ({type(exc).__name__}: {exc})")
-    return LabelStudioError(f"{doing}: {exc}")
+        return LabelStudioError(f"{doing}: cannot reach Label Studio ({type(exc).__name__}: {_one_line(exc)})")
+    return LabelStudioError(f"{doing}: {_one_line(exc)}")
+
+
+_HTML = re.compile(r"\s*(<!doctype html|<html)", re.IGNORECASE)
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+
+
+def _one_line(value: object) -> str:
+    text = " ".join(str(value).split())
+    return text if len(text) <= MAX_DETAIL else text[:MAX_DETAIL - 3] + "..."

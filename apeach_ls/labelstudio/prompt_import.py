@@ -23,11 +23,13 @@ def import_prompts(client: LabelStudio, project_id: int, prompts: Sequence[Promp
                    progress: Callable[[int], None] = lambda n: None) -> ImportReport:
     """Make sure every topic has ``per_topic`` writing tasks; add only the missing ones.
 
-    Tasks are imported in batches; an interrupted run leaves whole batches, and a re-run
-    adds the rest (each task's ``prompt_id`` is checked against the project first).
+    Tasks are imported in batches, each exactly once (``tasks.import_in_batches``); an
+    interrupted run leaves whole batches, and a re-run adds the rest (each task's
+    ``prompt_id`` is checked against the project first).
     """
     have = {str(v) for v in task_data_values(client, project_id, "prompt_id", "tasks")}
     todo = missing_tasks(prompts, per_topic, have)
     wanted = {f"{p.key}-{n:04d}" for p in prompts for n in range(1, per_topic + 1)}
-    import_in_batches(client, project_id, [{"data": data} for data in todo], BATCH, "tasks", progress)
+    import_in_batches(client, project_id, [{"data": data} for data in todo], BATCH, "tasks", progress,
+                      key="prompt_id")
     return ImportReport(added=len(todo), already_there=len(wanted & have))

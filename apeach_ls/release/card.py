@@ -105,7 +105,9 @@ def dataset_card(campaign: str, rows: Sequence[ReleaseRow], license: str,
 
 FIELDS: Final[tuple[str, ...]] = (
     "## Fields", "",
-    "- `text`: the sentence, exactly as written (may contain commas, quotes and newlines).",
+    "- `text`: the sentence, byte for byte as written (may contain commas, quotes and newlines). It is not "
+    "altered for spreadsheets: a text that starts with `=`, `+`, `-` or `@` would run as a formula in Excel, "
+    "LibreOffice or Google Sheets, so read the files with code (below) or import them as text.",
     "- `user_age`, `user_gender` (`female`/`male`): the writer's profile on the crowd platform; "
     "empty when unknown.",
     "- `age`: the 5-year bucket of `user_age`, floored; writers under 20 are in 20.",

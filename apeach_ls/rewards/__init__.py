@@ -3,5 +3,6 @@
 No Label Studio here: the input is a list of ``SubmissionOutcome`` built elsewhere.
 Modules: ``model`` (vocabulary, money), ``roster``, ``policy``, ``db`` + ``migrations``,
 ``ledger`` (record_outcomes), ``payout`` (plan/commit/status/show), ``batches`` (batch
-files), ``providers`` (Prolific, MTurk, fake), ``durable`` (fsync, the crash hook).
+files, confirmation), ``providers`` (Prolific, MTurk, manual transfers, fake), ``durable`` (fsync,
+the crash hook).
 """

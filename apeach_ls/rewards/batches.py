@@ -1,15 +1,23 @@
 """Payout batches: their files, rendered deterministically from the ledger, and completion.
 
 A batch's folder ``<out_dir>/batch-NNNNNN/`` holds ``statements/writer-<ls id>.csv`` (one
-per writer: the entries paid, with kinds and amounts), one file per provider and
+per writer: the entries paid, with kinds and amounts), one file per platform that has
+writers in the batch (``prolific-bonuses.csv``, ``mturk-bonuses.csv``,
+``manual-transfers.csv``: each writer in their own platform's file only) and
 ``summary.json``. Every byte follows from the batch's rows in the database, so the files
 can be rewritten after a crash and checked against the ledger at any time.
 
 Completing a batch (``complete_batch``), all under the ledger lock: files are written into
 ``.batch-NNNNNN.partial`` (discarded first if a crash left one), fsynced, the folder is
 renamed into place in one atomic rename and its parent fsynced; only then is the batch
-marked committed. If the final folder already exists (a crash after the rename), it must
-match the ledger byte for byte, and the batch is just marked committed.
+marked committed: its files are written. If the final folder already exists (a crash after
+the rename), it must match the ledger byte for byte, and the batch is just marked committed.
+If the folder cannot be written where the batch was planned (the path is not a directory,
+the disk is gone) and it is visibly not there, the batch's files were never written: given
+another output folder, the batch is written there instead and the ledger follows it.
+
+Written is not paid: the operator uploads the files, then confirms the batch
+(``confirm_batch``), which records ``paid_at``.
 """
 
 from __future__ import annotations
@@ -18,6 +26,7 @@ import csv
 import io
 import json
 import os
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Sequence
 
@@ -26,7 +35,7 @@ from sqlalchemy import Connection, Engine, select, update
 from ..errors import ApeachError
 from .db import earnings, ledger_id, now_iso, payout_batches, payout_items, transaction
 from .durable import crash_point, fsync_dir, fsync_tree, read_tree, remove_tree, write_rendered_files
-from .model import BATCH_COMMITTED, BATCH_PREPARING, Batch, LedgerEntry, WriterPayout, format_major
+from .model import BATCH_COMMITTED, BATCH_PREPARING, Batch, LedgerEntry, WriterPayout, format_major, format_money
 from .providers import PayoutProvider, provider_by_name
 
 SUMMARY = "summary.json"
@@ -42,8 +51,9 @@ def load_batch(conn: Connection, batch_id: int) -> tuple[Batch, list[WriterPayou
     if row is None:
         raise ApeachError(f"payout batch {batch_id} does not exist; the payout status lists the batches")
     batch = Batch(row.id, row.status, row.currency, tuple(row.providers.split(",")), row.directory,
-                  row.created_at, row.committed_at, ledger_id(conn), row.file_format)
-    rows = conn.execute(select(earnings, payout_items.c.platform_id, payout_items.c.assignment_id)
+                  row.created_at, row.committed_at, ledger_id(conn), row.file_format, row.paid_at)
+    rows = conn.execute(select(earnings, payout_items.c.platform_id, payout_items.c.assignment_id,
+                               payout_items.c.platform)
                         .join(payout_items, payout_items.c.earning_id == earnings.c.id)
                         .where(payout_items.c.batch_id == batch_id)
                         .order_by(earnings.c.writer_ls_id, earnings.c.id)).all()
@@ -55,7 +65,8 @@ def load_batch(conn: Connection, batch_id: int) -> tuple[Batch, list[WriterPayou
         entries = tuple(LedgerEntry(r.id, r.submission_id, r.kind, r.writer_ls_id, r.writer_email, r.amount,
                                     r.currency, r.reason, r.recorded_at) for r in group)
         items.append(WriterPayout(writer, group[-1].writer_email, group[0].platform_id,
-                                  sum(e.amount for e in entries), entries, assignment_id=group[0].assignment_id))
+                                  sum(e.amount for e in entries), entries, assignment_id=group[0].assignment_id,
+                                  platform=group[0].platform))
     return batch, items
 
 
@@ -79,7 +90,8 @@ def render_batch(batch: Batch, items: Sequence[WriterPayout], providers: Sequenc
     """Every file of the batch, by path relative to its folder."""
     files = {f"statements/writer-{i.writer_ls_id}.csv": statement(batch, i) for i in items}
     for provider in providers:
-        files.update(provider.render(batch, items))
+        mine = [i for i in items if i.platform == provider.name] if batch.routes_by_platform else list(items)
+        files.update(provider.render(batch, mine))
     total = sum(i.amount for i in items)
     summary = {
         "batch_id": batch.id, "ledger_id": batch.ledger_id, "created_at": batch.created_at,
@@ -88,7 +100,8 @@ def render_batch(batch: Batch, items: Sequence[WriterPayout], providers: Sequenc
         "writers": [{"writer_ls_id": i.writer_ls_id, "platform_id": i.platform_id,
                      "amount": format_major(i.amount, batch.currency), "amount_minor": i.amount,
                      "entries": len(i.entries), "statement": f"statements/writer-{i.writer_ls_id}.csv",
-                     **({"assignment_id": i.assignment_id} if batch.has_assignment_ids else {})}
+                     **({"assignment_id": i.assignment_id} if batch.has_assignment_ids else {}),
+                     **({"platform": i.platform} if batch.routes_by_platform else {})}
                     for i in items],
         "files": sorted(files),
     }
@@ -96,33 +109,49 @@ def render_batch(batch: Batch, items: Sequence[WriterPayout], providers: Sequenc
     return files
 
 
-def complete_batch(engine: Engine, batch_id: int, given: Sequence[PayoutProvider] = ()) -> list[Path]:
+@dataclass(frozen=True)
+class CompletedBatch:
+    batch_id: int
+    directory: Path
+    files: tuple[Path, ...]
+    moved_from: Path | None = None  # where it was planned, when it could not be written there
+
+
+def complete_batch(engine: Engine, batch_id: int, given: Sequence[PayoutProvider] = (),
+                   fallback_dir: Path | None = None) -> CompletedBatch:
     """Write a preparing batch's files and mark it committed (see module doc); idempotent.
-    Runs under the ledger lock, so two runs never write the same batch's folder at once."""
+    Runs under the ledger lock, so two runs never write the same batch's folder at once.
+    ``fallback_dir``: where to write it instead if its planned folder cannot be written."""
+    moved_from = None
     with transaction(engine) as conn:
         batch, items = load_batch(conn, batch_id)
         providers = resolve_providers(batch.providers, given)
         expected = render_batch(batch, items, providers)
         final = Path(batch.directory)
-        if final.exists():
+        if _exists(final, batch):
             if read_tree(final) != expected:
                 raise ApeachError(f"{final} does not match payout batch {batch.id} in the ledger; "
                                   "move the folder away and run the payout again to rewrite it")
         elif batch.status == BATCH_PREPARING:
-            temp = final.parent / f".{final.name}.partial"
-            remove_tree(temp)
-            temp.mkdir(parents=True)
-            write_rendered_files({k: v for k, v in expected.items() if k.startswith("statements/")}, temp)
-            crash_point("statements_written")
-            for provider in providers:
-                provider.write_files(batch, items, temp)
-            crash_point("provider_files_written")
-            write_rendered_files({SUMMARY: expected[SUMMARY]}, temp)
-            fsync_tree(temp)
-            crash_point("files_synced")
-            os.rename(temp, final)
-            fsync_dir(final.parent)
-            crash_point("dir_renamed")
+            try:
+                _write_folder(final, expected, batch, items, providers)
+            except OSError as exc:
+                other = fallback_dir / batch_dir_name(batch.id) if fallback_dir is not None else None
+                if other is None or other == final or _exists(final, batch):
+                    raise ApeachError(f"cannot write payout batch {batch.id}'s files into {final} ({exc.strerror}); "
+                                      "they were never written there: run the payout with --out set to a folder "
+                                      "you can write, and the batch is written there") from None
+                if _exists(other, batch):
+                    raise ApeachError(f"{other} already exists but is not batch {batch.id} of this ledger; "
+                                      "choose another output folder (one per campaign)")
+                moved_from, final = final, other
+                conn.execute(update(payout_batches).where(payout_batches.c.id == batch.id)
+                             .values(directory=str(final)))
+                try:
+                    _write_folder(final, expected, batch, items, providers)
+                except OSError as again:
+                    raise ApeachError(f"cannot write payout batch {batch.id}'s files into {final} "
+                                      f"({again.strerror}); choose another --out") from None
         else:
             raise ApeachError(f"the files of committed payout batch {batch.id} are missing from {final}; "
                               "restore them, or write them again from the ledger (rewrite_batch)")
@@ -131,7 +160,78 @@ def complete_batch(engine: Engine, batch_id: int, given: Sequence[PayoutProvider
                          .values(status=BATCH_COMMITTED, committed_at=now_iso()))
     if batch.status == BATCH_PREPARING:
         crash_point("batch_committed")
-    return [final / name for name in sorted(expected)]
+    return CompletedBatch(batch.id, final, tuple(final / name for name in sorted(expected)), moved_from)
+
+
+def _exists(path: Path, batch: Batch) -> bool:
+    """Whether ``path`` is there; a path that cannot even be looked at is an error, never
+    taken for "not there" (its batch could then be written twice)."""
+    try:
+        return path.exists()
+    except OSError as exc:
+        raise ApeachError(f"cannot look at {path}, the folder of payout batch {batch.id} ({exc.strerror}); "
+                          "make it reachable and run the payout again") from None
+
+
+def _write_folder(final: Path, expected: dict[str, bytes], batch: Batch, items: Sequence[WriterPayout],
+                  providers: Sequence[PayoutProvider]) -> None:
+    """The batch's files into a temporary sibling, fsynced, renamed into place."""
+    temp = final.parent / f".{final.name}.partial"
+    try:
+        remove_tree(temp)
+        temp.mkdir(parents=True)
+        write_rendered_files({k: v for k, v in expected.items() if k.startswith("statements/")}, temp)
+        crash_point("statements_written")
+        for provider in providers:
+            provider.write_files(batch, [i for i in items if i.platform == provider.name]
+                                 if batch.routes_by_platform else items, temp)
+        crash_point("provider_files_written")
+        write_rendered_files({SUMMARY: expected[SUMMARY]}, temp)
+        fsync_tree(temp)
+        crash_point("files_synced")
+        os.rename(temp, final)
+    except OSError:
+        try:
+            remove_tree(temp)
+        except OSError:
+            pass
+        raise
+    fsync_dir(final.parent)
+    crash_point("dir_renamed")
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    batch: Batch
+    total: int
+    already: bool  # it was confirmed before: nothing changed
+    missing_files: bool  # its folder is gone (confirmed anyway: the files were uploaded)
+
+
+def confirm_batch(engine: Engine, batch_id: int, given: Sequence[PayoutProvider] = (),
+                  dry_run: bool = False) -> Confirmation:
+    """Record that a batch's files were uploaded and paid (``paid_at``), in one transaction
+    (rolled back when ``dry_run``). Refused for a batch whose files are not written yet or
+    no longer match the ledger; confirming a confirmed batch changes nothing."""
+    with transaction(engine, rollback=dry_run) as conn:
+        batch, items = load_batch(conn, batch_id)
+        total = sum(i.amount for i in items)
+        if batch.status == BATCH_PREPARING:
+            raise ApeachError(f"payout batch {batch.id}'s files are not written yet; run `apeach-ls payout --commit` "
+                              "to write them, upload them, then confirm")
+        if batch.paid_at:
+            return Confirmation(batch, total, already=True, missing_files=False)
+        final = Path(batch.directory)
+        missing = not _exists(final, batch)
+        if not missing:
+            expected = render_batch(batch, items, resolve_providers(batch.providers, given))
+            if read_tree(final) != expected:
+                raise ApeachError(f"the files in {final} differ from payout batch {batch.id} in the ledger, so what "
+                                  f"was uploaded is not what the ledger pays ({format_money(total, batch.currency)}); "
+                                  f"`apeach-ls payout show {batch.id}` lists the differences; nothing was confirmed")
+        paid_at = now_iso()
+        conn.execute(update(payout_batches).where(payout_batches.c.id == batch.id).values(paid_at=paid_at))
+    return Confirmation(replace(batch, paid_at=paid_at), total, already=False, missing_files=missing)
 
 
 def verify_batch(engine: Engine, batch_id: int, given: Sequence[PayoutProvider] = ()) -> list[str]:
@@ -161,9 +261,12 @@ def rewrite_batch(engine: Engine, batch_id: int, given: Sequence[PayoutProvider]
             raise ApeachError(f"{final} exists; verify_batch checks it against the ledger")
         expected = render_batch(batch, items, resolve_providers(batch.providers, given))
         temp = final.parent / f".{final.name}.partial"
-        remove_tree(temp)
-        write_rendered_files(expected, temp)
-        fsync_tree(temp)
-        os.rename(temp, final)
-        fsync_dir(final.parent)
+        try:
+            remove_tree(temp)
+            write_rendered_files(expected, temp)
+            fsync_tree(temp)
+            os.rename(temp, final)
+            fsync_dir(final.parent)
+        except OSError as exc:
+            raise ApeachError(f"cannot write payout batch {batch.id}'s files into {final}: {exc.strerror}") from None
     return [final / name for name in sorted(expected)]

@@ -30,11 +30,12 @@ writers = Table(
     Column("id", Integer, primary_key=True),
     Column("ls_user_id", BigInteger, unique=True),  # Label Studio user id, or
     Column("ls_email", String(320), unique=True),  # Label Studio e-mail (lower case)
-    Column("platform_id", String(64), nullable=False),  # Prolific participant / MTurk worker id
+    Column("platform_id", String(64), nullable=False),  # Prolific participant / MTurk worker id / payee reference
     Column("age", Integer),
     Column("gender", String(6)),  # "female" / "male"
     Column("updated_at", String(32), nullable=False),
     Column("assignment_id", String(64)),  # MTurk: an assignment of the worker, for SendBonus
+    Column("platform", String(16)),  # prolific / mturk / manual; None: stored before migration 0004
 )
 
 earnings = Table(
@@ -61,6 +62,7 @@ payout_batches = Table(
     Column("created_at", String(32), nullable=False),
     Column("committed_at", String(32)),
     Column("file_format", Integer, nullable=False),  # how its files are laid out (model.BATCH_FILE_FORMAT)
+    Column("paid_at", String(32)),  # when the operator confirmed it paid (after uploading its files)
 )
 
 payout_items = Table(
@@ -70,6 +72,7 @@ payout_items = Table(
     Column("earning_id", Integer, ForeignKey("earnings.id"), nullable=False, unique=True),  # paid once
     Column("platform_id", String(64), nullable=False),  # the writer's platform id when planned
     Column("assignment_id", String(64)),  # and their MTurk assignment id, if the roster had one
+    Column("platform", String(16)),  # and their platform (None in batches of file format 1 and 2)
 )
 
 ledger_meta = Table(
@@ -88,19 +91,33 @@ def ledger_url(location: str | Path) -> str:
     return text
 
 
-def open_ledger(location: str | Path) -> Engine:
-    """An engine on the ledger with every migration applied."""
+class LedgerMissing(ConfigError):
+    """The ledger database does not exist (yet), and the command only reads or pays from it."""
+
+
+def open_ledger(location: str | Path, create: bool = True) -> Engine:
+    """An engine on the ledger with every migration applied. With ``create=False`` a ledger
+    that does not exist yet (a SQLite file that is not there, a database without our tables)
+    is an error instead of being created empty: a mistyped path must not look like an empty
+    campaign."""
     from .migrations import migrate
 
     url = ledger_url(location)
     try:
         parsed = make_url(url)
+        shown = parsed.render_as_string(hide_password=True)
         if parsed.get_backend_name() == "sqlite":
+            if not create and not Path(parsed.database or ":memory:").is_file():
+                raise LedgerMissing(f"there is no ledger database at {parsed.database}")
             engine = create_engine(parsed, connect_args={"timeout": 30})
             event.listen(engine, "connect", _sqlite_connect)
             event.listen(engine, "begin", _sqlite_begin)
         else:
             engine = create_engine(parsed)
+            if not create:
+                with engine.connect() as conn:
+                    if not conn.dialect.has_table(conn, "schema_migrations"):
+                        raise LedgerMissing(f"the database {shown} has no ledger yet")
         migrate(engine)
     except (ArgumentError, ImportError) as exc:
         raise ConfigError(f"ledger database {url!r}: {exc}") from exc

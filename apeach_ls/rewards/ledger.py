@@ -12,7 +12,7 @@
   credited again;
 * pending -> nothing.
 
-Totals (earned, paid, balance) are derived by queries, never stored.
+Totals (earned, in batches, paid, balance) are derived by queries, never stored.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from typing import Iterable
 from sqlalchemy import Connection, Engine, case, func, insert, select
 
 from ..errors import ApeachError, ConfigError
-from .db import earnings, now_iso, payout_items, transaction
+from .db import earnings, now_iso, payout_batches, payout_items, transaction
 from .model import (ACCEPTED, DROPPED, EARNING_KINDS, KIND_ADJUSTMENT, OUTCOMES, Earning, EntryKind,
                     LedgerEntry, RecordAction, SubmissionOutcome)
 from .policy import RewardPolicy, apply_limits, earnings_for
@@ -62,12 +62,19 @@ class WriterBalance:
     writer_ls_id: int
     writer_email: str | None
     earned: int  # net of every entry, adjustments included
-    paid: int  # entries already in a payout batch
+    in_batches: int  # entries in a payout batch (its files written, or being written)
+    paid: int  # entries in batches the operator confirmed paid
     entries: int
 
     @property
+    def awaiting(self) -> int:
+        """In batches whose files were written but not yet confirmed paid."""
+        return self.in_batches - self.paid
+
+    @property
     def balance(self) -> int:
-        return self.earned - self.paid
+        """Earned and not yet in any batch."""
+        return self.earned - self.in_batches
 
 
 def record_outcomes(engine: Engine, outcomes: Iterable[SubmissionOutcome], policy: RewardPolicy,
@@ -82,6 +89,10 @@ def record_outcomes(engine: Engine, outcomes: Iterable[SubmissionOutcome], polic
 def unique_outcomes(outcomes: Iterable[SubmissionOutcome]) -> list[SubmissionOutcome]:
     seen: dict[int, SubmissionOutcome] = {}
     for outcome in outcomes:
+        writer = outcome.writer_ls_id
+        if isinstance(writer, bool) or not isinstance(writer, int) or writer <= 0:
+            raise ApeachError(f"submission {outcome.submission_id} has no writer (Label Studio user id {writer!r}); "
+                              "leave it out until Label Studio names who wrote it")
         if outcome.outcome not in OUTCOMES:
             raise ApeachError(f"submission {outcome.submission_id}: unknown outcome {outcome.outcome!r}; "
                               f"expected one of {', '.join(sorted(OUTCOMES))}")
@@ -163,13 +174,16 @@ def ledger_entries(conn: Connection, writer_ls_id: int | None = None) -> list[Le
 
 
 def writer_balances(engine: Engine) -> list[WriterBalance]:
-    """Earned, paid and balance per writer, derived from the entries and payout items."""
-    paid = func.sum(case((payout_items.c.id.is_not(None), earnings.c.amount), else_=0))
+    """Earned, batched, paid and balance per writer, derived from the entries, payout items
+    and the batches' confirmations."""
+    batched = func.sum(case((payout_items.c.id.is_not(None), earnings.c.amount), else_=0))
+    paid = func.sum(case((payout_batches.c.paid_at.is_not(None), earnings.c.amount), else_=0))
     query = (select(earnings.c.writer_ls_id, func.max(earnings.c.writer_email).label("email"),
-                    func.sum(earnings.c.amount).label("earned"), paid.label("paid"),
+                    func.sum(earnings.c.amount).label("earned"), batched.label("batched"), paid.label("paid"),
                     func.count(earnings.c.id).label("entries"))
-             .select_from(earnings.outerjoin(payout_items, payout_items.c.earning_id == earnings.c.id))
+             .select_from(earnings.outerjoin(payout_items, payout_items.c.earning_id == earnings.c.id)
+                          .outerjoin(payout_batches, payout_batches.c.id == payout_items.c.batch_id))
              .group_by(earnings.c.writer_ls_id).order_by(earnings.c.writer_ls_id))
     with engine.connect() as conn:
-        return [WriterBalance(r.writer_ls_id, r.email, int(r.earned), int(r.paid), int(r.entries))
+        return [WriterBalance(r.writer_ls_id, r.email, int(r.earned), int(r.batched), int(r.paid), int(r.entries))
                 for r in conn.execute(query)]

@@ -94,10 +94,23 @@ def _add_mturk_assignment_ids(conn: Connection) -> None:
     conn.exec_driver_sql("ALTER TABLE payout_batches ADD COLUMN file_format INTEGER NOT NULL DEFAULT 1")
 
 
+def _add_platforms_and_confirmation(conn: Connection) -> None:
+    """Each writer's payout platform (prolific, mturk or manual: checked by the roster import,
+    not by the database, so a platform can be added without rebuilding the table), recorded
+    on payout items when planned: batches from file format 3 on write each writer into their
+    own platform's file only. ``paid_at``: the operator confirmed a batch paid after uploading
+    its files; until then the batch's files are written, not paid. Writers stored before this
+    migration have no platform and are held at payout until their row is imported again."""
+    conn.exec_driver_sql("ALTER TABLE writers ADD COLUMN platform VARCHAR(16)")
+    conn.exec_driver_sql("ALTER TABLE payout_items ADD COLUMN platform VARCHAR(16)")
+    conn.exec_driver_sql("ALTER TABLE payout_batches ADD COLUMN paid_at VARCHAR(32)")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("0001_create_ledger", _create_ledger),
     Migration("0002_vote_tallies", _create_vote_tallies),
     Migration("0003_mturk_assignment_ids", _add_mturk_assignment_ids),
+    Migration("0004_platforms_and_confirmation", _add_platforms_and_confirmation),
 )
 
 _record = Table("schema_migrations", MetaData(),

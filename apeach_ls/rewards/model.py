@@ -27,14 +27,33 @@ ENTRY_KINDS: Final[tuple[EntryKind, ...]] = (KIND_ACCEPTED, KIND_FOOLED_BONUS, K
 
 # Payout batch states. A batch is created "preparing" (its items are then fixed) and becomes
 # "committed" once its files are in place; a preparing batch is always completed, never undone.
+# Committed is not paid: the operator uploads the files, then confirms the batch (``paid_at``).
 BatchStatus = Literal["preparing", "committed"]
 BATCH_PREPARING: Final[BatchStatus] = "preparing"
 BATCH_COMMITTED: Final[BatchStatus] = "committed"
 BATCH_STATUSES: Final[tuple[BatchStatus, ...]] = (BATCH_PREPARING, BATCH_COMMITTED)
 UNFINISHED_BATCH_STATUSES: Final[frozenset[str]] = frozenset({BATCH_PREPARING})
+# What a batch is, for people (``Batch.state``): derived from the status and ``paid_at``.
+BatchState = Literal["preparing", "files written", "paid"]
+STATE_PREPARING: Final[BatchState] = "preparing"
+STATE_WRITTEN: Final[BatchState] = "files written"
+STATE_PAID: Final[BatchState] = "paid"
 # How a new batch lays out its files. 1: the first release; 2: the MTurk file and the summary
-# carry each writer's MTurk assignment id. A batch keeps the format it was created with.
-BATCH_FILE_FORMAT: Final[int] = 2
+# carry each writer's MTurk assignment id; 3: each writer is in their own platform's file only
+# (Prolific, MTurk, or the manual-transfer sheet) and the summary names the platform.
+# A batch keeps the format it was created with.
+BATCH_FILE_FORMAT: Final[int] = 3
+
+# Where a writer is paid: the roster's ``platform`` column (one provider each, providers.py).
+Platform = Literal["prolific", "mturk", "manual"]
+PROLIFIC: Final[Platform] = "prolific"
+MTURK: Final[Platform] = "mturk"
+MANUAL: Final[Platform] = "manual"  # a bank transfer or anything else, done by hand from a sheet
+PLATFORMS: Final[tuple[Platform, ...]] = (PROLIFIC, MTURK, MANUAL)
+
+# The largest amount a policy may name (minor units): sums of a million entries still fit
+# the database's 64-bit integers.
+MAX_AMOUNT: Final[int] = 10 ** 12
 
 # What ``record_outcomes`` did with one candidate entry.
 RecordAction = Literal["recorded", "reversed", "unchanged", "held", "ignored"]
@@ -107,6 +126,7 @@ class WriterPayout:
     entries: tuple[LedgerEntry, ...]  # why: the entries this payment settles
     held_reason: str | None = None  # None: payable
     assignment_id: str | None = None  # MTurk: an assignment of the writer, which SendBonus needs
+    platform: str | None = None  # where they are paid (PLATFORMS); None in batches of format 1 and 2
 
     @property
     def payable(self) -> bool:
@@ -124,8 +144,25 @@ class Batch:
     committed_at: str | None
     ledger_id: str  # the ledger's identity, part of every request token
     file_format: int  # BATCH_FILE_FORMAT when it was created
+    paid_at: str | None = None  # when the operator confirmed it paid
 
     @property
     def has_assignment_ids(self) -> bool:
         """Its MTurk file and summary carry assignment ids (file format 2 on)."""
         return self.file_format >= 2
+
+    @property
+    def routes_by_platform(self) -> bool:
+        """Each writer is in their own platform's file only (file format 3 on); before, every
+        provider's file listed every writer of the batch."""
+        return self.file_format >= 3
+
+    @property
+    def state(self) -> BatchState:
+        return batch_state(self.status, self.paid_at)
+
+
+def batch_state(status: str, paid_at: str | None) -> BatchState:
+    if status == BATCH_PREPARING:
+        return STATE_PREPARING
+    return STATE_PAID if paid_at else STATE_WRITTEN

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from ..errors import ConfigError
-from .model import (ACCEPTED, KIND_ACCEPTED, KIND_FOOLED_BONUS, MINOR_UNIT_EXPONENTS, Earning,
+from .model import (ACCEPTED, KIND_ACCEPTED, KIND_FOOLED_BONUS, MAX_AMOUNT, MINOR_UNIT_EXPONENTS, Earning,
                     SubmissionOutcome, format_money)
 
 SECTION = "rewards"
@@ -81,6 +81,9 @@ def _minor_units(value: Any, key: str, where: str, currency: str, minimum: int) 
     if value < minimum:
         bound = "greater than 0" if minimum == 1 else "0 or more"
         raise ConfigError(f"{where} {key}: {value} must be {bound}")
+    if value > MAX_AMOUNT:
+        raise ConfigError(f"{where} {key}: {value} is more than the ledger takes ({MAX_AMOUNT} minor units of "
+                          f"{currency}, {format_money(MAX_AMOUNT, currency)}); amounts are minor units ({example})")
     return value
 
 

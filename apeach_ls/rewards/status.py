@@ -1,4 +1,8 @@
-"""Derived views of the ledger for people: balances per writer, batches, one batch."""
+"""Derived views of the ledger for people: balances per writer, batches, one batch.
+
+Money in a batch is "in batches" from when the batch is planned; it is "paid" only once the
+operator confirmed the batch after uploading its files (``batches.confirm_batch``).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from sqlalchemy import Engine, func, select
 from .batches import load_batch, verify_batch
 from .db import earnings, payout_batches, payout_items
 from .ledger import WriterBalance, writer_balances
-from .model import UNFINISHED_BATCH_STATUSES, Batch, WriterPayout
+from .model import UNFINISHED_BATCH_STATUSES, Batch, BatchState, WriterPayout, batch_state
 from .providers import PayoutProvider
 
 
@@ -21,6 +25,11 @@ class BatchSummary:
     writers: int
     total: int  # derived from the items' entries
     directory: str
+    paid_at: str | None = None
+
+    @property
+    def state(self) -> BatchState:
+        return batch_state(self.status, self.paid_at)
 
 
 @dataclass(frozen=True)
@@ -35,11 +44,18 @@ class PayoutStatus:
 
     @property
     def paid(self) -> int:
+        """In batches the operator confirmed paid."""
         return sum(w.paid for w in self.writers)
 
     @property
+    def awaiting(self) -> int:
+        """In batches not confirmed paid yet (files written, or being written)."""
+        return sum(w.awaiting for w in self.writers)
+
+    @property
     def owed(self) -> int:
-        return self.earned - self.paid
+        """Earned and not in any batch yet."""
+        return sum(w.balance for w in self.writers)
 
     @property
     def unfinished_batches(self) -> tuple[int, ...]:
@@ -48,15 +64,16 @@ class PayoutStatus:
 
 def payout_status(engine: Engine) -> PayoutStatus:
     """Earned, paid and balance per writer, and every batch with its derived total."""
-    query = (select(payout_batches.c.id, payout_batches.c.status, payout_batches.c.directory,
+    query = (select(payout_batches.c.id, payout_batches.c.status, payout_batches.c.directory, payout_batches.c.paid_at,
                     func.count(func.distinct(earnings.c.writer_ls_id)).label("writers"),
                     func.coalesce(func.sum(earnings.c.amount), 0).label("total"))
              .select_from(payout_batches.outerjoin(payout_items, payout_items.c.batch_id == payout_batches.c.id)
                           .outerjoin(earnings, earnings.c.id == payout_items.c.earning_id))
-             .group_by(payout_batches.c.id, payout_batches.c.status, payout_batches.c.directory)
+             .group_by(payout_batches.c.id, payout_batches.c.status, payout_batches.c.directory,
+                       payout_batches.c.paid_at)
              .order_by(payout_batches.c.id))
     with engine.connect() as conn:
-        batches = tuple(BatchSummary(r.id, r.status, int(r.writers), int(r.total), r.directory)
+        batches = tuple(BatchSummary(r.id, r.status, int(r.writers), int(r.total), r.directory, r.paid_at)
                         for r in conn.execute(query))
         currency = conn.execute(select(earnings.c.currency).limit(1)).scalar()
     return PayoutStatus(currency, tuple(writer_balances(engine)), batches)
