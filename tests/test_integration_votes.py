@@ -116,3 +116,25 @@ def test_votes_create_killed_at_any_point_then_rerun_leaves_one_vote_task_each(l
     vote_pid = find_project(client, campaign, "vote").id
     ids = [t.data["submission_id"] for t in client.tasks.list(project=vote_pid, fields="task_only")]
     assert sorted(ids) == sorted(subs)  # exactly one vote task per submission
+
+
+def test_a_vote_changed_by_another_manager_is_not_counted(label_studio, campaign, tmp_path):
+    admin = label_studio.client()
+    managers = [f"{campaign}-m{i}@example.com" for i in range(1, 4)]
+    clients = [connect(LabelStudioSettings(url=label_studio.url, api_key=sign_up(label_studio.url, admin, m,
+                                                                                   "manager-pass-123")))
+               for m in managers]
+    writer = admin.users.create(username=f"{campaign}-w", email=f"{campaign}-w@example.com").id
+    client, _, subs = seed_campaign(label_studio, campaign, [("appearance", "외모로 사람을 판단하지 마", writer)])
+    config = write_config(tmp_path / "campaign.toml", campaign, managers)
+    env = {"LABEL_STUDIO_URL": label_studio.url, "LABEL_STUDIO_API_KEY": label_studio.api_key}
+    runner = CliRunner()
+    assert runner.invoke(cli, ["votes", "create", "--config", str(config)], env=env).exit_code == 0
+    [task] = client.tasks.list(project=find_project(client, campaign, "vote").id, fields="task_only")
+    a_vote, _, _ = [c.annotations.create(id=task.id, result=vote("keep")) for c in clients]
+
+    clients[1].annotations.update(id=a_vote.id, result=vote("drop", "copied"))  # manager 2 changes manager 1's vote
+    res = runner.invoke(cli, ["votes", "tally", "--config", str(config)], env=env)
+    assert res.exit_code == 0, res.output
+    assert "1 submissions: 0 accepted, 0 dropped, 1 pending" in res.output  # two honest keeps of k=3
+    assert "changed_by_other 1" in res.output
