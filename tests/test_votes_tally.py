@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from apeach_ls.votes.model import (
-    ACCEPTED, ANY_DROP, BEYOND_K, CANCELLED, DROPPED, MAJORITY, NOT_A_MANAGER, OWN_SENTENCE, PENDING, SUPERSEDED,
+    ACCEPTED, ANY_DROP, BEYOND_K, CANCELLED, CHANGED_BY_OTHER, DROPPED, MAJORITY, NOT_A_MANAGER, OWN_SENTENCE, PENDING, SUPERSEDED,
     ManagerVote,
 )
 from apeach_ls.votes.tally import drop_reasons, tally
@@ -15,9 +15,12 @@ SID = 7
 
 
 def vote(manager: str, decision: str, *reasons: str, vid: int, at: str = "2024-05-01T10:00:00Z",
-         cancelled: bool = False, sid: int = SID) -> ManagerVote:
+         cancelled: bool = False, sid: int = SID, by: str | None = "") -> ManagerVote:
+    """``manager``'s vote, cast by ``manager`` unless ``by`` names another account (None: unrecorded)."""
+    cast_by = f"{by or manager}@example.com" if by is not None else None
     return ManagerVote(submission_id=sid, manager=f"{manager}@example.com", decision=decision,  # type: ignore[arg-type]
-                       reasons=frozenset(reasons), note="", vote_id=vid, updated_at=at, cancelled=cancelled)
+                       reasons=frozenset(reasons), note="", vote_id=vid, updated_at=at, cancelled=cancelled,
+                       cast_by=cast_by)
 
 
 def keep(manager: str, vid: int, **kw) -> ManagerVote:
@@ -47,6 +50,23 @@ CASES = [
      {"writer_of": {SID: "M1@Example.com"}}, ACCEPTED, 2, 1, {1: OWN_SENTENCE}),
     ("a writer who is not a manager changes nothing", [drop("m1", 1), keep("m2", 2), drop("m3", 3)],
      {"writer_of": {SID: "writer@example.com"}}, DROPPED, 1, 2, {}),
+    ("a vote changed by another manager does not count", [keep("m1", 1, by="m2"), keep("m2", 2), keep("m3", 3)],
+     {}, PENDING, 2, 0, {1: CHANGED_BY_OTHER}),
+    ("a drop made in a manager's name by a writer does not count",
+     [drop("m1", 1, by="writer"), keep("m2", 2), keep("m3", 3), keep("m4", 4)], {"rule": ANY_DROP},
+     ACCEPTED, 3, 0, {1: CHANGED_BY_OTHER}),
+    ("a vote with no recorded author does not count", [drop("m1", 1, by=None), drop("m2", 2), keep("m3", 3)], {},
+     PENDING, 1, 1, {1: CHANGED_BY_OTHER}),
+    ("a changed vote does not supersede the manager's own vote",
+     [drop("m1", 1), keep("m1", 5, by="m2", at="2024-05-01T11:00:00Z"), drop("m2", 2), keep("m3", 3)], {},
+     DROPPED, 1, 2, {5: CHANGED_BY_OTHER}),
+    ("the manager's own later vote counts after another changed the first",
+     [keep("m1", 1, by="m2"), drop("m2", 2), keep("m3", 3), drop("m1", 5)], {}, DROPPED, 1, 2,
+     {1: CHANGED_BY_OTHER}),
+    ("the author's e-mail compares case-insensitively", [keep("m1", 1, by="M1"), keep("m2", 2), keep("m3", 3)], {},
+     ACCEPTED, 3, 0, {}),
+    ("a non-manager's vote is not_a_manager whoever cast it", [drop("outsider", 1, by="m1"), keep("m2", 2)], {},
+     PENDING, 1, 0, {1: NOT_A_MANAGER}),
     ("non-manager votes are ignored", [drop("outsider", 1), drop("m1", 2), keep("m2", 3), keep("m3", 4)], {},
      ACCEPTED, 2, 1, {1: NOT_A_MANAGER}),
     ("non-manager alone leaves it pending", [drop("outsider", 1)], {"rule": ANY_DROP}, PENDING, 0, 0,

@@ -89,6 +89,11 @@ def user_emails(client: LabelStudio) -> dict[int, str]:
         raise describe_api_error(exc, "listing users") from exc
 
 
+def _user_id(user: Any) -> int | None:
+    """A user id from an export's ``updated_by`` (an id, a user object or null)."""
+    return user if isinstance(user, int) else (user or {}).get("id")
+
+
 @dataclass(frozen=True)
 class VoteReadout:
     votes: list[ManagerVote]
@@ -96,7 +101,10 @@ class VoteReadout:
 
 
 def read_votes(client: LabelStudio, project_id: int, emails: Mapping[int, str]) -> VoteReadout:
-    """Every vote annotation of the vote project (cancelled ones marked), from one export."""
+    """Every vote annotation of the vote project (cancelled ones marked), from one export.
+
+    Each vote carries its voter (``completed_by``) and the account that created or last
+    changed it (``updated_by``, which Label Studio sets from the request's token)."""
     try:
         config = client.projects.get(id=project_id).label_config
     except Exception as exc:
@@ -108,8 +116,9 @@ def read_votes(client: LabelStudio, project_id: int, emails: Mapping[int, str]) 
         if submission_id is None:
             continue
         for annotation in task.get("annotations") or []:
-            voter_id = annotator_id(annotation)
+            voter_id, author_id = annotator_id(annotation), _user_id(annotation.get("updated_by"))
             common = dict(submission_id=int(submission_id), manager=emails.get(voter_id, f"user:{voter_id}"),
+                          cast_by=None if author_id is None else emails.get(author_id, f"user:{author_id}"),
                           vote_id=int(annotation["id"]), updated_at=str(annotation.get("updated_at") or ""))
             if annotation.get("was_cancelled"):
                 votes.append(ManagerVote(decision="keep", reasons=frozenset(), note="", cancelled=True, **common))
