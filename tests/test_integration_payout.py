@@ -44,12 +44,12 @@ def test_payout_round_trip(label_studio, campaign, tmp_path):
     assert "2 writers added" in run("writers", "import", str(roster))
     assert "1 updated" not in run("writers", "import", str(roster))  # a re-import changes nothing
     run("votes", "create")
-    tasks = vote_tasks(client, find_project(client, campaign, "vote").id)
+    tasks = {m.email: vote_tasks(client, find_project(client, campaign, "vote", m.email).id) for m in managers}
     plan = {0: "kkk", 1: "kkk", 2: "ddd", 3: "kkd", 4: "kd"}
     for index, decisions in plan.items():
         for manager, decision in zip(managers, decisions):
             ballot = vote("keep") if decision == "k" else vote("drop", "copied")
-            manager.client.annotations.create(id=tasks[subs[index]], result=ballot)
+            manager.client.annotations.create(id=tasks[manager.email][subs[index]], result=ballot)
     assert "5 submissions: 3 accepted, 1 dropped, 1 pending" in run("votes", "tally")
 
     preview = run("payout", "--dry-run")
@@ -65,7 +65,7 @@ def test_payout_round_trip(label_studio, campaign, tmp_path):
 
     # the managers drop a sentence that was already paid: one adjustment, however often re-run
     for manager in managers:
-        [own] = [a for a in manager.client.annotations.list(id=tasks[subs[1]]) if a.completed_by == manager.id]
+        [own] = manager.client.annotations.list(id=tasks[manager.email][subs[1]])
         manager.client.annotations.update(id=own.id, result=vote("drop", "off_topic"))
     assert "2 accepted, 2 dropped, 1 pending" in run("votes", "tally")
     run("payout", "--commit", "--out", str(tmp_path / "payouts"))
