@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from apeach_ls.votes.model import (
-    ACCEPTED, ANY_DROP, BEYOND_K, CANCELLED, CHANGED_BY_OTHER, DROPPED, MAJORITY, NOT_A_MANAGER, NOT_OWN_PROJECT, OWN_SENTENCE, PENDING, SUPERSEDED,
-    ManagerVote,
+    ACCEPTED, ANY_DROP, BEYOND_K, CANCELLED, CHANGED_BY_OTHER, DROPPED, MAJORITY, NOT_A_MANAGER, NOT_OWN_PROJECT,
+    OWN_SENTENCE, PENDING, SUPERSEDED, ManagerVote,
 )
 from apeach_ls.votes.tally import drop_reasons, tally
 
