@@ -201,7 +201,8 @@ def test_votes_create_killed_at_any_point_then_rerun_leaves_one_vote_task_each(l
     writer = label_studio.client().users.create(username=f"{campaign}-kw", email=f"{campaign}-kw@example.com").id
     sentences = [("appearance", f"외모로 사람을 판단하는 문장 번호 {i} 입니다", writer) for i in range(23)]
     client, _, subs = seed_campaign(label_studio, campaign, sentences)
-    config = write_config(tmp_path / "campaign.toml", campaign, ["m@example.com"], k=1)
+    managers = ["m@example.com", "n@example.com"]
+    config = write_config(tmp_path / "campaign.toml", campaign, managers, k=1)
     env = dict(os.environ, LABEL_STUDIO_URL=label_studio.url, LABEL_STUDIO_API_KEY=label_studio.api_key)
     argv = [sys.executable, "-m", "apeach_ls.cli", "votes", "create", "--config", str(config), "--batch-size", "5"]
 
@@ -216,6 +217,7 @@ def test_votes_create_killed_at_any_point_then_rerun_leaves_one_vote_task_each(l
         process.wait()
     final = subprocess.run(argv, env=env, capture_output=True, text=True)
     assert final.returncode == 0, final.stderr
-    vote_pid = find_project(client, campaign, "vote", "m@example.com").id
-    ids = [t.data["submission_id"] for t in client.tasks.list(project=vote_pid, fields="task_only")]
-    assert sorted(ids) == sorted(subs)  # exactly one vote task per submission in the manager's project
+    for manager in managers:  # exactly one vote task per submission in each manager's project
+        vote_pid = find_project(client, campaign, "vote", manager).id
+        ids = [t.data["submission_id"] for t in client.tasks.list(project=vote_pid, fields="task_only")]
+        assert sorted(ids) == sorted(subs), manager
