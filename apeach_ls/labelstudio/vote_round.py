@@ -16,11 +16,12 @@ description carries ``[apeach-ls campaign=C role=vote manager=E]``;
 tally counts from manager M's project only M's own votes: recorded for M
 (``completed_by``), and neither created in M's name nor changed since by another
 account. Label Studio records the account that created or last changed an annotation
-(``updated_by``) from the request's token. Measured on 1.23.2 (see tests): a manager's
-own vote has ``completed_by`` = ``updated_by`` = the manager; after another account's
-update, ``updated_by`` is that account; a vote created with ``completed_by=<manager>``
-by an admin or a writer has ``updated_by`` = the creator; a vote imported with its task
-has ``updated_by`` null; ``updated_by`` in a request body is ignored. The rules are in
+(``updated_by``) from the request's token. Measured on 1.23.2 (the JSON export and
+``annotations.get`` agree): a manager's own vote has ``completed_by`` = ``updated_by`` =
+the manager; after another account's update, ``updated_by`` is that account; a vote
+created with ``completed_by=<manager>`` by an admin or a writer has ``updated_by`` = the
+creator; a vote imported with its task has ``updated_by`` null; an ``updated_by`` in a
+request body is ignored; ``last_created_by`` was null in every case. The rules are in
 ``votes/tally.py`` (``changed_by_other``, ``not_own_project``).
 
 **What Label Studio Community cannot prevent**, and what follows from it:
@@ -28,13 +29,21 @@ has ``updated_by`` null; ``updated_by`` in a request body is ignored. The rules 
 * Any member (manager or writer) can open any manager's project and read the votes in
   it. Independence rests on each manager voting in their own project without looking;
   no one can tell whether someone looked.
-* Any member can change or delete any vote, or make one in a manager's name. Such a
+* Any member can update or delete any vote, or make one in a manager's name. Such a
   vote is not counted (``votes tally`` lists them as ``changed_by_other``), but the
   manager's own vote is then lost: the sentence stays pending until they vote again.
-  Nothing another account does through the API adds a vote for a manager.
 * A vote by anyone else in manager M's project is not counted (``not_own_project``),
   but it completes the task (``maximum_annotations=1``), so M's labeling stream skips
   it: M opens such a task from the Data Manager.
+* Two API calls change a vote **without** Label Studio recording it (measured on
+  1.23.2, with a writer's own token), so the tally cannot see them:
+  ``POST /api/labels/bulk {"project": P, "old_label": ["drop"], "new_label": ["keep"]}``
+  rewrites that choice in every annotation of project P (of the whole organization
+  without ``project``), leaving ``updated_by`` and ``updated_at`` as they were; and
+  ``PATCH /api/tasks/<id>`` with new ``data`` moves a vote to another sentence (its
+  ``submission_id`` and ``text``), leaving the annotation untouched. Block both for
+  everyone but the admin in a reverse proxy in front of Label Studio (1.23.2's web UI
+  calls neither: its API tables have no ``labels/bulk`` and no PATCH on tasks).
 * Whoever holds a manager's API token or session votes as that manager. An admin
   token, or access to Label Studio's server or database, can do anything, including
   writing ``updated_by`` directly.
@@ -42,8 +51,8 @@ has ``updated_by`` null; ``updated_by`` in a request body is ignored. The rules 
   check with ``apeach-ls managers`` that each manager's account is their own before
   the vote starts.
 
-A campaign set up before this change has one shared vote project (``role=vote`` with no
-manager); it is no longer read, and ``votes create`` and ``votes tally`` warn about it.
+A campaign set up by an older apeach-ls has one shared vote project (``role=vote`` with
+no manager); it is no longer read, and ``votes create`` and ``votes tally`` warn about it.
 """
 
 from __future__ import annotations
