@@ -15,6 +15,7 @@ import time
 import pytest
 from click.testing import CliRunner
 
+import label_config
 from apeach_ls.cli import cli
 from apeach_ls.labelstudio.campaign import find_project, marker
 from apeach_ls.labelstudio.connection import LabelStudioSettings, connect
@@ -185,10 +186,9 @@ def test_votes_made_in_a_managers_name_or_in_another_managers_project_are_not_co
 
     # a campaign's old shared vote project is named, and its votes are not read
     legacy = admin.projects.create(title=f"{campaign} · old vote", description=f"old {marker(campaign, 'vote')}",
-                                   label_config=client.projects.get(id=find_project(client, campaign, "vote",
-                                                                                    a.email).id).label_config)
-    admin.projects.import_tasks(id=legacy.id, request=[{"data": {"submission_id": subs[0], "text": "x", "topic": "t",
-                                                                 "guideline": "g", "aids": ""}}])
+                                   label_config=label_config.load("vote"))
+    old_data = {"submission_id": subs[0], "text": "x", "topic": "t", "guideline": "g", "aids": ""}
+    admin.projects.import_tasks(id=legacy.id, request=[{"data": old_data}])
     [old_task] = client.tasks.list(project=legacy.id, fields="task_only")
     for m in (a, b, c):
         m.client.annotations.create(id=old_task.id, result=vote("drop", "copied"))
