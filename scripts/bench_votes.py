@@ -4,17 +4,26 @@ Starts a local Label Studio (SQLite, 127.0.0.1, a temporary data dir), seeds one
 N writers' submissions (default 10,000: BEEP! unlabeled comments, one annotation per generation
 task, by ~50 writer users), then times:
 
-* ``votes create`` (reads the submissions, computes the aids, imports N vote tasks), next to the
-  baseline of Label Studio's own bulk import of the same N vote tasks into a scratch project;
-* ``votes tally`` on 3N votes by the 3 managers (seeded by bulk import), next to the baseline of
-  Label Studio's own JSON exports of the generation project and the vote project.
+* ``votes create`` (reads the submissions, computes the aids, imports N vote tasks into each of
+  the 3 managers' own vote projects), next to the baseline of Label Studio's own bulk import of
+  the same 3N vote tasks into a scratch project;
+* ``votes tally`` on 3N votes, next to the baseline of Label Studio's own JSON exports of the
+  generation project and the 3 managers' vote projects.
+
+The managers sign up through the invite link and cast their votes with their own tokens, one
+``annotations.create`` each (a few threads per manager): only such votes count (a vote
+bulk-imported with its task, or made by the admin with ``completed_by``, is not the manager's
+own). That is slow: about 6 votes a second on 2 busy CPUs, so the default size needs hours.
+``--import-votes`` seeds the votes by bulk import instead (fast); Label Studio then records no
+``updated_by``, so the tally reads and parses every vote but counts none (all pending,
+``changed_by_other``): it measures reading, not deciding.
 
 The ratio (command / baseline) is our overhead. Both commands run in this process through
 click's CliRunner, with their main steps wrapped in timers (the library is not changed), so the
 table also shows what dominates. Progress goes to stderr; one table goes to stdout.
 
-    python scripts/bench_votes.py --quick            # 1,000 submissions
-    python scripts/bench_votes.py                    # 10,000 submissions (30,000 votes)
+    python scripts/bench_votes.py --quick            # 1,000 submissions (3,000 votes cast one by one)
+    python scripts/bench_votes.py --import-votes     # 10,000 submissions (30,000 votes, bulk-imported)
     python scripts/bench_votes.py --submissions 3000 --keep
 """
 
@@ -37,17 +46,20 @@ import tempfile
 import time
 import uuid
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Callable, Iterator
 from unittest import mock
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "tests"))
 BEEP_DIR = Path(os.environ.get("APEACH_BEEP_DIR", REPO.parent / "shared" / "data" / "beep"))
 BATCH = 1000
 WRITERS = 50
 MANAGERS = 3
 REASONS = ("copied", "private_person", "off_topic", "other")
+VOTE_THREADS = 3  # concurrent annotations.create calls per manager while seeding votes
 T0 = time.perf_counter()
 
 
@@ -191,10 +203,9 @@ def run_cli(argv: list[str], env: dict[str, str | None], phases: Phases, command
         p = functools.partial(phases.patch, stack)
         p(submissions, "export_tasks", "export generation (download_sync JSON)")
         p(votes_cli, "read_submissions", "read submissions (export + parse + correct)", consume=True)
-        p(votes_cli, "find_project", "find_project (projects.list)")
-        p(importlib.import_module("apeach_ls.labelstudio.campaign"), "find_project", "find_project (projects.list)")
+        p(votes_cli, "generation_project_id", "find generation project (projects.list)")
         if command == "create":
-            p(votes_cli, "ensure_vote_project", "ensure vote project")
+            p(votes_cli, "ensure_vote_projects", "ensure vote projects")
             p(votes_cli, "compute_aids", "compute aids (all)")
             p(aids, "find_near_duplicates", "  aids: near-duplicates")
             p(aids, "find_copy_matches", "  aids: copy-paste vs reference corpus")
@@ -204,13 +215,14 @@ def run_cli(argv: list[str], env: dict[str, str | None], phases: Phases, command
             p(vote_round, "task_data_values", "  list existing vote tasks (tasks.list)")
             p(ProjectsClient, "import_tasks", "  import vote tasks (import_tasks calls)")
         else:
+            p(votes_cli, "find_vote_projects", "find vote projects (projects.list)")
             p(votes_cli, "user_emails", "list users (users.list)")
             p(vote_round, "read_votes", "read votes (export + parse)")
             p(vote_round, "export_tasks", "export votes (download_sync JSON)")
             p(vote_round, "tally", "tally")
             p(votes_cli, "open_ledger", "open campaign DB")
             p(votes_cli, "save_tallies", "save tallies (SQLite)")
-            p(votes_cli, "manager_agreement", "managers' agreement (kappa, alpha)")
+            p(votes_cli, "counted_agreement", "managers' agreement (kappa, alpha)")
         seconds, result = timed(lambda: CliRunner().invoke(cli, argv, env=env, catch_exceptions=True))
     if result.exit_code != 0:
         if result.exc_info and not isinstance(result.exception, SystemExit):
@@ -271,8 +283,8 @@ def bench(args: argparse.Namespace, work: Path, table: Table, notes: list[str]) 
     from apeach_ls.embedded import LS_START_TIMEOUT, AdminLogin, label_studio_process
     from apeach_ls.labelstudio.campaign import find_project, setup_generation
     from apeach_ls.labelstudio.connection import LabelStudioSettings, connect
-    from apeach_ls.labelstudio.vote_round import vote_options
     from apeach_ls.processes import free_port
+    from ls_users import sign_up  # tests/: sign-up through the invite link, as a person does
 
     import label_config
 
@@ -301,11 +313,11 @@ def bench(args: argparse.Namespace, work: Path, table: Table, notes: list[str]) 
             writers = [client.users.create(username=f"{campaign}-w{i:03d}", email=f"{campaign}-w{i:03d}@example.com",
                                            first_name=f"W{i}").id for i in range(1, WRITERS + 1)]
             managers = [f"{campaign}-m{i}@example.com" for i in range(1, MANAGERS + 1)]
-            manager_ids = [client.users.create(username=f"{campaign}-m{i}", email=managers[i - 1],
-                                               first_name=f"M{i}").id for i in range(1, MANAGERS + 1)]
-            return writers, managers, manager_ids
-        seconds, (writer_ids, managers, manager_ids) = timed(make_users)
-        table.add(f"setup: {WRITERS} writers + {MANAGERS} managers (users.create)", seconds)
+            tokens = [sign_up(url, client, m, secrets.token_urlsafe(12)) for m in managers]
+            return writers, managers, [connect(LabelStudioSettings(url=url, api_key=t, timeout=args.http_timeout))
+                                       for t in tokens]
+        seconds, (writer_ids, managers, manager_clients) = timed(make_users)
+        table.add(f"setup: {WRITERS} writers (users.create) + {MANAGERS} managers (invite sign-up)", seconds)
         log(f"created {WRITERS + MANAGERS} users in {seconds:.1f} s; generation project {gen_pid}")
         tasks = generation_tasks(n, writer_ids, rng)
         seconds = import_batches(client, gen_pid, tasks, "generation tasks + annotations")
@@ -324,38 +336,68 @@ def bench(args: argparse.Namespace, work: Path, table: Table, notes: list[str]) 
         for line in output.splitlines():
             if line.strip() and "adding vote tasks" not in line:
                 log(f"  | {line}")
-        vote_pid = int(find_project(client, campaign, "vote").id)
-        vote_tasks = sorted(({"data": dict(t.data)} for t in client.tasks.list(project=vote_pid, fields="task_only",
-                                                                             page_size=BATCH)),
+        vote_pids = [int(find_project(client, campaign, "vote", m).id) for m in managers]
+        per_manager = [{t.data["submission_id"]: t.id for t in client.tasks.list(project=pid, fields="task_only",
+                                                                                 page_size=BATCH)}
+                       for pid in vote_pids]
+        for manager, tasks_of in zip(managers, per_manager):
+            if len(tasks_of) != n:
+                notes.append(f"votes create made {len(tasks_of):,} vote tasks for {n:,} submissions in {manager}'s "
+                             "project")
+        vote_tasks = sorted(({"data": dict(t.data)} for t in client.tasks.list(project=vote_pids[0],
+                                                                             fields="task_only", page_size=BATCH)),
                             key=lambda t: t["data"]["submission_id"])
-        if len(vote_tasks) != n:
-            notes.append(f"votes create made {len(vote_tasks):,} vote tasks for {n:,} submissions")
         flagged = sum(1 for t in vote_tasks if "copy_paste" in (t["data"].get("aid_flags") or []))
         notes.append(f"aids: {flagged:,}/{len(vote_tasks):,} vote tasks flagged copy_paste (the texts ARE the "
                      "reference corpus's lines)")
         scratch = client.projects.create(title=f"{campaign} scratch (baseline)", label_config=label_config.load("vote"))
-        log(f"baseline: LS import of the same {len(vote_tasks):,} vote tasks into scratch project {scratch.id}")
-        baseline_import = import_batches(client, int(scratch.id), vote_tasks, "baseline vote tasks")
+        log(f"baseline: LS import of the same {MANAGERS} x {len(vote_tasks):,} vote tasks into scratch project "
+            f"{scratch.id}")
+        baseline_import = import_batches(client, int(scratch.id), vote_tasks * MANAGERS, "baseline vote tasks")
         table.add("votes create", create_s, baseline_import)
-        breakdown(table, phases, create_s, ["find_project (projects.list)", "read submissions (export + parse + "
-                                            "correct)", "ensure vote project", "compute aids (all)",
-                                            "add vote tasks (all)"],
-                  ["export generation (download_sync JSON)", "find_project (projects.list)", "ensure vote project",
+        find_generation = "find generation project (projects.list)"
+        breakdown(table, phases, create_s, [find_generation, "read submissions (export + parse + correct)",
+                                            "ensure vote projects", "compute aids (all)", "add vote tasks (all)"],
+                  ["export generation (download_sync JSON)", find_generation, "ensure vote projects",
                    "  list existing vote tasks (tasks.list)", "  import vote tasks (import_tasks calls)"])
-        table.add(f"  baseline: LS import {len(vote_tasks):,} vote tasks ({BATCH:,}/call)", baseline_import)
+        table.add(f"  baseline: LS import {MANAGERS} x {len(vote_tasks):,} vote tasks ({BATCH:,}/call)",
+                  baseline_import)
         seconds, _ = timed(lambda: client.projects.delete(id=int(scratch.id)))
         log(f"deleted the scratch project in {seconds:.1f} s")
 
-        # 3. 3N votes: a fresh vote project seeded by Label Studio's bulk import
-        seconds, _ = timed(lambda: client.projects.delete(id=vote_pid))
-        table.add("setup: delete the vote project made by votes create", seconds)
-        vote_pid = int(client.projects.create(**vote_options(campaign, MANAGERS)).id)
-        assert int(find_project(client, campaign, "vote").id) == vote_pid
-        for task in vote_tasks:
-            task["annotations"] = [{"result": r, "completed_by": m, "lead_time": round(rng.uniform(3, 20), 1)}
-                                   for r, m in zip(ballots(rng), manager_ids)]
-        seconds = import_batches(client, vote_pid, vote_tasks, "vote tasks + votes")
-        table.add(f"setup: LS import {len(vote_tasks):,} vote tasks + {MANAGERS * len(vote_tasks):,} votes", seconds)
+        # 3. 3N votes in the managers' own projects
+        plan = [ballots(rng) for _ in vote_tasks]
+        submission_ids = [t["data"]["submission_id"] for t in vote_tasks]
+        if args.import_votes:
+            manager_ids = [c.users.whoami().id for c in manager_clients]
+            for index, pid in enumerate(vote_pids):
+                seconds, _ = timed(lambda: client.tasks.delete_all_tasks(id=pid))
+                for task, ballot in zip(vote_tasks, plan):
+                    task["annotations"] = [{"result": ballot[index], "completed_by": manager_ids[index],
+                                            "lead_time": round(rng.uniform(3, 20), 1)}]
+                seconds += import_batches(client, pid, vote_tasks, f"{managers[index]}'s vote tasks + votes")
+                table.add(f"setup: {managers[index].split('@')[0]}'s project: LS import {len(vote_tasks):,} vote "
+                          "tasks + votes in their place", seconds)
+            notes.append("votes were bulk-imported (--import-votes): Label Studio records no updated_by for them, "
+                         "so the tally counts none")
+        else:
+            lead_times = [round(rng.uniform(3, 20), 1) for _ in range(MANAGERS * len(submission_ids))]
+
+            def cast(index: int) -> None:
+                """Manager ``index`` votes on every sentence in their own project, with their own token."""
+                manager_client, tasks_of = manager_clients[index], per_manager[index]
+                with ThreadPoolExecutor(VOTE_THREADS) as pool:
+                    list(pool.map(lambda i: manager_client.annotations.create(
+                        id=tasks_of[submission_ids[i]], result=plan[i][index],
+                        lead_time=lead_times[index * len(submission_ids) + i]), range(len(submission_ids))))
+
+            log(f"the {MANAGERS} managers cast {MANAGERS * len(submission_ids):,} votes with their own tokens ...")
+            with ThreadPoolExecutor(MANAGERS) as managers_at_once:
+                seconds, _ = timed(lambda: list(managers_at_once.map(cast, range(MANAGERS))))
+            log(f"  {MANAGERS * len(submission_ids):,} votes cast in {seconds:.1f} s")
+            table.add(f"setup: {MANAGERS} managers cast {MANAGERS * len(submission_ids):,} votes with their own "
+                      f"tokens (annotations.create, {VOTE_THREADS} threads each)", seconds)
+
         del vote_tasks
 
         # 4. votes tally, and Label Studio's own exports of the same data
@@ -371,18 +413,21 @@ def bench(args: argparse.Namespace, work: Path, table: Table, notes: list[str]) 
                 if re.match(r"^\d+ submissions: ", line) or line.startswith(("drop reasons", "votes not counted",
                                                                             "managers'", "  keep/drop")):
                     notes.append(f"tally: {line.strip()}")
-        log("baseline: LS exports (JSON) of the generation and the vote project")
+        log("baseline: LS exports (JSON) of the generation and the managers' vote projects")
         gen_s, gen_bytes, gen_tasks = export_json(client, gen_pid)
-        vote_s, vote_bytes, vote_tasks_n = export_json(client, vote_pid)
+        vote_exports = [export_json(client, pid) for pid in vote_pids]
+        vote_s = sum(e[0] for e in vote_exports)
         table.add("votes tally" + (" (FAILED, see below)" if code != 0 else ""), tally_s, gen_s + vote_s)
-        breakdown(table, phases, tally_s, ["find_project (projects.list)", "read submissions (export + parse + "
-                                           "correct)", "list users (users.list)", "read votes (export + parse)",
-                                           "tally", "open campaign DB", "save tallies (SQLite)",
-                                           "managers' agreement (kappa, alpha)"],
-                  ["export generation (download_sync JSON)", "export votes (download_sync JSON)",
-                   "find_project (projects.list)", "list users (users.list)"])
+        breakdown(table, phases, tally_s, [find_generation, "find vote projects (projects.list)",
+                                           "read submissions (export + parse + correct)", "list users (users.list)",
+                                           "read votes (export + parse)", "tally", "open campaign DB",
+                                           "save tallies (SQLite)", "managers' agreement (kappa, alpha)"],
+                  ["export generation (download_sync JSON)", "export votes (download_sync JSON)", find_generation,
+                   "find vote projects (projects.list)", "list users (users.list)"])
         table.add(f"  baseline: LS export generation ({gen_tasks:,} tasks, {gen_bytes / 2**20:.1f} MiB)", gen_s)
-        table.add(f"  baseline: LS export votes ({vote_tasks_n:,} tasks, {vote_bytes / 2**20:.1f} MiB)", vote_s)
+        for manager, (seconds, size, tasks_n) in zip(managers, vote_exports):
+            table.add(f"  baseline: LS export {manager.split('@')[0]}'s votes ({tasks_n:,} tasks, "
+                      f"{size / 2**20:.1f} MiB)", seconds)
 
         seconds, _ = timed(lambda: subprocess.run([sys.executable, "-m", "apeach_ls.cli", "--help"], cwd=REPO,
                                                   capture_output=True, check=True, timeout=120))
@@ -400,6 +445,8 @@ def main() -> None:
     parser.add_argument("--http-timeout", type=float, default=600.0, help="the seeding client's HTTP timeout (s)")
     parser.add_argument("--cli-http-timeout", type=float, default=None, metavar="SECONDS",
                         help="the commands' HTTP timeout (LABEL_STUDIO_TIMEOUT; default 900 s)")
+    parser.add_argument("--import-votes", action="store_true",
+                        help="seed the votes by bulk import (fast, but the tally then counts none of them)")
     parser.add_argument("--max-minutes", type=float, default=60.0, help="abort (and clean up) after this long")
     parser.add_argument("--keep", action="store_true", help="keep the temporary data dir (Label Studio DB, log)")
     args = parser.parse_args()

@@ -1,10 +1,20 @@
-"""Seeding a campaign on the test Label Studio: writers' submissions, managers' votes, a config."""
+"""Seeding a campaign on the test Label Studio: writers' submissions, managers' votes, a config.
+
+Managers are real users signed up with their own tokens: a vote counts only when the
+manager's own token cast it, so tests vote through ``Manager.client``, never through the
+admin with ``completed_by``.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 from apeach_ls.labelstudio.campaign import setup_generation
+from apeach_ls.labelstudio.connection import LabelStudioSettings, connect
 from apeach_ls.labelstudio.prompt_import import import_prompts
 from apeach_ls.prompts import default_prompts
+from ls_users import sign_up
 from verdicts import generation_result
 
 TOPICS = {p.key: p for p in default_prompts()}
@@ -52,3 +62,23 @@ def seed_campaign(label_studio, campaign, sentences, fooled=frozenset(), forged=
     return client, report.project_id, ids
 
 
+@dataclass(frozen=True)
+class Manager:
+    email: str
+    id: int
+    client: Any  # a Label Studio client with the manager's own token
+
+
+def sign_up_managers(label_studio, campaign, n=3, password="manager-pass-123"):
+    """``n`` managers ``<campaign>-m1@example.com`` ... who signed up themselves."""
+    admin = label_studio.client()
+    emails = [f"{campaign}-m{i}@example.com" for i in range(1, n + 1)]
+    tokens = [sign_up(label_studio.url, admin, email, password) for email in emails]
+    ids = {u.email: u.id for u in admin.users.list()}
+    return [Manager(email, ids[email], connect(LabelStudioSettings(url=label_studio.url, api_key=token)))
+            for email, token in zip(emails, tokens)]
+
+
+def vote_tasks(client, project_id):
+    """{submission id: vote task id} of a vote project."""
+    return {t.data["submission_id"]: t.id for t in client.tasks.list(project=project_id, fields="task_only")}

@@ -196,7 +196,7 @@ def test_a_submission_without_a_writer_is_named_and_never_booked_to_user_0(tmp_p
     monkeypatch.setattr(rewards_cli, "user_emails", lambda client: {1: "w1@example.com"})
     monkeypatch.setattr(rewards_cli, "load_tallies", lambda engine: {
         n: StoredTally(n, "accepted", (), 1, 0, "now") for n in (10, 11)})
-    monkeypatch.setattr(rewards_cli, "read_submissions", lambda client, project: [submission(10, 1),
+    monkeypatch.setattr(rewards_cli, "read_submissions", lambda client, project, key: [submission(10, 1),
                                                                                   submission(11, None)])
     monkeypatch.setenv("LABEL_STUDIO_URL", "http://127.0.0.1:9")
     monkeypatch.setenv("LABEL_STUDIO_API_KEY", "x" * 40)

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from apeach_ls.cli import cli
 from apeach_ls.labelstudio.campaign import find_project
 from apeach_ls.rewards.db import earnings, open_ledger
-from campaign_seed import seed_campaign, vote, write_config
+from campaign_seed import seed_campaign, sign_up_managers, vote, vote_tasks, write_config
 
 pytestmark = pytest.mark.integration
 
@@ -20,15 +20,16 @@ pytestmark = pytest.mark.integration
 def test_payout_round_trip(label_studio, campaign, tmp_path):
     admin = label_studio.client()
     users = {name: admin.users.create(username=f"{campaign}-{name}", email=f"{campaign}-{name}@example.com").id
-             for name in ("a", "b", "m1", "m2", "m3")}
-    managers = [f"{campaign}-m{i}@example.com" for i in (1, 2, 3)]
+             for name in ("a", "b")}
+    managers = sign_up_managers(label_studio, campaign)
     sentences = [("appearance", "키 작은 남자는 다 루저야", users["a"]),          # s0 accepted, fooled
                  ("diets", "고기 안 먹는 사람은 유난이다", users["a"]),            # s1 accepted
                  ("racism", "이건 그냥 인터넷에서 복사한 긴 문장입니다 정말로", users["a"]),  # s2 dropped
-                 ("education", "학벌로 사람 판단하지 말자", users["b"]),           # s3 accepted
+                 ("education", "학벌로 사람 판단하지 말자", users["b"]),           # s3 accepted, forged "fooled"
                  ("origin-and-residence", "그 동네 사람들은 다 그래", users["b"])]  # s4 pending
-    client, _, subs = seed_campaign(label_studio, campaign, sentences, fooled={0})
-    config = write_config(tmp_path / "campaign.toml", campaign, managers)
+    # s3: writer b posted a flip of a verdict the backend never issued (no receipt): no fooled bonus
+    client, _, subs = seed_campaign(label_studio, campaign, sentences, fooled={0, 3}, forged={3})
+    config = write_config(tmp_path / "campaign.toml", campaign, [m.email for m in managers])
     with open(config, "a", encoding="utf-8") as fh:
         fh.write('\n[rewards]\nper_accepted = 500\ncurrency = "KRW"\nfooled_bonus = 100\n')
     roster = tmp_path / "roster.csv"
@@ -60,13 +61,14 @@ def test_payout_round_trip(label_studio, campaign, tmp_path):
     assert "2 writers added" in run("writers", "import", str(roster))
     assert "1 updated" not in run("writers", "import", str(roster))  # a re-import changes nothing
     run("votes", "create")
-    vote_tasks = {t.data["submission_id"]: t.id for t in
-                  client.tasks.list(project=find_project(client, campaign, "vote").id, fields="task_only")}
+    tasks = {m.email: vote_tasks(client, find_project(client, campaign, "vote", m.email).id) for m in managers}
+    forged_task = client.tasks.get(id=tasks[managers[0].email][subs[3]])
+    assert forged_task.data["aid_flags"] == ["verdict_unverified"]  # managers see the hint
     plan = {0: "kkk", 1: "kkk", 2: "ddd", 3: "kkd", 4: "kd"}
     for index, decisions in plan.items():
-        for manager, decision in zip(("m1", "m2", "m3"), decisions):
+        for manager, decision in zip(managers, decisions):
             ballot = vote("keep") if decision == "k" else vote("drop", "copied")
-            client.annotations.create(id=vote_tasks[subs[index]], result=ballot, completed_by=users[manager])
+            manager.client.annotations.create(id=tasks[manager.email][subs[index]], result=ballot)
     assert "5 submissions: 3 accepted, 1 dropped, 1 pending" in run("votes", "tally")
 
     preview = run("payout", "--dry-run")
@@ -85,9 +87,9 @@ def test_payout_round_trip(label_studio, campaign, tmp_path):
     assert "batch 1 confirmed paid" in run("payout", "confirm", "1", "--yes")
 
     # the managers drop a sentence that was already paid: one adjustment, however often re-run
-    own_votes = [a for a in client.annotations.list(id=vote_tasks[subs[1]])]
-    for annotation in own_votes:
-        client.annotations.update(id=annotation.id, result=vote("drop", "off_topic"))
+    for manager in managers:
+        [own] = manager.client.annotations.list(id=tasks[manager.email][subs[1]])
+        manager.client.annotations.update(id=own.id, result=vote("drop", "off_topic"))
     assert "2 accepted, 2 dropped, 1 pending" in run("votes", "tally")
     run("payout", "--commit", "--out", str(tmp_path / "payouts"))
     run("payout", "--commit", "--out", str(tmp_path / "payouts"))

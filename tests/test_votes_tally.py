@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from apeach_ls.votes.model import (
-    ACCEPTED, ANY_DROP, BEYOND_K, CANCELLED, DROPPED, MAJORITY, NOT_A_MANAGER, OWN_SENTENCE, PENDING, SUPERSEDED,
-    ManagerVote,
+    ACCEPTED, ANY_DROP, BEYOND_K, CANCELLED, CHANGED_BY_OTHER, DROPPED, MAJORITY, NOT_A_MANAGER, NOT_OWN_PROJECT,
+    OWN_SENTENCE, PENDING, SUPERSEDED, ManagerVote,
 )
 from apeach_ls.votes.tally import drop_reasons, tally
 
@@ -15,9 +15,14 @@ SID = 7
 
 
 def vote(manager: str, decision: str, *reasons: str, vid: int, at: str = "2024-05-01T10:00:00Z",
-         cancelled: bool = False, sid: int = SID) -> ManagerVote:
+         cancelled: bool = False, sid: int = SID, by: str | None = "", box: str | None = "") -> ManagerVote:
+    """``manager``'s vote, cast by ``manager`` in their own vote project unless ``by`` names
+    another account or ``box`` another manager's project (None: not recorded)."""
+    def email(name: str | None) -> str | None:
+        return f"{name or manager}@example.com" if name is not None else None
     return ManagerVote(submission_id=sid, manager=f"{manager}@example.com", decision=decision,  # type: ignore[arg-type]
-                       reasons=frozenset(reasons), note="", vote_id=vid, updated_at=at, cancelled=cancelled)
+                       reasons=frozenset(reasons), note="", vote_id=vid, updated_at=at, cancelled=cancelled,
+                       cast_by=email(by), project_manager=email(box))
 
 
 def keep(manager: str, vid: int, **kw) -> ManagerVote:
@@ -47,6 +52,36 @@ CASES = [
      {"writer_of": {SID: "M1@Example.com"}}, ACCEPTED, 2, 1, {1: OWN_SENTENCE}),
     ("a writer who is not a manager changes nothing", [drop("m1", 1), keep("m2", 2), drop("m3", 3)],
      {"writer_of": {SID: "writer@example.com"}}, DROPPED, 1, 2, {}),
+    ("a vote changed by another manager does not count", [keep("m1", 1, by="m2"), keep("m2", 2), keep("m3", 3)],
+     {}, PENDING, 2, 0, {1: CHANGED_BY_OTHER}),
+    ("a drop made in a manager's name by a writer does not count",
+     [drop("m1", 1, by="writer"), keep("m2", 2), keep("m3", 3), keep("m4", 4)], {"rule": ANY_DROP},
+     ACCEPTED, 3, 0, {1: CHANGED_BY_OTHER}),
+    ("a vote with no recorded author does not count", [drop("m1", 1, by=None), drop("m2", 2), keep("m3", 3)], {},
+     PENDING, 1, 1, {1: CHANGED_BY_OTHER}),
+    ("a changed vote does not supersede the manager's own vote",
+     [drop("m1", 1), keep("m1", 5, by="m2", at="2024-05-01T11:00:00Z"), drop("m2", 2), keep("m3", 3)], {},
+     DROPPED, 1, 2, {5: CHANGED_BY_OTHER}),
+    ("the manager's own later vote counts after another changed the first",
+     [keep("m1", 1, by="m2"), drop("m2", 2), keep("m3", 3), drop("m1", 5)], {}, DROPPED, 1, 2,
+     {1: CHANGED_BY_OTHER}),
+    ("the author's e-mail compares case-insensitively", [keep("m1", 1, by="M1"), keep("m2", 2), keep("m3", 3)], {},
+     ACCEPTED, 3, 0, {}),
+    ("a non-manager's vote is not_a_manager whoever cast it", [drop("outsider", 1, by="m1"), keep("m2", 2)], {},
+     PENDING, 1, 0, {1: NOT_A_MANAGER}),
+    ("a manager's vote in another manager's project does not count",
+     [drop("m1", 1, box="m2"), keep("m2", 2), keep("m3", 3)], {}, PENDING, 2, 0, {1: NOT_OWN_PROJECT}),
+    ("a vote of unknown project does not count", [drop("m1", 1, box=None), keep("m2", 2), keep("m3", 3)], {},
+     PENDING, 2, 0, {1: NOT_OWN_PROJECT}),
+    ("the manager's vote in their own project counts beside one in another's",
+     [drop("m1", 1, box="m2"), keep("m2", 2), keep("m3", 3), drop("m1", 4)], {}, ACCEPTED, 2, 1,
+     {1: NOT_OWN_PROJECT}),
+    ("the project's manager compares case-insensitively", [keep("m1", 1, box=" M1"), keep("m2", 2), keep("m3", 3)],
+     {}, ACCEPTED, 3, 0, {}),
+    ("changed by another is named before another's project",
+     [drop("m1", 1, by="m2", box="m2"), keep("m2", 2), keep("m3", 3)], {}, PENDING, 2, 0, {1: CHANGED_BY_OTHER}),
+    ("another's project is named before own sentence", [drop("m1", 1, box="m2"), keep("m2", 2)],
+     {"writer_of": {SID: "m1@example.com"}}, PENDING, 1, 0, {1: NOT_OWN_PROJECT}),
     ("non-manager votes are ignored", [drop("outsider", 1), drop("m1", 2), keep("m2", 3), keep("m3", 4)], {},
      ACCEPTED, 2, 1, {1: NOT_A_MANAGER}),
     ("non-manager alone leaves it pending", [drop("outsider", 1)], {"rule": ANY_DROP}, PENDING, 0, 0,
@@ -149,3 +184,11 @@ def test_unreadable_update_time_names_the_vote():
     votes = [keep("m1", 1, at="yesterday"), keep("m1", 2)]
     with pytest.raises(ValueError, match="vote 1: updated_at 'yesterday'"):
         tally(votes, [SID], MANAGERS)
+
+
+def test_every_ignore_reason_is_in_the_vocabulary():
+    from typing import get_args
+
+    from apeach_ls.votes.model import IGNORED, Ignored
+    assert set(IGNORED) == set(get_args(Ignored)) and len(IGNORED) == len(set(IGNORED))
+    assert {CHANGED_BY_OTHER, NOT_OWN_PROJECT} <= set(IGNORED)

@@ -17,10 +17,10 @@ import click
 from ..campaign_config import CampaignConfig, load_config
 from ..correction import Flag
 from ..errors import ApeachError
-from ..labelstudio.campaign import find_project, generation_project_id
+from ..labelstudio.campaign import generation_project_id
 from ..labelstudio.connection import LabelStudioSettings, connect
 from ..labelstudio.submissions import Submission, read_submissions
-from ..labelstudio.vote_round import tally_vote_project, user_emails
+from ..labelstudio.vote_round import find_vote_projects, tally_vote_projects, user_emails
 from ..release.card import DEFAULT_LICENSE, license_id
 from ..release.consistency import held_back_line
 from ..release.export import require_release_packages, write_release
@@ -77,14 +77,20 @@ def load_campaign(config_path: Path) -> Campaign:
 
 
 def vote_agreement(campaign: Campaign) -> ManagerAgreement | None:
-    """The managers' agreement from the vote project's counted votes; None without one."""
+    """The managers' agreement from the counted votes in the managers' own vote projects
+    (read as ``votes tally`` reads them); None without any."""
     config = campaign.config
-    project = find_project(campaign.client, config.name, "vote")
-    if project is None or not config.managers:
+    if not config.managers:
         return None
-    _step(f"reading votes of project {project.id} for the managers' agreement ...")
-    results, _ = tally_vote_project(campaign.client, int(project.id), campaign.submissions, campaign.emails,
-                                    config.managers, config.k, config.rule)
+    projects = find_vote_projects(campaign.client, config.name, config.managers)
+    for line in projects.warnings(config.name, config.managers):
+        _step(f"warning: {line}")
+    if not projects.by_manager:
+        return None
+    _step(f"reading votes of projects {', '.join(map(str, projects.by_manager.values()))} for the managers' "
+          "agreement ...")
+    results, _ = tally_vote_projects(campaign.client, projects, campaign.submissions, campaign.emails,
+                                     config.managers, config.k, config.rule)
     return counted_agreement(r.counted for r in results.values())
 
 
@@ -158,7 +164,7 @@ def report(config_path: Path, out: Path, replace: bool) -> None:
     report.html is self-contained (figures embedded): accepted sentences per topic and
     class, sentence lengths, fooled rate per topic, writers' ages and gender, vote
     outcomes and drop reasons, throughput over time, the managers' agreement (Fleiss'
-    kappa, Krippendorff's alpha) when the campaign has a vote project, and the accepted
+    kappa, Krippendorff's alpha) when the managers have vote projects, and the accepted
     submissions held back from the release (conflicts and duplicates, with their ids).
 
     \b

@@ -9,11 +9,11 @@ import click
 
 from ..aids import SubmissionText, compute_aids
 from ..campaign_config import CampaignConfig, load_config
-from ..labelstudio.campaign import find_project, generation_project_id
+from ..labelstudio.campaign import generation_project_id
 from ..labelstudio.connection import LabelStudioSettings, connect
 from ..labelstudio.submissions import Submission, read_submissions
-from ..labelstudio.vote_round import (add_vote_tasks, ensure_vote_project, invite_url, missing_managers,
-                                      tally_vote_project, user_emails)
+from ..labelstudio.vote_round import (add_vote_tasks, ensure_vote_projects, find_vote_projects, invite_url,
+                                      missing_managers, tally_vote_projects, user_emails)
 from ..prompts import Prompt
 from ..rewards.db import open_ledger
 from ..votes import counted_agreement
@@ -36,7 +36,11 @@ def _prompt_of(submission: Submission) -> Prompt:
 
 @click.group()
 def votes() -> None:
-    """The managers' vote round: k managers drop copied, private-person or off-topic sentences."""
+    """The managers' vote round: k managers drop copied, private-person or off-topic sentences.
+
+    Each manager votes in a vote project of their own; only their own, unchanged votes
+    there count.
+    """
 
 
 @votes.command("create")
@@ -45,22 +49,28 @@ def votes() -> None:
               help="Vote tasks per import call.")
 @fail_cleanly
 def create_command(config_path: Path | None, batch_size: int) -> None:
-    """Create or update the vote project and add one vote task per new submission.
+    """Create or update each manager's vote project and add one vote task per new submission.
 
-    Incremental and safe to re-run, also after an interrupted run: each vote task carries
-    its submission id, and only missing ones are imported. Each task shows the aids'
-    hints (personal information, near-duplicates, copy-paste, topic relevance).
+    Every manager listed in the config gets a vote project of their own, with a vote
+    task for every submission; managers then vote in their own project only (votes cast
+    by anyone else there, or changed by anyone else, do not count). Incremental and safe
+    to re-run, also after an interrupted run: each vote task carries its submission id,
+    and only missing ones are imported. Each task shows the aids' hints (personal
+    information, near-duplicates, copy-paste, topic relevance).
 
     \b
     Example:
       apeach-ls votes create --config campaign.toml
     """
     config = load_config(require_config(config_path))
+    _require_managers(config)
     client = connect(LabelStudioSettings.from_env())
     submissions = _campaign_submissions(client, config)
-    project_id, steps = ensure_vote_project(client, config.name, config.k)
+    projects, steps = ensure_vote_projects(client, config.name, config.managers)
     for step in steps:
         click.echo(f"{step.what}: {step.outcome} ({step.detail})")
+    for line in projects.warnings(config.name, config.managers):
+        click.echo(f"warning: {line}", err=True)
     click.echo(f"computing aids for {len(submissions)} submissions ...", err=True)
     prompts = {}
     texts = []
@@ -70,13 +80,24 @@ def create_command(config_path: Path | None, batch_size: int) -> None:
         texts.append(SubmissionText(s.annotation_id, s.corrected.text, prompt.key, s.writer_id))
     aids = compute_aids(texts, prompts, config.reference_corpora, duplicate_threshold=config.duplicate_threshold,
                         copy_threshold=config.copy_threshold)
-    with click.progressbar(length=len(submissions), label="adding vote tasks", file=None) as bar:
+    reports = {}
+    with click.progressbar(length=len(submissions) * len(projects.by_manager), label="adding vote tasks",
+                           file=None) as bar:
         bar.update(0)
-        report = add_vote_tasks(client, project_id, submissions, aids, batch_size, progress=bar.update)
+        for manager, project_id in projects.by_manager.items():
+            reports[manager] = add_vote_tasks(client, project_id, submissions, aids, batch_size,
+                                              progress=bar.update)
+    for manager, report in reports.items():
+        click.echo(f"{manager}: {report.added} vote tasks added, {report.already_there} already there "
+                   f"(vote project {projects.by_manager[manager]})")
     flagged = Counter(flag for a in aids.values() for flag in a.flags())
-    click.echo(f"{report.added} vote tasks added, {report.already_there} already there (vote project {project_id})")
     if flagged:
         click.echo("aids flagged: " + ", ".join(f"{k} {v}" for k, v in sorted(flagged.items())))
+
+
+def _require_managers(config: CampaignConfig) -> None:
+    if not config.managers:
+        raise click.ClickException(f"{config.path}: [votes] managers is empty; list the managers' e-mails")
 
 
 def _format_scores(name: str, scores: AgreementScores) -> str:
@@ -92,25 +113,29 @@ def _format_scores(name: str, scores: AgreementScores) -> str:
 def tally_command(config_path: Path | None) -> None:
     """Tally the votes: accepted, dropped (with the majority's reasons) or pending.
 
-    Only votes of the config's managers count, never on their own sentences; the rule and
-    k come from the config. Results are stored in the campaign database for payouts and
-    the export; re-tallying after new votes updates them. Prints managers' agreement.
+    Reads every manager's own vote project. A vote counts only when a manager of the
+    config cast it in their own project and no other account created it in their name
+    or changed it since, and never on the manager's own sentence; the votes left out are
+    counted by reason. The rule and k come from the config. Results are stored in the
+    campaign database for payouts and the export; re-tallying after new votes updates
+    them. Prints managers' agreement.
 
     \b
     Example:
       apeach-ls votes tally --config campaign.toml
     """
     config = load_config(require_config(config_path))
-    if not config.managers:
-        raise click.ClickException(f"{config_path}: [votes] managers is empty; list the managers' e-mails")
+    _require_managers(config)
     client = connect(LabelStudioSettings.from_env())
     submissions = _campaign_submissions(client, config)
-    project = find_project(client, config.name, "vote")
-    if project is None:
-        raise click.ClickException(f"Campaign {config.name!r} has no vote project. "
-                                   f"Run: apeach-ls votes create --config {config_path}")
-    results, readout = tally_vote_project(client, int(project.id), submissions, user_emails(client),
-                                          config.managers, config.k, config.rule)
+    projects = find_vote_projects(client, config.name, config.managers)
+    for line in projects.warnings(config.name, config.managers):
+        click.echo(f"warning: {line}", err=True)
+    if not projects.by_manager:
+        raise click.ClickException(f"Campaign {config.name!r} has no manager's vote project. "
+                                   f"Run: apeach-ls votes create --config {config.path}")
+    results, readout = tally_vote_projects(client, projects, submissions, user_emails(client),
+                                           config.managers, config.k, config.rule)
     save_tallies(open_ledger(config.database), results.values())
     outcomes = Counter(r.outcome for r in results.values())
     reasons = Counter(reason for r in results.values() if r.outcome == "dropped" for reason in r.reasons)
@@ -139,7 +164,8 @@ def managers(config_path: Path | None) -> None:
 
     Label Studio open source has no roles: the campaign's config lists its managers by
     e-mail, and only their votes count. Managers sign up through the invite link with
-    the e-mail listed in the config.
+    the e-mail listed in the config. Label Studio does not verify e-mail addresses:
+    make sure each account listed as having one is the manager's own.
 
     \b
     Example:

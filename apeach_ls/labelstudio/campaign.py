@@ -96,8 +96,10 @@ def check_campaign_name(campaign: str) -> str:
     return campaign
 
 
-def marker(campaign: str, role: str) -> str:
-    return f"[apeach-ls campaign={campaign} role={role}]"
+def marker(campaign: str, role: str, manager: str | None = None) -> str:
+    """The tag in a project's description that names its campaign and role (and, for a
+    manager's own vote project, the manager)."""
+    return f"[apeach-ls campaign={campaign} role={role}{f' manager={manager}' if manager else ''}]"
 
 
 def generation_options(campaign: str) -> dict[str, Any]:
@@ -118,16 +120,24 @@ def generation_options(campaign: str) -> dict[str, Any]:
     }
 
 
-def find_project(client: LabelStudio, campaign: str, role: str) -> Any | None:
-    tag = marker(campaign, role)
+def list_projects(client: LabelStudio) -> list[Any]:
     try:
-        found = [p for p in client.projects.list(page_size=100) if tag in (p.description or "")]
+        return list(client.projects.list(page_size=100))
     except Exception as exc:
         raise describe_api_error(exc, "listing projects") from exc
+
+
+def project_with_marker(projects: list[Any], tag: str) -> Any | None:
+    """The one project whose description carries ``tag``; None if none; an error if several."""
+    found = [p for p in projects if tag in (p.description or "")]
     if len(found) > 1:
         raise LabelStudioError(f"{len(found)} projects carry the marker {tag} (ids "
                                f"{', '.join(str(p.id) for p in found)}); remove the marker from all but one")
     return found[0] if found else None
+
+
+def find_project(client: LabelStudio, campaign: str, role: str, manager: str | None = None) -> Any | None:
+    return project_with_marker(list_projects(client), marker(campaign, role, manager))
 
 
 def generation_project_id(client: LabelStudio, campaign: str) -> int:
@@ -140,25 +150,26 @@ def generation_project_id(client: LabelStudio, campaign: str) -> int:
 
 
 def ensure_project(client: LabelStudio, campaign: str, role: str, wanted: dict[str, Any],
-                   report_steps: list[Step]) -> int:
-    project = find_project(client, campaign, role)
+                   report_steps: list[Step], manager: str | None = None) -> int:
+    what = f"{role} project" + (f" of {manager}" if manager else "")
+    project = find_project(client, campaign, role, manager)
     try:
         if project is None:
             created = client.projects.create(**wanted)
-            report_steps.append(Step(f"{role} project", "created", f"id {created.id}"))
+            report_steps.append(Step(what, "created", f"id {created.id}"))
             return int(created.id)
         current = client.projects.get(id=project.id)
         diff = {k: v for k, v in wanted.items() if k != "title" and _differs(getattr(current, k, None), v)}
         if diff:
             client.projects.update(id=project.id, **diff)
-            report_steps.append(Step(f"{role} project", "updated", f"id {project.id}: {', '.join(sorted(diff))}"))
+            report_steps.append(Step(what, "updated", f"id {project.id}: {', '.join(sorted(diff))}"))
         else:
-            report_steps.append(Step(f"{role} project", "unchanged", f"id {project.id}"))
+            report_steps.append(Step(what, "unchanged", f"id {project.id}"))
         return int(project.id)
     except LabelStudioError:
         raise
     except Exception as exc:
-        raise describe_api_error(exc, f"setting up the {role} project") from exc
+        raise describe_api_error(exc, f"setting up the {what}") from exc
 
 
 def _differs(current: Any, wanted: Any) -> bool:

@@ -1,10 +1,58 @@
-"""The managers' vote project in Label Studio: one vote task per writer's submission.
+"""The managers' vote in Label Studio: one vote project per manager, and in each one vote
+task per writer's submission.
 
 Vote tasks carry the sentence, its prompt and the aids' hint text, never the writer's
 label, the verdict or who wrote it. Each task's ``submission_id`` (the generation
-annotation id) makes ``votes create`` incremental: a run lists what exists and imports only
-what is missing, in whole batches, so a run killed at any point and run again ends with
-exactly one vote task per submission.
+annotation id) makes ``votes create`` incremental: a run lists what each manager's project
+holds and imports only what is missing, in whole batches, so a run killed at any point and
+run again ends with exactly one vote task per submission in every manager's project.
+
+**Why one project per manager.** Label Studio Community has no roles: every member can
+open every project and task, and read, update and delete every annotation. In one shared
+vote project a manager who opened a task from the Data Manager saw the others' votes,
+with an "Update" button. Now each manager votes in a project of their own (its
+description carries ``[apeach-ls campaign=C role=vote manager=E]``;
+``maximum_annotations=1``, so the labeling stream hands each task out once), and the
+tally counts from manager M's project only M's own votes: recorded for M
+(``completed_by``), and neither created in M's name nor changed since by another
+account. Label Studio records the account that created or last changed an annotation
+(``updated_by``) from the request's token. Measured on 1.23.2 (the JSON export and
+``annotations.get`` agree): a manager's own vote has ``completed_by`` = ``updated_by`` =
+the manager; after another account's update, ``updated_by`` is that account; a vote
+created with ``completed_by=<manager>`` by an admin or a writer has ``updated_by`` = the
+creator; a vote imported with its task has ``updated_by`` null; an ``updated_by`` in a
+request body is ignored; ``last_created_by`` was null in every case. The rules are in
+``votes/tally.py`` (``changed_by_other``, ``not_own_project``).
+
+**What Label Studio Community cannot prevent**, and what follows from it:
+
+* Any member (manager or writer) can open any manager's project and read the votes in
+  it. Independence rests on each manager voting in their own project without looking;
+  no one can tell whether someone looked.
+* Any member can update or delete any vote, or make one in a manager's name. Such a
+  vote is not counted (``votes tally`` lists them as ``changed_by_other``), but the
+  manager's own vote is then lost: the sentence stays pending until they vote again.
+* A vote by anyone else in manager M's project is not counted (``not_own_project``),
+  but it completes the task (``maximum_annotations=1``), so M's labeling stream skips
+  it: M opens such a task from the Data Manager.
+* Two API calls change a vote **without** Label Studio recording it (measured on
+  1.23.2, with a writer's own token), so the tally cannot see them:
+  ``POST /api/labels/bulk {"project": P, "old_label": ["drop"], "new_label": ["keep"]}``
+  rewrites that choice in every annotation of project P (of the whole organization
+  without ``project``), leaving ``updated_by`` and ``updated_at`` as they were; and
+  ``PATCH /api/tasks/<id>`` with new ``data`` moves a vote to another sentence (its
+  ``submission_id`` and ``text``), leaving the annotation untouched. Block both for
+  everyone but the admin in a reverse proxy in front of Label Studio (1.23.2's web UI
+  calls neither: its API tables have no ``labels/bulk`` and no PATCH on tasks).
+* Whoever holds a manager's API token or session votes as that manager. An admin
+  token, or access to Label Studio's server or database, can do anything, including
+  writing ``updated_by`` directly.
+* Managers are known by e-mail, and Label Studio does not verify e-mail addresses:
+  check with ``apeach-ls managers`` that each manager's account is their own before
+  the vote starts.
+
+A campaign set up by an older apeach-ls has one shared vote project (``role=vote`` with
+no manager); it is no longer read, and ``votes create`` and ``votes tally`` warn about it.
 """
 
 from __future__ import annotations
@@ -17,12 +65,13 @@ from label_studio_sdk import LabelStudio
 import label_config
 
 from ..aids import Aids
+from ..correction import Flag
 from ..crashpoints import crash_point
 from ..votes.config import VoteTags, parse_vote_config
 from ..votes.model import ManagerVote, TallyResult
 from ..votes.parse import MalformedVote, parse_vote_result
 from ..votes.tally import tally
-from .campaign import Step, ensure_project, marker
+from .campaign import Step, ensure_project, find_project, list_projects, marker, project_with_marker
 from .connection import describe_api_error
 from .submissions import Submission, annotator_id, export_tasks
 from .tasks import import_in_batches, task_data_values
@@ -34,13 +83,19 @@ GUIDE_FOR_MANAGERS = (
 )
 
 
-def vote_options(campaign: str, k: int) -> dict[str, Any]:
+TITLE_MAX = 50  # Label Studio's limit on project titles
+
+
+def vote_options(campaign: str, manager: str) -> dict[str, Any]:
+    """The options of ``manager``'s own vote project."""
+    title = f"{campaign} · vote · {manager}"
     return {
-        "title": f"{campaign} · APEACH manager vote",
-        "description": f"k={k} managers keep or drop each sentence (drop-only; never hate-or-not). "
-                       f"{marker(campaign, 'vote')}",
+        "title": title if len(title) <= TITLE_MAX else title[:TITLE_MAX - 1] + "…",
+        "description": f"{manager}'s own votes: keep or drop each sentence (drop-only; never hate-or-not). "
+                       f"Only {manager}'s own votes in this project count; vote in your own project only. "
+                       f"{marker(campaign, 'vote', manager)}",
         "label_config": label_config.load("vote"),
-        "maximum_annotations": k,
+        "maximum_annotations": 1,
         "show_collab_predictions": False,
         "evaluate_predictions_automatically": False,
         "show_skip_button": True,
@@ -49,20 +104,66 @@ def vote_options(campaign: str, k: int) -> dict[str, Any]:
     }
 
 
-def ensure_vote_project(client: LabelStudio, campaign: str, k: int) -> tuple[int, list[Step]]:
+@dataclass(frozen=True)
+class VoteProjects:
+    """A campaign's vote projects, found by the markers in their descriptions."""
+
+    by_manager: Mapping[str, int]  # manager's e-mail -> the id of their own vote project
+    shared: int | None = None  # the old single vote project of all managers: no longer read
+
+    def warnings(self, campaign: str, managers: Iterable[str]) -> list[str]:
+        lines = []
+        if self.shared is not None:
+            lines.append(f"vote project {self.shared} is the campaign's old shared vote project (all managers in "
+                         f"one, where each saw the others' votes): its votes are not counted. Each manager votes "
+                         f"in their own vote project (apeach-ls votes create); to silence this warning, remove "
+                         f"{marker(campaign, 'vote')} from the description of project {self.shared}")
+        lines.extend(f"manager {m} has no vote project yet, so none of their votes count; "
+                     f"run: apeach-ls votes create" for m in managers if m not in self.by_manager)
+        return lines
+
+
+def find_vote_projects(client: LabelStudio, campaign: str, managers: Iterable[str]) -> VoteProjects:
+    """Each listed manager's own vote project (one listing of the projects)."""
+    projects = list_projects(client)
+    by_manager = {m: int(p.id) for m in managers
+                  if (p := project_with_marker(projects, marker(campaign, "vote", m))) is not None}
+    shared = project_with_marker(projects, marker(campaign, "vote"))
+    return VoteProjects(by_manager, int(shared.id) if shared is not None else None)
+
+
+def ensure_vote_projects(client: LabelStudio, campaign: str,
+                         managers: Iterable[str]) -> tuple[VoteProjects, list[Step]]:
+    """Create or update each manager's own vote project; a re-run changes nothing."""
     steps: list[Step] = []
-    return ensure_project(client, campaign, "vote", vote_options(campaign, k), steps), steps
+    by_manager = {m: ensure_project(client, campaign, "vote", vote_options(campaign, m), steps, manager=m)
+                  for m in managers}
+    shared = find_project(client, campaign, "vote")
+    return VoteProjects(by_manager, int(shared.id) if shared is not None else None), steps
+
+
+UNVERIFIED_HINT_KO = ("분류기 판정 확인 안 됨: 이 문장의 판정이 분류기가 낸 것과 다르거나(위조·변경) 판정 없이 "
+                      "제출되었습니다. 라벨은 작성자의 의도로 처리됩니다.")
+VERDICT_FLAGS = frozenset({Flag.VERDICT_UNVERIFIED, Flag.NO_VERDICT})
 
 
 def vote_task(submission: Submission, aids: Aids | None) -> dict[str, Any]:
+    """The vote task of one submission: the sentence, its prompt and the hints (the aids, and
+    whether its verdict verified), never the writer's label, the verdict or who wrote it."""
+    hints = [aids.summary_ko()] if aids is not None and aids.summary_ko() else []
+    flags = set(aids.flags()) if aids is not None else set()
+    unverified = VERDICT_FLAGS & submission.corrected.flags
+    if unverified:
+        hints.append(UNVERIFIED_HINT_KO)
+        flags |= {f.value for f in unverified}
     return {"data": {
         "submission_id": submission.annotation_id,
         "prompt_id": submission.prompt.get("prompt_id", ""),
         "topic": submission.prompt.get("topic", ""),
         "guideline": submission.prompt.get("guideline", ""),
         "text": submission.corrected.text,
-        "aids": aids.summary_ko() if aids is not None else "",
-        "aid_flags": sorted(aids.flags()) if aids is not None else [],
+        "aids": " / ".join(hints),
+        "aid_flags": sorted(flags),
     }}
 
 
@@ -89,18 +190,26 @@ def user_emails(client: LabelStudio) -> dict[int, str]:
         raise describe_api_error(exc, "listing users") from exc
 
 
+def _user_id(user: Any) -> int | None:
+    """A user id from an export's ``updated_by`` (an id, a user object or null)."""
+    return user if isinstance(user, int) else (user or {}).get("id")
+
+
 @dataclass(frozen=True)
 class VoteReadout:
     votes: list[ManagerVote]
-    malformed: list[str]  # "annotation N: reason", for the report
+    malformed: list[str]  # "vote project N (manager), annotation N: reason", for the report
 
 
-def read_votes(client: LabelStudio, project_id: int, emails: Mapping[int, str]) -> VoteReadout:
-    """Every vote annotation of the vote project (cancelled ones marked), from one export."""
+def read_votes(client: LabelStudio, project_id: int, emails: Mapping[int, str], manager: str) -> VoteReadout:
+    """Every vote annotation of ``manager``'s vote project (cancelled ones marked), from one export.
+
+    Each vote carries its voter (``completed_by``), the account that created or last
+    changed it (``updated_by``) and the manager whose project holds it."""
     try:
         config = client.projects.get(id=project_id).label_config
     except Exception as exc:
-        raise describe_api_error(exc, f"reading vote project {project_id}") from exc
+        raise describe_api_error(exc, f"reading vote project {project_id} of {manager}") from exc
     tags: VoteTags = parse_vote_config(config)
     votes, malformed = [], []
     for task in export_tasks(client, project_id):
@@ -108,30 +217,38 @@ def read_votes(client: LabelStudio, project_id: int, emails: Mapping[int, str]) 
         if submission_id is None:
             continue
         for annotation in task.get("annotations") or []:
-            voter_id = annotator_id(annotation)
+            voter_id, author_id = annotator_id(annotation), _user_id(annotation.get("updated_by"))
             common = dict(submission_id=int(submission_id), manager=emails.get(voter_id, f"user:{voter_id}"),
-                          vote_id=int(annotation["id"]), updated_at=str(annotation.get("updated_at") or ""))
+                          cast_by=None if author_id is None else emails.get(author_id, f"user:{author_id}"),
+                          project_manager=manager, vote_id=int(annotation["id"]),
+                          updated_at=str(annotation.get("updated_at") or ""))
             if annotation.get("was_cancelled"):
                 votes.append(ManagerVote(decision="keep", reasons=frozenset(), note="", cancelled=True, **common))
                 continue
             try:
                 parsed = parse_vote_result(annotation.get("result") or [], tags)
             except MalformedVote as exc:
-                malformed.append(f"annotation {annotation['id']}: {exc}")
+                malformed.append(f"vote project {project_id} ({manager}), annotation {annotation['id']}: {exc}")
                 continue
             votes.append(ManagerVote(decision=parsed.decision, reasons=parsed.reasons, note=parsed.note, **common))
     return VoteReadout(votes, malformed)
 
 
-def tally_vote_project(client: LabelStudio, project_id: int, submissions: Sequence[Submission],
-                       emails: Mapping[int, str], managers: Iterable[str], k: int,
-                       rule: str) -> tuple[dict[int, TallyResult], VoteReadout]:
-    """Read the vote project and tally every submission (a writer's own vote is not counted)."""
-    readout = read_votes(client, project_id, emails)
+def tally_vote_projects(client: LabelStudio, projects: VoteProjects, submissions: Sequence[Submission],
+                        emails: Mapping[int, str], managers: Iterable[str], k: int,
+                        rule: str) -> tuple[dict[int, TallyResult], VoteReadout]:
+    """Read every manager's vote project and tally every submission (see votes/tally.py:
+    only a manager's own unchanged votes in their own project count, never on their own
+    sentence). The one reading of the votes that ``votes tally`` and ``report`` share."""
+    votes, malformed = [], []
+    for manager, project_id in projects.by_manager.items():
+        readout = read_votes(client, project_id, emails, manager)
+        votes.extend(readout.votes)
+        malformed.extend(readout.malformed)
     writer_of = {s.annotation_id: emails.get(s.writer_id or -1) for s in submissions}
-    results = tally(readout.votes, [s.annotation_id for s in submissions], set(managers), writer_of,
+    results = tally(votes, [s.annotation_id for s in submissions], set(managers), writer_of,
                     k, rule)  # type: ignore[arg-type]
-    return results, readout
+    return results, VoteReadout(votes, malformed)
 
 
 def missing_managers(managers: Iterable[str], emails: Mapping[int, str]) -> list[str]:

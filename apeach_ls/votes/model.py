@@ -39,19 +39,31 @@ RULES: Final[tuple[Rule, Rule]] = (MAJORITY, ANY_DROP)
 DEFAULT_K: Final[int] = 3  # managers per sentence, as in APEACH
 
 # Why the tally left a vote out.
-Ignored = Literal["not_a_manager", "own_sentence", "cancelled", "superseded", "beyond_k"]
+Ignored = Literal["not_a_manager", "changed_by_other", "not_own_project", "own_sentence", "cancelled", "superseded",
+                  "beyond_k"]
 NOT_A_MANAGER: Final[Ignored] = "not_a_manager"  # the voter is not on the campaign's manager list
+# another account created the vote in the voter's name or changed it since (or none is recorded)
+CHANGED_BY_OTHER: Final[Ignored] = "changed_by_other"
+NOT_OWN_PROJECT: Final[Ignored] = "not_own_project"  # cast in another manager's vote project
 OWN_SENTENCE: Final[Ignored] = "own_sentence"  # a manager voted on a sentence they wrote
 CANCELLED: Final[Ignored] = "cancelled"  # skipped or withdrawn in Label Studio
 SUPERSEDED: Final[Ignored] = "superseded"  # the same manager has a more recently updated vote
 BEYOND_K: Final[Ignored] = "beyond_k"  # k other managers had voted earlier
-IGNORED: Final[tuple[Ignored, ...]] = (NOT_A_MANAGER, OWN_SENTENCE, CANCELLED, SUPERSEDED, BEYOND_K)
+IGNORED: Final[tuple[Ignored, ...]] = (NOT_A_MANAGER, CHANGED_BY_OTHER, NOT_OWN_PROJECT, OWN_SENTENCE, CANCELLED,
+                                       SUPERSEDED, BEYOND_K)
 
 
 @dataclass(frozen=True)
 class ManagerVote:
-    """One manager's annotation in the vote project.
+    """One annotation in a manager's vote project.
 
+    ``manager`` is the voter, the account the annotation is recorded for (Label Studio's
+    ``completed_by``, which any account can set). ``cast_by`` is the account that created
+    the annotation or changed it last (Label Studio's ``updated_by``, which the server sets
+    from the request's token); None when Label Studio recorded none (e.g. a vote imported
+    with its task), and then the vote does not count. ``project_manager`` is the manager
+    whose own vote project holds the annotation; None when unknown, and then the vote
+    does not count either. All three are e-mails.
     ``vote_id`` is the Label Studio annotation id: it grows with creation, so it orders
     votes by arrival. ``updated_at`` is the annotation's ISO 8601 update time.
     """
@@ -64,6 +76,8 @@ class ManagerVote:
     vote_id: int
     updated_at: str
     cancelled: bool = False
+    cast_by: str | None = None
+    project_manager: str | None = None
 
 
 @dataclass(frozen=True)

@@ -5,25 +5,34 @@ says otherwise. Pure logic, no I/O. Rules, applied to each submission's votes in
 
 1. **Only the campaign's managers count.** A vote whose e-mail is not in ``managers`` is
    ignored (``not_a_manager``). E-mails are compared case-insensitively, spaces stripped.
-2. **No vote on one's own sentence.** When ``writer_of[submission]`` is the voter's e-mail
+2. **Only votes the voter cast themselves count.** Label Studio sets an annotation's
+   voter (``completed_by``) from the request but lets any account name someone else,
+   and lets any account change anyone's annotation; it records who created or last
+   changed it (``updated_by``, given here as ``cast_by``). A vote whose ``cast_by`` is
+   not the voter (compared as e-mails), or is unknown, is ignored
+   (``changed_by_other``); it neither counts nor replaces that manager's other vote.
+3. **Only a manager's votes in their own project count.** Each manager votes in a vote
+   project of their own (``project_manager``), so that no one's ballot shows another's
+   vote. A vote cast in another manager's project is ignored (``not_own_project``).
+4. **No vote on one's own sentence.** When ``writer_of[submission]`` is the voter's e-mail
    (a manager who also wrote), the vote is ignored (``own_sentence``).
-3. **Cancelled votes do not count.** A skipped or withdrawn annotation (``cancelled``) is
+5. **Cancelled votes do not count.** A skipped or withdrawn annotation (``cancelled``) is
    ignored (``cancelled``); it neither counts nor replaces that manager's other vote.
    A deleted annotation is simply absent from the input.
-4. **One vote per manager.** Of a manager's remaining votes on a submission, the most
+6. **One vote per manager.** Of a manager's remaining votes on a submission, the most
    recently updated wins (``updated_at``, then the higher ``vote_id``); the others are
    ``superseded``. An edit changes the vote, not the manager's place in line.
-5. **The first k managers decide.** Managers are ordered by their first remaining vote
+7. **The first k managers decide.** Managers are ordered by their first remaining vote
    (lowest ``vote_id``: Label Studio ids grow with creation); the first ``k`` ballots are
    counted, later ones are ignored (``beyond_k``). So once k valid votes are in, a
    decided outcome cannot be overturned by extra votes (the writer may already be paid),
    and ties can only happen when k is even.
-6. **Outcome.**
+8. **Outcome.**
    * ``majority``: pending while fewer than k ballots are counted; then dropped when more
      than half of the k ballots drop, else accepted. **A tie keeps the sentence.**
    * ``any_drop``: dropped as soon as one counted ballot drops (even before k); accepted
      only with k counted keeps; pending otherwise.
-7. **Reasons of a dropped sentence:** the reasons named by more than half of the counted
+9. **Reasons of a dropped sentence:** the reasons named by more than half of the counted
    drop votes; if none is, the most frequent ones (all of them when tied). The same for
    both rules. Every outcome also reports ``reason_counts`` over the counted drop votes.
 
@@ -38,9 +47,9 @@ from datetime import datetime, timezone
 from typing import Iterable, Mapping
 
 from .model import (
-    ACCEPTED, ANY_DROP, BEYOND_K, CANCELLED, DEFAULT_K, DROP, DROPPED, KEEP, MAJORITY, NOT_A_MANAGER,
-    OWN_SENTENCE, PENDING, REASONS, RULES, SUPERSEDED, IgnoredVote, ManagerVote, Outcome, Reason, Rule,
-    TallyResult,
+    ACCEPTED, ANY_DROP, BEYOND_K, CANCELLED, CHANGED_BY_OTHER, DEFAULT_K, DROP, DROPPED, KEEP, MAJORITY,
+    NOT_A_MANAGER, NOT_OWN_PROJECT, OWN_SENTENCE, PENDING, REASONS, RULES, SUPERSEDED, IgnoredVote, ManagerVote,
+    Outcome, Reason, Rule, TallyResult,
 )
 
 
@@ -86,6 +95,10 @@ def _tally_one(submission_id: int, votes: list[ManagerVote], managers: set[str],
         voter = _email(vote.manager)
         if voter not in managers:
             ignored.append(IgnoredVote(vote, NOT_A_MANAGER))
+        elif _email(vote.cast_by) != voter:
+            ignored.append(IgnoredVote(vote, CHANGED_BY_OTHER))
+        elif _email(vote.project_manager) != voter:
+            ignored.append(IgnoredVote(vote, NOT_OWN_PROJECT))
         elif writer and voter == writer:
             ignored.append(IgnoredVote(vote, OWN_SENTENCE))
         elif vote.cancelled:
