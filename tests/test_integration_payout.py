@@ -53,7 +53,7 @@ def test_payout_round_trip(label_studio, campaign, tmp_path):
     bad.write_text(f"ls_user,platform,platform_id\nnobody-{campaign}@example.com,manual,P-X\n", encoding="utf-8")
     assert f"no Label Studio account has the e-mail nobody-{campaign}@example.com" in refused("writers", "import",
                                                                                              str(bad))
-    bad.write_text(f"ls_user,platform,platform_id\n{users['m2']},manual,P-M\n", encoding="utf-8")
+    bad.write_text(f"ls_user,platform,platform_id\n{managers[1].id},manual,P-M\n", encoding="utf-8")
     assert f"{campaign}-m2@example.com is a manager of this campaign" in refused("writers", "import", str(bad))
     bad.write_text(f"ls_user,platform,platform_id\n{users['a']},mturk,A1WORKER\n", encoding="utf-8")
     assert "MTurk pays in USD only, but the campaign's [rewards] currency is KRW" in refused("writers", "import",

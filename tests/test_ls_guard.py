@@ -1,0 +1,59 @@
+"""The Label Studio guard's policy: which writes a non-admin member may make."""
+
+from __future__ import annotations
+
+import pytest
+
+from apeach_ls.labelstudio.guard import refusal
+
+ME, OTHER = 7, 8
+OWNERS = {100: ME, 200: OTHER}
+
+
+def why(method, path, body=None, admin=False, action=None):
+    return refusal(method, path, body, ME, admin, OWNERS.get, action)
+
+
+@pytest.mark.parametrize("method,path,body,action", [
+    ("GET", "/api/projects/3", None, None),
+    ("GET", "/api/annotations/200", None, None),
+    ("POST", "/api/tasks/5/annotations/", {"result": []}, None),
+    ("POST", "/api/tasks/5/annotations/", {"result": [], "completed_by": ME}, None),
+    ("PATCH", "/api/annotations/100/", {"result": []}, None),
+    ("DELETE", "/api/annotations/100", None, None),
+    ("POST", "/api/tasks/5/drafts", {"result": []}, None),
+    ("PATCH", "/api/drafts/9", {"result": []}, None),
+    ("POST", "/api/ml/2/interactive-annotating", {"task": 5}, None),
+    ("POST", "/api/dm/actions", {}, "next_task"),
+    ("POST", "/api/dm/views/", {"project": 3}, None),
+    ("PATCH", f"/api/users/{ME}/", {"first_name": "x"}, None),
+])
+def test_what_writers_and_managers_need_is_allowed(method, path, body, action):
+    assert why(method, path, body, action=action) is None
+
+
+@pytest.mark.parametrize("method,path,body,action,reason", [
+    ("POST", "/api/labels/bulk", {"project": 3, "old_label": ["drop"], "new_label": ["keep"]}, None, "admins only"),
+    ("PATCH", "/api/tasks/5/", {"data": {"text": "x"}}, None, "tasks is for admins only"),
+    ("POST", "/api/tasks/", {"project": 3, "data": {}}, None, "tasks is for admins only"),
+    ("POST", "/api/projects/3/import", [{"data": {}, "annotations": [{"completed_by": 8}]}], None, "admins only"),
+    ("PATCH", "/api/projects/3/", {"label_config": "<View/>"}, None, "admins only"),
+    ("POST", "/api/projects/", {"title": "[apeach-ls campaign=x role=generation]"}, None, "admins only"),
+    ("POST", "/api/webhooks/", {"url": "http://attacker"}, None, "admins only"),
+    ("DELETE", "/api/webhooks/4/", None, None, "admins only"),
+    ("POST", "/api/ml", {"url": "http://attacker"}, None, "ML backends"),
+    ("PATCH", "/api/ml/2", {"url": "http://attacker"}, None, "ML backends"),
+    ("POST", "/api/dm/actions", {}, "delete_tasks_annotations", "'delete_tasks_annotations' is for admins"),
+    ("POST", "/api/tasks/5/annotations/", {"result": [], "completed_by": OTHER}, None, "in your own name"),
+    ("POST", "/api/tasks/5/annotations/", {"result": [], "completed_by": {"id": OTHER}}, None, "in your own name"),
+    ("PATCH", "/api/annotations/200/", {"result": []}, None, "only the annotation's author"),
+    ("DELETE", "/api/annotations/200", None, None, "only the annotation's author"),
+    ("POST", "/api/annotations/200/convert-to-draft", None, None, "only the annotation's author"),
+    ("PATCH", "/api/annotations/100/", {"completed_by": OTHER}, None, "cannot be handed"),
+    ("PATCH", f"/api/users/{OTHER}/", {"email": "x"}, None, "other users"),
+    ("POST", "/api/users/", {"email": "x"}, None, "other users"),
+])
+def test_writes_that_could_change_labels_votes_or_money_unseen_are_refused(method, path, body, action, reason):
+    refused = why(method, path, body, action=action)
+    assert refused is not None and reason in refused
+    assert why(method, path, body, admin=True, action=action) is None  # admins may
