@@ -7,7 +7,8 @@
 | LABEL_STUDIO_URL, LABEL_STUDIO_API_KEY / LABEL_STUDIO_API_KEY_FILE | where retraining reads the campaign's annotations (never from webhook bodies) | unset: retraining uses the base data only |
 | APEACH_ML_BASIC_AUTH_USER | Basic auth user required on every route | unset: no auth |
 | APEACH_ML_BASIC_AUTH_PASSWORD / APEACH_ML_BASIC_AUTH_PASSWORD_FILE | its password (or a file holding it) | unset |
-| APEACH_ML_MAX_TEXT_CHARS | longest sentence accepted | 1000 |
+| APEACH_ML_MAX_TEXT_CHARS | longest sentence accepted (/predict and /webhook) | 1000 |
+| APEACH_ML_MAX_CONFIG_CHARS | longest labeling config accepted (/predict, /setup, /webhook); longer ones get 413 before they are parsed | 100000 |
 | APEACH_ML_MAX_TASKS | most tasks in one /predict | 10000 |
 | APEACH_ML_BATCHING | micro-batching: auto (on for checkpoint models), on, off | auto |
 | APEACH_ML_MAX_BATCH | most sentences in one forward pass | 32 |
@@ -37,6 +38,7 @@ class BackendSettings:
     basic_auth_user: str | None = None
     basic_auth_password: str | None = None  # never logged: see __repr__
     max_text_chars: int = 1000
+    max_config_chars: int = 100_000
     max_tasks: int = 10000
     max_body_bytes: int = 64 * 1024 * 1024
     batching: str = "auto"
@@ -72,6 +74,7 @@ class BackendSettings:
             basic_auth_user=user,
             basic_auth_password=password,
             max_text_chars=_int_setting(env, "APEACH_ML_MAX_TEXT_CHARS", 1000),
+            max_config_chars=_int_setting(env, "APEACH_ML_MAX_CONFIG_CHARS", 100_000),
             max_tasks=_int_setting(env, "APEACH_ML_MAX_TASKS", 10000),
             batching=_choice(env, "APEACH_ML_BATCHING", ("auto", "on", "off"), "auto"),
             max_batch=_int_setting(env, "APEACH_ML_MAX_BATCH", 32),
