@@ -7,6 +7,7 @@ packs the answer in Label Studio's wire format.
 from __future__ import annotations
 
 import logging
+import sys
 from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, current_app, jsonify, request
@@ -62,6 +63,9 @@ def health():
             return jsonify(status="DOWN", reason=model.death, model_version=model.version), 503
         inner = model.classifier
         extra.update(batching=True, batch_passes=model.batches, batched_sentences=model.batched_texts)
+    torch = sys.modules.get("torch")
+    if torch is not None and getattr(inner, "prefers_batching", False):
+        extra["torch_threads"] = torch.get_num_threads()  # cores / workers, unless set
     return jsonify(status="UP", model_class=type(inner).__name__, model_version=model.version, **extra)
 
 

@@ -18,6 +18,9 @@
 | APEACH_ML_RETRAIN_EVERY | retrain after this many new annotations (0: only on START_TRAINING) | 0 |
 | APEACH_ML_BASE_TRAIN_DATA | labeled file every retraining starts from (e.g. BEEP! train) | none |
 | APEACH_ML_HOLDOUT_DATA | labeled file a candidate is evaluated on, with a fifth of the campaign's labels | none |
+| APEACH_ML_LOG_LEVEL | the backend's own log level: debug, info (one line per annotation checked), warning, error; never headers, bodies or credentials | info |
+| APEACH_ML_IDLE_TIMEOUT | seconds a connection may take to send a request's headers, and may stay idle between requests, before it is closed | 10 |
+| APEACH_ML_BODY_TIMEOUT | seconds a client may take to send a request's body before the connection is closed | 30 |
 
 Retraining is on when APEACH_LS_MODEL is a model registry (``classifier train --registry``).
 """
@@ -52,6 +55,9 @@ class BackendSettings:
     verdict_secret: str | None = None  # never logged: see __repr__
     label_studio_url: str | None = None
     label_studio_api_key: str | None = None  # never logged
+    log_level: str = "info"
+    idle_timeout: int = 10
+    body_timeout: int = 30
 
     def __repr__(self) -> str:  # keep the secrets out of logs and tracebacks
         auth = "basic" if self.basic_auth_user else "none"
@@ -87,6 +93,9 @@ class BackendSettings:
             verdict_secret=read_secret(env, "APEACH_VERDICT_SECRET"),
             label_studio_url=(env.get("LABEL_STUDIO_URL") or "").rstrip("/") or None,
             label_studio_api_key=read_secret(env, "LABEL_STUDIO_API_KEY"),
+            log_level=_choice(env, "APEACH_ML_LOG_LEVEL", ("debug", "info", "warning", "error"), "info"),
+            idle_timeout=_int_setting(env, "APEACH_ML_IDLE_TIMEOUT", 10),
+            body_timeout=_int_setting(env, "APEACH_ML_BODY_TIMEOUT", 30),
         )
 
 
