@@ -33,8 +33,8 @@ class PredictRequest:
         return self.context is not None
 
 
-# A lone surrogate can only come from a \uD800-\uDFFF escape (raw surrogate bytes are not UTF-8).
-_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+# In strict UTF-8 a lone surrogate can only come from a \uD800-\uDFFF escape.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _PROJECT_ID = re.compile(r"[0-9]{1,18}")  # ASCII digits: '²'.isdigit() is True, int('²') is not
 
@@ -46,12 +46,13 @@ def parse_json(data: bytes) -> Any:
     string with a lone surrogate (``"\\udc80"``) cannot be hashed, signed or answered as UTF-8.
     """
     try:
-        body = json.loads(data)
+        text = data.decode("utf-8")  # strict: UTF-8-encoded surrogates are refused here
+        body = json.loads(text)
     except RecursionError:
         raise BadPayload("the JSON is nested too deeply") from None
     except (ValueError, UnicodeDecodeError):
-        raise BadPayload("the body must be JSON (Content-Type: application/json)") from None
-    if _SURROGATE_ESCAPE.search(data):  # paired escapes (emoji) are fine; look for lone ones
+        raise BadPayload("the body must be JSON in UTF-8 (Content-Type: application/json)") from None
+    if _SURROGATE_ESCAPE.search(text):  # paired escapes (emoji) are fine; look for lone ones
         where = _lone_surrogate_at(body)
         if where is not None:
             raise BadPayload(f"{where} contains a lone surrogate (a \\ud800-\\udfff escape without its pair); "
