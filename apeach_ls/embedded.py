@@ -81,11 +81,12 @@ def label_studio_process(data_dir: Path, port: int, login: AdminLogin) -> Manage
 
 def ml_backend_process(data_dir: Path, port: int, model_spec: str, workers: int = 1, threads: int = 4,
                        extra_env: Mapping[str, str] | None = None) -> ManagedProcess:
+    from ml_backend.serving import gunicorn_argv  # whole requests are read before a thread is given
+
     env = dict(os.environ)
     env["APEACH_LS_MODEL"] = model_spec
     env["WEB_CONCURRENCY"] = str(workers)  # the backend divides the cores among the workers
     env.update(extra_env or {})
-    argv = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-            "--threads", str(threads), "--timeout", "120", "ml_backend.wsgi:app"]
+    argv = gunicorn_argv("127.0.0.1", port, workers, threads, timeout=120)
     return ManagedProcess("ML backend", argv, env, data_dir / "logs" / "ml-backend.log",
                           f"http://127.0.0.1:{port}/health")

@@ -9,11 +9,19 @@ document order (the intent comes before the sentence, the verdict after it).
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
 from .errors import ConfigError
-from .label_xml import choice_values, parse_label_config
+from .label_xml import all_choice_values, parse_label_config
 from .labels import AGREEMENTS, LABELS
+
+# A generation config is ~2,000 characters; the probe's 1.2 MB config was 12,000 Choices.
+MAX_CONFIG_CHARS = 100_000
+
+
+class ConfigTooLarge(ConfigError):
+    """A labeling config longer than the limit, refused before it is parsed."""
 
 
 @dataclass(frozen=True)
@@ -39,8 +47,28 @@ def _hidden(style: str | None) -> bool:
     return "display:none" in (style or "").replace(" ", "").lower()
 
 
-def parse_generation_config(xml: str) -> GenerationTags:
-    """Find each role's tag in a labeling config; ConfigError says what is missing."""
+def _hidden_elements(root: ET.Element) -> set[int]:
+    """ids of the elements inside a hidden View; one walk, with a stack (no recursion)."""
+    hidden: set[int] = set()
+    stack = [(root, False)]
+    while stack:
+        element, inside = stack.pop()
+        if inside:
+            hidden.add(id(element))
+        inside = inside or (element.tag == "View" and _hidden(element.get("style")))
+        stack.extend((child, inside) for child in element)
+    return hidden
+
+
+def parse_generation_config(xml: str, max_chars: int = MAX_CONFIG_CHARS) -> GenerationTags:
+    """Find each role's tag in a labeling config; ConfigError says what is missing.
+
+    Linear in the config's size: one pass finds every role and its document position (a
+    list.index per Choices made 12,000 Choices cost 6 s). Configs over ``max_chars`` are
+    refused before parsing (:class:`ConfigTooLarge`).
+    """
+    if len(xml) > max_chars:
+        raise ConfigTooLarge(f"Label config is {len(xml)} characters; the limit is {max_chars}")
     root = parse_label_config(xml, "Label config")
     elements = list(root.iter())
     textareas = [e for e in elements if e.tag == "TextArea"]
@@ -51,11 +79,21 @@ def parse_generation_config(xml: str) -> GenerationTags:
             f"sentence, which triggers the verdict); found {len(writer_inputs)}"
         )
     text_tag = writer_inputs[0]
-    text_pos = elements.index(text_tag)
-    label_choices = [e for e in elements if e.tag == "Choices" and choice_values(e) == set(LABELS)]
-    intents = [e for e in label_choices if elements.index(e) < text_pos]
-    verdicts = [e for e in label_choices if elements.index(e) > text_pos]
-    agreements = [e for e in elements if e.tag == "Choices" and choice_values(e) == set(AGREEMENTS)]
+    label_values, agreement_values = set(LABELS), set(AGREEMENTS)
+    intents: list[ET.Element] = []
+    verdicts: list[ET.Element] = []
+    agreements: list[ET.Element] = []
+    values_of = all_choice_values(root)
+    after_text = False
+    for element in elements:  # document order
+        if element is text_tag:
+            after_text = True
+        elif element.tag == "Choices":
+            values = values_of[id(element)]
+            if values == label_values:
+                (verdicts if after_text else intents).append(element)
+            elif values == agreement_values:
+                agreements.append(element)
     missing = []
     if len(intents) != 1:
         missing.append("one Choices with values hate/not_hate before the TextArea (the intent)")
@@ -65,13 +103,13 @@ def parse_generation_config(xml: str) -> GenerationTags:
         missing.append("one Choices with values confirm/flip (the writer's answer)")
     if missing:
         raise ConfigError("Label config must have " + "; ".join(missing))
-    hidden_areas = [area for view in elements if view.tag == "View" and _hidden(view.get("style"))
-                    for area in view.iter("TextArea")]
-    if len(hidden_areas) != 1 or text_tag in hidden_areas:
+    hidden = _hidden_elements(root)
+    hidden_areas = [area for area in textareas if id(area) in hidden]
+    if len(hidden_areas) != 1 or id(text_tag) in hidden:
         raise ConfigError("Label config must have exactly one TextArea inside <View style=\"display: none\"> "
                           f"(where the backend puts the verdict's receipt; found {len(hidden_areas)}), "
                           "and the writer's sentence must not be hidden")
-    score_tags = [e for e in textareas if e is not text_tag and e not in hidden_areas]
+    score_tags = [e for e in textareas if e is not text_tag and id(e) not in hidden]
     return GenerationTags(
         object_name=text_tag.get("toName", ""),
         intent=intents[0].get("name", ""),

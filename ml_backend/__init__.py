@@ -62,7 +62,8 @@ def create_app(settings: BackendSettings | None = None, classifier: PseudoClassi
             return MicroBatcher(model, settings.max_batch, settings.max_queue)
         return model
 
-    service = VerdictService(wrap(classifier), key, settings.max_text_chars)
+    service = VerdictService(wrap(classifier), key, settings.max_text_chars,
+                             max_config_chars=settings.max_config_chars)
     submissions = SubmissionLog()
     app.extensions["apeach_verdicts"] = service
     app.extensions["apeach_submissions"] = submissions

@@ -7,6 +7,7 @@ packs the answer in Label Studio's wire format.
 from __future__ import annotations
 
 import logging
+import sys
 from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, current_app, jsonify, request
@@ -14,7 +15,8 @@ from flask import Blueprint, current_app, jsonify, request
 from .batching import MicroBatcher
 from .events import SubmissionLog, parse_time
 from .model import VerdictService
-from .payloads import BadPayload, parse_predict, project_id_of, require_object
+from .payloads import BadPayload, check_result, parse_json, parse_predict, project_id_of, require_object, \
+    webhook_project_id
 
 if TYPE_CHECKING:
     from .retraining import Retrainer
@@ -42,10 +44,9 @@ def _retrainer() -> Retrainer | None:
 
 
 def _json_body() -> Any:
-    body = request.get_json(silent=True)
-    if body is None:
+    if not request.is_json:
         raise BadPayload("the body must be JSON (Content-Type: application/json)")
-    return body
+    return parse_json(request.get_data(cache=False))
 
 
 @bp.get("/health")
@@ -62,6 +63,9 @@ def health():
             return jsonify(status="DOWN", reason=model.death, model_version=model.version), 503
         inner = model.classifier
         extra.update(batching=True, batch_passes=model.batches, batched_sentences=model.batched_texts)
+    torch = sys.modules.get("torch")
+    if torch is not None and getattr(inner, "prefers_batching", False):
+        extra["torch_threads"] = torch.get_num_threads()  # cores / workers, unless set
     return jsonify(status="UP", model_class=type(inner).__name__, model_version=model.version, **extra)
 
 
@@ -89,12 +93,13 @@ def webhook():
     action = body.get("action")
     if not isinstance(action, str) or not action:
         raise BadPayload("'action' must name the event, e.g. ANNOTATION_CREATED")
+    project_id = webhook_project_id(body)
     if action in TRAINING_EVENTS:
         retrainer = _retrainer()
         if retrainer is None:
             return jsonify(status="ignored", action=action, reason="retraining is off (APEACH_LS_MODEL is not a "
                            "model registry)", model_version=_service().model_version)
-        log.info("training requested by Label Studio (project %s)", _project_field(body))
+        log.info("training requested by Label Studio (project %s)", project_id)
         retrainer.request("START_TRAINING")
         return jsonify(status="training", action=action, model_version=_service().model_version)
     if action in DELETION_EVENTS:
@@ -104,17 +109,15 @@ def webhook():
         ids = [a.get("id") for a in deleted if isinstance(a, dict)]
         if not ids or not all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
             raise BadPayload("'annotations' must be a list of objects with an integer 'id'")
+        max_ids = current_app.config["APEACH_SETTINGS"].max_tasks
+        if len(ids) > max_ids:
+            raise BadPayload(f"too many annotations in one event ({len(ids)} > {max_ids})", status=413)
         for annotation_id in ids:
             _log().delete(annotation_id)
         return jsonify(status="ok", action=action, deleted=ids)
     if action in ANNOTATION_EVENTS:
-        return jsonify(_annotation_event(action, body))
+        return jsonify(_annotation_event(action, body, project_id))
     return jsonify(status="ignored", action=action)
-
-
-def _project_field(body: dict) -> str | None:
-    project = body.get("project")
-    return str(project.get("id")) if isinstance(project, dict) else None
 
 
 def _int_field(value: Any, where: str) -> int | None:
@@ -125,19 +128,16 @@ def _int_field(value: Any, where: str) -> int | None:
     return value
 
 
-def _annotation_event(action: str, body: dict) -> dict[str, Any]:
+def _annotation_event(action: str, body: dict, project_id: int | None) -> dict[str, Any]:
     """Check the annotation's verdict receipt and count it; nothing in the body is kept as data."""
     annotation = body.get("annotation")
     if not isinstance(annotation, dict):
         raise BadPayload("'annotation' must be an object")
-    annotation_id, result = annotation.get("id"), annotation.get("result")
+    annotation_id = annotation.get("id")
     if not isinstance(annotation_id, int) or isinstance(annotation_id, bool):
         raise BadPayload("'annotation.id' must be an integer")
-    if not isinstance(result, list) or not all(isinstance(r, dict) for r in result):
-        raise BadPayload("'annotation.result' must be a list of result objects")
-    project = body.get("project") if isinstance(body.get("project"), dict) else {}
-    label_config = project.get("label_config")
-    project_id = _int_field(project.get("id"), "project.id")
+    result = check_result(annotation.get("result"), "annotation.result")
+    label_config = (body.get("project") or {}).get("label_config")
     task_id = _int_field(annotation.get("task"), "annotation.task")
     if annotation.get("was_cancelled"):
         return {"status": "ignored", "action": action, "reason": "skipped task"}

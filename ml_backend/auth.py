@@ -8,11 +8,13 @@ import hmac
 
 
 def basic_auth_ok(header: str | None, user: str, password: str) -> bool:
-    """True when ``header`` is ``Basic base64(user:password)`` for these credentials."""
-    if not header or not header.startswith("Basic "):
+    """True when ``header`` is ``Basic base64(user:password)`` for these credentials (the
+    scheme is case-insensitive, RFC 9110 §11.1)."""
+    scheme, _, token = (header or "").partition(" ")
+    if scheme.lower() != "basic" or not token.strip():
         return False
     try:
-        decoded = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8")
+        decoded = base64.b64decode(token.strip(), validate=True).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError):
         return False
     given_user, sep, given_password = decoded.partition(":")

@@ -8,18 +8,21 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
+from collections import OrderedDict
 from typing import Any, Callable, Mapping, Sequence
 
 from apeach_ls.classifier.base import PseudoClassifier
 from apeach_ls.correction import CorrectedSubmission, IncompleteSubmission, ReceiptContext, correct, extract_text
 from apeach_ls.errors import ConfigError
-from apeach_ls.generation_config import GenerationTags, parse_generation_config
+from apeach_ls.generation_config import MAX_CONFIG_CHARS, ConfigTooLarge, GenerationTags, parse_generation_config
 from apeach_ls.labels import Verdict
 from apeach_ls.receipts import ReceiptKey, sign
 
-from .payloads import BadPayload, PredictRequest, check_text, find_by_name, text_from_result_item
+from .payloads import BadPayload, PredictRequest, check_text, find_by_name, has_visible_character, \
+    text_from_result_item
 
 NO_OP = {"result": []}  # the answer to the empty-context calls Label Studio makes after a submit
+CONFIG_CACHE_SIZE = 256  # distinct labeling configs remembered, parsed or refused (least recently used go)
 
 
 class VerdictService:
@@ -27,12 +30,13 @@ class VerdictService:
     ``clock`` the time a receipt carries (injectable for tests)."""
 
     def __init__(self, classifier: PseudoClassifier, key: ReceiptKey, max_text_chars: int = 1000,
-                 clock: Callable[[], float] = time.time):
+                 clock: Callable[[], float] = time.time, max_config_chars: int = MAX_CONFIG_CHARS):
         self.classifier = classifier
         self.key = key
         self.clock = clock
         self.max_text_chars = max_text_chars
-        self._tags_by_config: dict[str, GenerationTags] = {}
+        self.max_config_chars = max_config_chars
+        self._tags_by_config: OrderedDict[str, GenerationTags | BadPayload] = OrderedDict()
         self._tags_by_project: dict[str, GenerationTags] = {}
         self._lock = threading.Lock()
 
@@ -43,17 +47,33 @@ class VerdictService:
     # -- labeling configs -------------------------------------------------------------
 
     def tags_for_config(self, label_config: str) -> GenerationTags:
-        """Parse once per distinct config (O(1) afterwards: /setup comes on every page load)."""
-        key = hashlib.sha1(label_config.encode("utf-8")).hexdigest()
-        tags = self._tags_by_config.get(key)
-        if tags is None:
+        """Parse once per distinct config (O(1) afterwards: /setup comes on every page load).
+
+        A config over the size limit is refused before it is hashed; a config that does not
+        parse is remembered as refused, so a repeat costs a hash, not another parse.
+        """
+        if len(label_config) > self.max_config_chars:
+            raise BadPayload(f"Label config is {len(label_config)} characters; the limit is "
+                             f"{self.max_config_chars} (APEACH_ML_MAX_CONFIG_CHARS)", status=413)
+        key = hashlib.sha256(label_config.encode("utf-8", "surrogatepass")).hexdigest()
+        with self._lock:
+            known = self._tags_by_config.get(key)
+            if known is not None:
+                self._tags_by_config.move_to_end(key)
+        if known is None:
             try:
-                tags = parse_generation_config(label_config)
+                known = parse_generation_config(label_config, max_chars=self.max_config_chars)
+            except ConfigTooLarge as exc:
+                known = BadPayload(str(exc), status=413)
             except ConfigError as exc:
-                raise BadPayload(str(exc), status=422) from None
+                known = BadPayload(str(exc), status=422)
             with self._lock:
-                self._tags_by_config[key] = tags
-        return tags
+                self._tags_by_config[key] = known
+                while len(self._tags_by_config) > CONFIG_CACHE_SIZE:
+                    self._tags_by_config.popitem(last=False)
+        if isinstance(known, BadPayload):
+            raise BadPayload(known.reason, known.status)
+        return known
 
     def setup(self, project_id: str | None, label_config: str) -> str:
         tags = self.tags_for_config(label_config)
@@ -139,7 +159,7 @@ class VerdictService:
             result = annotation.get("result") if isinstance(annotation, dict) else None
             if isinstance(result, list):
                 text = extract_text(result, tags)
-                if text and text.strip():
+                if text and has_visible_character(text):
                     return text[: self.max_text_chars]
         return None
 
@@ -170,6 +190,7 @@ class VerdictService:
         text = extract_text(result, tags)
         if text is None or not text.strip():
             raise BadPayload("annotation has no sentence to check", status=422)
+        check_text(text, self.max_text_chars, "annotation")  # the same limits as an interactive verdict
         context = (ReceiptContext(self.key, project_id, task_id)
                    if project_id is not None and task_id is not None else None)
         try:

@@ -7,7 +7,8 @@
 | LABEL_STUDIO_URL, LABEL_STUDIO_API_KEY / LABEL_STUDIO_API_KEY_FILE | where retraining reads the campaign's annotations (never from webhook bodies) | unset: retraining uses the base data only |
 | APEACH_ML_BASIC_AUTH_USER | Basic auth user required on every route | unset: no auth |
 | APEACH_ML_BASIC_AUTH_PASSWORD / APEACH_ML_BASIC_AUTH_PASSWORD_FILE | its password (or a file holding it) | unset |
-| APEACH_ML_MAX_TEXT_CHARS | longest sentence accepted | 1000 |
+| APEACH_ML_MAX_TEXT_CHARS | longest sentence accepted (/predict and /webhook) | 1000 |
+| APEACH_ML_MAX_CONFIG_CHARS | longest labeling config accepted (/predict, /setup, /webhook); longer ones get 413 before they are parsed | 100000 |
 | APEACH_ML_MAX_TASKS | most tasks in one /predict | 10000 |
 | APEACH_ML_BATCHING | micro-batching: auto (on for checkpoint models), on, off | auto |
 | APEACH_ML_MAX_BATCH | most sentences in one forward pass | 32 |
@@ -17,6 +18,9 @@
 | APEACH_ML_RETRAIN_EVERY | retrain after this many new annotations (0: only on START_TRAINING) | 0 |
 | APEACH_ML_BASE_TRAIN_DATA | labeled file every retraining starts from (e.g. BEEP! train) | none |
 | APEACH_ML_HOLDOUT_DATA | labeled file a candidate is evaluated on, with a fifth of the campaign's labels | none |
+| APEACH_ML_LOG_LEVEL | the backend's own log level: debug, info (one line per annotation checked), warning, error; never headers, bodies or credentials | info |
+| APEACH_ML_IDLE_TIMEOUT | seconds a connection may take to send a request's headers, and may stay idle between requests, before it is closed | 10 |
+| APEACH_ML_BODY_TIMEOUT | seconds a client may take to send a request's body before the connection is closed | 30 |
 
 Retraining is on when APEACH_LS_MODEL is a model registry (``classifier train --registry``).
 """
@@ -37,6 +41,7 @@ class BackendSettings:
     basic_auth_user: str | None = None
     basic_auth_password: str | None = None  # never logged: see __repr__
     max_text_chars: int = 1000
+    max_config_chars: int = 100_000
     max_tasks: int = 10000
     max_body_bytes: int = 64 * 1024 * 1024
     batching: str = "auto"
@@ -50,6 +55,9 @@ class BackendSettings:
     verdict_secret: str | None = None  # never logged: see __repr__
     label_studio_url: str | None = None
     label_studio_api_key: str | None = None  # never logged
+    log_level: str = "info"
+    idle_timeout: int = 10
+    body_timeout: int = 30
 
     def __repr__(self) -> str:  # keep the secrets out of logs and tracebacks
         auth = "basic" if self.basic_auth_user else "none"
@@ -72,6 +80,7 @@ class BackendSettings:
             basic_auth_user=user,
             basic_auth_password=password,
             max_text_chars=_int_setting(env, "APEACH_ML_MAX_TEXT_CHARS", 1000),
+            max_config_chars=_int_setting(env, "APEACH_ML_MAX_CONFIG_CHARS", 100_000),
             max_tasks=_int_setting(env, "APEACH_ML_MAX_TASKS", 10000),
             batching=_choice(env, "APEACH_ML_BATCHING", ("auto", "on", "off"), "auto"),
             max_batch=_int_setting(env, "APEACH_ML_MAX_BATCH", 32),
@@ -84,6 +93,9 @@ class BackendSettings:
             verdict_secret=read_secret(env, "APEACH_VERDICT_SECRET"),
             label_studio_url=(env.get("LABEL_STUDIO_URL") or "").rstrip("/") or None,
             label_studio_api_key=read_secret(env, "LABEL_STUDIO_API_KEY"),
+            log_level=_choice(env, "APEACH_ML_LOG_LEVEL", ("debug", "info", "warning", "error"), "info"),
+            idle_timeout=_int_setting(env, "APEACH_ML_IDLE_TIMEOUT", 10),
+            body_timeout=_int_setting(env, "APEACH_ML_BODY_TIMEOUT", 30),
         )
 
 

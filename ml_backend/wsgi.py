@@ -1,11 +1,16 @@
 """gunicorn entry point: ``gunicorn 'ml_backend.wsgi:app'``; settings from the environment.
 
-Logs go to stderr at INFO: one line per annotation checked, never headers or bodies.
+``apeach-ls backend`` serves it with :class:`ml_backend.serving.BufferingWorker` (see there
+why). Logs go to stderr at APEACH_ML_LOG_LEVEL (default info: one line per annotation
+checked), never headers, bodies or credentials.
 """
 
 import logging
 
 from . import create_app
+from .settings import BackendSettings
 
-logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-app = create_app()
+settings = BackendSettings.from_env()
+logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+logging.getLogger("apeach_ls").setLevel(settings.log_level.upper())
+app = create_app(settings)

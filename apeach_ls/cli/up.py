@@ -131,10 +131,14 @@ def up(campaign: str, data_dir: Path, port: int, ml_port: int, per_topic: int, t
 def backend(host: str, port: int, workers: int, threads: int) -> None:
     """Serve the ML backend with gunicorn (settings from the environment).
 
+    Each of the --workers processes reads whole requests in an event loop and runs them in
+    --threads threads; the workers split the cores among themselves.
+
     \b
     Example:
       APEACH_LS_MODEL=apeach-ls-data/models/default apeach-ls backend --port 9090
     """
-    argv = [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", str(workers),
-            "--threads", str(threads), "ml_backend.wsgi:app"]
-    os.execv(sys.executable, argv)
+    from ml_backend.serving import gunicorn_argv
+
+    os.environ["WEB_CONCURRENCY"] = str(workers)  # torch threads per worker = cores / workers
+    os.execv(sys.executable, gunicorn_argv(host, port, workers, threads))
