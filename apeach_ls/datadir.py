@@ -141,8 +141,9 @@ def ml_basic_auth(data_dir: Path, env: Mapping[str, str] | None = None) -> MLAut
                           "or neither: `up` then generates the backend's credentials")
     if user and password:
         exports = {"APEACH_ML_BASIC_AUTH_USER": user}
-        if not env.get("APEACH_ML_BASIC_AUTH_PASSWORD") and env.get("APEACH_ML_BASIC_AUTH_PASSWORD_FILE"):
-            exports["APEACH_ML_BASIC_AUTH_PASSWORD_FILE"] = str(Path(env["APEACH_ML_BASIC_AUTH_PASSWORD_FILE"]).resolve())
+        password_file = env.get("APEACH_ML_BASIC_AUTH_PASSWORD_FILE")
+        if password_file and not env.get("APEACH_ML_BASIC_AUTH_PASSWORD"):
+            exports["APEACH_ML_BASIC_AUTH_PASSWORD_FILE"] = str(Path(password_file).resolve())
         return MLAuth(user, password, {}, exports)
     path = (data_dir / ML_PASSWORD_FILE).resolve()
     password = kept_secret(path, lambda: secrets.token_urlsafe(24))

@@ -89,7 +89,8 @@ def test_the_backend_basic_auth_is_generated_once_and_the_environment_wins(tmp_p
     assert auth.password not in repr(auth)
 
     mine = datadir.ml_basic_auth(tmp_path, env={"APEACH_ML_BASIC_AUTH_USER": "me", "APEACH_ML_BASIC_AUTH_PASSWORD": "pw"})
-    assert (mine.user, mine.password, mine.backend_env, mine.exports) == ("me", "pw", {}, {"APEACH_ML_BASIC_AUTH_USER": "me"})
+    assert (mine.user, mine.password, mine.backend_env) == ("me", "pw", {})
+    assert mine.exports == {"APEACH_ML_BASIC_AUTH_USER": "me"}
     with pytest.raises(ConfigError, match="Set both APEACH_ML_BASIC_AUTH_USER and APEACH_ML_BASIC_AUTH_PASSWORD"):
         datadir.ml_basic_auth(tmp_path, env={"APEACH_ML_BASIC_AUTH_USER": "me"})
 
@@ -170,7 +171,8 @@ def test_env_prints_file_paths_never_secrets(tmp_path):
     assert f"export LABEL_STUDIO_API_KEY_FILE={tmp_path}/label-studio-api-key" in result.output
     assert f"export APEACH_VERDICT_SECRET_FILE={tmp_path.resolve()}/verdict-secret" in result.output
     assert f"export APEACH_ML_BASIC_AUTH_PASSWORD_FILE={tmp_path.resolve()}/ml-basic-auth-password" in result.output
-    for secret in (auth.password, login.api_key, login.password, Path(verdict["APEACH_VERDICT_SECRET_FILE"]).read_text().strip()):
+    verdict_secret = Path(verdict["APEACH_VERDICT_SECRET_FILE"]).read_text().strip()
+    for secret in (auth.password, login.api_key, login.password, verdict_secret):
         assert secret not in result.output
 
     stopped = CliRunner().invoke(cli, ["env", "--data-dir", str(tmp_path)])
@@ -186,7 +188,8 @@ def test_env_prints_file_paths_never_secrets(tmp_path):
 def test_the_banned_subnets_copy_matches_the_installed_label_studio():
     label_studio = pytest.importorskip("label_studio")
     source = (Path(label_studio.__file__).parent / "core" / "utils" / "io.py").read_text()
-    block = source[source.index("default_banned_subnets = ["):source.index("]", source.index("default_banned_subnets = ["))]
+    start = source.index("default_banned_subnets = [")
+    block = source[start:source.index("]", start)]
     assert tuple(re.findall(r"'([0-9a-f.:/]+)'", block)) == DEFAULT_BANNED_SUBNETS
 
 
@@ -234,7 +237,8 @@ def test_without_any_model_file_up_serves_the_built_in_model(tmp_path):
     choice = choose_model(tmp_path, env={})
     assert choice.spec == str(SHIPPED_MODEL_DIR) and "BEEP! (CC BY-SA 4.0" in choice.source
     model = load_classifier(choice.spec)
-    hate, clean = model.classify(["여자는 집에서 밥이나 해라 멍청한 것들", "오늘 날씨가 정말 좋네요 산책 가야겠어요"])
+    hate, clean = model.classify(["여자는 집에서 밥이나 해라 멍청한 것들",
+                                  "오늘 날씨가 정말 좋네요 산책 가야겠어요"])
     assert hate.label == "hate" and clean.label == "not_hate"
     assert sum(p.stat().st_size for p in SHIPPED_MODEL_DIR.iterdir()) < 1_200_000
     note = (SHIPPED_MODEL_DIR / "README.md").read_text()
@@ -256,9 +260,14 @@ def test_the_wheel_builds_without_warnings_and_ships_the_model(tmp_path):
     for name in ("setup.cfg", "pyproject.toml", "README.md", "apeach_ls", "ml_backend", "label_config"):
         (shutil.copytree if (REPO / name).is_dir() else shutil.copy)(REPO / name, copy / name)
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    build = subprocess.run([sys.executable, "-c", "from setuptools import build_meta; "
-                            f"build_meta.build_wheel({str(tmp_path / 'dist')!r})"],
-                           cwd=copy, env=env, capture_output=True, text=True)
+    import setuptools
+
+    if int(setuptools.__version__.split(".")[0]) >= 68:  # pyproject.toml's build requirement
+        build_wheel = f"from setuptools import build_meta; build_meta.build_wheel({str(tmp_path / 'dist')!r})"
+        argv = [sys.executable, "-c", build_wheel]
+    else:  # as pip installs it: in an isolated build environment with a recent setuptools
+        argv = [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path / "dist"), "."]
+    build = subprocess.run(argv, cwd=copy, env=env, capture_output=True, text=True)
     assert build.returncode == 0, build.stderr
     warnings = [line for line in (build.stdout + build.stderr).splitlines() if "warn" in line.lower()]
     assert warnings == []

@@ -15,8 +15,8 @@ import click
 
 from ..datadir import (API_KEY_FILE, CREDENTIALS, UpLock, admin_login, is_running, mark_login_shown,
                        ml_basic_auth, read_state, verdict_secret_env)
-from ..embedded import (LOOPBACK, LS_START_TIMEOUT, ModelChoice, choose_model, label_studio_process,
-                        ml_backend_process, ssrf_settings)
+from ..embedded import (LOOPBACK, LS_START_TIMEOUT, SHIPPED_MODEL_DIR, ModelChoice, choose_model,
+                        label_studio_process, ml_backend_process, ssrf_settings)
 from ..errors import ConfigError
 from ..labelstudio.campaign import MLConnection, remove_other_ml_backends, setup_generation
 from ..labelstudio.connection import LabelStudioSettings, connect
@@ -262,10 +262,14 @@ def ssrf_settings_command(ml_address: str) -> None:
 def backend(host: str, port: int, workers: int, threads: int) -> None:
     """Serve the ML backend with gunicorn (settings from the environment).
 
+    Serves the built-in pseudo-classifier unless APEACH_LS_MODEL names another model.
+
     \b
     Example:
       APEACH_LS_MODEL=apeach-ls-data/models/default apeach-ls backend --port 9090
     """
+    if not os.environ.get("APEACH_LS_MODEL"):
+        os.environ["APEACH_LS_MODEL"] = str(SHIPPED_MODEL_DIR)  # execv passes os.environ on
     argv = [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", str(workers),
             "--threads", str(threads), "ml_backend.wsgi:app"]
     os.execv(sys.executable, argv)
