@@ -91,12 +91,15 @@ def test_up_on_a_fresh_data_dir_is_safe_complete_and_stops_on_sighup(tmp_path):
     assert verdict["value"]["choices"] == ["hate"] and verdict["readonly"] is True
 
     # 3. `apeach-ls env` gives the campaign commands what they need
-    script = f'eval "$({sys.executable} -m apeach_ls.cli env --data-dir {data})"\n' \
-             f'{sys.executable} -m apeach_ls.cli prompts import --per-topic 2\n'
+    cli = f"{sys.executable} -m apeach_ls.cli"
+    script = f'eval "$({cli} env --data-dir {data})"\n{cli} prompts import --per-topic 2\n' \
+             f'{cli} setup --campaign other\n'
     done = subprocess.run(["bash", "-euo", "pipefail", "-c", script], env=clean_env(), capture_output=True, text=True,
                           timeout=120)
     assert done.returncode == 0, done.stderr
     assert "10 tasks added, 10 already there (10 topics x 2)" in done.stdout
+    other = find_project(client, "other", "generation")
+    assert [b.url for b in client.ml.list(project=other.id)] == [f"http://127.0.0.1:{ml_port}"]
 
     # 4. one `up` per data dir: a second one, even on other ports, is refused and changes nothing
     second = subprocess.run([sys.executable, "-m", "apeach_ls.cli", "up", "--data-dir", str(data), "--port",
@@ -136,11 +139,12 @@ def test_up_on_a_fresh_data_dir_is_safe_complete_and_stops_on_sighup(tmp_path):
         assert "password:" not in out.replace(f"(password: in {data}/credentials.json)", "")
         assert line_value(out, "login: ") == f"login: {username}  (password: in {data}/credentials.json)"
         assert "prompts: 0 added, 10 already there" in out
-        assert f"old ML backend: updated (id {ml.id} at http://127.0.0.1:{ml_port} removed, with its webhook)" in out
-        [new_ml] = client.ml.list(project=project.id)
-        assert new_ml.url == f"http://127.0.0.1:{new_ml_port}"
-        assert [h.url for h in client.webhooks.list(project=project.id) if h.url.endswith("/webhook")] == \
-            [f"http://127.0.0.1:{new_ml_port}/webhook"]
+        assert (f"old ML backend: updated (project {project.id}: id {ml.id} at http://127.0.0.1:{ml_port} removed "
+                f"with its webhook; connected to http://127.0.0.1:{new_ml_port})") in out
+        for moved in (project, other):  # the other campaign's project too
+            assert [b.url for b in client.ml.list(project=moved.id)] == [f"http://127.0.0.1:{new_ml_port}"]
+            assert [h.url for h in client.webhooks.list(project=moved.id) if h.url.endswith("/webhook")] == \
+                [f"http://127.0.0.1:{new_ml_port}/webhook"]
         assert (data / "verdict-secret").read_text().strip() == secret
         assert (data / "label-studio-api-key").read_text().strip() == api_key
     finally:

@@ -18,7 +18,7 @@ from ..datadir import (API_KEY_FILE, CREDENTIALS, UpLock, admin_login, is_runnin
 from ..embedded import (LOOPBACK, LS_START_TIMEOUT, SHIPPED_MODEL_DIR, ModelChoice, choose_model,
                         label_studio_process, ml_backend_process, ssrf_settings)
 from ..errors import ConfigError
-from ..labelstudio.campaign import MLConnection, remove_other_ml_backends, setup_generation
+from ..labelstudio.campaign import MLConnection, move_ml_backends, setup_generation
 from ..labelstudio.connection import LabelStudioSettings, connect
 from ..labelstudio.prompt_import import import_prompts
 from ..processes import port_in_use, supervise
@@ -152,7 +152,7 @@ def _run(lock: UpLock, state: dict[str, Any], campaign: str, data_dir: Path, por
         connection = MLConnection(url=state["ml_url"], basic_auth_user=ml_auth.user,
                                   basic_auth_password=ml_auth.password)
         report = setup_generation(client, campaign, connection)
-        remove_other_ml_backends(client, report, connection)
+        move_ml_backends(client, connection, report)
         print_setup_report(report)
         added = import_prompts(client, report.project_id, default_prompts(), per_topic)
         say(f"prompts: {added.added} added, {added.already_there} already there")

@@ -237,18 +237,30 @@ def setup_generation(client: LabelStudio, campaign: str, ml: MLConnection | None
     return report
 
 
-def remove_other_ml_backends(client: LabelStudio, report: SetupReport, ml: MLConnection) -> None:
-    """Disconnect backends of ours (same title) at another URL, and their webhooks: after
-    ``up`` moved the backend to another port, the project must not call a dead address."""
+
+def move_ml_backends(client: LabelStudio, ml: MLConnection, report: SetupReport) -> None:
+    """After the backend moved (``up`` on another port), no generation project may keep
+    calling the old address: each one connected to a backend of ours (same title) at another
+    URL is connected to ``ml`` instead, and the old backend and its webhook are removed."""
     try:
-        stale = [b for b in client.ml.list(project=report.project_id)
-                 if b.title == ml.title and not _same_url(b.url, ml.url)]
-        for backend in stale:
-            hook_url = (backend.url or "").rstrip("/") + "/webhook"
-            for hook in client.webhooks.list(project=report.project_id):
-                if _same_url(hook.url, hook_url):
-                    client.webhooks.delete(id=hook.id)
-            client.ml.delete(id=backend.id)
-            report.add("old ML backend", "updated", f"id {backend.id} at {backend.url} removed, with its webhook")
+        projects = [p for p in client.projects.list(page_size=100)
+                    if "[apeach-ls campaign=" in (p.description or "") and "role=generation]" in p.description]
+        for project in projects:
+            stale = [b for b in client.ml.list(project=project.id)
+                     if b.title == ml.title and not _same_url(b.url, ml.url)]
+            if not stale:
+                continue
+            if int(project.id) != report.project_id:  # another campaign's: setup_generation did not see it
+                ensure_ml_backend(client, int(project.id), ml, SetupReport(project_id=int(project.id)))
+            for backend in stale:
+                hook_url = (backend.url or "").rstrip("/") + "/webhook"
+                for hook in client.webhooks.list(project=project.id):
+                    if _same_url(hook.url, hook_url):
+                        client.webhooks.delete(id=hook.id)
+                client.ml.delete(id=backend.id)
+                report.add("old ML backend", "updated", f"project {project.id}: id {backend.id} at {backend.url} "
+                           f"removed with its webhook; connected to {ml.url}")
+    except LabelStudioError:
+        raise
     except Exception as exc:
-        raise describe_api_error(exc, "removing the project's old ML backends") from exc
+        raise describe_api_error(exc, "moving projects to the ML backend's new address") from exc
