@@ -1,92 +1,126 @@
 """The embedded default: a local Label Studio on SQLite plus the ML backend, on loopback.
 
-Used by ``apeach-ls up`` and by the test suite's fixtures. Credentials come from the
-environment when set (LABEL_STUDIO_USERNAME, LABEL_STUDIO_PASSWORD, LABEL_STUDIO_API_KEY);
-otherwise they are generated once and kept in ``<data dir>/credentials.json`` (mode 0600),
-so a second run reuses the same instance and login.
+Used by ``apeach-ls up`` and by the test suite's fixtures. Both servers listen on
+127.0.0.1 unless told otherwise. Label Studio keeps its SSRF protection on, with the default
+list of banned networks minus the one address the backend listens on, so its webhooks reach
+the backend and nothing else local; sign-up works only through the organization's invite
+link. What Label Studio 1.23 cannot narrow down (ML backend URLs: ``ML_BLOCK_LOCAL_IP`` is a
+plain switch) is written down in the README. Logins and secrets: :mod:`apeach_ls.datadir`.
 """
 
 from __future__ import annotations
 
-import json
+import ipaddress
 import os
-import secrets
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
+from .datadir import AdminLogin
 from .processes import ManagedProcess
-from .settings import read_secret
 
 LS_START_TIMEOUT = 300.0  # a fresh SQLite database runs every migration first
+LOOPBACK = "127.0.0.1"
+SHIPPED_MODEL_DIR = Path(__file__).resolve().parent / "data" / "default_model"
+
+# Label Studio 1.23.2's default banned networks (core/utils/io.py: validate_ip);
+# tests/test_embedded.py checks this copy against the installed Label Studio.
+DEFAULT_BANNED_SUBNETS = (
+    "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
+    "192.0.0.0/24", "192.0.2.0/24", "192.88.99.0/24", "192.168.0.0/16", "198.18.0.0/15", "198.51.100.0/24",
+    "203.0.113.0/24", "224.0.0.0/4", "233.252.0.0/24", "240.0.0.0/4", "255.255.255.255/32", "::/128", "::1/128",
+    "::ffff:0:0/96", "::ffff:0:0:0/96", "64:ff9b::/96", "64:ff9b:1::/48", "100::/64", "2001:0000::/32",
+    "2001:20::/28", "2001:db8::/32", "2002::/16", "fc00::/7", "fe80::/10", "ff00::/8",
+)
+
+__all__ = ["AdminLogin", "LS_START_TIMEOUT", "LOOPBACK", "SHIPPED_MODEL_DIR", "ModelChoice", "choose_model",
+           "banned_subnets_except", "ssrf_settings", "label_studio_process", "ml_backend_process"]
 
 
 @dataclass(frozen=True)
-class AdminLogin:
-    username: str
-    password: str
-    api_key: str  # legacy token, 40 hex characters
-
-    def __repr__(self) -> str:
-        return f"AdminLogin(username={self.username!r}, password=***, api_key=***)"
+class ModelChoice:
+    spec: str  # for APEACH_LS_MODEL
+    source: str  # said to the user: where the model comes from
 
 
-def admin_login(data_dir: Path, env: Mapping[str, str] | None = None) -> tuple[AdminLogin, bool]:
-    """The admin's login and whether it was generated (and so should be shown)."""
+def choose_model(data_dir: Path, env: Mapping[str, str] | None = None) -> ModelChoice:
+    """The model ``up`` serves: APEACH_LS_MODEL when set; else one trained into the data dir
+    (``up --train-data``); else the one shipped with the package (no file outside it needed)."""
     env = os.environ if env is None else env
-    stored_path = data_dir / "credentials.json"
-    stored: dict[str, str] = {}
-    if stored_path.exists():
-        stored = json.loads(stored_path.read_text(encoding="utf-8"))
-    given = {
-        "username": env.get("LABEL_STUDIO_USERNAME"),
-        "password": read_secret(env, "LABEL_STUDIO_PASSWORD"),
-        "api_key": read_secret(env, "LABEL_STUDIO_API_KEY"),
-    }
-    generated = {"username": "admin@apeach.local", "password": secrets.token_urlsafe(12),
-                 "api_key": secrets.token_hex(20)}
-    values = {k: given[k] or stored.get(k) or generated[k] for k in generated}
-    to_store = {k: v for k, v in values.items() if not given[k]}
-    newly_generated = any(k not in stored and not given[k] for k in generated)
-    if to_store and to_store != {k: stored.get(k) for k in to_store}:
-        data_dir.mkdir(parents=True, exist_ok=True)
-        fd = os.open(stored_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(to_store, fh)
-    return AdminLogin(**values), newly_generated
+    if env.get("APEACH_LS_MODEL"):
+        return ModelChoice(env["APEACH_LS_MODEL"], "APEACH_LS_MODEL")
+    trained = data_dir / "models" / "default"
+    if (trained / "model.json").is_file():
+        return ModelChoice(str(trained), f"trained into {trained}")
+    return ModelChoice(str(SHIPPED_MODEL_DIR), "built in: trained on BEEP! (CC BY-SA 4.0, see "
+                       f"{SHIPPED_MODEL_DIR / 'README.md'})")
 
 
-def label_studio_process(data_dir: Path, port: int, login: AdminLogin) -> ManagedProcess:
-    env = dict(os.environ)
+def banned_subnets_except(address: str) -> list[str]:
+    """Label Studio's default banned networks, with ``address`` cut out of the one holding it."""
+    allowed = ipaddress.ip_address(address)
+    subnets: list[str] = []
+    for text in DEFAULT_BANNED_SUBNETS:
+        network = ipaddress.ip_network(text)
+        if allowed.version == network.version and allowed in network:
+            single = ipaddress.ip_network(f"{allowed}/{allowed.max_prefixlen}")
+            subnets += [str(n) for n in sorted(network.address_exclude(single))]  # type: ignore[arg-type]
+        else:
+            subnets.append(text)
+    return subnets
+
+
+def ssrf_settings(ml_address: str) -> dict[str, str]:
+    """Label Studio settings that keep SSRF protection on and let it reach only ``ml_address``
+    among the banned networks (webhooks: an allow-list by subnets). ML backend URLs have no
+    allow-list in Label Studio 1.23: a backend on a local address needs ML_BLOCK_LOCAL_IP off."""
+    settings = {"SSRF_PROTECTION_ENABLED": "true", "USE_DEFAULT_BANNED_SUBNETS": "false",
+                "USER_ADDITIONAL_BANNED_SUBNETS": ",".join(banned_subnets_except(ml_address))}
+    settings["ML_BLOCK_LOCAL_IP"] = "true" if ipaddress.ip_address(ml_address).is_global else "false"
+    return settings
+
+
+def label_studio_process(data_dir: Path, port: int, login: AdminLogin, bind: str = LOOPBACK,
+                         ml_address: str = LOOPBACK, public_url: str | None = None) -> ManagedProcess:
+    """Label Studio on ``bind``:``port`` (``--internal-host`` is the bind address; ``--host``
+    is only its public URL), SQLite in ``<data dir>/label-studio``, sign-up by invite link only."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("APEACH_")}  # no backend secrets
+    env.pop("LABEL_STUDIO_API_KEY", None)
+    env.pop("LABEL_STUDIO_API_KEY_FILE", None)
+    env.pop("LABEL_STUDIO_PASSWORD_FILE", None)
     env.update({
         "LABEL_STUDIO_BASE_DATA_DIR": str(data_dir / "label-studio"),
         "LABEL_STUDIO_USERNAME": login.username,
         "LABEL_STUDIO_PASSWORD": login.password,
         "LABEL_STUDIO_USER_TOKEN": login.api_key,
         "LABEL_STUDIO_ENABLE_LEGACY_API_TOKEN": "true",
-        # The ML backend listens on loopback: Label Studio blocks that unless told not to
-        # (LABEL_STUDIO_NOTES §0). Both servers listen on 127.0.0.1 only.
-        "ML_BLOCK_LOCAL_IP": "false",
-        "SSRF_PROTECTION_ENABLED": "false",
+        "DISABLE_SIGNUP_WITHOUT_LINK": "true",
         "SENTRY_DSN": "",
         "FRONTEND_SENTRY_DSN": "",
+        **ssrf_settings(ml_address),
     })
-    env.pop("LABEL_STUDIO_API_KEY", None)
+    public_url = public_url or f"http://{LOOPBACK if bind in ('0.0.0.0', '::') else bind}:{port}"
     argv = [sys.executable, "-m", "label_studio.server", "start", "--no-browser",
-            "--host", "127.0.0.1", "--port", str(port)]
+            "--internal-host", bind, "--host", public_url, "--port", str(port)]
     return ManagedProcess("Label Studio", argv, env, data_dir / "logs" / "label-studio.log",
-                          f"http://127.0.0.1:{port}/health")
+                          f"http://{_reach(bind)}:{port}/health")
 
 
 def ml_backend_process(data_dir: Path, port: int, model_spec: str, workers: int = 1, threads: int = 4,
-                       extra_env: Mapping[str, str] | None = None) -> ManagedProcess:
+                       extra_env: Mapping[str, str] | None = None, bind: str = LOOPBACK) -> ManagedProcess:
     from ml_backend.serving import gunicorn_argv  # whole requests are read before a thread is given
 
-    env = dict(os.environ)
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("LABEL_STUDIO_PASSWORD", "LABEL_STUDIO_PASSWORD_FILE", "LABEL_STUDIO_API_KEY")}
     env["APEACH_LS_MODEL"] = model_spec
     env["WEB_CONCURRENCY"] = str(workers)  # the backend divides the cores among the workers
     env.update(extra_env or {})
-    argv = gunicorn_argv("127.0.0.1", port, workers, threads, timeout=120)
+    argv = gunicorn_argv(bind, port, workers, threads, timeout=120)
     return ManagedProcess("ML backend", argv, env, data_dir / "logs" / "ml-backend.log",
-                          f"http://127.0.0.1:{port}/health")
+                          f"http://{_reach(bind)}:{port}/health")
+
+
+def _reach(bind: str) -> str:
+    """The address to reach a server bound to ``bind`` from this machine."""
+    return LOOPBACK if bind in ("0.0.0.0", "::", "") else bind

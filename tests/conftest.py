@@ -82,9 +82,12 @@ def start_backend(tmp_path: Path, model_dir: Path, auth: tuple[str, str] | None 
     from apeach_ls.embedded import ml_backend_process
     from apeach_ls.processes import free_port
 
-    env = {}
+    secret_file = tmp_path / "verdict-secret"  # the backend signs verdicts with it (issue 11)
+    if not secret_file.exists():
+        secret_file.write_text(secrets.token_hex(32) + "\n", encoding="utf-8")
+    env = {"APEACH_VERDICT_SECRET_FILE": str(secret_file)}
     if auth:
-        env = {"APEACH_ML_BASIC_AUTH_USER": auth[0], "APEACH_ML_BASIC_AUTH_PASSWORD": auth[1]}
+        env.update({"APEACH_ML_BASIC_AUTH_USER": auth[0], "APEACH_ML_BASIC_AUTH_PASSWORD": auth[1]})
     port = free_port()
     process = ml_backend_process(tmp_path, port, str(model_dir), threads=8, extra_env=env).start()
     process.wait_healthy(60, auth=auth)
@@ -124,3 +127,17 @@ def browser():
 def campaign() -> str:
     """A fresh campaign name: each test gets its own projects in the shared Label Studio."""
     return f"t-{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture(autouse=True)
+def stop_up_runs():
+    """Stop every `apeach-ls up` a test started, also when it failed half-way (tests/up_run.py)."""
+    yield
+    import sys
+    up_run = sys.modules.get("up_run")
+    if up_run is not None:
+        while up_run.UpRun.started:
+            run = up_run.UpRun.started.pop()
+            if run.process.poll() is None:
+                run.process.terminate()
+                run.process.wait(timeout=60)

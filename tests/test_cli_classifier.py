@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 from beep import beep_path
 from click.testing import CliRunner
@@ -88,7 +90,6 @@ def test_bad_file_is_a_one_line_error_naming_row_and_field(trained, tmp_path, co
 
 
 @pytest.mark.parametrize("args, env, message", [
-    (["eval", "{dev}"], {"APEACH_LS_MODEL": ""}, "no model: pass --model DIR (or hf:<id>) or set APEACH_LS_MODEL"),
     (["eval", "{dev}", "--model", "{tmp}/none"], {}, "no model directory {tmp}/none; train one with"),
     (["train", "{tmp}/one-label.tsv"], {}, "{tmp}/one-label.tsv: no not_hate examples to train on"),
     (["train", "{train}", "--out", "{out}"], {}, "{out} already exists and is not empty"),
@@ -106,3 +107,17 @@ def test_other_errors_exit_1_with_a_message(trained, slices, tmp_path, args, env
 def test_help_has_an_example(command):
     result = CliRunner().invoke(classifier, [command, "--help"])
     assert result.exit_code == 0 and "Example" in result.output
+
+
+def test_eval_without_a_model_scores_the_one_up_serves(trained, slices, tmp_path):
+    """No --model, no APEACH_LS_MODEL: the model `up` trained into $APEACH_LS_HOME, else the built-in one."""
+    home = tmp_path / "home"
+    result = CliRunner().invoke(classifier, ["eval", str(slices / "dev.tsv")],
+                                env={"APEACH_LS_MODEL": "", "APEACH_LS_HOME": str(home)})
+    assert result.exit_code == 0, result.output
+    assert "(built in: trained on BEEP! (CC BY-SA 4.0" in result.output
+    shutil.copytree(trained[0], home / "models" / "default")
+    result = CliRunner().invoke(classifier, ["eval", str(slices / "dev.tsv")],
+                                env={"APEACH_LS_MODEL": "", "APEACH_LS_HOME": str(home)})
+    assert result.exit_code == 0, result.output
+    assert f"(trained into {home / 'models' / 'default'})" in result.output

@@ -30,6 +30,7 @@ def test_setup_is_idempotent_and_sets_the_flow_options(label_studio, ml_backend,
     code, out = run(["setup", "--campaign", campaign], env_for(label_studio, ml_backend))
     assert code == 0, out
     assert "generation project: created" in out and "ML backend: created" in out
+    assert "ML webhook: created (id " in out and ", by Label Studio with the backend)" in out
     client = label_studio.client()
     project = client.projects.get(id=find_project(client, campaign, "generation").id)
     assert project.show_collab_predictions is False

@@ -27,6 +27,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "report": ("release", "report"),
     "overlap": ("overlap", "overlap"),
     "up": ("up", "up"),
+    "env": ("up", "env_command"),
+    "ssrf-settings": ("up", "ssrf_settings_command"),
     "backend": ("up", "backend"),
 }
 
@@ -44,6 +46,8 @@ SHORT_HELP = {
     "report": "An HTML report with figures of the campaign.",
     "overlap": "Lexical overlap of evaluation sets with reference corpora.",
     "up": "Run everything locally: Label Studio + the ML backend + the projects.",
+    "env": "Print the settings the campaign commands need for the `up` instance.",
+    "ssrf-settings": "Label Studio settings that keep SSRF protection on for a local ML backend.",
     "backend": "Serve the ML backend with gunicorn.",
 }
 
@@ -74,7 +78,7 @@ def cli() -> None:
       export APEACH_ML_URL=http://127.0.0.1:9090
       apeach-ls setup --campaign apeach-2026
       apeach-ls prompts import --campaign apeach-2026 --per-topic 50
-    Or everything locally: apeach-ls up --train-data train.tsv
+    Or everything locally: apeach-ls up (then eval "$(apeach-ls env)" elsewhere)
     """
 
 

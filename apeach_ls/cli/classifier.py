@@ -179,7 +179,8 @@ def scores_json(scores: Scores) -> dict[str, object]:
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--model", "spec", envvar="APEACH_LS_MODEL", show_envvar=True,
               help="The model: a saved model directory, a transformers checkpoint directory or "
-                   "hf:<id>. Default: $APEACH_LS_MODEL.")
+                   "hf:<id>. Default: $APEACH_LS_MODEL, else the one `apeach-ls up` serves "
+                   "($APEACH_LS_HOME/models/default, else the built-in model).")
 @click.option("--label-map", help="For a checkpoint whose labels are not hate/not_hate or "
                                   "none/offensive/hate: e.g. 'LABEL_0=not_hate,LABEL_1=hate'.")
 @fail_cleanly
@@ -192,10 +193,13 @@ def eval_command(file: Path, spec: str | None, label_map: str | None) -> None:
     Example:
       apeach-ls classifier eval dev.tsv --model apeach-ls-data/models/default
     """
+    source = ""
     if not spec:
-        raise ConfigError("no model: pass --model DIR (or hf:<id>) or set APEACH_LS_MODEL")
+        from ..embedded import choose_model
+        choice = choose_model(default_data_dir(), env={})
+        spec, source = choice.spec, f" ({choice.source})"
     examples = read_labeled(file)
     model = load_classifier(spec, parse_label_map(label_map) if label_map else None)
     scores = evaluate(model, examples, f"scoring {file.name}")
-    click.echo(f"model     {model.version}\nfile      {file}")
+    click.echo(f"model     {model.version}{source}\nfile      {file}")
     click.echo(format_scores(scores))

@@ -1,126 +1,257 @@
-"""``apeach-ls up`` (the embedded default) and ``apeach-ls backend`` (serve the ML backend)."""
+"""``apeach-ls up`` (the embedded default), ``apeach-ls env`` (its settings for the campaign
+commands), ``apeach-ls ssrf-settings`` and ``apeach-ls backend`` (serve the ML backend)."""
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import shlex
 import signal
 import sys
-import time
 from pathlib import Path
+from typing import Any
 
 import click
 
-from ..embedded import LS_START_TIMEOUT, admin_login, label_studio_process, ml_backend_process
-from ..errors import ApeachError, ConfigError
-from ..labelstudio.campaign import MLConnection, setup_generation
+from ..datadir import (API_KEY_FILE, CREDENTIALS, UpLock, admin_login, is_running, mark_login_shown,
+                       ml_basic_auth, read_state, verdict_secret_env)
+from ..embedded import (LOOPBACK, LS_START_TIMEOUT, SHIPPED_MODEL_DIR, ModelChoice, choose_model,
+                        label_studio_process, ml_backend_process, ssrf_settings)
+from ..errors import ConfigError
+from ..labelstudio.campaign import MLConnection, move_ml_backends, setup_generation
 from ..labelstudio.connection import LabelStudioSettings, connect
 from ..labelstudio.prompt_import import import_prompts
-from ..processes import port_in_use
+from ..processes import port_in_use, supervise
 from ..prompts import default_prompts
-from ..settings import read_secret
 from .common import campaign_option, default_data_dir, fail_cleanly
 from .project import print_setup_report
 
 
-def ensure_model(data_dir: Path, train_data: Path | None) -> str:
-    """APEACH_LS_MODEL if set; else the default n-gram model in the data dir, trained
-    from ``--train-data`` on the first run."""
-    spec = os.environ.get("APEACH_LS_MODEL")
-    if spec:
-        return spec
-    model_dir = data_dir / "models" / "default"
-    if (model_dir / "model.json").exists():
-        return str(model_dir)
-    if train_data is None:
-        raise ConfigError("No pseudo-classifier yet: pass --train-data FILE (a BEEP! TSV or an APEACH CSV) "
-                          "to train the default model, or set APEACH_LS_MODEL")
+def say(message: str = "", err: bool = False) -> None:
+    """Echo that survives a closed terminal (after SIGHUP the servers must still be stopped)."""
+    try:
+        click.echo(message, err=err)
+    except OSError:
+        pass
+
+
+def ensure_model(data_dir: Path, train_data: Path | None) -> ModelChoice:
+    """The model to serve (:func:`choose_model`); with ``--train-data`` and none trained into
+    the data dir yet, train one there first."""
+    choice = choose_model(data_dir)
+    if train_data is None or choice.source == "APEACH_LS_MODEL" or choice.source.startswith("trained"):
+        return choice
     from ..classifier.training import train_and_save
-    click.echo(f"training the default pseudo-classifier on {train_data} ...")
+    model_dir = data_dir / "models" / "default"
+    say(f"training the default pseudo-classifier on {train_data} ...")
     version = train_and_save(train_data, model_dir, replace=True)  # a crashed first run left no model.json
-    click.echo(f"model {version} saved to {model_dir}")
-    return str(model_dir)
+    say(f"model {version} saved to {model_dir}")
+    return choose_model(data_dir)
 
 
-def _ml_auth() -> tuple[str, str] | None:
-    """The backend's Basic auth from the environment (the backend process inherits it)."""
-    user = os.environ.get("APEACH_ML_BASIC_AUTH_USER")
-    password = read_secret(os.environ, "APEACH_ML_BASIC_AUTH_PASSWORD")
-    return (user, password) if user and password else None
+class Stop(KeyboardInterrupt):
+    """SIGTERM or SIGHUP: stop both servers, as Ctrl-C does."""
+
+
+def _stop_on(signum: int, frame: Any) -> None:
+    raise Stop(signal.Signals(signum).name)
+
+
+def _api_key_lines(data_dir: Path) -> tuple[dict[str, str], list[str]]:
+    """How the campaign commands get the admin's API key: a file path, never the key."""
+    if os.environ.get("LABEL_STUDIO_API_KEY"):
+        return {}, ["LABEL_STUDIO_API_KEY: the one you gave `up` in the environment (not stored)"]
+    if os.environ.get("LABEL_STUDIO_API_KEY_FILE"):
+        return {"LABEL_STUDIO_API_KEY_FILE": str(Path(os.environ["LABEL_STUDIO_API_KEY_FILE"]).resolve())}, []
+    return {"LABEL_STUDIO_API_KEY_FILE": str(data_dir / API_KEY_FILE)}, []
 
 
 @click.command()
 @campaign_option
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=default_data_dir,
               show_default="$APEACH_LS_HOME or ./apeach-ls-data", help="Where Label Studio's SQLite "
-              "database, the models and the logs live; a second run reuses it.")
+              "database, the models, the generated logins and the logs live; a second run reuses it.")
 @click.option("--port", type=click.IntRange(1, 65535), default=8080, show_default=True, help="Label Studio port.")
 @click.option("--ml-port", type=click.IntRange(1, 65535), default=9090, show_default=True, help="ML backend port.")
+@click.option("--bind", default=LOOPBACK, show_default=True,
+              help="IPv4 address both servers listen on; 0.0.0.0 makes them reachable from the network.")
 @click.option("--per-topic", type=click.IntRange(0, 100000), default=10, show_default=True,
               help="Writing tasks per topic to make sure exist.")
 @click.option("--train-data", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Labeled file to train the default model from on the first run (BEEP! TSV, APEACH CSV).")
+              help="Labeled file (BEEP! TSV, APEACH CSV) to train the model from on the first run, "
+                   "instead of the built-in one.")
 @fail_cleanly
-def up(campaign: str, data_dir: Path, port: int, ml_port: int, per_topic: int, train_data: Path | None) -> None:
+def up(campaign: str, data_dir: Path, port: int, ml_port: int, bind: str, per_topic: int,
+       train_data: Path | None) -> None:
     """Run everything locally: Label Studio (SQLite) + the ML backend + the projects.
 
-    Both servers listen on 127.0.0.1. Ctrl-C stops both. Honours LABEL_STUDIO_USERNAME,
-    LABEL_STUDIO_PASSWORD and LABEL_STUDIO_API_KEY (the admin's token) when set; otherwise
-    generates them once and shows them.
+    Both servers listen on 127.0.0.1 (see --bind). Label Studio keeps its SSRF protection,
+    allowing only the backend's address; sign-up works only with the invite link. The
+    backend requires Basic auth and signs verdicts; its credentials and secret are
+    generated once into the data dir (mode 0600), as is the admin's login unless
+    LABEL_STUDIO_USERNAME, LABEL_STUDIO_PASSWORD and LABEL_STUDIO_API_KEY are set. The
+    built-in pseudo-classifier serves unless APEACH_LS_MODEL or --train-data says otherwise.
+
+    Ctrl-C, SIGTERM or SIGHUP (closing the terminal) stop both servers; a crashed backend
+    is restarted while Label Studio stays up. One `up` per data dir at a time.
+    `apeach-ls env` prints the settings the campaign commands need.
 
     \b
     Example:
-      apeach-ls up --train-data ../shared/data/beep/train.tsv --port 8080 --ml-port 9090
+      apeach-ls up --port 8080 --ml-port 9090 --per-topic 20
+      eval "$(apeach-ls env)"      # in another terminal: then apeach-ls votes create ...
     """
-    for name, p in (("--port", port), ("--ml-port", ml_port)):
-        if port_in_use(p):
-            raise ConfigError(f"port {p} ({name}) is already in use on 127.0.0.1; choose another with {name}")
-    data_dir.mkdir(parents=True, exist_ok=True)
-    login, generated = admin_login(data_dir)
-    model_spec = ensure_model(data_dir, train_data)
-    ml_auth = _ml_auth()
-    ls = label_studio_process(data_dir, port, login)
-    ml = ml_backend_process(data_dir, ml_port, model_spec)
-    stopping = {"now": False}
-
-    def on_signal(signum, frame):  # SIGTERM behaves like Ctrl-C
-        stopping["now"] = True
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, on_signal)
     try:
-        click.echo("starting the ML backend and Label Studio (about 20 s) ...")
+        ipaddress.IPv4Address(bind)
+    except ValueError:
+        raise ConfigError(f"--bind {bind!r} is not an IPv4 address; e.g. --bind 127.0.0.1 (the default)") from None
+    data_dir = data_dir.resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    ls_url, ml_url = f"http://{_reach(bind)}:{port}", f"http://{_reach(bind)}:{ml_port}"
+    state: dict[str, Any] = {"pid": os.getpid(), "data_dir": str(data_dir), "label_studio_url": ls_url,
+                             "ml_url": ml_url, "campaign": campaign}
+    lock = UpLock(data_dir)
+    lock.acquire(state)
+    try:
+        _run(lock, state, campaign, data_dir, port, ml_port, bind, per_topic, train_data)
+    finally:
+        lock.release()
+
+
+def _run(lock: UpLock, state: dict[str, Any], campaign: str, data_dir: Path, port: int, ml_port: int, bind: str,
+         per_topic: int, train_data: Path | None) -> None:
+    for name, p in (("--port", port), ("--ml-port", ml_port)):
+        if port_in_use(p, _reach(bind)):
+            raise ConfigError(f"port {p} ({name}) is already in use on {_reach(bind)}; choose another with {name}")
+    login, sources = admin_login(data_dir)
+    ml_auth = ml_basic_auth(data_dir)
+    verdict_env = verdict_secret_env(data_dir)
+    model = ensure_model(data_dir, train_data)
+    key_exports, notes = _api_key_lines(data_dir)
+    if os.environ.get("APEACH_VERDICT_SECRET"):
+        notes.append("APEACH_VERDICT_SECRET: the one you gave `up` in the environment (not stored)")
+    if os.environ.get("APEACH_ML_BASIC_AUTH_PASSWORD"):
+        notes.append("APEACH_ML_BASIC_AUTH_PASSWORD: the one you gave `up` in the environment (not stored)")
+    state["exports"] = {"LABEL_STUDIO_URL": state["label_studio_url"], **key_exports, "APEACH_ML_URL": state["ml_url"],
+                        **ml_auth.exports, **verdict_env, "APEACH_CAMPAIGN": campaign, "APEACH_LS_HOME": str(data_dir)}
+    state["notes"] = notes
+    lock.update(state)
+
+    ls = label_studio_process(data_dir, port, login, bind=bind, ml_address=_reach(bind))
+    ml = ml_backend_process(data_dir, ml_port, model.spec, bind=bind, extra_env={**ml_auth.backend_env, **verdict_env})
+    handlers = {s: signal.signal(s, _stop_on) for s in (signal.SIGTERM, signal.SIGHUP)}
+    auth = (ml_auth.user, ml_auth.password)
+    try:
+        say(f"pseudo-classifier: {model.source}")
+        say("starting the ML backend and Label Studio (about 20 s) ...")
         ml.start()
         ls.start()
-        ml.wait_healthy(60, auth=ml_auth)
+        ml.wait_healthy(60, auth=auth)
         ls.wait_healthy(LS_START_TIMEOUT)
-        client = connect(LabelStudioSettings(url=f"http://127.0.0.1:{port}", api_key=login.api_key))
-        connection = MLConnection(url=f"http://127.0.0.1:{ml_port}",
-                                  basic_auth_user=ml_auth[0] if ml_auth else None,
-                                  basic_auth_password=ml_auth[1] if ml_auth else None)
+        client = connect(LabelStudioSettings(url=state["label_studio_url"], api_key=login.api_key))
+        connection = MLConnection(url=state["ml_url"], basic_auth_user=ml_auth.user,
+                                  basic_auth_password=ml_auth.password)
         report = setup_generation(client, campaign, connection)
+        move_ml_backends(client, connection, report)
         print_setup_report(report)
         added = import_prompts(client, report.project_id, default_prompts(), per_topic)
-        click.echo(f"prompts: {added.added} added, {added.already_there} already there")
-        click.echo(f"\nLabel Studio: http://127.0.0.1:{port}/projects/{report.project_id}/data")
-        click.echo(f"ML backend:   http://127.0.0.1:{ml_port}  (data in {data_dir})")
-        if generated:
-            click.echo(f"login: {login.username}  password: {login.password}")
-            click.echo(f"API key (LABEL_STUDIO_API_KEY): {login.api_key}")
-            click.echo(f"(kept in {data_dir / 'credentials.json'}, readable only by you)")
-        else:
-            click.echo(f"login: {login.username} (password and API key as you set them, or in "
-                       f"{data_dir / 'credentials.json'})")
-        click.echo("ready. Press Ctrl-C to stop both servers.", )
-        while ls.running and ml.running:
-            time.sleep(0.5)
-        dead = "Label Studio" if not ls.running else "The ML backend"
-        raise ApeachError(f"{dead} stopped unexpectedly; see the logs in {data_dir / 'logs'}")
+        say(f"prompts: {added.added} added, {added.already_there} already there")
+        invite = client.organizations.invites.get_invite_link()
+        say(f"\nLabel Studio: {state['label_studio_url']}/projects/{report.project_id}/data  (listening on {bind})")
+        say(f"ML backend:   {state['ml_url']}  (Basic auth user {ml_auth.user}; data in {data_dir})")
+        _show_login(data_dir, login.username, login.password, sources)
+        say(f"writers and managers sign up only with the invite link: {state['label_studio_url']}{invite.invite_url}")
+        env_hint = "" if data_dir == default_data_dir().resolve() else f" --data-dir {shlex.quote(str(data_dir))}"
+        say(f"campaign commands, in another terminal: eval \"$(apeach-ls env{env_hint})\"")
+        mark_login_shown(data_dir)
+        say("ready. Press Ctrl-C to stop both servers.")
+        supervise(ls, ml, lambda message: say(message, err=True), auth=auth)
     except KeyboardInterrupt:
-        click.echo("\nstopping ...")
+        for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(s, signal.SIG_IGN)  # a second signal must not cut the clean-up short
+        say("\nstopping ...")
     finally:
         ml.stop()
         ls.stop()
-    click.echo("stopped.")
+        for s, handler in handlers.items():
+            signal.signal(s, handler)
+    say("stopped.")
+
+
+def _show_login(data_dir: Path, username: str, password: str, sources: Any) -> None:
+    """The login on the first successful run; afterwards, where it is."""
+    if sources.password_from_env:
+        say(f"login: {username}  (password: as set in LABEL_STUDIO_PASSWORD)")
+    elif not sources.shown:
+        say(f"login: {username}  password: {password}")
+        say(f"  (shown once; kept in {data_dir / CREDENTIALS}, readable only by you)")
+    else:
+        say(f"login: {username}  (password: in {data_dir / CREDENTIALS})")
+    if sources.api_key_from_env:
+        say("API key: as set in LABEL_STUDIO_API_KEY")
+    else:
+        say(f"API key: in {data_dir / API_KEY_FILE} (LABEL_STUDIO_API_KEY_FILE; readable only by you)")
+
+
+def _reach(bind: str) -> str:
+    return LOOPBACK if bind in ("0.0.0.0", "") else bind
+
+
+@click.command("env")
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=default_data_dir,
+              show_default="$APEACH_LS_HOME or ./apeach-ls-data", help="The data directory `up` runs on.")
+@fail_cleanly
+def env_command(data_dir: Path) -> None:
+    """Print the environment the campaign commands need for the embedded instance.
+
+    Shell `export` lines: Label Studio's URL, the ML backend's URL and Basic-auth user, and
+    the files holding the API key, the backend's password and the verdict secret (paths,
+    never the secrets). Works while `up` runs and after it stopped (last run's settings).
+
+    \b
+    Example:
+      eval "$(apeach-ls env)"
+      apeach-ls votes create --config campaign.toml
+    """
+    data_dir = data_dir.resolve()
+    state = read_state(data_dir)
+    if not state or not isinstance(state.get("exports"), dict):
+        raise ConfigError(f"no `apeach-ls up` has run on {data_dir} yet; start one with `apeach-ls up` "
+                          "(or pass --data-dir)")
+    running = is_running(data_dir)
+    click.echo(f"# apeach-ls up on {data_dir}: " + (f"running (pid {state.get('pid')})" if running
+                                                      else "not running; these are its last run's settings"))
+    for note in state.get("notes") or []:
+        click.echo(f"# {note}")
+    for name, value in state["exports"].items():
+        click.echo(f"export {name}={shlex.quote(str(value))}")
+    if not running:
+        click.echo(f"warning: `apeach-ls up` is not running on {data_dir}", err=True)
+
+
+@click.command("ssrf-settings")
+@click.argument("ml_address")
+@fail_cleanly
+def ssrf_settings_command(ml_address: str) -> None:
+    """Label Studio settings that keep SSRF protection on and allow only ML_ADDRESS.
+
+    For a Label Studio you run yourself, when the ML backend listens on a loopback or
+    private address: instead of turning SSRF protection off, ban Label Studio's default
+    networks except the backend's one address. Prints shell `export` lines to put into
+    Label Studio's environment before it starts. ML_BLOCK_LOCAL_IP has no allow-list in
+    Label Studio 1.23: it must be false for a local backend (see the README).
+
+    \b
+    Example:
+      apeach-ls ssrf-settings 10.0.0.5
+    """
+    try:
+        ipaddress.ip_address(ml_address)
+    except ValueError:
+        raise ConfigError(f"{ml_address!r} is not an IP address; give the address the ML backend "
+                          "listens on, e.g. 10.0.0.5") from None
+    for name, value in ssrf_settings(ml_address).items():
+        click.echo(f"export {name}={shlex.quote(value)}")
 
 
 @click.command()
@@ -132,7 +263,9 @@ def backend(host: str, port: int, workers: int, threads: int) -> None:
     """Serve the ML backend with gunicorn (settings from the environment).
 
     Each of the --workers processes reads whole requests in an event loop and runs them in
-    --threads threads; the workers split the cores among themselves.
+    --threads threads; the workers split the cores among themselves. Serves the built-in
+    pseudo-classifier unless APEACH_LS_MODEL names another model; needs the verdict secret
+    (APEACH_VERDICT_SECRET_FILE).
 
     \b
     Example:
@@ -140,5 +273,7 @@ def backend(host: str, port: int, workers: int, threads: int) -> None:
     """
     from ml_backend.serving import gunicorn_argv
 
+    if not os.environ.get("APEACH_LS_MODEL"):
+        os.environ["APEACH_LS_MODEL"] = str(SHIPPED_MODEL_DIR)  # execv passes os.environ on
     os.environ["WEB_CONCURRENCY"] = str(workers)  # torch threads per worker = cores / workers
     os.execv(sys.executable, gunicorn_argv(host, port, workers, threads))

@@ -183,9 +183,10 @@ def ensure_ml_backend(client: LabelStudio, project_id: int, ml: MLConnection, re
         backends = [b for b in client.ml.list(project=project_id) if _same_url(b.url, ml.url)]
         auth = {"auth_method": "BASIC_AUTH", "basic_auth_user": ml.basic_auth_user,
                 "basic_auth_pass": ml.basic_auth_password} if ml.basic_auth_user else {"auth_method": "NONE"}
-        if not backends:
-            created = client.ml.create(project=project_id, url=ml.url, title=ml.title, is_interactive=True, **auth)
-            report.add("ML backend", "created", f"id {created.id}, {ml.url}, auth {auth['auth_method']}")
+        created = not backends
+        if created:
+            new = client.ml.create(project=project_id, url=ml.url, title=ml.title, is_interactive=True, **auth)
+            report.add("ML backend", "created", f"id {new.id}, {ml.url}, auth {auth['auth_method']}")
         else:
             backend = backends[0]
             stale = (not backend.is_interactive or (backend.auth_method or "NONE") != auth["auth_method"]
@@ -198,14 +199,15 @@ def ensure_ml_backend(client: LabelStudio, project_id: int, ml: MLConnection, re
                 report.add("ML backend", "unchanged", f"id {backend.id}, {ml.url}")
     except Exception as exc:
         raise describe_api_error(exc, f"connecting the ML backend at {ml.url}") from exc
-    ensure_ml_webhook(client, project_id, ml, report)
+    ensure_ml_webhook(client, project_id, ml, report, backend_created=created)
 
 
 def _same_url(a: str | None, b: str) -> bool:
     return (a or "").rstrip("/") == b.rstrip("/")
 
 
-def ensure_ml_webhook(client: LabelStudio, project_id: int, ml: MLConnection, report: SetupReport) -> None:
+def ensure_ml_webhook(client: LabelStudio, project_id: int, ml: MLConnection, report: SetupReport,
+                      backend_created: bool = False) -> None:
     """Label Studio adds ``<ml url>/webhook`` itself but without the Basic credentials
     (LABEL_STUDIO_NOTES §3): give it the Authorization header when auth is on."""
     hook_url = ml.url.rstrip("/") + "/webhook"
@@ -213,14 +215,16 @@ def ensure_ml_webhook(client: LabelStudio, project_id: int, ml: MLConnection, re
         hooks = [h for h in client.webhooks.list(project=project_id) if _same_url(h.url, hook_url)]
         if not hooks:
             report.add("ML webhook", "warning",
-                       f"Label Studio did not create {hook_url}; start it with SSRF_PROTECTION_ENABLED=false "
-                       "and ML_BLOCK_LOCAL_IP=false when the backend is on a local address, then re-run setup")
+                       f"Label Studio did not create {hook_url}: its SSRF protection refused the backend's "
+                       "address. Allow that one address (`apeach-ls ssrf-settings ADDRESS` prints the settings "
+                       "for Label Studio's environment), restart Label Studio, then re-run setup")
             return
         hook = hooks[0]
         headers = dict(hook.headers or {})
         wanted = ml.authorization
         if (headers.get("Authorization") or None) == wanted:
-            report.add("ML webhook", "unchanged", f"id {hook.id}")
+            report.add("ML webhook", *(("created", f"id {hook.id}, by Label Studio with the backend")
+                                       if backend_created else ("unchanged", f"id {hook.id}")))
             return
         if wanted:
             headers["Authorization"] = wanted
@@ -242,3 +246,32 @@ def setup_generation(client: LabelStudio, campaign: str, ml: MLConnection | None
     else:
         report.add("ML backend", "warning", "no APEACH_ML_URL: writers will get no verdicts until one is connected")
     return report
+
+
+
+def move_ml_backends(client: LabelStudio, ml: MLConnection, report: SetupReport) -> None:
+    """After the backend moved (``up`` on another port), no generation project may keep
+    calling the old address: each one connected to a backend of ours (same title) at another
+    URL is connected to ``ml`` instead, and the old backend and its webhook are removed."""
+    try:
+        projects = [p for p in client.projects.list(page_size=100)
+                    if "[apeach-ls campaign=" in (p.description or "") and "role=generation]" in p.description]
+        for project in projects:
+            stale = [b for b in client.ml.list(project=project.id)
+                     if b.title == ml.title and not _same_url(b.url, ml.url)]
+            if not stale:
+                continue
+            if int(project.id) != report.project_id:  # another campaign's: setup_generation did not see it
+                ensure_ml_backend(client, int(project.id), ml, SetupReport(project_id=int(project.id)))
+            for backend in stale:
+                hook_url = (backend.url or "").rstrip("/") + "/webhook"
+                for hook in client.webhooks.list(project=project.id):
+                    if _same_url(hook.url, hook_url):
+                        client.webhooks.delete(id=hook.id)
+                client.ml.delete(id=backend.id)
+                report.add("old ML backend", "updated", f"project {project.id}: id {backend.id} at {backend.url} "
+                           f"removed with its webhook; connected to {ml.url}")
+    except LabelStudioError:
+        raise
+    except Exception as exc:
+        raise describe_api_error(exc, "moving projects to the ML backend's new address") from exc

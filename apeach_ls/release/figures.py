@@ -1,15 +1,19 @@
 """The report's dataset figures as PNG bytes (matplotlib's Agg canvas, no pyplot state).
 
 Korean topic names need a CJK font: "Noto Sans CJK KR" (Debian ``fonts-noto-cjk``) or
-another from ``CJK_FONTS`` when installed; without one, figures use the English names.
+another from ``CJK_FONTS`` when installed, also one installed after matplotlib built its
+font cache; without one, figures use the English names and a :class:`FontFallbackWarning`
+says so.
 """
 
 from __future__ import annotations
 
 import io
 import textwrap
+import warnings
 from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable, Final, Sequence
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -20,6 +24,10 @@ from .rows import DEFAULT, SPOILED, ReleaseRow
 
 CJK_FONTS: Final[tuple[str, ...]] = ("Noto Sans CJK KR", "Noto Sans CJK JP", "Noto Sans KR", "NanumGothic",
                                      "Source Han Sans KR", "Malgun Gothic", "AppleGothic")
+# Font file names that may hold one of CJK_FONTS (lower case, without spaces, dashes or underscores).
+CJK_FILE_HINTS: Final[tuple[str, ...]] = ("cjk", "notosanskr", "nanum", "sourcehan", "malgun", "applegothic")
+NO_CJK_FONT: Final[str] = ("no font with Hangul found (tried: " + ", ".join(CJK_FONTS) + "): the figures use the "
+                           "English topic names. Install one, e.g. apt-get install fonts-noto-cjk")
 COLORS: Final[dict[str, str]] = {SPOILED: "#d62728", DEFAULT: "#1f77b4"}
 CLASS_NAMES: Final[dict[str, str]] = {SPOILED: "Spoiled (hate)", DEFAULT: "Default (not hate)"}
 TopicLabel = Callable[[str, str], str]
@@ -33,11 +41,34 @@ class Chart:
     png: bytes
 
 
+class FontFallbackWarning(UserWarning):
+    """No CJK font: the figures fell back to English topic names."""
+
+
 def cjk_font() -> str | None:
-    """The first installed font that has Hangul, from ``CJK_FONTS``."""
+    """The first installed font that has Hangul, from ``CJK_FONTS``; warns when there is none.
+
+    matplotlib lists the fonts of its cache (built on first use); a font installed later is
+    missing from it, so the system's font files are searched too and the ones found added."""
     from matplotlib import font_manager
 
-    names = {f.name for f in font_manager.fontManager.ttflist}
+    found = _listed_cjk_font(font_manager.fontManager)
+    if found is None:
+        for path in font_manager.findSystemFonts():
+            name = Path(path).name.lower().replace("-", "").replace("_", "").replace(" ", "")
+            if any(hint in name for hint in CJK_FILE_HINTS):
+                try:
+                    font_manager.fontManager.addfont(path)
+                except (OSError, RuntimeError, ValueError):
+                    continue
+        found = _listed_cjk_font(font_manager.fontManager)
+    if found is None:
+        warnings.warn(NO_CJK_FONT, FontFallbackWarning, stacklevel=2)
+    return found
+
+
+def _listed_cjk_font(manager) -> str | None:  # type: ignore[no-untyped-def]
+    names = {f.name for f in manager.ttflist}
     return next((name for name in CJK_FONTS if name in names), None)
 
 
