@@ -82,9 +82,12 @@ def ssrf_settings(ml_address: str) -> dict[str, str]:
 
 
 def label_studio_process(data_dir: Path, port: int, login: AdminLogin, bind: str = LOOPBACK,
-                         ml_address: str = LOOPBACK, public_url: str | None = None) -> ManagedProcess:
+                         ml_address: str = LOOPBACK, public_url: str | None = None,
+                         guard: bool = True) -> ManagedProcess:
     """Label Studio on ``bind``:``port`` (``--internal-host`` is the bind address; ``--host``
-    is only its public URL), SQLite in ``<data dir>/label-studio``, sign-up by invite link only."""
+    is only its public URL), SQLite in ``<data dir>/label-studio``, sign-up by invite link only.
+    With ``guard``, the API calls no writer or manager needs are refused for everyone but the
+    admin (:mod:`apeach_ls.labelstudio.guard`)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("APEACH_")}  # no backend secrets
     env.pop("LABEL_STUDIO_API_KEY", None)
     env.pop("LABEL_STUDIO_API_KEY_FILE", None)
@@ -100,6 +103,8 @@ def label_studio_process(data_dir: Path, port: int, login: AdminLogin, bind: str
         "FRONTEND_SENTRY_DSN": "",
         **ssrf_settings(ml_address),
     })
+    if guard:
+        env["DJANGO_SETTINGS_MODULE"] = "apeach_ls.labelstudio.guarded_settings"
     public_url = public_url or f"http://{LOOPBACK if bind in ('0.0.0.0', '::') else bind}:{port}"
     argv = [sys.executable, "-m", "label_studio.server", "start", "--no-browser",
             "--internal-host", bind, "--host", public_url, "--port", str(port)]

@@ -51,9 +51,7 @@ class LabelStudioServer:
         return connect(LabelStudioSettings(url=self.url, api_key=self.api_key))
 
 
-@pytest.fixture(scope="session")
-def label_studio(tmp_path_factory) -> LabelStudioServer:
-    """A real Label Studio (SQLite) on a free loopback port, shared by the whole run."""
+def start_label_studio(tmp_path_factory, guard: bool):
     pytest.importorskip("label_studio")
     from apeach_ls.embedded import LS_START_TIMEOUT, AdminLogin, label_studio_process
     from apeach_ls.processes import free_port
@@ -62,13 +60,27 @@ def label_studio(tmp_path_factory) -> LabelStudioServer:
     login = AdminLogin(username="admin@example.com", password=secrets.token_urlsafe(12),
                        api_key=secrets.token_hex(20))
     port = free_port()
-    process = label_studio_process(data_dir, port, login).start()
+    process = label_studio_process(data_dir, port, login, guard=guard).start()
     try:
         process.wait_healthy(LS_START_TIMEOUT)
         yield LabelStudioServer(f"http://127.0.0.1:{port}", login.api_key, login.username, login.password,
                                 data_dir)
     finally:
         process.stop()
+
+
+@pytest.fixture(scope="session")
+def label_studio(tmp_path_factory) -> LabelStudioServer:
+    """A real Label Studio (SQLite) on a free loopback port, shared by the whole run. It runs
+    without apeach-ls's guard, as a team's own Label Studio may: the receipts and the tally
+    must hold on their own."""
+    yield from start_label_studio(tmp_path_factory, guard=False)
+
+
+@pytest.fixture(scope="module")
+def guarded_label_studio(tmp_path_factory) -> LabelStudioServer:
+    """A Label Studio with apeach-ls's guard, as `apeach-ls up` runs it (for the guard's tests)."""
+    yield from start_label_studio(tmp_path_factory, guard=True)
 
 
 @dataclass

@@ -1,0 +1,67 @@
+"""The guard on a real Label Studio: what a writer's own token can no longer do unseen."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+
+from apeach_ls.labelstudio.campaign import setup_generation
+from apeach_ls.labelstudio.prompt_import import import_prompts
+from apeach_ls.prompts import default_prompts
+from ls_users import sign_up
+
+pytestmark = pytest.mark.integration
+
+
+def test_the_guard_refuses_unrecorded_changes_and_lets_writers_write(guarded_label_studio, campaign):
+    ls = guarded_label_studio
+    admin = ls.client()
+    project_id = setup_generation(admin, campaign, None).project_id
+    import_prompts(admin, project_id, default_prompts()[:1], 3)
+    tasks = [t.id for t in admin.tasks.list(project=project_id, fields="task_only")]
+    victim_token = sign_up(ls.url, admin, f"{campaign}-victim@example.com", "victim-pass-123")
+    thief_token = sign_up(ls.url, admin, f"{campaign}-thief@example.com", "thief-pass-123")
+    ids = {u.email: u.id for u in admin.users.list()}
+    victim, thief = ids[f"{campaign}-victim@example.com"], ids[f"{campaign}-thief@example.com"]
+
+    def call(token, method, path, json=None):
+        return requests.request(method, ls.url + path, json=json, timeout=30,
+                                headers={"Authorization": f"Token {token}"})
+
+    sentence = [{"from_name": "intent", "to_name": "prompt", "type": "choices", "value": {"choices": ["hate"]}},
+                {"from_name": "text", "to_name": "prompt", "type": "textarea", "value": {"text": ["피해자의 문장"]}},
+                {"from_name": "agreement", "to_name": "prompt", "type": "choices", "value": {"choices": ["confirm"]}}]
+    own = call(victim_token, "POST", f"/api/tasks/{tasks[0]}/annotations/", {"result": sentence})
+    assert own.status_code == 201, own.text  # writing one's own sentence works
+    annotation = own.json()["id"]
+    assert call(victim_token, "PATCH", f"/api/annotations/{annotation}/", {"result": sentence}).status_code == 200
+
+    refused = {
+        "take over the victim's sentence": ("PATCH", f"/api/annotations/{annotation}/", {"completed_by": thief}),
+        "edit the victim's sentence": ("PATCH", f"/api/annotations/{annotation}/", {"result": sentence[:2]}),
+        "delete the victim's sentence": ("DELETE", f"/api/annotations/{annotation}/", None),
+        "write in the victim's name": ("POST", f"/api/tasks/{tasks[1]}/annotations/",
+                                       {"result": sentence, "completed_by": victim}),
+        "flip every agreement at once": ("POST", "/api/labels/bulk", {"project": project_id,
+                                                                      "old_label": ["confirm"],
+                                                                      "new_label": ["flip"]}),
+        "change a task's data": ("PATCH", f"/api/tasks/{tasks[0]}/", {"data": {"topic": "x"}}),
+        "import tasks with annotations": ("POST", f"/api/projects/{project_id}/import",
+                                          [{"data": {"topic": "x"}, "annotations": [
+                                              {"result": sentence, "completed_by": victim}]}]),
+        "re-point the ML backend": ("POST", "/api/ml", {"project": project_id, "url": "http://127.0.0.1:9"}),
+        "change the labeling config": ("PATCH", f"/api/projects/{project_id}/", {"label_config": "<View/>"}),
+        "delete annotations in bulk": ("POST", f"/api/dm/actions?id=delete_tasks_annotations&project={project_id}",
+                                       {"selectedItems": {"all": True}}),
+    }
+    for what, (method, path, body) in refused.items():
+        answer = call(thief_token, method, path, body)
+        assert answer.status_code == 403 and "apeach-ls guard" in answer.text, (what, answer.status_code, answer.text)
+
+    stored = admin.annotations.get(id=annotation)
+    assert stored.completed_by == victim and stored.result[1]["value"]["text"] == ["피해자의 문장"]
+    assert stored.result[2]["value"]["choices"] == ["confirm"]
+    assert len(list(admin.tasks.list(project=project_id, fields="task_only"))) == 3
+    # the admin is not held back
+    assert call(ls.api_key, "PATCH", f"/api/tasks/{tasks[2]}/", {"data": {**admin.tasks.get(id=tasks[2]).data,
+                                                                         "note": "admin"}}).status_code == 200
