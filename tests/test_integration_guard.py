@@ -53,6 +53,8 @@ def test_the_guard_refuses_unrecorded_changes_and_lets_writers_write(guarded_lab
         "change the labeling config": ("PATCH", f"/api/projects/{project_id}/", {"label_config": "<View/>"}),
         "delete annotations in bulk": ("POST", f"/api/dm/actions?id=delete_tasks_annotations&project={project_id}",
                                        {"selectedItems": {"all": True}}),
+        "copy the sentence and its receipt onto the victim's task": (
+            "POST", f"/api/tasks/{tasks[0]}/annotations/", {"result": sentence}),
     }
     for what, (method, path, body) in refused.items():
         answer = call(thief_token, method, path, body)
@@ -62,6 +64,17 @@ def test_the_guard_refuses_unrecorded_changes_and_lets_writers_write(guarded_lab
     assert stored.completed_by == victim and stored.result[1]["value"]["text"] == ["피해자의 문장"]
     assert stored.result[2]["value"]["choices"] == ["confirm"]
     assert len(list(admin.tasks.list(project=project_id, fields="task_only"))) == 3
+    # a manager's own vote project takes votes from that manager only
+    from apeach_ls.labelstudio.vote_round import ensure_vote_projects
+    projects, _ = ensure_vote_projects(admin, campaign, [f"{campaign}-victim@example.com"])
+    vote_project = projects.by_manager[f"{campaign}-victim@example.com"]
+    [vote_task] = admin.projects.import_tasks(id=vote_project, request=[{"text": "x", "submission_id": annotation, "topic": "t", "guideline": "g", "aids": ""}],
+                                              return_task_ids=True).task_ids
+    ballot = [{"from_name": "decision", "to_name": "sentence", "type": "choices", "value": {"choices": ["drop"]}}]
+    answer = call(thief_token, "POST", f"/api/tasks/{vote_task}/annotations/", {"result": ballot})
+    assert answer.status_code == 403 and "only the manager" in answer.text
+    assert call(victim_token, "POST", f"/api/tasks/{vote_task}/annotations/", {"result": ballot}).status_code == 201
+
     # the admin is not held back
     assert call(ls.api_key, "PATCH", f"/api/tasks/{tasks[2]}/", {"data": {**admin.tasks.get(id=tasks[2]).data,
                                                                          "note": "admin"}}).status_code == 200

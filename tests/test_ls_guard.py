@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from apeach_ls.labelstudio.guard import refusal
+from apeach_ls.labelstudio.guard import TaskSlots, project_manager, refusal
 
 ME, OTHER = 7, 8
 OWNERS = {100: ME, 200: OTHER}
@@ -57,3 +57,29 @@ def test_writes_that_could_change_labels_votes_or_money_unseen_are_refused(metho
     refused = why(method, path, body, action=action)
     assert refused is not None and reason in refused
     assert why(method, path, body, admin=True, action=action) is None  # admins may
+
+
+def test_a_task_takes_no_more_annotations_than_its_project_allows():
+    full = TaskSlots(annotations=1, maximum=1, manager=None)
+    refused = refusal("POST", "/api/tasks/5/annotations/", {"result": []}, ME, False, OWNERS.get,
+                      slots_of=lambda task_id: full)
+    assert refused is not None and "already has its 1 annotation" in refused
+    free = TaskSlots(annotations=0, maximum=1, manager=None)
+    assert refusal("POST", "/api/tasks/5/annotations/", {"result": []}, ME, False, OWNERS.get,
+                   slots_of=lambda task_id: free) is None
+
+
+def test_only_the_manager_votes_in_their_own_vote_project():
+    mine = TaskSlots(annotations=0, maximum=1, manager="m1@example.org")
+    assert refusal("POST", "/api/tasks/5/annotations/", {"result": []}, ME, False, OWNERS.get,
+                   slots_of=lambda task_id: mine, user_email="M1@Example.org") is None
+    refused = refusal("POST", "/api/tasks/5/annotations/", {"result": []}, ME, False, OWNERS.get,
+                      slots_of=lambda task_id: mine, user_email="writer@example.org")
+    assert refused is not None and "only the manager" in refused
+
+
+def test_the_manager_is_read_from_the_vote_projects_marker():
+    from apeach_ls.labelstudio.campaign import marker
+    assert project_manager(f"k=3 managers ... {marker('c1', 'vote', 'm1@example.org')}") == "m1@example.org"
+    assert project_manager(marker("c1", "vote")) is None and project_manager(marker("c1", "generation")) is None
+    assert project_manager(None) is None

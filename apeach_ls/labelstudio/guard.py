@@ -6,7 +6,11 @@ rewrite a choice in every annotation at once without a trace (``POST /api/labels
 change a task's data under a vote (``PATCH /api/tasks/<id>``), import tasks with
 annotations in anyone's name, re-point the ML backend or delete its webhook. apeach-ls's
 receipts and tally catch what they can see, but some of these changes leave no trace. This
-guard refuses them before they reach Label Studio, for everyone but the admins.
+guard refuses them before they reach Label Studio, for everyone but the admins. It also
+enforces what only Label Studio's labeling stream enforces: no more annotations on a task
+than the project's ``maximum_annotations`` (so a sentence and its receipt cannot be copied
+onto a task someone already wrote for), and votes in a manager's own vote project only by
+that manager.
 
 :func:`refusal` is the policy (pure); :class:`ApeachGuardMiddleware` is the Django shell.
 ``apeach-ls up`` runs its Label Studio with :mod:`apeach_ls.labelstudio.guarded_settings`;
@@ -18,6 +22,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -31,14 +36,33 @@ ANNOTATION = re.compile(r"^/api/annotations/(\d+)(/|/convert-to-draft/?)?$")
 ML = re.compile(r"^/api/ml(/|$)")
 INTERACTIVE = re.compile(r"^/api/ml/\d+/interactive-annotating/?$")
 USER = re.compile(r"^/api/users/?(\d+)?/?")
+TASK_OF_ANNOTATIONS = re.compile(r"^/api/tasks/(\d+)/annotations/?$")
+MANAGER_MARKER = re.compile(r"\[apeach-ls campaign=\S+ role=vote manager=(\S+?)\]")
+
+
+@dataclass(frozen=True)
+class TaskSlots:
+    """What the guard needs to know of a task before a new annotation is added to it."""
+
+    annotations: int  # not cancelled
+    maximum: int  # the project's maximum_annotations
+    manager: str | None  # the e-mail of the manager whose own vote project this is, if it is one
+
+
+def project_manager(description: str | None) -> str | None:
+    """The manager a vote project belongs to, from its apeach-ls marker."""
+    found = MANAGER_MARKER.search(description or "")
+    return found.group(1).strip().lower() if found else None
 
 
 def refusal(method: str, path: str, body: Any, user_id: int, is_admin: bool,
-            owner_of: Callable[[int], int | None], action: str | None = None) -> str | None:
+            owner_of: Callable[[int], int | None], action: str | None = None,
+            slots_of: Callable[[int], TaskSlots | None] = lambda task_id: None, user_email: str = "") -> str | None:
     """Why this request is refused, or None to let Label Studio handle it.
 
     ``owner_of(annotation_id)`` is the annotation's ``completed_by`` (None when unknown);
-    ``action`` is a Data Manager action's id (the ``id`` query parameter)."""
+    ``action`` is a Data Manager action's id (the ``id`` query parameter); ``slots_of(task_id)``
+    says how many annotations the task has and may have, and whose vote project it is in."""
     method = method.upper()
     if is_admin or method not in WRITES:
         return None
@@ -59,6 +83,13 @@ def refusal(method: str, path: str, body: Any, user_id: int, is_admin: bool,
         named = named.get("id", named)
     if TASK_ANNOTATIONS.match(path) and named is not None and named != user_id:
         return "an annotation can only be made in your own name (completed_by)"
+    new_on = TASK_OF_ANNOTATIONS.match(path) if method == "POST" else None
+    slots = slots_of(int(new_on.group(1))) if new_on else None
+    if slots is not None:
+        if slots.manager and slots.manager != user_email.strip().lower():
+            return "only the manager this vote project belongs to can vote in it"
+        if slots.maximum and slots.annotations >= slots.maximum:
+            return f"this task already has its {slots.maximum} annotation(s) (the project's maximum)"
     annotation = ANNOTATION.match(path)
     if annotation:
         owner = owner_of(int(annotation.group(1)))
@@ -80,7 +111,8 @@ class ApeachGuardMiddleware:
             user = _user(request)
             if user is not None:
                 why = refusal(request.method, request.path, _json(request), int(user.pk),
-                              bool(user.is_superuser), _annotation_owner, request.GET.get("id"))
+                              bool(user.is_superuser), _annotation_owner, request.GET.get("id"), _task_slots,
+                              str(getattr(user, "email", "") or ""))
                 if why is not None:
                     from django.http import JsonResponse
                     return JsonResponse({"detail": f"apeach-ls guard: {why}"}, status=403)
@@ -115,3 +147,12 @@ def _json(request: Any) -> Any:
 def _annotation_owner(annotation_id: int) -> int | None:
     from tasks.models import Annotation  # Label Studio's own model, imported inside its process
     return Annotation.objects.filter(pk=annotation_id).values_list("completed_by_id", flat=True).first()
+
+
+def _task_slots(task_id: int) -> TaskSlots | None:
+    from tasks.models import Annotation, Task
+    task = Task.objects.select_related("project").filter(pk=task_id).first()
+    if task is None:
+        return None
+    taken = Annotation.objects.filter(task_id=task_id, was_cancelled=False).count()
+    return TaskSlots(taken, int(task.project.maximum_annotations or 0), project_manager(task.project.description))
