@@ -128,7 +128,7 @@ def test_the_readme_walkthrough_runs_as_written(tmp_path, beep_dir):
     out = run_block(blocks, 2, repo)
     assert "5 submissions: 4 accepted, 1 dropped, 0 pending (rule majority, k=3)" in out
     assert "2 writers added, 0 updated, 0 unchanged" in out
-    assert "batch 1 committed" in out and "batch 1 confirmed paid at" in out
+    assert "batch 1: files written to" in out and "batch 1 confirmed paid at" in out
     with open(repo / "release" / "apeach.csv", encoding="utf-8", newline="") as fh:
         released = list(csv.DictReader(fh))
     assert {row["text"] for row in released} == {text for _, _, text in SENTENCES} - {DROPPED}
