@@ -16,7 +16,7 @@ from apeach_ls.labels import Verdict
 from ml_backend import create_app
 from apeach_ls.receipts import verify
 from ml_backend.settings import BackendSettings
-from verdicts import KEY, TEST_SECRET, generation_result
+from verdicts import KEY, TEST_SECRET, context, generation_result
 
 CONFIG = label_config.load("generation")
 
@@ -220,3 +220,24 @@ def test_basic_auth_guards_every_route_and_never_logs_secrets(classifier, caplog
     assert bad.status_code == 422
     assert "mlpass" not in caplog.text and "ls-token-123" not in caplog.text
     assert "mlpass" not in repr(settings)
+
+
+def test_receipts_need_no_state_any_replica_or_model_swap_verifies_them(classifier):
+    """Two backends (replicas, or gunicorn workers) with the same secret, and a model swap in
+    between: every receipt verifies from the annotation alone."""
+    from apeach_ls.correction import correct
+
+    class Other(KeywordClassifier):
+        version = "keyword-v2"
+
+    replicas = [create_app(BackendSettings(verdict_secret=TEST_SECRET), c) for c in (classifier, Other())]
+    results = []
+    for n, app in enumerate(replicas):
+        prediction = app.test_client().post("/predict", json=interactive([text_item("싫어 정말")])).json["results"][0]
+        results.append(prediction["result"])
+    replicas[0].extensions["apeach_verdicts"].swap(Other())  # the model changes after the first verdict
+    for result, version in zip(results, ("keyword-v1", "keyword-v2")):
+        stored = [INTENT, text_item("싫어 정말"), *[i for i in result if i["from_name"] != "agreement"],
+                  {"from_name": "agreement", "type": "choices", "value": {"choices": ["confirm"]}}]
+        checked = correct(stored, receipts=context(project_id=2, task_id=2))
+        assert checked.verdict == Verdict("hate", 0.9) and checked.model_version == version and not checked.flags
