@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Callable, Mapping
 
 from .errors import ConfigError
-from .settings import read_secret
+from .settings import ml_basic_auth_from_env, read_secret
 
 CREDENTIALS, API_KEY_FILE = "credentials.json", "label-studio-api-key"
 ML_PASSWORD_FILE, VERDICT_SECRET_FILE, LOCK_FILE = "ml-basic-auth-password", "verdict-secret", "up.lock"
@@ -134,12 +134,9 @@ def ml_basic_auth(data_dir: Path, env: Mapping[str, str] | None = None) -> MLAut
     """APEACH_ML_BASIC_AUTH_USER and APEACH_ML_BASIC_AUTH_PASSWORD (or ..._FILE) when set;
     else user ``apeach-ls`` with a password generated once into the data dir."""
     env = os.environ if env is None else env
-    user = env.get("APEACH_ML_BASIC_AUTH_USER") or None
-    password = read_secret(env, "APEACH_ML_BASIC_AUTH_PASSWORD")
-    if bool(user) != bool(password):
-        raise ConfigError("Set both APEACH_ML_BASIC_AUTH_USER and APEACH_ML_BASIC_AUTH_PASSWORD (or ..._FILE), "
-                          "or neither: `up` then generates the backend's credentials")
-    if user and password:
+    given = ml_basic_auth_from_env(env, ": `up` then generates the backend's credentials")
+    if given is not None:
+        user, password = given
         exports = {"APEACH_ML_BASIC_AUTH_USER": user}
         password_file = env.get("APEACH_ML_BASIC_AUTH_PASSWORD_FILE")
         if password_file and not env.get("APEACH_ML_BASIC_AUTH_PASSWORD"):

@@ -22,8 +22,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Callable, Final, Iterable, Literal, Sequence
+
+from .timestamps import parse_time
 
 DEFAULT_ROUND: Final[str] = "round-1"
 
@@ -36,17 +38,6 @@ class Round:
     name: str
     started_at: datetime  # timezone-aware
     model_versions: tuple[str, ...] = ()  # pinned for the round; empty: whatever the backend served
-
-
-def parse_time(value: str) -> datetime | None:
-    """An ISO 8601 time (``Z`` or an offset; naive means UTC); None when absent or unreadable."""
-    if not value:
-        return None
-    try:
-        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
 
 
 def round_of(created_at: str, rounds: Sequence[Round]) -> str:

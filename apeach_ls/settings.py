@@ -46,3 +46,14 @@ def verdict_key(env: Mapping[str, str], data_dir: Path | None = None) -> "Receip
     except ValueError:
         raise ConfigError(f"{VERDICT_SECRET}: the secret must have at least {MIN_SECRET_CHARS} characters "
                           "(e.g. `python -c 'import secrets; print(secrets.token_hex(32))'`)") from None
+
+
+def ml_basic_auth_from_env(env: Mapping[str, str], when_neither: str = "") -> tuple[str, str] | None:
+    """The backend's Basic auth: APEACH_ML_BASIC_AUTH_USER and APEACH_ML_BASIC_AUTH_PASSWORD
+    (or its _FILE) both, or neither (None); one without the other is a ConfigError."""
+    user = env.get("APEACH_ML_BASIC_AUTH_USER") or None
+    password = read_secret(env, "APEACH_ML_BASIC_AUTH_PASSWORD")
+    if bool(user) != bool(password):
+        raise ConfigError("Set both APEACH_ML_BASIC_AUTH_USER and APEACH_ML_BASIC_AUTH_PASSWORD (or "
+                          f"APEACH_ML_BASIC_AUTH_PASSWORD_FILE), or neither{when_neither}")
+    return (user, password) if user and password else None

@@ -12,8 +12,10 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, current_app, jsonify, request
 
+from apeach_ls.timestamps import parse_time
+
 from .batching import MicroBatcher
-from .events import SubmissionLog, parse_time
+from .events import SubmissionLog
 from .model import VerdictService
 from .payloads import BadPayload, check_result, parse_json, parse_predict, project_id_of, require_object, \
     webhook_project_id

@@ -9,18 +9,8 @@ training data (retraining reads the annotations from Label Studio).
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timezone
+from datetime import datetime
 
-
-def parse_time(value: object) -> datetime | None:
-    """An ISO 8601 time from Label Studio (``Z`` or an offset; naive means UTC); None if absent or bad."""
-    if not isinstance(value, str) or not value or len(value) > 64:
-        return None
-    try:
-        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
 
 
 class SubmissionLog:

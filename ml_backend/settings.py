@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from typing import Mapping
 
 from apeach_ls.errors import ConfigError
-from apeach_ls.settings import read_secret
+from apeach_ls.settings import ml_basic_auth_from_env, read_secret
 
 
 @dataclass(frozen=True)
@@ -70,11 +70,7 @@ class BackendSettings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "BackendSettings":
         env = os.environ if env is None else env
-        user = env.get("APEACH_ML_BASIC_AUTH_USER") or None
-        password = read_secret(env, "APEACH_ML_BASIC_AUTH_PASSWORD")
-        if bool(user) != bool(password):
-            raise ConfigError("Set both APEACH_ML_BASIC_AUTH_USER and APEACH_ML_BASIC_AUTH_PASSWORD "
-                              "(or APEACH_ML_BASIC_AUTH_PASSWORD_FILE), or neither")
+        user, password = ml_basic_auth_from_env(env) or (None, None)
         return cls(
             model_spec=env.get("APEACH_LS_MODEL") or None,
             basic_auth_user=user,

@@ -86,30 +86,28 @@ def test_submitted_annotations_yield_the_corrected_label_and_forged_verdicts_cou
     edited_result = [i if i["from_name"] != "text" else {**i, "value": {"text": ["오늘 날씨가 좋네요"]}}
                      for i in verdict_from_backend(task_ids[2], HATEFUL, "hate")]
     edited = submit(task_ids[2], edited_result, "confirm")
-    # a writer's own token posts a made-up verdict (not_hate, 0.99) and a flip: the "fooled" claim
-    forged = requests.post(f"{label_studio.url}/api/tasks/{task_ids[3]}/annotations", headers=as_writer, timeout=30,
-                           json={"result": [
-                               {"from_name": "intent", "to_name": "prompt", "type": "choices",
-                                "value": {"choices": ["hate"]}},
-                               {"from_name": "text", "to_name": "prompt", "type": "textarea",
-                                "value": {"text": ["아무 문장이나 써 봅니다"]}},
-                               {"from_name": "verdict", "to_name": "prompt", "type": "choices",
-                                "value": {"choices": ["not_hate"]}, "score": 0.99, "readonly": True},
-                               {"from_name": "verdict_receipt", "to_name": "prompt", "type": "textarea",
-                                "value": {"text": ["v1.eyJmYWtlIjoxfQ.AAAA"]}},
-                               {"from_name": "agreement", "to_name": "prompt", "type": "choices",
-                                "value": {"choices": ["flip"]}}]})
-    assert forged.status_code == 201, forged.text  # Label Studio stores whatever a member sends
-    # submitted without pressing Enter (no verdict at all), through the API
-    blank = requests.post(f"{label_studio.url}/api/tasks/{task_ids[3]}/annotations", headers=as_writer, timeout=30,
-                          json={"result": [
-                              {"from_name": "intent", "to_name": "prompt", "type": "choices",
-                               "value": {"choices": ["not_hate"]}},
-                              {"from_name": "text", "to_name": "prompt", "type": "textarea",
-                               "value": {"text": ["판정 없이 낸 문장"]}},
-                              {"from_name": "agreement", "to_name": "prompt", "type": "choices",
-                               "value": {"choices": ["confirm"]}}]})
-    assert blank.status_code == 201, blank.text
+    def as_the_writer(task_id, intent, text, verdict, receipt, agreement):
+        """What a writer's own token can post straight to Label Studio, bypassing the UI."""
+        result = [{"from_name": "intent", "to_name": "prompt", "type": "choices", "value": {"choices": [intent]}},
+                  {"from_name": "text", "to_name": "prompt", "type": "textarea", "value": {"text": [text]}},
+                  {"from_name": "agreement", "to_name": "prompt", "type": "choices",
+                   "value": {"choices": [agreement]}}]
+        if verdict:
+            result.append({"from_name": "verdict", "to_name": "prompt", "type": "choices",
+                           "value": {"choices": [verdict[0]]}, "score": verdict[1], "readonly": True})
+        if receipt:
+            result.append({"from_name": "verdict_receipt", "to_name": "prompt", "type": "textarea",
+                           "value": {"text": [receipt]}})
+        answer = requests.post(f"{label_studio.url}/api/tasks/{task_id}/annotations", headers=as_writer,
+                               timeout=30, json={"result": result})
+        assert answer.status_code == 201, answer.text  # Label Studio stores whatever a member sends
+        return answer
+
+    # a made-up verdict (not_hate, 0.99) with a junk receipt, and a flip: the "fooled" claim
+    forged = as_the_writer(task_ids[3], "hate", "아무 문장이나 써 봅니다", ("not_hate", 0.99),
+                           "v1.eyJmYWtlIjoxfQ.AAAA", "flip")
+    # submitted without pressing Enter (no verdict at all)
+    blank = as_the_writer(task_ids[3], "not_hate", "판정 없이 낸 문장", None, None, "confirm")
 
     key = ReceiptKey(TEST_SECRET)
     subs = {s.annotation_id: s.corrected for s in read_submissions(client, pid, key)}

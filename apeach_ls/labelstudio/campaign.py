@@ -19,7 +19,7 @@ from label_studio_sdk import LabelStudio
 import label_config
 
 from ..errors import ConfigError, LabelStudioError
-from ..settings import read_secret
+from ..settings import ml_basic_auth_from_env
 from .connection import describe_api_error
 
 Outcome = Literal["created", "updated", "unchanged", "warning"]
@@ -55,11 +55,9 @@ class MLConnection:
         url = env.get("APEACH_ML_URL")
         if not url:
             return None
-        user = env.get("APEACH_ML_BASIC_AUTH_USER") or None
-        password = read_secret(env, "APEACH_ML_BASIC_AUTH_PASSWORD")
-        if bool(user) != bool(password):
-            raise ConfigError("Set both APEACH_ML_BASIC_AUTH_USER and APEACH_ML_BASIC_AUTH_PASSWORD, or neither")
-        return cls(url=url.rstrip("/"), basic_auth_user=user, basic_auth_password=password)
+        auth = ml_basic_auth_from_env(env)
+        return cls(url=url.rstrip("/"), basic_auth_user=auth[0] if auth else None,
+                   basic_auth_password=auth[1] if auth else None)
 
     @property
     def authorization(self) -> str | None:
