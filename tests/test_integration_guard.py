@@ -60,6 +60,23 @@ def test_the_guard_refuses_unrecorded_changes_and_lets_writers_write(guarded_lab
         answer = call(thief_token, method, path, body)
         assert answer.status_code == 403 and "apeach-ls guard" in answer.text, (what, answer.status_code, answer.text)
 
+    # the same with a form body, which Label Studio also reads
+    form = requests.post(f"{ls.url}/api/tasks/{tasks[1]}/annotations/", timeout=30,
+                         headers={"Authorization": f"Token {thief_token}"},
+                         data={"result": __import__("json").dumps(sentence), "completed_by": victim})
+    assert form.status_code == 403 and "as JSON" in form.text
+    taken = requests.patch(f"{ls.url}/api/annotations/{annotation}/", timeout=30, data={"completed_by": thief},
+                           headers={"Authorization": f"Token {thief_token}"})
+    assert taken.status_code == 403, taken.text
+    # webhooks carry the backend's credentials: members cannot even read them
+    assert call(thief_token, "GET", "/api/webhooks/").status_code == 403
+    # someone else's draft stays theirs
+    draft = call(victim_token, "POST", f"/api/tasks/{tasks[2]}/drafts", {"result": sentence, "lead_time": 1})
+    assert draft.status_code == 201, draft.text
+    for method in ("PATCH", "DELETE"):
+        answer = call(thief_token, method, f"/api/drafts/{draft.json()['id']}/", {"result": sentence[:2]})
+        assert answer.status_code == 403 and "draft's author" in answer.text
+
     stored = admin.annotations.get(id=annotation)
     assert stored.completed_by == victim and stored.result[1]["value"]["text"] == ["피해자의 문장"]
     assert stored.result[2]["value"]["choices"] == ["confirm"]

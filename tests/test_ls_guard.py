@@ -83,3 +83,26 @@ def test_the_manager_is_read_from_the_vote_projects_marker():
     assert project_manager(f"k=3 managers ... {marker('c1', 'vote', 'm1@example.org')}") == "m1@example.org"
     assert project_manager(marker("c1", "vote")) is None and project_manager(marker("c1", "generation")) is None
     assert project_manager(None) is None
+
+
+def test_a_form_body_cannot_slip_past_the_checks():
+    from apeach_ls.labelstudio.guard import NOT_JSON
+    for path in ("/api/tasks/5/annotations/", "/api/annotations/100/"):
+        refused = why("POST" if "tasks" in path else "PATCH", path, NOT_JSON)
+        assert refused is not None and "as JSON" in refused
+    assert why("POST", f"/api/users/{ME}/avatar", NOT_JSON) is None  # an avatar upload is a file
+
+
+def test_webhooks_are_not_even_readable_they_carry_the_backends_credentials():
+    refused = why("GET", "/api/webhooks/")
+    assert refused is not None and "admins only" in refused
+    assert why("GET", "/api/webhooks/", admin=True) is None
+
+
+def test_only_a_drafts_author_changes_or_deletes_it():
+    owners = {1: ME, 2: OTHER}
+    for method in ("PATCH", "DELETE"):
+        assert refusal(method, "/api/drafts/1/", {"result": []}, ME, False, OWNERS.get,
+                       draft_owner_of=owners.get) is None
+        refused = refusal(method, "/api/drafts/2/", {"result": []}, ME, False, OWNERS.get, draft_owner_of=owners.get)
+        assert refused is not None and "draft's author" in refused

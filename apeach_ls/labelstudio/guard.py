@@ -33,6 +33,9 @@ WRITER_ACTIONS = frozenset({"next_task"})  # the labeling stream ("Label All Tas
 TASK = re.compile(r"^/api/tasks/?(\d+)?/?$")
 TASK_ANNOTATIONS = re.compile(r"^/api/tasks/\d+/annotations/?$")
 ANNOTATION = re.compile(r"^/api/annotations/(\d+)(/|/convert-to-draft/?)?$")
+DRAFT = re.compile(r"^/api/drafts/(\d+)/?$")
+WEBHOOKS = re.compile(r"^/api/webhooks(/|$)")
+AVATAR = re.compile(r"^/api/users/\d+/avatar/?$")
 ML = re.compile(r"^/api/ml(/|$)")
 INTERACTIVE = re.compile(r"^/api/ml/\d+/interactive-annotating/?$")
 USER = re.compile(r"^/api/users/?(\d+)?/?")
@@ -55,17 +58,28 @@ def project_manager(description: str | None) -> str | None:
     return found.group(1).strip().lower() if found else None
 
 
+NOT_JSON = object()  # a body that is not JSON: Label Studio would parse it as a form
+
+
 def refusal(method: str, path: str, body: Any, user_id: int, is_admin: bool,
             owner_of: Callable[[int], int | None], action: str | None = None,
-            slots_of: Callable[[int], TaskSlots | None] = lambda task_id: None, user_email: str = "") -> str | None:
+            slots_of: Callable[[int], TaskSlots | None] = lambda task_id: None, user_email: str = "",
+            draft_owner_of: Callable[[int], int | None] = lambda draft_id: None) -> str | None:
     """Why this request is refused, or None to let Label Studio handle it.
 
     ``owner_of(annotation_id)`` is the annotation's ``completed_by`` (None when unknown);
     ``action`` is a Data Manager action's id (the ``id`` query parameter); ``slots_of(task_id)``
-    says how many annotations the task has and may have, and whose vote project it is in."""
+    says how many annotations the task has and may have, and whose vote project it is in.
+    ``body`` is the parsed JSON, or :data:`NOT_JSON` for a form or other body."""
     method = method.upper()
-    if is_admin or method not in WRITES:
+    if is_admin:
         return None
+    if WEBHOOKS.match(path):  # even reading: a webhook's headers carry the backend's Basic credentials
+        return "webhooks are for admins only"
+    if method not in WRITES:
+        return None
+    if body is NOT_JSON and not AVATAR.match(path):
+        return "send the body as JSON (Content-Type: application/json)"
     if ADMIN_ONLY.match(path):
         return "changing projects, labels, imports or webhooks is for admins only"
     if DM_ACTIONS.match(path) and action not in WRITER_ACTIONS:
@@ -76,7 +90,8 @@ def refusal(method: str, path: str, body: Any, user_id: int, is_admin: bool,
     if task:
         return "creating, changing or deleting tasks is for admins only"
     user = USER.match(path)
-    if user and not (user.group(1) and int(user.group(1)) == user_id and method in ("PATCH", "PUT")):
+    own = bool(user and user.group(1) and int(user.group(1)) == user_id)
+    if user and not (own and (method in ("PATCH", "PUT") or AVATAR.match(path))):
         return "changing other users is for admins only"
     named = body.get("completed_by") if isinstance(body, Mapping) else None
     if isinstance(named, Mapping):
@@ -90,6 +105,11 @@ def refusal(method: str, path: str, body: Any, user_id: int, is_admin: bool,
             return "only the manager this vote project belongs to can vote in it"
         if slots.maximum and slots.annotations >= slots.maximum:
             return f"this task already has its {slots.maximum} annotation(s) (the project's maximum)"
+    draft = DRAFT.match(path)
+    if draft:
+        owner = draft_owner_of(int(draft.group(1)))
+        if owner is not None and owner != user_id:
+            return "only the draft's author can change or delete it"
     annotation = ANNOTATION.match(path)
     if annotation:
         owner = owner_of(int(annotation.group(1)))
@@ -107,12 +127,12 @@ class ApeachGuardMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: Any) -> Any:
-        if request.method in WRITES and request.path.startswith("/api/"):
+        if request.path.startswith("/api/") and (request.method in WRITES or WEBHOOKS.match(request.path)):
             user = _user(request)
             if user is not None:
                 why = refusal(request.method, request.path, _json(request), int(user.pk),
                               bool(user.is_superuser), _annotation_owner, request.GET.get("id"), _task_slots,
-                              str(getattr(user, "email", "") or ""))
+                              str(getattr(user, "email", "") or ""), _draft_owner)
                 if why is not None:
                     from django.http import JsonResponse
                     return JsonResponse({"detail": f"apeach-ls guard: {why}"}, status=403)
@@ -136,12 +156,17 @@ def _user(request: Any) -> Any | None:
 
 
 def _json(request: Any) -> Any:
+    """The JSON body; None when there is none; NOT_JSON for anything else (a form Label Studio
+    would read as well: the checks of ``completed_by`` must see every body they apply to)."""
+    raw = request.body
+    if not raw:
+        return None
     if "json" not in (request.content_type or ""):
-        return None
+        return NOT_JSON
     try:
-        return json.loads(request.body or b"null")
+        return json.loads(raw)
     except (ValueError, UnicodeDecodeError):
-        return None
+        return NOT_JSON
 
 
 def _annotation_owner(annotation_id: int) -> int | None:
@@ -156,3 +181,8 @@ def _task_slots(task_id: int) -> TaskSlots | None:
         return None
     taken = Annotation.objects.filter(task_id=task_id, was_cancelled=False).count()
     return TaskSlots(taken, int(task.project.maximum_annotations or 0), project_manager(task.project.description))
+
+
+def _draft_owner(draft_id: int) -> int | None:
+    from tasks.models import AnnotationDraft
+    return AnnotationDraft.objects.filter(pk=draft_id).values_list("user_id", flat=True).first()
