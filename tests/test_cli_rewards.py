@@ -198,12 +198,13 @@ def test_a_submission_without_a_writer_is_named_and_never_booked_to_user_0(tmp_p
         n: StoredTally(n, "accepted", (), 1, 0, "now") for n in (10, 11)})
     monkeypatch.setattr(rewards_cli, "read_submissions", lambda client, project, key: [submission(10, 1),
                                                                                   submission(11, None)])
+    monkeypatch.setattr(rewards_cli, "earning_submissions", lambda engine: {})
     monkeypatch.setenv("LABEL_STUDIO_URL", "http://127.0.0.1:9")
     monkeypatch.setenv("LABEL_STUDIO_API_KEY", "x" * 40)
     outcomes = rewards_cli.campaign_outcomes(load_config(config), engine=None)
     assert [(o.submission_id, o.writer_ls_id) for o in outcomes] == [(10, 1)]
-    assert capsys.readouterr().err == ("note: 1 submission(s) have no writer in Label Studio (completed_by is empty): "
-                                       "11; nothing is recorded for them\n")
+    assert capsys.readouterr().err == ("note: 1 submission(s) have no writer in Label Studio (completed_by is empty); "
+                                       "nothing is recorded for them: 11\n")
 
 
 def test_the_ledger_refuses_an_outcome_without_a_writer(tmp_path):

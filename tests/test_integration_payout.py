@@ -26,7 +26,8 @@ def test_payout_round_trip(label_studio, campaign, tmp_path):
                  ("diets", "고기 안 먹는 사람은 유난이다", users["a"]),            # s1 accepted
                  ("racism", "이건 그냥 인터넷에서 복사한 긴 문장입니다 정말로", users["a"]),  # s2 dropped
                  ("education", "학벌로 사람 판단하지 말자", users["b"]),           # s3 accepted, forged "fooled"
-                 ("origin-and-residence", "그 동네 사람들은 다 그래", users["b"])]  # s4 pending
+                 ("origin-and-residence", "그 동네 사람들은 다 그래", users["b"]),  # s4 pending
+                 ("age-and-social-status", "키 작은 남자는  다 루저야", users["b"])]  # s5 accepted: a copy of s0
     # s3: writer b posted a flip of a verdict the backend never issued (no receipt): no fooled bonus
     client, _, subs = seed_campaign(label_studio, campaign, sentences, fooled={0, 3}, forged={3})
     config = write_config(tmp_path / "campaign.toml", campaign, [m.email for m in managers])
@@ -64,16 +65,16 @@ def test_payout_round_trip(label_studio, campaign, tmp_path):
     tasks = {m.email: vote_tasks(client, find_project(client, campaign, "vote", m.email).id) for m in managers}
     forged_task = client.tasks.get(id=tasks[managers[0].email][subs[3]])
     assert forged_task.data["aid_flags"] == ["verdict_unverified"]  # managers see the hint
-    plan = {0: "kkk", 1: "kkk", 2: "ddd", 3: "kkd", 4: "kd"}
+    plan = {0: "kkk", 1: "kkk", 2: "ddd", 3: "kkd", 4: "kd", 5: "kkk"}
     for index, decisions in plan.items():
         for manager, decision in zip(managers, decisions):
             ballot = vote("keep") if decision == "k" else vote("drop", "copied")
             manager.client.annotations.create(id=tasks[manager.email][subs[index]], result=ballot)
-    assert "5 submissions: 3 accepted, 1 dropped, 1 pending" in run("votes", "tally")
+    assert "6 submissions: 4 accepted, 1 dropped, 1 pending" in run("votes", "tally")
 
     preview = run("payout", "--dry-run")
     assert f"{campaign}-a@example.com: 1100 KRW (2 accepted, 1 fooled_bonus) to manual P-A" in preview
-    assert f"{campaign}-b@example.com: 500 KRW (1 accepted) to manual P-B" in preview
+    assert f"{campaign}-b@example.com: 500 KRW (1 accepted) to manual P-B" in preview  # s3's forged fooled claim and s5's copy earn nothing
     assert "total payable: 1600 KRW" in preview and "dry run: nothing was written" in preview
     out = run("payout", "--commit", "--out", str(tmp_path / "payouts"))
     assert "batch 1: files written to" in out and "payout confirm 1 --yes" in out
@@ -90,7 +91,7 @@ def test_payout_round_trip(label_studio, campaign, tmp_path):
     for manager in managers:
         [own] = manager.client.annotations.list(id=tasks[manager.email][subs[1]])
         manager.client.annotations.update(id=own.id, result=vote("drop", "off_topic"))
-    assert "2 accepted, 2 dropped, 1 pending" in run("votes", "tally")
+    assert "3 accepted, 2 dropped, 1 pending" in run("votes", "tally")
     run("payout", "--commit", "--out", str(tmp_path / "payouts"))
     run("payout", "--commit", "--out", str(tmp_path / "payouts"))
     engine = open_ledger(tmp_path / "campaign.db")
@@ -98,6 +99,13 @@ def test_payout_round_trip(label_studio, campaign, tmp_path):
         rows = conn.execute(select(earnings.c.submission_id, earnings.c.kind, earnings.c.amount)).all()
     adjustments = [r for r in rows if r.kind == "adjustment"]
     assert [(r.submission_id, r.amount) for r in adjustments] == [(subs[1], -500)]
+    assert subs[5] not in {r.submission_id for r in rows}  # the copy never earned
+
+    # a paid sentence deleted in Label Studio (to be written again): its earnings are reversed
+    client.annotations.delete(id=subs[3])
+    out = runner.invoke(cli, ["payout", "--dry-run"], env=env)
+    assert out.exit_code == 0 and f"are gone from Label Studio (deleted); their earnings are reversed: {subs[3]}" \
+        in out.output, out.output
     status = run("payout", "status")
     assert "paid 1600 KRW" in status
     assert "batch 1 (paid)" in status

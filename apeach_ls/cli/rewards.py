@@ -15,11 +15,13 @@ from ..labelstudio.submissions import read_submissions
 from ..labelstudio.vote_round import user_emails
 from ..rewards.batches import confirm_batch
 from ..rewards.db import LedgerMissing, open_ledger
-from ..rewards.ledger import RecordReport, record_outcomes, writer_balances
+from ..rewards.ledger import RecordReport, earning_submissions, record_outcomes, writer_balances
 from ..rewards.model import MTURK, PENDING, SubmissionOutcome, format_money
 from ..rewards.payout import PayoutPlan, check_payout, commit_payout, preview_payout
+from ..rewards.repeats import repeats, vanished
 from ..rewards.roster import Accounts, import_roster, remove_writers
 from ..rewards.status import payout_status, show_batch
+from ..votes.model import ACCEPTED, DROPPED
 from ..votes.store import load_tallies
 from .common import config_option, fail_cleanly, require_config, verdict_key
 
@@ -108,7 +110,9 @@ def remove_command(ls_users: tuple[str, ...], config_path: Path | None, yes: boo
 
 def campaign_outcomes(config: CampaignConfig, engine: Engine) -> list[SubmissionOutcome]:
     """Every submission with its stored vote outcome (pending until tallied). A submission
-    without a writer (no completed_by) earns nothing and is named on stderr."""
+    without a writer (no completed_by) earns nothing and is named on stderr; so does an
+    accepted repeat of an earlier sentence, and a submission that earned and is gone from
+    Label Studio has its earnings reversed (:mod:`apeach_ls.rewards.repeats`)."""
     client = connect(LabelStudioSettings.from_env())
     project_id = generation_project_id(client, config.name)
     tallies = load_tallies(engine)
@@ -116,20 +120,38 @@ def campaign_outcomes(config: CampaignConfig, engine: Engine) -> list[Submission
         raise click.ClickException(f"No submission of {config.name!r} was tallied yet. "
                                    f"Run: apeach-ls votes tally --config {config.path}")
     emails = user_emails(client)
-    outcomes, nobody = [], []
-    for s in read_submissions(client, project_id, verdict_key()):
-        if s.writer_id is None:
-            nobody.append(s.annotation_id)
-            continue
-        outcomes.append(SubmissionOutcome(
-            submission_id=s.annotation_id, writer_ls_id=int(s.writer_id), writer_email=emails.get(s.writer_id),
-            outcome=tallies[s.annotation_id].outcome if s.annotation_id in tallies else PENDING,
-            fooled=s.corrected.fooled))
+    submissions = list(read_submissions(client, project_id, verdict_key()))
+    nobody = [str(s.annotation_id) for s in submissions if s.writer_id is None]
     if nobody:
-        shown = ", ".join(map(str, nobody[:10])) + (", ..." if len(nobody) > 10 else "")
-        click.echo(f"note: {len(nobody)} submission(s) have no writer in Label Studio (completed_by is empty): "
-                   f"{shown}; nothing is recorded for them", err=True)
+        _note("submission(s) have no writer in Label Studio (completed_by is empty); nothing is recorded for them",
+              nobody)
+    submissions = [s for s in submissions if s.writer_id is not None]
+    outcome_of = {s.annotation_id: tallies[s.annotation_id].outcome if s.annotation_id in tallies else PENDING
+                  for s in submissions}
+    repeated = repeats((s.annotation_id, s.corrected.text) for s in submissions
+                       if outcome_of[s.annotation_id] == ACCEPTED)
+    if repeated:
+        _note("accepted submission(s) repeat an earlier accepted sentence and earn nothing (the release holds "
+              "them back too)", [f"{sid} (as {first})" for sid, first in repeated.items()])
+    outcomes = [SubmissionOutcome(
+        submission_id=s.annotation_id, writer_ls_id=int(s.writer_id or 0), writer_email=emails.get(s.writer_id or -1),
+        outcome=DROPPED if s.annotation_id in repeated else outcome_of[s.annotation_id], fooled=s.corrected.fooled)
+        for s in submissions]
+    gone = vanished(earning_submissions(engine), [s.annotation_id for s in submissions])
+    if gone and not submissions:
+        raise click.ClickException(f"Label Studio lists no submission in project {project_id}, but the ledger has "
+                                   f"earnings for {len(gone)}: check LABEL_STUDIO_URL and the campaign name")
+    if gone:
+        _note("submission(s) that earned are gone from Label Studio (deleted); their earnings are reversed",
+              [str(sid) for sid in gone])
+    outcomes += [SubmissionOutcome(submission_id=sid, writer_ls_id=writer, writer_email=emails.get(writer),
+                                   outcome=DROPPED, fooled=False) for sid, writer in gone.items()]
     return outcomes
+
+
+def _note(what: str, items: list[str]) -> None:
+    shown = ", ".join(items[:10]) + (", ..." if len(items) > 10 else "")
+    click.echo(f"note: {len(items)} {what}: {shown}", err=True)
 
 
 def print_recorded(report: RecordReport) -> None:

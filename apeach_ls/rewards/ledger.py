@@ -187,3 +187,10 @@ def writer_balances(engine: Engine) -> list[WriterBalance]:
     with engine.connect() as conn:
         return [WriterBalance(r.writer_ls_id, r.email, int(r.earned), int(r.batched), int(r.paid), int(r.entries))
                 for r in conn.execute(query)]
+
+
+def earning_submissions(engine: Engine) -> dict[int, int]:
+    """``{submission id: writer's Label Studio id}`` of every submission with ledger entries."""
+    with engine.connect() as conn:
+        return {row.submission_id: row.writer_ls_id
+                for row in conn.execute(select(earnings.c.submission_id, earnings.c.writer_ls_id))}
