@@ -140,6 +140,9 @@ def _run(lock: UpLock, state: dict[str, Any], campaign: str, data_dir: Path, por
     ls = label_studio_process(data_dir, port, login, bind=bind, ml_address=_reach(bind))
     ml = ml_backend_process(data_dir, ml_port, model.spec, bind=bind, extra_env={**ml_auth.backend_env, **verdict_env})
     handlers = {s: signal.signal(s, _stop_on) for s in (signal.SIGTERM, signal.SIGHUP)}
+    # Started in the background by a shell, a process inherits SIGINT ignored: Ctrl-C (or
+    # kill -INT) must still stop both servers.
+    handlers[signal.SIGINT] = signal.signal(signal.SIGINT, signal.default_int_handler)
     auth = (ml_auth.user, ml_auth.password)
     try:
         say(f"pseudo-classifier: {model.source}")
