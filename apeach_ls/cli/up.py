@@ -262,6 +262,7 @@ def ssrf_settings_command(ml_address: str) -> None:
 @click.option("--port", type=click.IntRange(1, 65535), default=9090, show_default=True)
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True)
 @click.option("--threads", type=click.IntRange(1, 256), default=4, show_default=True)
+@fail_cleanly
 def backend(host: str, port: int, workers: int, threads: int) -> None:
     """Serve the ML backend with gunicorn (settings from the environment).
 
@@ -274,9 +275,15 @@ def backend(host: str, port: int, workers: int, threads: int) -> None:
     Example:
       APEACH_LS_MODEL=apeach-ls-data/models/default apeach-ls backend --port 9090
     """
+    from ml_backend import receipt_key
     from ml_backend.serving import gunicorn_argv
+    from ml_backend.settings import BackendSettings
 
     if not os.environ.get("APEACH_LS_MODEL"):
         os.environ["APEACH_LS_MODEL"] = str(SHIPPED_MODEL_DIR)  # execv passes os.environ on
+    # The settings are checked here, so a mistake is one line instead of gunicorn's boot traceback.
+    receipt_key(BackendSettings.from_env())
+    if port_in_use(port, host):
+        raise ConfigError(f"port {port} is already in use on {host}; choose another with --port")
     os.environ["WEB_CONCURRENCY"] = str(workers)  # torch threads per worker = cores / workers
     os.execv(sys.executable, gunicorn_argv(host, port, workers, threads))
