@@ -82,8 +82,10 @@ def read_sentences(path: Path) -> Iterator[str]:
 
 
 def _raw_sentences(path: Path) -> Iterator[str]:
-    if not path.is_file():
+    if not path.exists():
         raise DataFileError(str(path), "file not found")
+    if not path.is_file():
+        raise DataFileError(str(path), "not a regular file (a directory or a device); give a text, CSV or TSV file")
     delimiter = {".csv": ",", ".tsv": "\t"}.get(path.suffix.lower())
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:

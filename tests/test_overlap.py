@@ -125,6 +125,13 @@ def test_bad_files_are_named_in_the_error(tmp_path, name, content, message):
     assert str(error.value).startswith(str(path))
 
 
+@pytest.mark.parametrize("path", ["/dev/zero", "{tmp}"])
+def test_a_device_or_a_directory_is_not_taken_for_a_missing_file(tmp_path, path):
+    path = Path(path.format(tmp=tmp_path))
+    with pytest.raises(DataFileError, match="not a regular file"):
+        measure_overlap([Corpus("e", write_lines(tmp_path / "ok.txt", ["문장"]))], [Corpus("r", path)])
+
+
 def test_beep_dev_is_closer_to_news_comments_than_a_generated_set(tmp_path, beep_dir):
     """The check from the issue: same-domain crawled comments share more with the reference."""
     generated = write_lines(tmp_path / "generated.txt", GENERATED)
