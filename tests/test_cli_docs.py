@@ -49,3 +49,10 @@ def test_commands_of_a_campaign_config_ask_for_it_when_it_is_missing(path, tmp_p
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert "Missing option '--config' (or set APEACH_CAMPAIGN_CONFIG)" in result.output
     assert not (tmp_path / "out").exists()
+
+
+def test_the_top_level_help_says_what_each_commands_own_help_says():
+    ctx = click.Context(cli)
+    for name in COMMANDS:
+        first = (cli.get_command(ctx, name).help or "").strip().split("\n")[0]
+        assert SHORT_HELP[name] == first, f"SHORT_HELP[{name!r}] drifted from `apeach-ls {name} --help`"

@@ -32,23 +32,23 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "backend": ("up", "backend"),
 }
 
-SHORT_HELP = {
+SHORT_HELP = {  # each command's first help line (tests/test_cli_docs.py keeps them equal)
     "setup": "Create or update the campaign's generation project and connect the ML backend.",
     "prompts": "Writing tasks: one prompt (topic + guideline) per task.",
-    "submissions": "Writers' sentences with labels corrected to their intent.",
-    "classifier": "Train and evaluate the pseudo-classifier.",
-    "models": "Model versions the ML backend serves (list, publish, pin, rollback).",
-    "managers": "Which managers have an account; the invite link for the rest.",
-    "votes": "The managers' vote round: create vote tasks, tally the votes.",
-    "writers": "The writer roster: Label Studio accounts linked to crowd-platform ids.",
-    "payout": "Pay writers for accepted sentences, exactly once.",
-    "export": "Export the accepted sentences in the APEACH schema (and more).",
-    "report": "An HTML report with figures of the campaign.",
-    "overlap": "Lexical overlap of evaluation sets with reference corpora.",
-    "up": "Run everything locally: Label Studio + the ML backend + the projects.",
-    "env": "Print the settings the campaign commands need for the `up` instance.",
-    "ssrf-settings": "Label Studio settings that keep SSRF protection on for a local ML backend.",
-    "backend": "Serve the ML backend with gunicorn.",
+    "submissions": "Writers' sentences from the generation project.",
+    "classifier": "Train and evaluate the pseudo-classifier: the aid that shows writers a verdict.",
+    "models": "Model versions the ML backend serves; it follows changes without a restart.",
+    "managers": "Show which managers have a Label Studio account, and the invite link for the rest.",
+    "votes": "The managers' vote round: k managers drop copied, private-person or off-topic sentences.",
+    "writers": "The writer roster: Label Studio accounts linked to the platform that pays them.",
+    "payout": "Pay writers for accepted sentences, exactly once (amounts from the config's [rewards]).",
+    "export": "Export the accepted sentences as a dataset release.",
+    "report": "Write an HTML report of the release, with its figures as PNG files.",
+    "overlap": "Lexical overlap of evaluation sets with reference corpora (TF-IDF, as in the APEACH paper).",
+    "up": "Run everything locally: Label Studio (SQLite) + the ML backend + the projects.",
+    "env": "Print the environment the campaign commands need for the embedded instance.",
+    "ssrf-settings": "Label Studio settings that keep SSRF protection on and allow only ML_ADDRESS.",
+    "backend": "Serve the ML backend with gunicorn (settings from the environment).",
 }
 
 
