@@ -68,10 +68,12 @@ class Aids:
         if duplicate is not None:
             writer = WRITER_NAMES_KO.get(duplicate.same_writer)
             who = f", {writer}" if writer else ""
+            how = f", {duplicate.difference}" if duplicate.difference else ""
             if duplicate.similarity >= 1.0:
-                parts.append(f"같은 문장이 이미 있음 (#{duplicate.earlier_id}{who}): {_snippet(duplicate.earlier_text)}")
+                parts.append(f"같은 문장이 이미 있음 (#{duplicate.earlier_id}{who}{how}): "
+                             f"{_snippet(duplicate.earlier_text)}")
             else:
-                parts.append(f"비슷한 문장이 이미 있음 (#{duplicate.earlier_id}{who}, 유사도 {duplicate.similarity:.2f}): "
+                parts.append(f"비슷한 문장이 이미 있음 (#{duplicate.earlier_id}{who}, 유사도 {duplicate.similarity:.2f}{how}): "
                              f"{_snippet(duplicate.earlier_text)}")
         copy = self.copy_match
         if copy is not None:
