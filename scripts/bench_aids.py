@@ -3,7 +3,8 @@
 By default: precision, recall and flag rates of each aid on the labeled dev set
 (``tests/data/aids_dev``, both splits: ``dev`` is what the aids were tuned on, ``heldout`` was only
 evaluated), whether the targets of issue 15 are met, and the time of each aid per 1,000 sentences
-(BEEP! comments). With ``--copy-paste-memory``: the memory benchmark below.
+(BEEP! comments). A third split, ``fresh``, holds on-topic sentences written after the aids were
+tuned (topic relevance only). With ``--copy-paste-memory``: the memory benchmark below.
 
 Every case of the memory benchmark runs in a fresh subprocess so that its peak resident memory (``ru_maxrss``) is its
 own. Copy-paste matching of 10,000 submissions runs against the BEEP! unlabeled comments
@@ -124,15 +125,18 @@ def quality(beep_dir: Path, splits: list[str]) -> None:
     results = {split: evaluate(devset, None if split == "all" else split, prompts) for split in splits}
     print(f"| {'aid':<16} | {'figure':<30} | " + " | ".join(f"{s:<20}" for s in splits) + " |")
     print(f"|{'-' * 18}|{'-' * 32}|" + "|".join("-" * 22 for _ in splits) + "|")
-    for aid, figures in results[splits[0]].items():
-        for name in figures:
-            print(f"| {aid:<16} | {name:<30} | " + " | ".join(f"{str(results[s][aid][name]):<20}" for s in splits)
-                  + " |")
+    for aid in results[splits[0]]:
+        names = dict.fromkeys(name for s in splits for name in results[s][aid])
+        for name in names:
+            cells = [str(results[s][aid].get(name, "n/a")) for s in splits]
+            print(f"| {aid:<16} | {name:<30} | " + " | ".join(f"{c:<20}" for c in cells) + " |")
     print()
     for aid, name, how, bound in TARGETS:
         verdicts = []
         for split in splits:
-            value = results[split][aid][name].value
+            value = results[split][aid][name].value if name in results[split][aid] else None
+            if value is None:
+                continue
             met = value is not None and (value <= bound if how == "<=" else value >= bound)
             verdicts.append(f"{split} {'met' if met else 'NOT met'}")
         print(f"target {aid}: {name} {how} {bound:g}: {', '.join(verdicts)}")
@@ -169,7 +173,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--copy-paste-memory", action="store_true",
                         help="run the copy-paste memory benchmark instead (minutes)")
-    parser.add_argument("--split", choices=("dev", "heldout", "all"), help="one split only (default: each)")
+    parser.add_argument("--split", choices=("dev", "heldout", "fresh", "all"), help="one split only (default: each)")
     parser.add_argument("--beep-dir", default=os.environ.get("APEACH_BEEP_DIR", REPO.parent / "shared/data/beep"))
     parser.add_argument("--keep-dir", help="write the generated references here (default: a temporary dir)")
     parser.add_argument("--child", dest="case", help=argparse.SUPPRESS)
@@ -181,7 +185,7 @@ def main() -> None:
         return
     beep_dir = Path(args.beep_dir)
     if not args.copy_paste_memory:
-        quality(beep_dir, [args.split] if args.split else ["dev", "heldout", "all"])
+        quality(beep_dir, [args.split] if args.split else ["dev", "heldout", "fresh", "all"])
         timings(beep_dir)
         return
     rows = [("near-duplicates", "-", child("near-duplicates", beep_dir))]

@@ -10,7 +10,8 @@ what its columns mean):
 - ``personal_info.tsv``: sentences with the spans the personal-information aid should report.
 - ``near_duplicates.tsv``: variant pairs that should be flagged and different pairs that should not.
 
-Every row belongs to the ``dev`` split (tune on it) or the ``heldout`` split (evaluate only).
+Every row belongs to the ``dev`` split (tune on it), the ``heldout`` split (evaluate only) or, for
+topics, the ``fresh`` split (written after the aids were tuned, evaluated once).
 Everything goes through ``compute_aids`` with the campaign's thresholds, as ``votes create`` does.
 Reading the files is here; the metrics are plain functions of the rows.
 """
@@ -27,7 +28,7 @@ from ..prompts import Prompt, default_prompts
 from . import FLAG_NEAR_DUPLICATE, FLAG_OFF_TOPIC, SubmissionText, compute_aids
 from .personal_info import find_personal_info
 
-SPLITS = ("dev", "heldout")
+SPLITS = ("dev", "heldout", "fresh")
 DEVSET_FILES = ("topics.tsv", "chatter.tsv", "personal_info.tsv", "near_duplicates.tsv")
 
 
