@@ -21,11 +21,11 @@ from .models import (ALL_FLAGS, FLAG_COPY_PASTE, FLAG_NEAR_DUPLICATE, FLAG_OFF_T
                      SubmissionText)
 from .near_duplicates import DUPLICATE_THRESHOLD, NearDuplicate, find_near_duplicates
 from .personal_info import PersonalInfoHint, find_personal_info
-from .topic_relevance import OFF_TOPIC_BELOW, TOPIC_KEYWORDS, TopicScorer
+from .topic_relevance import OFF_TOPIC_BELOW, TOPIC_KEYWORDS, TopicEvidence, TopicScorer
 
 __all__ = [
     "ALL_FLAGS", "FLAG_COPY_PASTE", "FLAG_NEAR_DUPLICATE", "FLAG_OFF_TOPIC", "FLAG_PERSONAL_INFO",
-    "Aids", "CopyMatch", "NearDuplicate", "PersonalInfoHint", "SubmissionText", "TopicScorer",
+    "Aids", "CopyMatch", "NearDuplicate", "PersonalInfoHint", "SubmissionText", "TopicEvidence", "TopicScorer",
     "compute_aids", "find_copy_matches", "find_near_duplicates", "find_personal_info",
 ]
 
@@ -57,15 +57,16 @@ def compute_aids(submissions: Sequence[SubmissionText], prompts_by_key: Mapping[
     duplicates = _with_writers(find_near_duplicates(pairs, duplicate_threshold), submissions)
     copies = find_copy_matches(pairs, reference_files, copy_threshold, chunk_lines=chunk_lines) \
         if reference_files else {}
-    relevance = [1.0] * len(submissions)
+    evidence: list[TopicEvidence] = []
     if submissions:
         scorer = TopicScorer(list(prompts_by_key.values()), keywords=topic_keywords)
-        relevance = scorer.relevances([s.text for s in submissions], [s.prompt_key for s in submissions])
+        evidence = scorer.explain_many([s.text for s in submissions], [s.prompt_key for s in submissions])
     return {
         s.id: Aids(submission_id=s.id, personal_info=tuple(find_personal_info(s.text)),
                    near_duplicate=duplicates.get(s.id), copy_match=copies.get(s.id),
-                   topic_relevance=score, off_topic_below=off_topic_below)
-        for s, score in zip(submissions, relevance)
+                   topic_relevance=topic.relevance, off_topic_below=off_topic_below, topic_words=topic.words,
+                   rival_topic=topic.rival_name, rival_words=topic.rival_words)
+        for s, topic in zip(submissions, evidence)
     }
 
 
