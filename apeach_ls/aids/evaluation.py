@@ -114,8 +114,9 @@ def parse_chatter(text: str, beep_lines: Callable[[str], Sequence[str] | None]) 
 def parse_personal_info(text: str) -> list[PersonalInfoItem]:
     items = []
     for row in _rows(text):
-        expected = tuple(tuple(part.split("=", 1)) for part in row["expected"].split("|") if part)
-        items.append(PersonalInfoItem(row["id"], row["split"], row["tag"], expected, row["text"]))  # type: ignore[arg-type]
+        expected = tuple((kind, span) for kind, span in (part.split("=", 1) for part in row["expected"].split("|")
+                                                          if part))
+        items.append(PersonalInfoItem(row["id"], row["split"], row["tag"], expected, row["text"]))
     return items
 
 

@@ -152,7 +152,10 @@ def describe(a: _Features, b: _Features) -> str:
 
 
 def _edits(a: str, b: str) -> int:
-    return round((1 - _token_similarity(a, b)) * max(len(a), len(b))) if _token_similarity(a, b) else max(len(a), len(b))
+    """Jamo edits between two words (their length when too different to count)."""
+    longer = max(len(a), len(b))
+    similar = _token_similarity(a, b)
+    return round((1 - similar) * longer) if similar else longer
 
 
 def find_near_duplicates(submissions: Iterable[tuple[int, str]], threshold: float = DUPLICATE_THRESHOLD,

@@ -46,7 +46,8 @@ _PLACEHOLDER = re.compile(r"[oOxX0○ㅇ*]+|아무개|모씨|익명")
 # A bank account: a bank (or "계좌", "입금" ...) shortly before 10-14 digits in 2-4 groups.
 _BANKS = (r"(?:[가-힣]*은행|국민|신한|우리|하나|농협|기업|카카오\s?뱅크|카뱅|토스\s?뱅크|토스|케이\s?뱅크|새마을(?:금고)?|"
           r"우체국|신협|수협|씨티|SC제일|계좌(?:번호)?|입금|송금|이체|예금주)")
-_ACCOUNT = re.compile(rf"(?P<bank>{_BANKS})[^\d\n]{{0,12}}?(?<![\d-])(?P<number>\d{{2,6}}(?:[- ]\d{{2,7}}){{1,3}}|\d{{10,14}})(?![\d-])")
+_ACCOUNT = re.compile(rf"(?P<bank>{_BANKS})[^\d\n]{{0,12}}?(?<![\d-])"
+                      r"(?P<number>\d{2,6}(?:[- ]\d{2,7}){1,3}|\d{10,14})(?![\d-])")
 # A street address: province or city, district, then a road and a building number, or a
 # neighbourhood and a lot number; or an apartment's building and unit ("103동 1201호").
 _PROVINCE = (r"(?:서울|부산|대구|인천|광주|대전|울산|세종|경기|강원|충북|충남|전북|전남|경북|경남|제주|충청북|충청남|"

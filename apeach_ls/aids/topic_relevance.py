@@ -16,6 +16,7 @@ Under ``off_topic_below`` the aid flags it, and its hint names the words on both
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import unicodedata
@@ -132,6 +133,10 @@ class TopicScorer:
             self.cues[CHATTER] = _cues(chatter)
             self.names[CHATTER] = CHATTER_NAME_KO
         self.prior = prior
+        self.fingerprint = hashlib.sha256(json.dumps(
+            [prior, [(key, self.names[key], [(c.pattern.pattern, c.weight) for c in cue_set.cues])
+                     for key, cue_set in self.cues.items()]], ensure_ascii=False).encode("utf-8")).hexdigest()
+        """What the scorer's results depend on (its topics, their cue words and weights)."""
 
     def evidence(self, text: str) -> dict[str, tuple[float, tuple[str, ...]]]:
         """Per topic (and CHATTER): the weight of its cues found in ``text`` and the words."""
