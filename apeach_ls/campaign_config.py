@@ -16,6 +16,7 @@ reference_corpora = ["corpora/news_comments.txt"]  # relative to this file
 copy_threshold = 0.7       # share of a sentence's letter trigrams found in one reference line
 duplicate_threshold = 0.8  # similarity to an earlier sentence (jamo letters or words, any order)
 off_topic_below = 0.2      # topic relevance under which "off_topic" is flagged (0: never)
+off_topic_without_words = false  # also flag sentences with no word of any topic (more caught, more wrong)
 
 [rewards]                                  # see apeach_ls.rewards.policy
 per_accepted = 500
@@ -42,7 +43,8 @@ from .votes.model import DEFAULT_K, MAJORITY, RULES
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 KNOWN = {"campaign": {"name", "database"}, "votes": {"managers", "k", "rule"},
-         "aids": {"reference_corpora", "copy_threshold", "duplicate_threshold", "off_topic_below"}}
+         "aids": {"reference_corpora", "copy_threshold", "duplicate_threshold", "off_topic_below",
+                  "off_topic_without_words"}}
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,7 @@ class CampaignConfig:
     duplicate_threshold: float
     rewards: RewardPolicy | None
     off_topic_below: float = OFF_TOPIC_BELOW  # pass to compute_aids(off_topic_below=...)
+    off_topic_without_words: bool = False  # pass to compute_aids(off_topic_without_words=...)
 
     def require_rewards(self) -> RewardPolicy:
         if self.rewards is None:
@@ -114,12 +117,20 @@ def load_config(path: str | Path, env: Mapping[str, str] | None = None) -> Campa
         duplicate_threshold=_fraction(aids, "duplicate_threshold", 0.8, where("aids")),
         rewards=parse_policy(data["rewards"], str(path)) if isinstance(data.get("rewards"), dict) else None,
         off_topic_below=_fraction(aids, "off_topic_below", OFF_TOPIC_BELOW, where("aids"), allow_zero=True),
+        off_topic_without_words=_flag(aids, "off_topic_without_words", False, where("aids")),
     )
 
 
 def _resolve(config_path: Path, value: str) -> Path:
     candidate = Path(value).expanduser()
     return candidate if candidate.is_absolute() else (config_path.parent / candidate).resolve()
+
+
+def _flag(table: Mapping[str, Any], key: str, default: bool, where: str) -> bool:
+    value = table.get(key, default)
+    if not isinstance(value, bool):
+        raise ConfigError(f"{where} {key}: must be true or false, got {value!r}")
+    return value
 
 
 def _fraction(table: Mapping[str, Any], key: str, default: float, where: str, allow_zero: bool = False) -> float:

@@ -116,7 +116,7 @@ CAMPAIGN_SIZE = 3_770  # the released APEACH set
 
 def quality(beep_dir: Path, splits: list[str]) -> None:
     sys.path.insert(0, str(REPO))
-    from apeach_ls.aids.evaluation import read_devset, evaluate
+    from apeach_ls.aids.evaluation import evaluate, evaluate_topics, read_devset
     from apeach_ls.prompts import default_prompts
 
     prompts = {p.key: p for p in default_prompts()}
@@ -124,13 +124,17 @@ def quality(beep_dir: Path, splits: list[str]) -> None:
     if devset.missing:
         print(f"not read (chatter left out): {', '.join(devset.missing)} in {beep_dir}; set --beep-dir")
     results = {split: evaluate(devset, None if split == "all" else split, prompts) for split in splits}
-    print(f"| {'aid':<16} | {'figure':<30} | " + " | ".join(f"{s:<20}" for s in splits) + " |")
-    print(f"|{'-' * 18}|{'-' * 32}|" + "|".join("-" * 22 for _ in splits) + "|")
+    for split in splits:  # the other per-campaign choice: also flag sentences without a word of any topic
+        chosen = [t for t in devset.topics if split == "all" or t.split == split]
+        figures = evaluate_topics(chosen, prompts, {"off_topic_without_words": True})
+        results[split]["topic, also without words"] = figures
+    print(f"| {'aid':<26} | {'figure':<28} | " + " | ".join(f"{s:<20}" for s in splits) + " |")
+    print(f"|{'-' * 28}|{'-' * 30}|" + "|".join("-" * 22 for _ in splits) + "|")
     for aid in results[splits[0]]:
         names = dict.fromkeys(name for s in splits for name in results[s][aid])
         for name in names:
             cells = [str(results[s][aid].get(name, "n/a")) for s in splits]
-            print(f"| {aid:<16} | {name:<30} | " + " | ".join(f"{c:<20}" for c in cells) + " |")
+            print(f"| {aid:<26} | {name:<28} | " + " | ".join(f"{c:<20}" for c in cells) + " |")
     print()
     for aid, name, how, bound in TARGETS:
         verdicts = []
@@ -199,7 +203,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--copy-paste-memory", action="store_true",
                         help="run the copy-paste memory benchmark instead (minutes)")
-    parser.add_argument("--split", choices=("dev", "heldout", "fresh", "all"), help="one split only (default: each)")
+    parser.add_argument("--split", choices=("dev", "heldout", "fresh", "fresh2", "all"), help="one split only (default: each)")
     parser.add_argument("--beep-dir", default=os.environ.get("APEACH_BEEP_DIR", REPO.parent / "shared/data/beep"))
     parser.add_argument("--keep-dir", help="write the generated references here (default: a temporary dir)")
     parser.add_argument("--child", dest="case", help=argparse.SUPPRESS)
@@ -211,7 +215,7 @@ def main() -> None:
         return
     beep_dir = Path(args.beep_dir)
     if not args.copy_paste_memory:
-        quality(beep_dir, [args.split] if args.split else ["dev", "heldout", "fresh", "all"])
+        quality(beep_dir, [args.split] if args.split else ["dev", "heldout", "fresh", "fresh2", "all"])
         timings(beep_dir)
         reruns(beep_dir)
         return

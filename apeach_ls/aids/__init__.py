@@ -37,7 +37,7 @@ __all__ = [
 def compute_aids(submissions: Sequence[SubmissionText], prompts_by_key: Mapping[str, Prompt],
                  reference_files: Sequence[str | os.PathLike] = (), *,
                  duplicate_threshold: float = DUPLICATE_THRESHOLD, copy_threshold: float = COPY_THRESHOLD,
-                 off_topic_below: float = OFF_TOPIC_BELOW,
+                 off_topic_below: float = OFF_TOPIC_BELOW, off_topic_without_words: bool = False,
                  topic_keywords: Mapping[str, Sequence[str]] = TOPIC_KEYWORDS,
                  chunk_lines: int = CHUNK_LINES, cache: MutableMapping[str, str] | None = None) -> dict[int, Aids]:
     """The aids of every submission, by submission id.
@@ -47,6 +47,10 @@ def compute_aids(submissions: Sequence[SubmissionText], prompts_by_key: Mapping[
     are known). ``reference_files`` are text files, one text per line,
     streamed once. Raises ``ConfigError`` when a submission's prompt is not in
     ``prompts_by_key`` and ``DataFileError`` when a reference file cannot be read.
+
+    ``off_topic_below``: topic relevance under which a sentence is flagged off-topic, when it has
+    words of another topic (or of chatter) and too few of its own; a sentence with no word of
+    any topic is flagged too only with ``off_topic_without_words`` (else its hint says "모름").
 
     ``cache`` (see ``apeach_ls.aids.cache``): where results already computed for the same text
     and settings are found and new ones are put; pass an ``AidCache`` to keep them across runs,
@@ -73,7 +77,8 @@ def compute_aids(submissions: Sequence[SubmissionText], prompts_by_key: Mapping[
         s.id: Aids(submission_id=s.id, personal_info=_personal_info(s.text, store),
                    near_duplicate=duplicates.get(s.id), copy_match=copies.get(s.id),
                    topic_relevance=topic.relevance, off_topic_below=off_topic_below, topic_words=topic.words,
-                   rival_topic=topic.rival_name, rival_words=topic.rival_words)
+                   rival_topic=topic.rival_name, rival_words=topic.rival_words,
+                   off_topic_without_words=off_topic_without_words)
         for s, topic in zip(submissions, evidence)
     }
 

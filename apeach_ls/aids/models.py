@@ -48,6 +48,11 @@ class Aids:
     topic_words: tuple[str, ...] = ()  # words of the prompt's topic found in the sentence
     rival_topic: str | None = None  # the other topic (Korean name) whose words weigh most, if any
     rival_words: tuple[str, ...] = ()  # its words found in the sentence
+    off_topic_without_words: bool = False  # flag a sentence without a word of any topic (else: undecided)
+
+    def topic_undecided(self) -> bool:
+        """No word of any topic (nor of chatter) in the sentence: nothing to judge its topic by."""
+        return not self.topic_words and not self.rival_words
 
     def flags(self) -> frozenset[str]:
         """Short machine names of what deserves a look (a subset of ``ALL_FLAGS``)."""
@@ -58,7 +63,8 @@ class Aids:
             flags.add(FLAG_NEAR_DUPLICATE)
         if self.copy_match is not None:
             flags.add(FLAG_COPY_PASTE)
-        if self.topic_relevance < self.off_topic_below:
+        if self.topic_relevance < self.off_topic_below and (self.off_topic_without_words
+                                                            or not self.topic_undecided()):
             flags.add(FLAG_OFF_TOPIC)
         return frozenset(flags)
 
@@ -91,6 +97,9 @@ class Aids:
 
     def _topic_ko(self) -> str:
         """The relevance and why: the topic's words found, and the other topic's words if they weigh."""
+        if self.topic_undecided():
+            level = "낮음" if self.off_topic_without_words and self.topic_relevance < self.off_topic_below else "모름"
+            return f"주제 관련도 {self.topic_relevance:.2f} ({level}: 어느 주제의 단어도 없음)"
         low = self.topic_relevance < self.off_topic_below
         level = "낮음" if low else "높음" if self.topic_relevance >= HIGH_RELEVANCE else "보통"
         why = [f"주제 단어 {_words(self.topic_words)}" if self.topic_words else "주제 단어 없음"]
