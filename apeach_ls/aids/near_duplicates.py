@@ -171,7 +171,7 @@ def find_near_duplicates(submissions: Iterable[tuple[int, str]], threshold: floa
     feats = [features(text, shingle_size) for _, text in items]
     # A word's key: its first two letters, which particles, endings and most typos leave alone
     # (one-letter words say little).
-    stem_sets = [frozenset(w.stem[:2] for w in f.words if len(w.stem) > 1) for f in feats]
+    stem_sets = [frozenset(w.text[:2] for w in f.words if len(w.text) > 1) for f in feats]
     gram_counts, stem_counts = shingle_counts(f.grams for f in feats), shingle_counts(stem_sets)
     candidate_threshold = min(threshold, CANDIDATE_THRESHOLD)
     first_with_text: dict[str, int] = {}
