@@ -7,9 +7,10 @@ and one of these cues says it is a person:
 - a title after it ("씨", "과장", "선생님", "언니" ...), alone or with a particle ("씨가", "님이");
 - a title or a label before it ("팀장 고은비", "예금주 김민수", "성명: 박서연");
 - an age in parentheses after it ("김민지(25)");
-- a particle after a three-syllable name ("김철수가", "최민호랑"): the weakest cue, so then the
-  surname must be a common one and both given syllables common in given names, which leaves out
-  words like "경영학과", "천문학을", "전화기가", "옥수수는", "구구단을", "오로라를".
+- a particle for people after a three-syllable name ("최민호랑", "박소연한테", "서예린이는"):
+  the weakest cue, so then the surname must be a common one and both given syllables common in
+  given names, which leaves out words like "경영학과", "천문학을", "전화기가", "구구단을". A
+  generic particle ("김철수가", "정지선을") is not enough: it follows any noun.
 
 Contact data next to a name-shaped word is the personal-information aid's cue (``name_shaped``).
 Never reported: the placeholders the guideline asks for ("김ㅇㅇ", "김○○ 과장", "김모씨",
@@ -63,6 +64,9 @@ LABELS_BEFORE = ("예금주", "성명", "이름", "본명", "실명", "연락처
 PARTICLES = ("께서는", "께서", "에게서", "한테서", "에게는", "한테는", "에게", "한테", "이랑", "이가", "이는",
              "이를", "이도", "이의", "이한테", "하고", "랑", "께", "이", "가", "은", "는", "을", "를", "의",
              "도", "와", "과", "만", "야", "아")
+PERSON_PARTICLES = frozenset(("께서는", "께서", "에게서", "한테서", "에게는", "한테는", "에게", "한테", "랑", "하고",
+                              "께", "이랑", "이한테"))
+FAMILIAR_PARTICLES = frozenset(("이가", "이는", "이를", "이도", "이의", "이랑", "이한테", "이야"))
 TITLE_PARTICLES = tuple(p for p in PARTICLES if p != "하고") + ("네", "네는", "네가", "네서")  # "씨네 집"
 # Syllables that may start a given name but rarely end one, while they often end common nouns:
 # "위안부", "장학금", "복수심", "전문가", "유부남", "하향세".
@@ -182,11 +186,24 @@ def _name_in(word: str, next_word: str | None, before: str | None, age_after: bo
                 return name, f"앞에 '{before}'"
             if full and age_after and not rest:
                 return name, "뒤에 나이"
-            if (given_length == 2 and rest in PARTICLES and (name[-1], rest) not in NOT_NAME_ENDINGS
+            if (given_length == 2 and _person_particle(rest, name, compound=surname_length == 2)
+                    and (name[-1], rest) not in NOT_NAME_ENDINGS
                     and (surname_length == 2 or surname in COMMON_SURNAMES)
                     and given[0] in COMMON_FIRST_SYLLABLES and given[-1] in COMMON_LAST_SYLLABLES):
                 return name, f"뒤에 조사 '{rest}'"
     return None
+
+
+def _person_particle(rest: str, name: str, compound: bool) -> bool:
+    """A particle that says the word before it is a person: one for people ("한테", "랑", "께서"),
+    or the familiar 이 that follows only a name ending in a consonant ("서예린이는"). A generic
+    particle ("가", "는", "을" ...) follows any noun ("정지선을", "이재민은"), so it counts only
+    after a compound surname ("남궁민수는")."""
+    if rest in PERSON_PARTICLES:
+        return True
+    if rest in FAMILIAR_PARTICLES:
+        return (ord(name[-1]) - 0xAC00) % 28 != 0
+    return compound and rest in PARTICLES
 
 
 def _plausible(name: str, given: str) -> bool:
