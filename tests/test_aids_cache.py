@@ -112,3 +112,21 @@ def test_aid_cache_is_a_mapping(tmp_path):
         del cache["a"]
         with pytest.raises(KeyError):
             cache["a"]
+
+
+def test_near_duplicates_are_compared_again_only_when_a_submission_is_new(monkeypatch):
+    store: dict[str, str] = {}
+    first = compute_aids(_submissions(), PROMPTS, cache=store)
+    monkeypatch.setattr(aids_module, "find_near_duplicates", _boom)
+    assert compute_aids(_submissions(), PROMPTS, cache=store)[4].near_duplicate == first[4].near_duplicate
+    with pytest.raises(AssertionError, match="computed again"):
+        compute_aids(_submissions() + [SubmissionText(6, "전라도 사람은 뒤통수를 잘 친다고", "origin-and-residence")],
+                     PROMPTS, cache=store)
+
+
+def test_a_cached_near_duplicate_points_at_the_right_submission_when_ids_differ():
+    store: dict[str, str] = {}
+    compute_aids(_submissions(), PROMPTS, cache=store)
+    renumbered = [SubmissionText(s.id + 100, s.text, s.prompt_key, s.writer_id) for s in _submissions()]
+    found = compute_aids(renumbered, PROMPTS, cache=store)
+    assert found[104].near_duplicate.earlier_id == 103 and found[104].near_duplicate.same_writer is True

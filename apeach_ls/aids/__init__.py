@@ -65,9 +65,8 @@ def compute_aids(submissions: Sequence[SubmissionText], prompts_by_key: Mapping[
         raise ConfigError(f"submission #{first.id} has prompt key {unknown[0]!r}, which is not one of the "
                           f"campaign's prompts ({', '.join(sorted(prompts_by_key)) or 'none'}); "
                           "pass the prompts the campaign was created with")
-    pairs = [(s.id, s.text) for s in submissions]
-    duplicates = _with_writers(find_near_duplicates(pairs, duplicate_threshold), submissions)
     store: MutableMapping[str, str] = cache if cache is not None else {}
+    duplicates = _with_writers(_duplicates(submissions, duplicate_threshold, store), submissions)
     copies = _copies(submissions, reference_files, copy_threshold, chunk_lines, store) if reference_files else {}
     evidence: list[TopicEvidence] = []
     if submissions:
@@ -81,6 +80,19 @@ def compute_aids(submissions: Sequence[SubmissionText], prompts_by_key: Mapping[
                    off_topic_without_words=off_topic_without_words)
         for s, topic in zip(submissions, evidence)
     }
+
+
+def _duplicates(submissions: Sequence[SubmissionText], threshold: float,
+                store: MutableMapping[str, str]) -> dict[int, NearDuplicate]:
+    """Near-duplicates, compared again unless every submission's result is in the store."""
+    ids = [s.id for s in submissions]
+    keys = _cache.duplicate_keys(threshold, [s.text for s in submissions])
+    if not all(key in store for key in keys):
+        found = find_near_duplicates([(s.id, s.text) for s in submissions], threshold)
+        for key, submission_id in zip(keys, ids):
+            store[key] = _cache.dump_duplicate(found.get(submission_id), ids)
+    loaded = {submission_id: _cache.load_duplicate(store[key], ids) for key, submission_id in zip(keys, ids)}
+    return {submission_id: duplicate for submission_id, duplicate in loaded.items() if duplicate is not None}
 
 
 def _personal_info(text: str, store: MutableMapping[str, str]) -> tuple[PersonalInfoHint, ...]:

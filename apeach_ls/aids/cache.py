@@ -1,10 +1,11 @@
 """Aids computed once per submission: a content-addressed cache for ``compute_aids``.
 
-What an aid says about a submission depends on its text and the campaign's settings only, except
-near-duplicates (they depend on every earlier submission, and are recomputed each time: about a
-second for thousands). So ``compute_aids(..., cache=...)`` keys each result by a hash of what it
-depends on, and computes only what is missing:
+What an aid says about a submission depends on its text and the campaign's settings, and for
+near-duplicates on every earlier submission too. So ``compute_aids(..., cache=...)`` keys each
+result by a hash of what it depends on, and computes only what is missing:
 
+- near-duplicates: the threshold and the texts of the submission and of all before it, in order
+  (a running hash): when all are found nothing is compared; else all are compared again;
 - personal information: the text;
 - topic relevance: the text, its prompt, and the scorer (every topic's text and cue words);
 - copy-paste: the normalized text, the threshold and each reference corpus's path, size and
@@ -29,6 +30,7 @@ from pathlib import Path
 from typing import Any, Iterator, Sequence
 
 from .copy_paste import CopyMatch
+from .near_duplicates import NearDuplicate
 from .personal_info import PersonalInfoHint
 from .topic_relevance import TopicEvidence
 
@@ -64,6 +66,32 @@ def topic_key(scorer_fingerprint: str, prompt_key: str, text: str) -> str:
 
 def copy_key(corpora: str, threshold: float, normalized_text: str) -> str:
     return f"copy:{AIDS_VERSION}:{digest(corpora, threshold, normalized_text)}"
+
+
+def duplicate_keys(threshold: float, texts: Sequence[str]) -> list[str]:
+    """One key per submission: the threshold and a running hash of the texts up to it."""
+    keys, running = [], digest(threshold)
+    for text in texts:
+        running = digest(running, text)
+        keys.append(f"dup:{AIDS_VERSION}:{running}")
+    return keys
+
+
+def dump_duplicate(duplicate: NearDuplicate | None, ids: Sequence[int]) -> str:
+    """The earlier submission is stored by its position, so that the key holds for any ids."""
+    if duplicate is None:
+        return "null"
+    data = asdict(duplicate)
+    data["earlier_id"] = list(ids).index(duplicate.earlier_id)
+    return json.dumps(data, ensure_ascii=False)
+
+
+def load_duplicate(value: str, ids: Sequence[int]) -> NearDuplicate | None:
+    data = json.loads(value)
+    if data is None:
+        return None
+    data["earlier_id"] = ids[data["earlier_id"]]
+    return NearDuplicate(**data)
 
 
 def dump_hints(hints: Sequence[PersonalInfoHint]) -> str:
