@@ -45,10 +45,11 @@ def test_the_same_aids_with_and_without_a_cache(corpus):
     assert plain[1].copy_match is not None and plain[2].personal_info and plain[4].near_duplicate is not None
 
 
-def test_a_rerun_with_nothing_new_reads_no_corpus_and_recomputes_nothing_but_duplicates(corpus, monkeypatch):
+def test_a_rerun_with_nothing_new_reads_no_corpus_and_recomputes_nothing(corpus, monkeypatch):
     store: dict[str, str] = {}
     first = compute_aids(_submissions(), PROMPTS, [corpus], cache=store)
     monkeypatch.setattr(aids_module, "find_copy_matches", _boom)
+    monkeypatch.setattr(aids_module, "find_near_duplicates", _boom)
     monkeypatch.setattr(aids_module, "find_personal_info", _boom)
     monkeypatch.setattr(TopicScorer, "explain", _boom)
     again = compute_aids(_submissions(), PROMPTS, [corpus], cache=store)

@@ -11,7 +11,8 @@ result by a hash of what it depends on, and computes only what is missing:
 - copy-paste: the normalized text, the threshold and each reference corpus's path, size and
   modification time (a changed corpus is searched again).
 
-A re-run with nothing new reads no reference corpus at all; new submissions are searched alone.
+A re-run with nothing new computes nothing and reads no reference corpus; new submissions are
+searched alone.
 ``AIDS_VERSION`` is part of every key: bump it when an aid's logic changes.
 
 The cache is any ``MutableMapping[str, str]`` (JSON values): a ``dict`` within one process, or
