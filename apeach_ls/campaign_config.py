@@ -11,10 +11,12 @@ managers = ["m1@example.com", "m2@example.com", "m3@example.com"]
 k = 3                                      # valid votes needed per sentence
 rule = "majority"                          # or "any_drop"
 
-[aids]
+[aids]                                     # hints on vote tasks, see apeach_ls.aids
 reference_corpora = ["corpora/news_comments.txt"]  # relative to this file
-copy_threshold = 0.7
-duplicate_threshold = 0.8
+copy_threshold = 0.7       # share of a sentence's letter trigrams found in one reference line
+duplicate_threshold = 0.8  # similarity to an earlier sentence (jamo letters or words, any order)
+off_topic_below = 0.2      # topic relevance under which "off_topic" is flagged (0: never)
+off_topic_without_words = false  # also flag sentences with no word of any topic (more caught, more wrong)
 
 [rewards]                                  # see apeach_ls.rewards.policy
 per_accepted = 500
@@ -32,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
+from .aids.topic_relevance import OFF_TOPIC_BELOW
 from .errors import ConfigError
 from .labelstudio.campaign import check_campaign_name
 from .rewards.policy import RewardPolicy, parse_policy
@@ -40,7 +43,8 @@ from .votes.model import DEFAULT_K, MAJORITY, RULES
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 KNOWN = {"campaign": {"name", "database"}, "votes": {"managers", "k", "rule"},
-         "aids": {"reference_corpora", "copy_threshold", "duplicate_threshold"}}
+         "aids": {"reference_corpora", "copy_threshold", "duplicate_threshold", "off_topic_below",
+                  "off_topic_without_words"}}
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,8 @@ class CampaignConfig:
     copy_threshold: float
     duplicate_threshold: float
     rewards: RewardPolicy | None
+    off_topic_below: float = OFF_TOPIC_BELOW  # pass to compute_aids(off_topic_below=...)
+    off_topic_without_words: bool = False  # pass to compute_aids(off_topic_without_words=...)
 
     def require_rewards(self) -> RewardPolicy:
         if self.rewards is None:
@@ -110,6 +116,8 @@ def load_config(path: str | Path, env: Mapping[str, str] | None = None) -> Campa
         copy_threshold=_fraction(aids, "copy_threshold", 0.7, where("aids")),
         duplicate_threshold=_fraction(aids, "duplicate_threshold", 0.8, where("aids")),
         rewards=parse_policy(data["rewards"], str(path)) if isinstance(data.get("rewards"), dict) else None,
+        off_topic_below=_fraction(aids, "off_topic_below", OFF_TOPIC_BELOW, where("aids"), allow_zero=True),
+        off_topic_without_words=_flag(aids, "off_topic_without_words", False, where("aids")),
     )
 
 
@@ -118,8 +126,17 @@ def _resolve(config_path: Path, value: str) -> Path:
     return candidate if candidate.is_absolute() else (config_path.parent / candidate).resolve()
 
 
-def _fraction(table: Mapping[str, Any], key: str, default: float, where: str) -> float:
+def _flag(table: Mapping[str, Any], key: str, default: bool, where: str) -> bool:
     value = table.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 1:
-        raise ConfigError(f"{where} {key}: must be a number in (0, 1], got {value!r}")
+    if not isinstance(value, bool):
+        raise ConfigError(f"{where} {key}: must be true or false, got {value!r}")
+    return value
+
+
+def _fraction(table: Mapping[str, Any], key: str, default: float, where: str, allow_zero: bool = False) -> float:
+    value = table.get(key, default)
+    low = "[0" if allow_zero else "(0"
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not (
+            (0 <= value if allow_zero else 0 < value) and value <= 1):
+        raise ConfigError(f"{where} {key}: must be a number in {low}, 1], got {value!r}")
     return float(value)

@@ -168,8 +168,8 @@ def test_compute_aids_flags_and_summary(corpus, lines, unique_long_lines, prompt
     assert "⚠ 사람 이름으로 보이는 부분: 김철수" in summary
     assert aids[3].summary_ko().startswith("같은 문장이 이미 있음 (#1, 다른 작성자): 채식하는 사람들은")
     assert f"참고 말뭉치와 거의 같음 ({corpus.name}:" in aids[4].summary_ko()
-    assert aids[4].summary_ko().endswith("(낮음)")
-    assert aids[1].summary_ko().startswith("주제 관련도 ") and aids[1].summary_ko().endswith("(높음)")
+    assert "주제 관련도 0.00 (낮음: 주제 단어 없음; '연예 기사 댓글 같은 잡담' 쪽 단어 " in aids[4].summary_ko()
+    assert aids[1].summary_ko().startswith("주제 관련도 0.") and "(높음: 주제 단어 '채식', '고기'" in aids[1].summary_ko()
     assert aids[2].as_dict()["flags"] == [FLAG_PERSONAL_INFO]
 
 

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import random
-import time
+import re
 import unicodedata
 
 import pytest
 
 from apeach_ls.aids import FLAG_NEAR_DUPLICATE, SubmissionText, compute_aids
-from apeach_ls.aids.near_duplicates import NearDuplicate, find_near_duplicates
-from apeach_ls.aids.shingles import normalize, shingles
+from apeach_ls.aids.near_duplicates import NearDuplicate, features, find_near_duplicates, jamo, similarity, stem
 from apeach_ls.prompts import default_prompts
 from apeach_ls.release.consistency import comparison_key
 
@@ -71,45 +70,89 @@ def test_threshold_is_checked(threshold):
         find_near_duplicates([(1, "a")], threshold)
 
 
-def _brute_force(items, threshold):
-    sets = [shingles(normalize(text), 2) for _, text in items]
-    norms = [normalize(text) for _, text in items]
-    found = {}
-    for i, (sid, _) in enumerate(items):
-        best = None
-        for j in range(i):
-            if not norms[i] or not norms[j]:
-                continue
-            sim = 1.0 if norms[i] == norms[j] else len(sets[i] & sets[j]) / len(sets[i] | sets[j])
-            if sim >= threshold and (best is None or sim > best[0]):
-                best = (sim, j)
-        if best:
-            found[sid] = best[1]
-    return found
-
-
-def test_same_result_as_comparing_every_pair(beep_dir):
-    """Prefix filtering is exact: no pair reaching the threshold is missed."""
-    lines = (beep_dir / "unlabeled_comments_5.txt").read_text(encoding="utf-8").splitlines()
+@pytest.fixture(scope="module")
+def beep_sample(beep_dir):
+    """Short BEEP! comments (crowd sentences are short), some with a letter replaced by "ㅋ" and
+    some with their first and last words swapped."""
+    lines = [line for line in (beep_dir / "unlabeled_comments_5.txt").read_text(encoding="utf-8").splitlines()
+             if len(line) <= 60]
     rng = random.Random(5)
-    items = [(i, line) for i, line in enumerate(rng.sample(lines, 400))]
-    items += [(1000 + i, text.replace(text[len(text) // 2], "ㅋ", 1)) for i, (_, text) in enumerate(items[:60])]
-    for threshold in (0.5, 0.8):
-        found = find_near_duplicates(items, threshold)
-        expected = _brute_force(items, threshold)
-        assert set(found) == set(expected)
-        by_id = {sid: position for position, (sid, _) in enumerate(items)}
-        for sid, duplicate in found.items():
-            # Ties may pick another earlier submission with the same similarity.
-            assert by_id[duplicate.earlier_id] < by_id[sid]
+    items = [(i, line) for i, line in enumerate(rng.sample(lines, 120))]
+    items += [(1000 + i, text.replace(text[len(text) // 2], "ㅋ", 1)) for i, (_, text) in enumerate(items[:25])]
+    swapped = [text.split() for _, text in items[25:50]]
+    items += [(2000 + i, " ".join(words[-1:] + words[1:-1] + words[:1])) for i, words in enumerate(swapped)]
+    return items
 
 
-def test_ten_thousand_submissions_are_fast(beep_dir):
+@pytest.fixture(scope="module")
+def all_pairs(beep_sample):
+    """The similarity of every pair (later, earlier), computed once."""
+    feats = [features(text) for _, text in beep_sample]
+    return {(i, j): similarity(feats[i], feats[j]) for i in range(len(feats)) for j in range(i)
+            if feats[i].normalized and feats[j].normalized}
+
+
+@pytest.mark.parametrize("threshold", [0.8, 0.9])
+def test_same_result_as_comparing_every_pair(beep_sample, all_pairs, threshold):
+    """The candidate indexes miss no pair reaching the threshold (at 0.8 and above)."""
+    found = find_near_duplicates(beep_sample, threshold)
+    expected = {beep_sample[i][0] for (i, _), sim in all_pairs.items() if sim >= threshold}
+    assert set(found) == expected
+    by_id = {sid: position for position, (sid, _) in enumerate(beep_sample)}
+    for sid, duplicate in found.items():
+        best = max(sim for (i, _), sim in all_pairs.items() if beep_sample[i][0] == sid)
+        assert duplicate.similarity == pytest.approx(best, abs=1e-4)
+        assert by_id[duplicate.earlier_id] < by_id[sid]
+
+
+def test_repeated_comments_are_found_among_ten_thousand(beep_dir):
+    """(Timings are in scripts/bench_aids.py.)"""
     lines = (beep_dir / "unlabeled_comments_5.txt").read_text(encoding="utf-8").splitlines()[:10_000]
-    started = time.process_time()
     found = find_near_duplicates(list(enumerate(lines)))
-    assert time.process_time() - started < 5
     assert found  # the crawl holds repeated comments
+    assert all(duplicate.earlier_id < sid for sid, duplicate in found.items())
+
+
+# The variants a writer makes of their own sentence, and different sentences on one topic
+
+VARIANTS = [
+    ("전라도 사람은 뒤통수를 잘 쳐", "전라도 사람은 뒤통수를 잘 친다", "끝말(어미)만 다름"),  # the issue's case
+    ("난민 받으면 나라 망함", "난민을 받으면 나라가 망함", "조사·어미만 다름"),
+    ("여자들은 원래 수학을 못함", "여자들은 원래 수학을 못핟", "글자 몇 개만 다름"),
+    ("흑인 손님 오면 점원들이 따라다님", "점원들이 흑인 손님 오면 따라다님", "어순만 다름"),
+    ("휠체어 타고 지하철 시위 민폐", "휠체어타고 지하철시위 민폐", "띄어쓰기·문장부호만 다름"),
+    ("얼굴 크면 사진 찍을때 뒤로가라", "얼굴 크면 사진찍을때 뒤로 가라고", "글자 몇 개만 다름"),
+]
+DIFFERENT = [
+    ("요즘 애들은 참을성이 없어", "요즘 애들은 예의가 없어"),
+    ("흑인은 운동만 잘함", "흑인은 공부를 못함"),
+    ("서울 사람은 정이 없다", "서울 사람은 다 부자다"),
+    ("장애인은 집에만 있어라", "장애인도 밖에 나갈 권리가 있다"),
+    ("여자는 감정적이라 리더 못함", "여자는 체력이 약해서 군대 못감"),
+]
+
+
+@pytest.mark.parametrize("first, second, difference", VARIANTS)
+def test_a_variant_of_an_earlier_sentence_is_flagged_and_says_how_it_differs(first, second, difference):
+    found = find_near_duplicates([(1, first), (2, second)])
+    assert found[2].earlier_id == 1 and found[2].difference == difference
+
+
+@pytest.mark.parametrize("first, second", DIFFERENT)
+def test_a_different_sentence_on_the_same_pattern_is_not_flagged(first, second):
+    assert find_near_duplicates([(1, first), (2, second)]) == {}
+
+
+def test_the_hint_names_the_earlier_sentence_and_the_difference():
+    aids = compute_aids([SubmissionText(1, VARIANTS[0][0], "origin-and-residence", 7),
+                         SubmissionText(2, VARIANTS[0][1], "origin-and-residence", 7)], PROMPTS)
+    assert re.match(r"비슷한 문장이 이미 있음 \(#1, 같은 작성자, 유사도 0\.\d\d, 끝말\(어미\)만 다름\): 전라도 사람은 뒤통수를 잘 쳐 / ",
+                    aids[2].summary_ko())
+
+
+def test_jamo_and_stems():
+    assert jamo("각") == "\u1100\u1161\u11a8" and jamo("ㅋa") == "ㅋa"
+    assert [stem(w) for w in ("사람은", "나라가", "범죄자임", "잘", "트젠들은")] == ["사람", "나라", "범죄자", "잘", "트젠"]
 
 
 # Exact duplicates on the managers' vote task (compute_aids and the hint text)

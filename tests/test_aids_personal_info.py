@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from apeach_ls.aids.personal_info import (EMAIL, HANDLE, NAME, PHONE, RESIDENT_NUMBER, URL, PersonalInfoHint,
-                                          find_personal_info)
+from apeach_ls.aids.korean_names import PUBLIC_FIGURES
+from apeach_ls.aids.personal_info import (ACCOUNT, ADDRESS, EMAIL, HANDLE, NAME, PHONE, RESIDENT_NUMBER, URL,
+                                          PersonalInfoHint, find_personal_info)
 
 FOUND = [
     # phones
@@ -50,19 +51,35 @@ FOUND = [
     ("우리 팀 박영희 과장은 일을 못한다", NAME, "박영희"),
     ("이민준 선생님이 그러셨다", NAME, "이민준"),
     ("최지우한테 물어봐", NAME, "최지우"),
-    ("정수빈이 뚱뚱하다고?", NAME, "정수빈"),
-    ("강민호를 봐라", NAME, "강민호"),
     ("윤서연에게 말했다", NAME, "윤서연"),
-    ("장현우도 그렇게 생각해", NAME, "장현우"),
     ("임하늘 대리님이", NAME, "임하늘"),
     ("한지민 교수는 지방대 출신", NAME, "한지민"),
-    ("오세훈님 안녕하세요", NAME, "오세훈"),
     ("서지혜랑 같이 갔어", NAME, "서지혜"),
+    ("박소연한테 뚱뚱하다고 하지마", NAME, "박소연"),
+    ("서예린이는 채식한다고 유난", NAME, "서예린"),  # the familiar 이 follows only names
     ("남궁민수는 외국인이다", NAME, "남궁민수"),
     ("황보혜정 씨", NAME, "황보혜정"),
-    ("김구 선생님", NAME, "김구"),
-    ("신동엽은 웃기다", NAME, "신동엽"),
     ("박민지양 축하해", NAME, "박민지"),
+    # kinship and other titles after the name, a title or a label before it, an age after it
+    ("조현우 형은 키가 작아서", NAME, "조현우"),
+    ("최은지 누나가 비건이라", NAME, "최은지"),
+    ("옆집 한영수 아저씨는", NAME, "한영수"),
+    ("송미경 씨네 집 반지하래", NAME, "송미경"),
+    ("우리 팀장 고은비 진짜 나이 많은 척함", NAME, "고은비"),
+    ("성명: 박서연", NAME, "박서연"),
+    ("이름 김도윤 나이 23", NAME, "김도윤"),
+    ("김민지(25) 씨는", NAME, "김민지"),
+    # bank accounts: a bank or "계좌" shortly before the digits
+    ("국민은행 123456-01-234567 로 입금해라", ACCOUNT, "123456-01-234567"),
+    ("카카오뱅크 3333-01-2345678 로 보내", ACCOUNT, "3333-01-2345678"),
+    ("계좌번호 1002-345-678901", ACCOUNT, "1002-345-678901"),
+    ("농협 3020123456781 입금", ACCOUNT, "3020123456781"),
+    # street addresses: a road and a building number, or a neighbourhood and a lot number; a flat
+    ("서울시 강남구 테헤란로 123 사는 애", ADDRESS, "서울시 강남구 테헤란로 123"),
+    ("경기도 수원시 팔달구 인계로45번길 12", ADDRESS, "경기도 수원시 팔달구 인계로45번길 12"),
+    ("부산 해운대구 우동 1408-2 가면 있음", ADDRESS, "부산 해운대구 우동 1408-2"),
+    ("대구 수성구 범어동 123번지", ADDRESS, "대구 수성구 범어동 123번지"),
+    ("행복아파트 103동 1201호 사는 애", ADDRESS, "행복아파트 103동 1201호"),
 ]
 
 NOT_FOUND = [
@@ -71,6 +88,17 @@ NOT_FOUND = [
     "김ㅇㅇ 씨는 뚱뚱하다", "김○○ 과장은 나이가 많다", "이○○이 그랬어", "박OO 대리", "최xx씨", "정00님",
     "ㅇㅇ이는 채식주의자야", "ㅇㅇㅇ 선생님", "아무개가 그랬다", "김모씨가 말했다", "모씨는 외국인", "홍길동씨가 예시야",
     "김아무개 씨", "@ooo 계정", "@xxx", "xxx@naver.com", "010-XXXX-XXXX 로 연락", "010-ㅇㅇㅇㅇ-ㅇㅇㅇㅇ", "010-0000-0000",
+    "서울시 OO구 OO동 사는 애", "OO아파트 OOO동 OOO호", "xx은행 xxx-xxx-xxxxxx 로 입금", "예금주 ooo 계좌 xxx-xxxx",
+    "ooo 010-oooo-oooo 연락바람", "이OO(25) 씨는", "김 모 씨가 그러는데", "A씨는 조선족이래",
+    # a surname with a rank or a job, as people are named without their name
+    "김순경이 그랬다", "박병장님 충성", "김과장은 나이 많다고 유세떪",
+    # the ordinary words the issue reports read as names, in a sentence
+    "경영학과 나와봤자 취업 못함", "천문학을 전공하면 굶어죽음", "전화기가 고장나서 못받음", "소세지를 먹는 애들",
+    "옥수수는 맛있다", "구구단을 못외우는 애", "위아래도 없는 요즘 애들", "오로라를 보러 갔다",
+    # untitled three-syllable words need a common surname and common given-name syllables
+    "고구마가 최고다", "한라산을 올라가면 힘듦", "유리창이 깨졌다", "노가리는 맥주 안주", "정수기를 팔러 다님",
+    # not an address, not an account
+    "강남구 사는 애들은 다 부자", "3동 2호선 타고 감", "신한 카드 10% 할인",
     # common words that start with a surname syllable and take a particle
     "이사람은 진짜 이상해", "정말로 그렇게 생각해", "강아지가 귀엽다", "한국인은 다 그래", "장애인이 왜 밖에 나와",
     "전라도는 믿으면 안 돼", "경상도 사람은 무뚝뚝해", "경기도는 넓다", "제주도는 멀다", "강원도가 고향",
@@ -111,6 +139,55 @@ def test_found(text, kind, span):
     assert text[hint.start:hint.end] == span
 
 
+@pytest.mark.parametrize("text", ["정수빈이 뚱뚱하다고?", "강민호를 봐라", "장현우도 그렇게 생각해", "정지선을 안지키는 김여사",
+                                  "이재민은 다 가난해", "유성우를 보러 간 외국인"])
+def test_a_generic_particle_alone_is_not_enough(text):
+    """"가", "는", "을", "도" follow any noun: names like these are missed (a title, a particle for
+    people or contact data next to them would give them away), words like these are not reported."""
+    assert [h for h in find_personal_info(text) if h.kind == NAME] == []
+
+
+PUBLIC = ["문재인 대통령 때문에", "이재명은 경상도 출신인데", "김연아가 피겨 하는거", "유재석이 그러던데", "백종원은 음식 잘함",
+          "이효리가 채식한다던데", "오세훈님 안녕하세요", "김구 선생님", "신동엽은 웃기다", "김정은은 뚱뚱해"]
+
+
+@pytest.mark.parametrize("text", PUBLIC)
+def test_public_figures_are_not_reported(text):
+    """The guideline allows public figures."""
+    assert find_personal_info(text) == []
+
+
+def test_the_public_figure_list_holds_names_only():
+    assert len(PUBLIC_FIGURES) > 300 and all(name.isalpha() and len(name) <= 5 for name in PUBLIC_FIGURES)
+
+
+@pytest.mark.parametrize("text, name, reason", [
+    ("김철수 010-1234-5678 이 사람 장애인임", "김철수", "전화번호 옆"),  # the issue's case
+    ("임지현(010-2345-6789) 채식한다고 유난", "임지현", "전화번호 옆"),
+    ("신한 110-123-456789 예금주 김민수", "김민수", "앞에 '예금주'"),
+    ("우리은행 1002-345-678901 박지민", "박지민", "계좌번호 옆"),
+    ("연락처 이영희 010 9876 5432", "이영희", "앞에 '연락처'"),
+])
+def test_a_name_next_to_contact_data_is_reported_with_it(text, name, reason):
+    hints = find_personal_info(text)
+    names = [h for h in hints if h.kind == NAME]
+    assert [(h.text, h.reason) for h in names] == [(name, reason)]
+    assert any(h.kind in (PHONE, ACCOUNT) for h in hints)
+
+
+@pytest.mark.parametrize("text, reason", [
+    ("김철수씨는 여자라서", "뒤에 '씨'"), ("최민호랑 같이 다니지마", "뒤에 조사 '랑'"), ("팀장 고은비 진짜", "앞에 '팀장'"),
+    ("김민지(25) 씨는", "뒤에 나이"), ("신한 110-123-456789", "앞에 '신한'"),
+])
+def test_each_hint_says_why(text, reason):
+    assert find_personal_info(text)[0].reason == reason
+
+
+def test_a_phone_number_in_parentheses_is_the_number_only():
+    assert [h.text for h in find_personal_info("임지현(010-2345-6789)") if h.kind == PHONE] == ["010-2345-6789"]
+    assert [h.text for h in find_personal_info("사무실 (02)1234-5678") if h.kind == PHONE] == ["(02)1234-5678"]
+
+
 @pytest.mark.parametrize("text", NOT_FOUND)
 def test_not_found(text):
     assert find_personal_info(text) == []
@@ -126,6 +203,7 @@ def test_several_kinds_in_one_sentence_come_in_order_without_overlap():
 
 def test_a_hint_is_a_plain_value():
     assert find_personal_info("010-1234-5678") == [PersonalInfoHint(PHONE, "010-1234-5678", 0, 13)]
+    assert PersonalInfoHint(PHONE, "010-1234-5678", 0, 13).reason == ""  # the shape says it
 
 
 def test_real_comments(beep_dir):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from ..aids import SubmissionText, compute_aids
+from ..aids import AidCache, SubmissionText, compute_aids
 from ..campaign_config import CampaignConfig, load_config
 from ..labelstudio.campaign import generation_project_id
 from ..labelstudio.connection import LabelStudioSettings, connect
@@ -78,8 +78,12 @@ def create_command(config_path: Path | None, batch_size: int) -> None:
         prompt = _prompt_of(s)
         prompts.setdefault(prompt.key, prompt)
         texts.append(SubmissionText(s.annotation_id, s.corrected.text, prompt.key, s.writer_id))
-    aids = compute_aids(texts, prompts, config.reference_corpora, duplicate_threshold=config.duplicate_threshold,
-                        copy_threshold=config.copy_threshold)
+    # Aids are computed once per submission: a re-run with nothing new reads them from a cache
+    # file next to the config (deleting it only costs one slow run).
+    with AidCache(config.path.parent / f"{config.name}.aids-cache.sqlite") as cache:
+        aids = compute_aids(texts, prompts, config.reference_corpora, duplicate_threshold=config.duplicate_threshold,
+                            copy_threshold=config.copy_threshold, off_topic_below=config.off_topic_below,
+                            off_topic_without_words=config.off_topic_without_words, cache=cache)
     reports = {}
     with click.progressbar(length=len(submissions) * len(projects.by_manager), label="adding vote tasks",
                            file=None) as bar:
