@@ -56,3 +56,14 @@ def test_the_top_level_help_says_what_each_commands_own_help_says():
     for name in COMMANDS:
         first = (cli.get_command(ctx, name).help or "").strip().split("\n")[0]
         assert SHORT_HELP[name] == first, f"SHORT_HELP[{name!r}] drifted from `apeach-ls {name} --help`"
+
+
+@pytest.mark.parametrize("args", [["payout", "status", "--config", "{c}"], ["payout", "--config", "{c}", "status"],
+                                  ["payout", "show", "1", "--config", "{c}"],
+                                  ["payout", "confirm", "1", "--config", "{c}"]])
+def test_payout_subcommands_take_config_before_or_after_the_subcommand(tmp_path, args):
+    config = tmp_path / "campaign.toml"
+    config.write_text(f'[campaign]\nname = "c"\ndatabase = "{tmp_path / "missing.db"}"\n', encoding="utf-8")
+    result = CliRunner().invoke(cli, [a.format(c=config) for a in args], env={"APEACH_CAMPAIGN_CONFIG": None})
+    # the config was read: the error names its (missing) ledger, not a missing --config
+    assert result.exit_code == 1 and "missing.db" in result.output and "No such option" not in result.output

@@ -265,9 +265,10 @@ def ledger_currency(config: CampaignConfig, engine: Engine) -> str:
 
 
 @payout.command()
+@config_option
 @click.pass_obj
 @fail_cleanly
-def status(config_path: Path | None) -> None:
+def status(group_config: Path | None, config_path: Path | None) -> None:
     """Earned, paid, awaiting confirmation and owed per writer, and every batch.
 
     Paid counts only batches confirmed with `payout confirm`; a batch whose files were
@@ -277,7 +278,7 @@ def status(config_path: Path | None) -> None:
     Example:
       apeach-ls payout --config campaign.toml status
     """
-    config = load_config(require_config(config_path))
+    config = load_config(require_config(config_path or group_config))
     state = payout_status(open_campaign_ledger(config))
     currency = config.rewards.currency if config.rewards else (state.currency or "KRW")
     if state.currency and state.currency != currency:
@@ -300,16 +301,17 @@ def status(config_path: Path | None) -> None:
 
 @payout.command()
 @click.argument("batch", type=int)
+@config_option
 @click.pass_obj
 @fail_cleanly
-def show(config_path: Path | None, batch: int) -> None:
+def show(group_config: Path | None, config_path: Path | None, batch: int) -> None:
     """One batch: its writers, their entries, and whether its files still match the ledger.
 
     \b
     Example:
       apeach-ls payout --config campaign.toml show 1
     """
-    view = show_batch(open_campaign_ledger(load_config(require_config(config_path))), batch)
+    view = show_batch(open_campaign_ledger(load_config(require_config(config_path or group_config))), batch)
     paid = f", paid {view.batch.paid_at}" if view.batch.paid_at else ""
     click.echo(f"batch {view.batch.id} ({view.batch.state}{paid}), {view.batch.directory}")
     for item in view.items:
@@ -327,9 +329,10 @@ def show(config_path: Path | None, batch: int) -> None:
 @payout.command()
 @click.argument("batch", type=int)
 @click.option("--yes", is_flag=True, help="Record it as paid; without it, only show what would be confirmed.")
+@config_option
 @click.pass_obj
 @fail_cleanly
-def confirm(config_path: Path | None, batch: int, yes: bool) -> None:
+def confirm(group_config: Path | None, config_path: Path | None, batch: int, yes: bool) -> None:
     """Record that BATCH was paid, after you uploaded its files (and made its manual transfers).
 
     Until then `payout status` counts the batch as "files written", not paid. Refused when
@@ -339,7 +342,7 @@ def confirm(config_path: Path | None, batch: int, yes: bool) -> None:
     Example:
       apeach-ls payout --config campaign.toml confirm 1 --yes
     """
-    engine = open_campaign_ledger(load_config(require_config(config_path)))
+    engine = open_campaign_ledger(load_config(require_config(config_path or group_config)))
     done = confirm_batch(engine, batch, dry_run=not yes)
     money = format_money(done.total, done.batch.currency)
     if done.already:
