@@ -68,6 +68,21 @@ def test_the_guard_refuses_unrecorded_changes_and_lets_writers_write(guarded_lab
     taken = requests.patch(f"{ls.url}/api/annotations/{annotation}/", timeout=30, data={"completed_by": thief},
                            headers={"Authorization": f"Token {thief_token}"})
     assert taken.status_code == 403, taken.text
+    # JSON in UTF-7, which Label Studio decodes as the request says: "+ACI-" is a quote there
+    utf7 = ('{"result": %s, "x": "+ACI-, +ACI-completed_by+ACI-: %d, +ACI-y+ACI-: +ACI-"}'
+            % (__import__("json").dumps(sentence), victim)).encode("utf-8")
+    sneaky = requests.post(f"{ls.url}/api/tasks/{tasks[1]}/annotations/", data=utf7, timeout=30,
+                           headers={"Authorization": f"Token {thief_token}",
+                                    "Content-Type": "application/json; charset=utf-7"})
+    assert sneaky.status_code == 403 and "in UTF-8" in sneaky.text, sneaky.text
+    # moving one's own annotation onto a task that is full, or bringing back a skipped one
+    mine = call(thief_token, "POST", f"/api/tasks/{tasks[1]}/annotations/", {"result": sentence})
+    assert mine.status_code == 201, mine.text
+    moved = call(thief_token, "PATCH", f"/api/annotations/{mine.json()['id']}/", {"task": tasks[0]})
+    assert moved.status_code == 403 and "task cannot be set" in moved.text
+    # the organization's token settings are the admin's
+    assert call(thief_token, "POST", "/api/jwt/settings", {"legacy_api_tokens_enabled": False}).status_code == 403
+    assert call(thief_token, "POST", "/api/predictions.json", {"task": tasks[0], "result": []}).status_code == 403
     # webhooks carry the backend's credentials: members cannot even read them
     assert call(thief_token, "GET", "/api/webhooks/").status_code == 403
     # someone else's draft stays theirs

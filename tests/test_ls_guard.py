@@ -106,3 +106,25 @@ def test_only_a_drafts_author_changes_or_deletes_it():
                        draft_owner_of=owners.get) is None
         refused = refusal(method, "/api/drafts/2/", {"result": []}, ME, False, OWNERS.get, draft_owner_of=owners.get)
         assert refused is not None and "draft's author" in refused
+
+
+@pytest.mark.parametrize("method,path,body,reason", [
+    ("POST", "/api/predictions.json", {"task": 3, "result": []}, "admins only"),
+    ("POST", "/api/labels.json", [], "admins only"),
+    ("POST", "/api/jwt/settings", {"legacy_api_tokens_enabled": False}, "admins only"),
+    ("PATCH", "/api/session-policy/", {"max_session_age": 1}, "admins only"),
+    ("POST", "/api/label_links/", {}, "admins only"),
+    ("PATCH", "/api/annotations/100/", {"task": 10}, "task cannot be set"),
+    ("PATCH", "/api/annotations/100/", {"project": 2, "result": []}, "project cannot be set"),
+    ("POST", "/api/tasks/5/annotations/", {"result": [], "task": 9}, "task cannot be set"),
+    ("PATCH", "/api/annotations/100/", {"was_cancelled": False}, "cannot be brought back"),
+    ("POST", "/api/tasks/5/annotations/200/drafts", {"result": []}, "draft changes"),
+])
+def test_bypasses_found_by_the_second_review_are_closed(method, path, body, reason):
+    refused = why(method, path, body)
+    assert refused is not None and reason in refused
+
+
+def test_a_writer_still_skips_and_drafts_their_own():
+    assert why("POST", "/api/tasks/5/annotations/", {"result": [], "was_cancelled": True}) is None
+    assert why("POST", "/api/tasks/5/annotations/100/drafts", {"result": []}) is None

@@ -26,8 +26,13 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-ADMIN_ONLY = re.compile(r"^/api/(labels|projects|webhooks|storages|predictions|model-provider-connections|"
-                        r"import|organizations|invite)(/|$)")
+ADMIN_ONLY = re.compile(r"^/api/(labels|label_links|projects|webhooks|storages|predictions|model-provider-connections|"
+                        r"import|organizations|invite|jwt|session-policy|fsm)(/|$)")
+FORMAT_SUFFIX = re.compile(r"\.(json|api)/?$")  # Django REST framework's /api/predictions.json is /api/predictions
+ANNOTATION_DRAFTS = re.compile(r"^/api/tasks/\d+/annotations/(\d+)/drafts/?$")
+# Fields of an annotation that say where it belongs and whose it is: the labeling UI never sends
+# them on an edit; changed by a member they move a sentence onto another task or un-skip it.
+PLACEMENT = ("task", "project", "updated_by")  # the UI sends lead_time, result, draft_id, parent_*, started_at
 DM_ACTIONS = re.compile(r"^/api/dm/actions/?$")
 WRITER_ACTIONS = frozenset({"next_task"})  # the labeling stream ("Label All Tasks") asks for the next task
 TASK = re.compile(r"^/api/tasks/?(\d+)?/?$")
@@ -74,14 +79,15 @@ def refusal(method: str, path: str, body: Any, user_id: int, is_admin: bool,
     method = method.upper()
     if is_admin:
         return None
+    path = FORMAT_SUFFIX.sub("", path)
     if WEBHOOKS.match(path):  # even reading: a webhook's headers carry the backend's Basic credentials
         return "webhooks are for admins only"
     if method not in WRITES:
         return None
     if body is NOT_JSON and not AVATAR.match(path):
-        return "send the body as JSON (Content-Type: application/json)"
+        return "send the body as JSON in UTF-8 (Content-Type: application/json)"
     if ADMIN_ONLY.match(path):
-        return "changing projects, labels, imports or webhooks is for admins only"
+        return "changing projects, labels, imports, webhooks or the organization's settings is for admins only"
     if DM_ACTIONS.match(path) and action not in WRITER_ACTIONS:
         return f"the Data Manager action {action!r} is for admins only"
     if ML.match(path) and not (method == "POST" and INTERACTIVE.match(path)):
@@ -110,6 +116,11 @@ def refusal(method: str, path: str, body: Any, user_id: int, is_admin: bool,
         owner = draft_owner_of(int(draft.group(1)))
         if owner is not None and owner != user_id:
             return "only the draft's author can change or delete it"
+    on_annotation = ANNOTATION_DRAFTS.match(path)
+    if on_annotation:
+        owner = owner_of(int(on_annotation.group(1)))
+        if owner is not None and owner != user_id:
+            return "only the annotation's author can draft changes to it"
     annotation = ANNOTATION.match(path)
     if annotation:
         owner = owner_of(int(annotation.group(1)))
@@ -117,6 +128,12 @@ def refusal(method: str, path: str, body: Any, user_id: int, is_admin: bool,
             return "only the annotation's author can change or delete it"
         if named is not None and named != user_id:
             return "an annotation cannot be handed to another user (completed_by)"
+    if (annotation or TASK_ANNOTATIONS.match(path)) and isinstance(body, Mapping):
+        moved = [name for name in PLACEMENT if name in body]
+        if moved:
+            return f"an annotation's {', '.join(moved)} cannot be set or changed by a member"
+        if annotation and method in ("PATCH", "PUT") and body.get("was_cancelled") is False:
+            return "a skipped annotation cannot be brought back (write a new one)"
     return None
 
 
@@ -156,15 +173,17 @@ def _user(request: Any) -> Any | None:
 
 
 def _json(request: Any) -> Any:
-    """The JSON body; None when there is none; NOT_JSON for anything else (a form Label Studio
-    would read as well: the checks of ``completed_by`` must see every body they apply to)."""
+    """The JSON body; None when there is none; NOT_JSON for anything else: a form, or JSON in
+    a charset other than UTF-8 (Label Studio decodes the charset the request names, so a body
+    in UTF-7 reads differently there; the checks must see what Label Studio will see)."""
     raw = request.body
     if not raw:
         return None
-    if "json" not in (request.content_type or ""):
+    charset = (request.content_params or {}).get("charset", "utf-8").strip().lower().replace("_", "-")
+    if "json" not in (request.content_type or "") or charset not in ("utf-8", "utf8"):
         return NOT_JSON
     try:
-        return json.loads(raw)
+        return json.loads(raw.decode("utf-8"))
     except (ValueError, UnicodeDecodeError):
         return NOT_JSON
 

@@ -6,12 +6,15 @@ Pure logic, no I/O. Accepted sentences are compared by ``comparison_key``:
   become their ordinary forms; as NFKC does, a compatibility-jamo consonant typed before a
   vowel composes with it, so "ㅋㅜ" compares equal to "쿠", while "ㅋㅋ" or "ㅠㅠ" stay as
   they are; the aids' duplicate check uses NFKC too),
+- invisible characters are dropped: Unicode's default-ignorable code points (format
+  characters such as U+200B, U+200D, U+2060, U+FEFF and the soft hyphen, variation
+  selectors, the combining grapheme joiner, the Hangul fillers), which change nothing a
+  reader sees but would let a copy pass for a new sentence (and be paid again),
 - every run of whitespace (spaces, tabs, newlines) becomes one space, and leading and
   trailing whitespace is dropped.
 
-Nothing else is folded: letter case, punctuation (a trailing ``?`` or ``!`` included), emoji
-and invisible characters such as U+200B still make two sentences different, because they
-can change how a sentence reads. The comparison is conservative on purpose; looser
+Nothing else is folded: letter case, punctuation (a trailing ``?`` or ``!`` included) and
+emoji still make two sentences different, because they can change how a sentence reads. The comparison is conservative on purpose; looser
 near-duplicates are the managers' business (the ``near_duplicate`` aid on the vote task).
 The released text itself stays byte-exact: the key is only compared, never released.
 
@@ -35,9 +38,23 @@ CONFLICT: Final[HoldBackKind] = "conflict"  # the same sentence accepted with bo
 DUPLICATE: Final[HoldBackKind] = "duplicate"  # the same sentence and class again: the earliest is released
 
 
+# Default-ignorable code points that are not format characters (category Cf, dropped as a whole).
+_IGNORABLE_RANGES: Final[tuple[tuple[int, int], ...]] = (
+    (0x034F, 0x034F), (0x115F, 0x1160), (0x17B4, 0x17B5), (0x180B, 0x180F), (0x3164, 0x3164),
+    (0xFE00, 0xFE0F), (0xFFA0, 0xFFA0), (0xE0100, 0xE01EF),
+)
+
+
+def _invisible(char: str) -> bool:
+    code = ord(char)
+    return unicodedata.category(char) == "Cf" or any(low <= code <= high for low, high in _IGNORABLE_RANGES)
+
+
 def comparison_key(text: str) -> str:
-    """The text two accepted sentences are compared by: NFKC, whitespace runs as one space, stripped."""
-    return " ".join(unicodedata.normalize("NFKC", text).split())
+    """The text two accepted sentences are compared by: NFKC, invisible characters dropped,
+    whitespace runs as one space, stripped."""
+    visible = "".join(c for c in unicodedata.normalize("NFKC", text) if not _invisible(c))
+    return " ".join(visible.split())
 
 
 @dataclass(frozen=True)
