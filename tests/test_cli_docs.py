@@ -67,3 +67,18 @@ def test_payout_subcommands_take_config_before_or_after_the_subcommand(tmp_path,
     result = CliRunner().invoke(cli, [a.format(c=config) for a in args], env={"APEACH_CAMPAIGN_CONFIG": None})
     # the config was read: the error names its (missing) ledger, not a missing --config
     assert result.exit_code == 1 and "missing.db" in result.output and "No such option" not in result.output
+
+
+def test_the_top_level_help_imports_none_of_the_heavy_libraries():
+    """`apeach-ls --help` stays fast: the commands' modules (and the Label Studio SDK,
+    scikit-learn, matplotlib, torch behind them) are imported only when a command runs."""
+    import subprocess
+    import sys
+
+    probe = ("import sys\nfrom click.testing import CliRunner\nfrom apeach_ls.cli import cli\n"
+             "assert CliRunner().invoke(cli, ['--help']).exit_code == 0\n"
+             "print(sorted(m for m in ('label_studio_sdk', 'sklearn', 'matplotlib', 'torch', 'sqlalchemy') "
+             "if m in sys.modules))\n")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
