@@ -26,10 +26,10 @@ from pathlib import Path
 from typing import Callable, Mapping
 
 from .errors import ConfigError
-from .settings import ml_basic_auth_from_env, read_secret
+from .settings import VERDICT_SECRET_FILE_NAME, ml_basic_auth_from_env, read_secret
 
 CREDENTIALS, API_KEY_FILE = "credentials.json", "label-studio-api-key"
-ML_PASSWORD_FILE, VERDICT_SECRET_FILE, LOCK_FILE = "ml-basic-auth-password", "verdict-secret", "up.lock"
+ML_PASSWORD_FILE, LOCK_FILE = "ml-basic-auth-password", "up.lock"
 ML_USER = "apeach-ls"
 ADMIN_USER = "admin@apeach.local"
 
@@ -157,7 +157,7 @@ def verdict_secret_env(data_dir: Path, env: Mapping[str, str] | None = None) -> 
         return {}
     if env.get("APEACH_VERDICT_SECRET_FILE"):
         return {"APEACH_VERDICT_SECRET_FILE": str(Path(env["APEACH_VERDICT_SECRET_FILE"]).resolve())}
-    path = (data_dir / VERDICT_SECRET_FILE).resolve()
+    path = (data_dir / VERDICT_SECRET_FILE_NAME).resolve()
     kept_secret(path, lambda: secrets.token_hex(32))
     return {"APEACH_VERDICT_SECRET_FILE": str(path)}
 

@@ -32,15 +32,21 @@ VERDICT_SECRET_FILE_NAME = "verdict-secret"  # in the embedded data dir (`apeach
 def verdict_key(env: Mapping[str, str], data_dir: Path | None = None) -> "ReceiptKey":
     """The secret verdict receipts are signed with: APEACH_VERDICT_SECRET, the file named by
     APEACH_VERDICT_SECRET_FILE, or (for the CLI) ``<data dir>/verdict-secret`` of the embedded set-up."""
-    from .receipts import MIN_SECRET_CHARS, ReceiptKey
-
     secret = read_secret(env, VERDICT_SECRET)
     if secret is None and data_dir is not None and (data_dir / VERDICT_SECRET_FILE_NAME).is_file():
         secret = read_secret({f"{VERDICT_SECRET}_FILE": str(data_dir / VERDICT_SECRET_FILE_NAME)}, VERDICT_SECRET)
-    if secret is None:
-        where = f", and there is no {data_dir / VERDICT_SECRET_FILE_NAME}" if data_dir is not None else ""
+    where = f", and there is no {data_dir / VERDICT_SECRET_FILE_NAME}" if data_dir is not None else ""
+    return receipt_key_of(secret, f"{where}. `apeach-ls up` keeps one in its data directory.")
+
+
+def receipt_key_of(secret: str | None, missing_hint: str = ".") -> "ReceiptKey":
+    """The receipt key for ``secret`` (the backend's and the CLI's): a missing or short secret is
+    a ConfigError naming the setting; ``missing_hint`` ends the message for a missing one."""
+    from .receipts import MIN_SECRET_CHARS, ReceiptKey
+
+    if not secret:
         raise ConfigError(f"No verdict secret: set {VERDICT_SECRET}_FILE to the file the ML backend signs verdicts "
-                          f"with (or {VERDICT_SECRET}){where}. `apeach-ls up` keeps one in its data directory.")
+                          f"with (or {VERDICT_SECRET}){missing_hint}")
     try:
         return ReceiptKey(secret)
     except ValueError:

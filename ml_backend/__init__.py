@@ -17,6 +17,7 @@ from werkzeug.exceptions import HTTPException
 from apeach_ls.classifier.base import PseudoClassifier
 from apeach_ls.errors import ConfigError
 from apeach_ls.receipts import ReceiptKey
+from apeach_ls.settings import receipt_key_of
 
 from .api import bp
 from .auth import basic_auth_ok
@@ -123,14 +124,8 @@ def create_app(settings: BackendSettings | None = None, classifier: PseudoClassi
 
 
 def receipt_key(settings: BackendSettings) -> ReceiptKey:
-    if not settings.verdict_secret:
-        raise ConfigError("No verdict secret: set APEACH_VERDICT_SECRET_FILE (or APEACH_VERDICT_SECRET) to a secret of "
-                          "at least 16 characters; every verdict is signed with it, and the CLI checks the receipts "
-                          "with the same one")
-    try:
-        return ReceiptKey(settings.verdict_secret)
-    except ValueError as exc:
-        raise ConfigError(f"APEACH_VERDICT_SECRET: {exc}") from None
+    """The key every verdict is signed with; the CLI checks the receipts with the same secret."""
+    return receipt_key_of(settings.verdict_secret, "; the commands that read submissions need the same one.")
 
 
 def wants_batching(settings: BackendSettings, classifier: PseudoClassifier) -> bool:
