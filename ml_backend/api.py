@@ -17,7 +17,7 @@ from apeach_ls.timestamps import parse_time
 from .batching import MicroBatcher
 from .events import SubmissionLog
 from .model import VerdictService
-from .payloads import BadPayload, check_result, parse_json, parse_predict, project_id_of, require_object, \
+from .payloads import BadPayload, check_result, is_id, parse_json, parse_predict, project_id_of, require_object, \
     webhook_project_id
 
 if TYPE_CHECKING:
@@ -109,7 +109,7 @@ def webhook():
         if not isinstance(deleted, list):
             raise BadPayload("'annotations' must be a list of {id} objects")
         ids = [a.get("id") for a in deleted if isinstance(a, dict)]
-        if not ids or not all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
+        if not ids or not all(is_id(i) for i in ids):
             raise BadPayload("'annotations' must be a list of objects with an integer 'id'")
         max_ids = current_app.config["APEACH_SETTINGS"].max_tasks
         if len(ids) > max_ids:
@@ -125,7 +125,7 @@ def webhook():
 def _int_field(value: Any, where: str) -> int | None:
     if value is None:
         return None
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+    if not is_id(value):
         raise BadPayload(f"'{where}' must be an integer id")
     return value
 
@@ -136,7 +136,7 @@ def _annotation_event(action: str, body: dict, project_id: int | None) -> dict[s
     if not isinstance(annotation, dict):
         raise BadPayload("'annotation' must be an object")
     annotation_id = annotation.get("id")
-    if not isinstance(annotation_id, int) or isinstance(annotation_id, bool):
+    if not is_id(annotation_id):
         raise BadPayload("'annotation.id' must be an integer")
     result = check_result(annotation.get("result"), "annotation.result")
     label_config = (body.get("project") or {}).get("label_config")

@@ -18,7 +18,7 @@ from apeach_ls.generation_config import MAX_CONFIG_CHARS, ConfigTooLarge, Genera
 from apeach_ls.labels import Verdict
 from apeach_ls.receipts import ReceiptKey, sign
 
-from .payloads import BadPayload, PredictRequest, check_text, find_by_name, has_visible_character, \
+from .payloads import BadPayload, PredictRequest, check_text, find_by_name, has_visible_character, is_id, \
     text_from_result_item
 
 NO_OP = {"result": []}  # the answer to the empty-context calls Label Studio makes after a submit
@@ -142,7 +142,7 @@ class VerdictService:
             verdict = next(verdicts)
             task_id = task.get("id")
             receipt = (self._receipt(project_id, task_id, text, verdict, model.version)
-                       if project_id is not None and isinstance(task_id, int) and not isinstance(task_id, bool)
+                       if project_id is not None and is_id(task_id)
                        else None)
             predictions.append(self._prediction(model.version, tags, verdict, receipt))
         return predictions
@@ -201,6 +201,6 @@ class VerdictService:
 
 def _task_id(task: Mapping[str, Any], where: str) -> int:
     task_id = task.get("id")
-    if not isinstance(task_id, int) or isinstance(task_id, bool) or task_id < 0:
+    if not is_id(task_id):
         raise BadPayload(f"{where}: 'id' must be the task's integer id (its verdict's receipt names it)")
     return task_id

@@ -90,6 +90,11 @@ def project_id_of(value: Any) -> str | None:
     return str(int(head))
 
 
+def is_id(value: Any) -> bool:
+    """A Label Studio id as JSON carries it: a non-negative integer (``true`` is not 1)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 10**18
+
+
 def webhook_project_id(body: Mapping[str, Any]) -> int | None:
     """A webhook's ``project.id`` (Label Studio sends the whole project object); None if absent."""
     project = body.get("project")
@@ -100,7 +105,7 @@ def webhook_project_id(body: Mapping[str, Any]) -> int | None:
     project_id = project.get("id")
     if project_id is None:
         return None
-    if not isinstance(project_id, int) or isinstance(project_id, bool) or not 0 <= project_id < 10**18:
+    if not is_id(project_id):
         raise BadPayload(f"'project.id' must be a non-negative integer, got {json.dumps(project_id)[:40]}")
     return project_id
 
