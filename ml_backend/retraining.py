@@ -112,16 +112,16 @@ class LabelStudioLabels:
     def __call__(self) -> list[CampaignLabel]:
         from apeach_ls.generation_config import parse_generation_config
         from apeach_ls.labelstudio.connection import LabelStudioSettings, connect
-        from apeach_ls.labelstudio.submissions import read_submissions
+        from apeach_ls.labelstudio.submissions import project_submissions
 
         client = connect(LabelStudioSettings(url=self.url, api_key=self._api_key))
         labels: list[CampaignLabel] = []
         for project in client.projects.list(page_size=100):
             try:
-                parse_generation_config(project.label_config or "")
+                tags = parse_generation_config(project.label_config or "")
             except ApeachError:
                 continue  # not a generation project
-            for s in read_submissions(client, int(project.id), self.key):
+            for s in project_submissions(client, int(project.id), tags, self.key):
                 if s.corrected.receipt is not None and s.corrected.label is not None:
                     labels.append(CampaignLabel(s.annotation_id, s.corrected.text, s.corrected.label))
         return labels

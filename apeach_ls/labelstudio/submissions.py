@@ -9,7 +9,7 @@ from typing import Any, Iterator
 from label_studio_sdk import LabelStudio
 
 from ..correction import CorrectedSubmission, IncompleteSubmission, ReceiptContext, correct, extract_text
-from ..generation_config import parse_generation_config
+from ..generation_config import GenerationTags, parse_generation_config
 from ..receipts import ReceiptKey
 from .connection import describe_api_error
 
@@ -48,7 +48,12 @@ def read_submissions(client: LabelStudio, project_id: int, key: ReceiptKey) -> I
         config = client.projects.get(id=project_id).label_config
     except Exception as exc:
         raise describe_api_error(exc, f"reading project {project_id}") from exc
-    tags = parse_generation_config(config)
+    return project_submissions(client, project_id, parse_generation_config(config), key)
+
+
+def project_submissions(client: LabelStudio, project_id: int, tags: GenerationTags,
+                        key: ReceiptKey) -> Iterator[Submission]:
+    """:func:`read_submissions` for a project whose config's ``tags`` the caller already has."""
     for task in export_tasks(client, project_id):
         for annotation in task.get("annotations") or []:
             if annotation.get("was_cancelled"):

@@ -150,7 +150,8 @@ VERDICT_FLAGS = frozenset({Flag.VERDICT_UNVERIFIED, Flag.NO_VERDICT})
 def vote_task(submission: Submission, aids: Aids | None) -> dict[str, Any]:
     """The vote task of one submission: the sentence, its prompt and the hints (the aids, and
     whether its verdict verified), never the writer's label, the verdict or who wrote it."""
-    hints = [aids.summary_ko()] if aids is not None and aids.summary_ko() else []
+    summary = aids.summary_ko() if aids is not None else ""
+    hints = [summary] if summary else []
     flags = set(aids.flags()) if aids is not None else set()
     unverified = VERDICT_FLAGS & submission.corrected.flags
     if unverified:
