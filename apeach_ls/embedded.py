@@ -109,7 +109,7 @@ def label_studio_process(data_dir: Path, port: int, login: AdminLogin, bind: str
     argv = [sys.executable, "-m", "label_studio.server", "start", "--no-browser",
             "--internal-host", bind, "--host", public_url, "--port", str(port)]
     return ManagedProcess("Label Studio", argv, env, data_dir / "logs" / "label-studio.log",
-                          f"http://{_reach(bind)}:{port}/health")
+                          f"http://{reach(bind)}:{port}/health")
 
 
 def ml_backend_process(data_dir: Path, port: int, model_spec: str, workers: int = 1, threads: int = 4,
@@ -123,9 +123,9 @@ def ml_backend_process(data_dir: Path, port: int, model_spec: str, workers: int 
     env.update(extra_env or {})
     argv = gunicorn_argv(bind, port, workers, threads, timeout=120)
     return ManagedProcess("ML backend", argv, env, data_dir / "logs" / "ml-backend.log",
-                          f"http://{_reach(bind)}:{port}/health")
+                          f"http://{reach(bind)}:{port}/health")
 
 
-def _reach(bind: str) -> str:
+def reach(bind: str) -> str:
     """The address to reach a server bound to ``bind`` from this machine."""
     return LOOPBACK if bind in ("0.0.0.0", "::", "") else bind

@@ -16,7 +16,7 @@ import click
 from ..datadir import (API_KEY_FILE, CREDENTIALS, UpLock, admin_login, is_running, mark_login_shown,
                        ml_basic_auth, read_state, verdict_secret_env)
 from ..embedded import (LOOPBACK, LS_START_TIMEOUT, SHIPPED_MODEL_DIR, ModelChoice, choose_model,
-                        label_studio_process, ml_backend_process, ssrf_settings)
+                        label_studio_process, ml_backend_process, reach, ssrf_settings)
 from ..errors import ConfigError
 from ..labelstudio.campaign import MLConnection, move_ml_backends, setup_generation
 from ..labelstudio.connection import LabelStudioSettings, connect
@@ -107,7 +107,7 @@ def up(campaign: str, data_dir: Path, port: int, ml_port: int, bind: str, per_to
         raise ConfigError(f"--bind {bind!r} is not an IPv4 address; e.g. --bind 127.0.0.1 (the default)") from None
     data_dir = data_dir.resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
-    ls_url, ml_url = f"http://{_reach(bind)}:{port}", f"http://{_reach(bind)}:{ml_port}"
+    ls_url, ml_url = f"http://{reach(bind)}:{port}", f"http://{reach(bind)}:{ml_port}"
     state: dict[str, Any] = {"pid": os.getpid(), "data_dir": str(data_dir), "label_studio_url": ls_url,
                              "ml_url": ml_url, "campaign": campaign}
     lock = UpLock(data_dir)
@@ -121,8 +121,8 @@ def up(campaign: str, data_dir: Path, port: int, ml_port: int, bind: str, per_to
 def _run(lock: UpLock, state: dict[str, Any], campaign: str, data_dir: Path, port: int, ml_port: int, bind: str,
          per_topic: int, train_data: Path | None) -> None:
     for name, p in (("--port", port), ("--ml-port", ml_port)):
-        if port_in_use(p, _reach(bind)):
-            raise ConfigError(f"port {p} ({name}) is already in use on {_reach(bind)}; choose another with {name}")
+        if port_in_use(p, reach(bind)):
+            raise ConfigError(f"port {p} ({name}) is already in use on {reach(bind)}; choose another with {name}")
     login, sources = admin_login(data_dir)
     ml_auth = ml_basic_auth(data_dir)
     verdict_env = verdict_secret_env(data_dir)
@@ -137,7 +137,7 @@ def _run(lock: UpLock, state: dict[str, Any], campaign: str, data_dir: Path, por
     state["notes"] = notes
     lock.update(state)
 
-    ls = label_studio_process(data_dir, port, login, bind=bind, ml_address=_reach(bind))
+    ls = label_studio_process(data_dir, port, login, bind=bind, ml_address=reach(bind))
     ml = ml_backend_process(data_dir, ml_port, model.spec, bind=bind, extra_env={**ml_auth.backend_env, **verdict_env})
     handlers = {s: signal.signal(s, _stop_on) for s in (signal.SIGTERM, signal.SIGHUP)}
     # Started in the background by a shell, a process inherits SIGINT ignored: Ctrl-C (or
@@ -194,10 +194,6 @@ def _show_login(data_dir: Path, username: str, password: str, sources: Any) -> N
         say("API key: as set in LABEL_STUDIO_API_KEY")
     else:
         say(f"API key: in {data_dir / API_KEY_FILE} (LABEL_STUDIO_API_KEY_FILE; readable only by you)")
-
-
-def _reach(bind: str) -> str:
-    return LOOPBACK if bind in ("0.0.0.0", "") else bind
 
 
 @click.command("env")
