@@ -36,7 +36,7 @@ PLACEMENT = ("task", "project", "updated_by")  # the UI sends lead_time, result,
 DM_ACTIONS = re.compile(r"^/api/dm/actions/?$")
 WRITER_ACTIONS = frozenset({"next_task"})  # the labeling stream ("Label All Tasks") asks for the next task
 TASK = re.compile(r"^/api/tasks/?(\d+)?/?$")
-TASK_ANNOTATIONS = re.compile(r"^/api/tasks/\d+/annotations/?$")
+TASK_ANNOTATIONS = re.compile(r"^/api/tasks/(\d+)/annotations/?$")
 ANNOTATION = re.compile(r"^/api/annotations/(\d+)(/|/convert-to-draft/?)?$")
 DRAFT = re.compile(r"^/api/drafts/(\d+)/?$")
 WEBHOOKS = re.compile(r"^/api/webhooks(/|$)")
@@ -44,7 +44,6 @@ AVATAR = re.compile(r"^/api/users/\d+/avatar/?$")
 ML = re.compile(r"^/api/ml(/|$)")
 INTERACTIVE = re.compile(r"^/api/ml/\d+/interactive-annotating/?$")
 USER = re.compile(r"^/api/users/?(\d+)?/?")
-TASK_OF_ANNOTATIONS = re.compile(r"^/api/tasks/(\d+)/annotations/?$")
 MANAGER_MARKER = re.compile(r"\[apeach-ls campaign=\S+ role=vote manager=(\S+?)\]")
 
 
@@ -102,10 +101,10 @@ def refusal(method: str, path: str, body: Any, user_id: int, is_admin: bool,
     named = body.get("completed_by") if isinstance(body, Mapping) else None
     if isinstance(named, Mapping):
         named = named.get("id", named)
-    if TASK_ANNOTATIONS.match(path) and named is not None and named != user_id:
+    on_task = TASK_ANNOTATIONS.match(path)
+    if on_task and named is not None and named != user_id:
         return "an annotation can only be made in your own name (completed_by)"
-    new_on = TASK_OF_ANNOTATIONS.match(path) if method == "POST" else None
-    slots = slots_of(int(new_on.group(1))) if new_on else None
+    slots = slots_of(int(on_task.group(1))) if on_task and method == "POST" else None
     if slots is not None:
         if slots.manager and slots.manager != user_email.strip().lower():
             return "only the manager this vote project belongs to can vote in it"
@@ -128,7 +127,7 @@ def refusal(method: str, path: str, body: Any, user_id: int, is_admin: bool,
             return "only the annotation's author can change or delete it"
         if named is not None and named != user_id:
             return "an annotation cannot be handed to another user (completed_by)"
-    if (annotation or TASK_ANNOTATIONS.match(path)) and isinstance(body, Mapping):
+    if (annotation or on_task) and isinstance(body, Mapping):
         moved = [name for name in PLACEMENT if name in body]
         if moved:
             return f"an annotation's {', '.join(moved)} cannot be set or changed by a member"
