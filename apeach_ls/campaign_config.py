@@ -30,9 +30,10 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from .aids.topic_relevance import OFF_TOPIC_BELOW
 from .errors import ConfigError
@@ -42,9 +43,17 @@ from .settings import read_secret
 from .votes.model import DEFAULT_K, MAJORITY, RULES
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-KNOWN = {"campaign": {"name", "database"}, "votes": {"managers", "k", "rule"},
-         "aids": {"reference_corpora", "copy_threshold", "duplicate_threshold", "off_topic_below",
-                  "off_topic_without_words"}}
+KNOWN = {
+    "campaign": {"name", "database"},
+    "votes": {"managers", "k", "rule"},
+    "aids": {
+        "reference_corpora",
+        "copy_threshold",
+        "duplicate_threshold",
+        "off_topic_below",
+        "off_topic_without_words",
+    },
+}
 
 
 @dataclass(frozen=True)
@@ -64,7 +73,9 @@ class CampaignConfig:
 
     def require_rewards(self) -> RewardPolicy:
         if self.rewards is None:
-            raise ConfigError(f"{self.path}: no [rewards] section; add one with at least per_accepted")
+            raise ConfigError(
+                f"{self.path}: no [rewards] section; add one with at least per_accepted"
+            )
         return self.rewards
 
 
@@ -83,12 +94,14 @@ def load_config(path: str | Path, env: Mapping[str, str] | None = None) -> Campa
             raise ConfigError(f"{path}: [{section}] must be a table")
         unknown = sorted(set(table) - keys)
         if unknown:
-            raise ConfigError(f"{path}: [{section}] {unknown[0]}: unknown key; known: {', '.join(sorted(keys))}")
+            raise ConfigError(
+                f"{path}: [{section}] {unknown[0]}: unknown key; known: {', '.join(sorted(keys))}"
+            )
     campaign, votes, aids = data.get("campaign", {}), data.get("votes", {}), data.get("aids", {})
     where = lambda key: f"{path}: [{key}]"  # noqa: E731
     name = campaign.get("name")
     if not isinstance(name, str):
-        raise ConfigError(f"{where('campaign')} name: required, e.g. name = \"apeach-2026\"")
+        raise ConfigError(f'{where("campaign")} name: required, e.g. name = "apeach-2026"')
     check_campaign_name(name)
     database = read_secret(env, "APEACH_DATABASE_URL") or campaign.get("database") or f"{name}.db"
     if not isinstance(database, str):
@@ -96,14 +109,18 @@ def load_config(path: str | Path, env: Mapping[str, str] | None = None) -> Campa
     if "://" not in database:
         database = str(_resolve(path, database))
     managers = votes.get("managers", [])
-    if not isinstance(managers, list) or not all(isinstance(m, str) and EMAIL_RE.match(m.strip()) for m in managers):
+    if not isinstance(managers, list) or not all(
+        isinstance(m, str) and EMAIL_RE.match(m.strip()) for m in managers
+    ):
         raise ConfigError(f"{where('votes')} managers: must be a list of e-mail addresses")
     managers_clean = tuple(dict.fromkeys(m.strip().lower() for m in managers))
     k = votes.get("k", DEFAULT_K)
     if isinstance(k, bool) or not isinstance(k, int) or k < 1:
         raise ConfigError(f"{where('votes')} k: must be a whole number of at least 1, got {k!r}")
     if managers_clean and k > len(managers_clean):
-        raise ConfigError(f"{where('votes')} k: {k} votes per sentence but only {len(managers_clean)} managers")
+        raise ConfigError(
+            f"{where('votes')} k: {k} votes per sentence but only {len(managers_clean)} managers"
+        )
     rule = votes.get("rule", MAJORITY)
     if rule not in RULES:
         raise ConfigError(f"{where('votes')} rule: {rule!r}; expected one of {', '.join(RULES)}")
@@ -111,12 +128,21 @@ def load_config(path: str | Path, env: Mapping[str, str] | None = None) -> Campa
     if not isinstance(corpora, list) or not all(isinstance(c, str) for c in corpora):
         raise ConfigError(f"{where('aids')} reference_corpora: must be a list of file paths")
     return CampaignConfig(
-        path=path, name=name, database=database, managers=managers_clean, k=k, rule=rule,
+        path=path,
+        name=name,
+        database=database,
+        managers=managers_clean,
+        k=k,
+        rule=rule,
         reference_corpora=tuple(_resolve(path, c) for c in corpora),
         copy_threshold=_fraction(aids, "copy_threshold", 0.7, where("aids")),
         duplicate_threshold=_fraction(aids, "duplicate_threshold", 0.8, where("aids")),
-        rewards=parse_policy(data["rewards"], str(path)) if isinstance(data.get("rewards"), dict) else None,
-        off_topic_below=_fraction(aids, "off_topic_below", OFF_TOPIC_BELOW, where("aids"), allow_zero=True),
+        rewards=parse_policy(data["rewards"], str(path))
+        if isinstance(data.get("rewards"), dict)
+        else None,
+        off_topic_below=_fraction(
+            aids, "off_topic_below", OFF_TOPIC_BELOW, where("aids"), allow_zero=True
+        ),
         off_topic_without_words=_flag(aids, "off_topic_without_words", False, where("aids")),
     )
 
@@ -133,10 +159,15 @@ def _flag(table: Mapping[str, Any], key: str, default: bool, where: str) -> bool
     return value
 
 
-def _fraction(table: Mapping[str, Any], key: str, default: float, where: str, allow_zero: bool = False) -> float:
+def _fraction(
+    table: Mapping[str, Any], key: str, default: float, where: str, allow_zero: bool = False
+) -> float:
     value = table.get(key, default)
     low = "[0" if allow_zero else "(0"
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not (
-            (0 <= value if allow_zero else 0 < value) and value <= 1):
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not ((0 <= value if allow_zero else 0 < value) and value <= 1)
+    ):
         raise ConfigError(f"{where} {key}: must be a number in {low}, 1], got {value!r}")
     return float(value)

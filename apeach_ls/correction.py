@@ -14,8 +14,9 @@ no I/O.
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from .generation_config import DEFAULT_TAGS, GenerationTags
 from .labels import AGREEMENTS, FLIP, LABELS, Agreement, Label, Verdict, opposite
@@ -27,7 +28,9 @@ class Flag(str, enum.Enum):
 
     INTENT_MISMATCH = "intent_mismatch"  # the final label is not what the writer said they meant
     NO_VERDICT = "no_verdict"  # no verdict and no receipt at all: the label is the writer's intent
-    VERDICT_UNVERIFIED = "verdict_unverified"  # a verdict whose receipt does not verify: the label is the intent
+    VERDICT_UNVERIFIED = (
+        "verdict_unverified"  # a verdict whose receipt does not verify: the label is the intent
+    )
     NO_AGREEMENT = "no_agreement"  # a verdict but no confirm/flip: the verdict stands
 
 
@@ -78,7 +81,9 @@ def _single_choice(item: Mapping[str, Any] | None, allowed: tuple[str, ...]) -> 
     return choices[0]
 
 
-def extract_text(result: Sequence[Mapping[str, Any]], tags: GenerationTags = DEFAULT_TAGS) -> str | None:
+def extract_text(
+    result: Sequence[Mapping[str, Any]], tags: GenerationTags = DEFAULT_TAGS
+) -> str | None:
     """The writer's sentence from a result list (Label Studio stores TextArea text as a list)."""
     item = _find(result, tags.text)
     if item is None:
@@ -91,12 +96,16 @@ def extract_text(result: Sequence[Mapping[str, Any]], tags: GenerationTags = DEF
     return None
 
 
-def shown_verdict(result: Sequence[Mapping[str, Any]], tags: GenerationTags = DEFAULT_TAGS) -> Label | None:
+def shown_verdict(
+    result: Sequence[Mapping[str, Any]], tags: GenerationTags = DEFAULT_TAGS
+) -> Label | None:
     """The verdict label the annotation shows (whoever ticked it: only a receipt says it is the model's)."""
     return _single_choice(_find(result, tags.verdict), LABELS)  # type: ignore[return-value]
 
 
-def extract_receipts(result: Sequence[Mapping[str, Any]], tags: GenerationTags = DEFAULT_TAGS) -> list[str]:
+def extract_receipts(
+    result: Sequence[Mapping[str, Any]], tags: GenerationTags = DEFAULT_TAGS
+) -> list[str]:
     """The receipt tokens stored with the annotation (an edit may have added a second one)."""
     item = _find(result, tags.receipt) if tags.receipt else None
     value = item.get("value") if isinstance(item, Mapping) else None
@@ -133,8 +142,14 @@ def correct(
     elif receipts is None:
         problem = "receipts were not checked"
     else:
-        check = verify(receipts.key, tokens, project_id=receipts.project_id, task_id=receipts.task_id,
-                       text=text, shown_label=shown)
+        check = verify(
+            receipts.key,
+            tokens,
+            project_id=receipts.project_id,
+            task_id=receipts.task_id,
+            text=text,
+            shown_label=shown,
+        )
         signed, problem = check.signed, check.problem
     if signed is None:
         if Flag.NO_VERDICT not in flags:
@@ -149,7 +164,14 @@ def correct(
     if intent is not None and label is not None and intent != label:
         flags.add(Flag.INTENT_MISMATCH)
     return CorrectedSubmission(
-        text=text, intent=intent, verdict=verdict, agreement=agreement,
-        label=label, fooled=fooled, flags=frozenset(flags), receipt=signed, shown_verdict=shown,
+        text=text,
+        intent=intent,
+        verdict=verdict,
+        agreement=agreement,
+        label=label,
+        fooled=fooled,
+        flags=frozenset(flags),
+        receipt=signed,
+        shown_verdict=shown,
         unverified_reason=problem if signed is None and Flag.VERDICT_UNVERIFIED in flags else None,
     )

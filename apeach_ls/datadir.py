@@ -21,9 +21,9 @@ import fcntl
 import json
 import os
 import secrets
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Mapping
 
 from .errors import ConfigError
 from .settings import VERDICT_SECRET_FILE_NAME, ml_basic_auth_from_env, read_secret
@@ -79,7 +79,9 @@ class LoginSources:
         return self.password_from_env and self.api_key_from_env
 
 
-def admin_login(data_dir: Path, env: Mapping[str, str] | None = None) -> tuple[AdminLogin, LoginSources]:
+def admin_login(
+    data_dir: Path, env: Mapping[str, str] | None = None
+) -> tuple[AdminLogin, LoginSources]:
     """The admin's login: LABEL_STUDIO_USERNAME / _PASSWORD / _API_KEY (or ..._FILE) when set,
     else the stored one, else generated and stored. Nothing from the environment is stored."""
     env = os.environ if env is None else env
@@ -156,7 +158,9 @@ def verdict_secret_env(data_dir: Path, env: Mapping[str, str] | None = None) -> 
     if env.get("APEACH_VERDICT_SECRET"):
         return {}
     if env.get("APEACH_VERDICT_SECRET_FILE"):
-        return {"APEACH_VERDICT_SECRET_FILE": str(Path(env["APEACH_VERDICT_SECRET_FILE"]).resolve())}
+        return {
+            "APEACH_VERDICT_SECRET_FILE": str(Path(env["APEACH_VERDICT_SECRET_FILE"]).resolve())
+        }
     path = (data_dir / VERDICT_SECRET_FILE_NAME).resolve()
     kept_secret(path, lambda: secrets.token_hex(32))
     return {"APEACH_VERDICT_SECRET_FILE": str(path)}
@@ -184,7 +188,9 @@ class UpLock:
             os.close(fd)
             if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
                 raise
-            raise AlreadyRunning(describe_running(self.path.parent, read_state(self.path.parent))) from None
+            raise AlreadyRunning(
+                describe_running(self.path.parent, read_state(self.path.parent))
+            ) from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, (json.dumps(dict(state), indent=1) + "\n").encode(), 0)
         self._fd = fd
@@ -230,9 +236,13 @@ def is_running(data_dir: Path) -> bool:
 
 def describe_running(data_dir: Path, state: Mapping[str, object] | None) -> str:
     if not state:
-        return (f"another `apeach-ls up` is running on the data directory {data_dir}; "
-                "stop it first, or use another --data-dir")
+        return (
+            f"another `apeach-ls up` is running on the data directory {data_dir}; "
+            "stop it first, or use another --data-dir"
+        )
     pid = state.get("pid")
-    return (f"another `apeach-ls up` (pid {pid}) is running on the data directory {data_dir}: Label Studio "
-            f"{state.get('label_studio_url')}, ML backend {state.get('ml_url')}; stop it first (Ctrl-C in its "
-            f"terminal, or kill {pid}), or use another --data-dir")
+    return (
+        f"another `apeach-ls up` (pid {pid}) is running on the data directory {data_dir}: Label Studio "
+        f"{state.get('label_studio_url')}, ML backend {state.get('ml_url')}; stop it first (Ctrl-C in its "
+        f"terminal, or kill {pid}), or use another --data-dir"
+    )

@@ -13,9 +13,9 @@ from __future__ import annotations
 import ipaddress
 import os
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
 
 from .datadir import AdminLogin
 from .processes import ManagedProcess
@@ -27,15 +27,51 @@ SHIPPED_MODEL_DIR = Path(__file__).resolve().parent / "data" / "default_model"
 # Label Studio 1.23.2's default banned networks (core/utils/io.py: validate_ip);
 # tests/test_embedded.py checks this copy against the installed Label Studio.
 DEFAULT_BANNED_SUBNETS = (
-    "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
-    "192.0.0.0/24", "192.0.2.0/24", "192.88.99.0/24", "192.168.0.0/16", "198.18.0.0/15", "198.51.100.0/24",
-    "203.0.113.0/24", "224.0.0.0/4", "233.252.0.0/24", "240.0.0.0/4", "255.255.255.255/32", "::/128", "::1/128",
-    "::ffff:0:0/96", "::ffff:0:0:0/96", "64:ff9b::/96", "64:ff9b:1::/48", "100::/64", "2001:0000::/32",
-    "2001:20::/28", "2001:db8::/32", "2002::/16", "fc00::/7", "fe80::/10", "ff00::/8",
+    "0.0.0.0/8",
+    "10.0.0.0/8",
+    "100.64.0.0/10",
+    "127.0.0.0/8",
+    "169.254.0.0/16",
+    "172.16.0.0/12",
+    "192.0.0.0/24",
+    "192.0.2.0/24",
+    "192.88.99.0/24",
+    "192.168.0.0/16",
+    "198.18.0.0/15",
+    "198.51.100.0/24",
+    "203.0.113.0/24",
+    "224.0.0.0/4",
+    "233.252.0.0/24",
+    "240.0.0.0/4",
+    "255.255.255.255/32",
+    "::/128",
+    "::1/128",
+    "::ffff:0:0/96",
+    "::ffff:0:0:0/96",
+    "64:ff9b::/96",
+    "64:ff9b:1::/48",
+    "100::/64",
+    "2001:0000::/32",
+    "2001:20::/28",
+    "2001:db8::/32",
+    "2002::/16",
+    "fc00::/7",
+    "fe80::/10",
+    "ff00::/8",
 )
 
-__all__ = ["AdminLogin", "LS_START_TIMEOUT", "LOOPBACK", "SHIPPED_MODEL_DIR", "ModelChoice", "choose_model",
-           "banned_subnets_except", "ssrf_settings", "label_studio_process", "ml_backend_process"]
+__all__ = [
+    "AdminLogin",
+    "LS_START_TIMEOUT",
+    "LOOPBACK",
+    "SHIPPED_MODEL_DIR",
+    "ModelChoice",
+    "choose_model",
+    "banned_subnets_except",
+    "ssrf_settings",
+    "label_studio_process",
+    "ml_backend_process",
+]
 
 
 @dataclass(frozen=True)
@@ -53,8 +89,10 @@ def choose_model(data_dir: Path, env: Mapping[str, str] | None = None) -> ModelC
     trained = data_dir / "models" / "default"
     if (trained / "model.json").is_file():
         return ModelChoice(str(trained), f"trained into {trained}")
-    return ModelChoice(str(SHIPPED_MODEL_DIR), "built in: trained on BEEP! (CC BY-SA 4.0, see "
-                       f"{SHIPPED_MODEL_DIR / 'README.md'})")
+    return ModelChoice(
+        str(SHIPPED_MODEL_DIR),
+        f"built in: trained on BEEP! (CC BY-SA 4.0, see {SHIPPED_MODEL_DIR / 'README.md'})",
+    )
 
 
 def banned_subnets_except(address: str) -> list[str]:
@@ -75,15 +113,26 @@ def ssrf_settings(ml_address: str) -> dict[str, str]:
     """Label Studio settings that keep SSRF protection on and let it reach only ``ml_address``
     among the banned networks (webhooks: an allow-list by subnets). ML backend URLs have no
     allow-list in Label Studio 1.23: a backend on a local address needs ML_BLOCK_LOCAL_IP off."""
-    settings = {"SSRF_PROTECTION_ENABLED": "true", "USE_DEFAULT_BANNED_SUBNETS": "false",
-                "USER_ADDITIONAL_BANNED_SUBNETS": ",".join(banned_subnets_except(ml_address))}
-    settings["ML_BLOCK_LOCAL_IP"] = "true" if ipaddress.ip_address(ml_address).is_global else "false"
+    settings = {
+        "SSRF_PROTECTION_ENABLED": "true",
+        "USE_DEFAULT_BANNED_SUBNETS": "false",
+        "USER_ADDITIONAL_BANNED_SUBNETS": ",".join(banned_subnets_except(ml_address)),
+    }
+    settings["ML_BLOCK_LOCAL_IP"] = (
+        "true" if ipaddress.ip_address(ml_address).is_global else "false"
+    )
     return settings
 
 
-def label_studio_process(data_dir: Path, port: int, login: AdminLogin, bind: str = LOOPBACK,
-                         ml_address: str = LOOPBACK, public_url: str | None = None,
-                         guard: bool = True) -> ManagedProcess:
+def label_studio_process(
+    data_dir: Path,
+    port: int,
+    login: AdminLogin,
+    bind: str = LOOPBACK,
+    ml_address: str = LOOPBACK,
+    public_url: str | None = None,
+    guard: bool = True,
+) -> ManagedProcess:
     """Label Studio on ``bind``:``port`` (``--internal-host`` is the bind address; ``--host``
     is only its public URL), SQLite in ``<data dir>/label-studio``, sign-up by invite link only.
     With ``guard``, the API calls no writer or manager needs are refused for everyone but the
@@ -92,38 +141,71 @@ def label_studio_process(data_dir: Path, port: int, login: AdminLogin, bind: str
     env.pop("LABEL_STUDIO_API_KEY", None)
     env.pop("LABEL_STUDIO_API_KEY_FILE", None)
     env.pop("LABEL_STUDIO_PASSWORD_FILE", None)
-    env.update({
-        "LABEL_STUDIO_BASE_DATA_DIR": str(data_dir / "label-studio"),
-        "LABEL_STUDIO_USERNAME": login.username,
-        "LABEL_STUDIO_PASSWORD": login.password,
-        "LABEL_STUDIO_USER_TOKEN": login.api_key,
-        "LABEL_STUDIO_ENABLE_LEGACY_API_TOKEN": "true",
-        "DISABLE_SIGNUP_WITHOUT_LINK": "true",
-        "SENTRY_DSN": "",
-        "FRONTEND_SENTRY_DSN": "",
-        **ssrf_settings(ml_address),
-    })
+    env.update(
+        {
+            "LABEL_STUDIO_BASE_DATA_DIR": str(data_dir / "label-studio"),
+            "LABEL_STUDIO_USERNAME": login.username,
+            "LABEL_STUDIO_PASSWORD": login.password,
+            "LABEL_STUDIO_USER_TOKEN": login.api_key,
+            "LABEL_STUDIO_ENABLE_LEGACY_API_TOKEN": "true",
+            "DISABLE_SIGNUP_WITHOUT_LINK": "true",
+            "SENTRY_DSN": "",
+            "FRONTEND_SENTRY_DSN": "",
+            **ssrf_settings(ml_address),
+        }
+    )
     if guard:
         env["DJANGO_SETTINGS_MODULE"] = "apeach_ls.labelstudio.guarded_settings"
     public_url = public_url or f"http://{LOOPBACK if bind in ('0.0.0.0', '::') else bind}:{port}"
-    argv = [sys.executable, "-m", "label_studio.server", "start", "--no-browser",
-            "--internal-host", bind, "--host", public_url, "--port", str(port)]
-    return ManagedProcess("Label Studio", argv, env, data_dir / "logs" / "label-studio.log",
-                          f"http://{reach(bind)}:{port}/health")
+    argv = [
+        sys.executable,
+        "-m",
+        "label_studio.server",
+        "start",
+        "--no-browser",
+        "--internal-host",
+        bind,
+        "--host",
+        public_url,
+        "--port",
+        str(port),
+    ]
+    return ManagedProcess(
+        "Label Studio",
+        argv,
+        env,
+        data_dir / "logs" / "label-studio.log",
+        f"http://{reach(bind)}:{port}/health",
+    )
 
 
-def ml_backend_process(data_dir: Path, port: int, model_spec: str, workers: int = 1, threads: int = 4,
-                       extra_env: Mapping[str, str] | None = None, bind: str = LOOPBACK) -> ManagedProcess:
+def ml_backend_process(
+    data_dir: Path,
+    port: int,
+    model_spec: str,
+    workers: int = 1,
+    threads: int = 4,
+    extra_env: Mapping[str, str] | None = None,
+    bind: str = LOOPBACK,
+) -> ManagedProcess:
     from ml_backend.serving import gunicorn_argv  # whole requests are read before a thread is given
 
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("LABEL_STUDIO_PASSWORD", "LABEL_STUDIO_PASSWORD_FILE", "LABEL_STUDIO_API_KEY")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("LABEL_STUDIO_PASSWORD", "LABEL_STUDIO_PASSWORD_FILE", "LABEL_STUDIO_API_KEY")
+    }
     env["APEACH_LS_MODEL"] = model_spec
     env["WEB_CONCURRENCY"] = str(workers)  # the backend divides the cores among the workers
     env.update(extra_env or {})
     argv = gunicorn_argv(bind, port, workers, threads, timeout=120)
-    return ManagedProcess("ML backend", argv, env, data_dir / "logs" / "ml-backend.log",
-                          f"http://{reach(bind)}:{port}/health")
+    return ManagedProcess(
+        "ML backend",
+        argv,
+        env,
+        data_dir / "logs" / "ml-backend.log",
+        f"http://{reach(bind)}:{port}/health",
+    )
 
 
 def reach(bind: str) -> str:

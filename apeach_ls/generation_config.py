@@ -38,8 +38,13 @@ class GenerationTags:
 
 
 DEFAULT_TAGS = GenerationTags(
-    object_name="prompt", intent="intent", text="text", verdict="verdict",
-    agreement="agreement", verdict_score="verdict_score", receipt="verdict_receipt",
+    object_name="prompt",
+    intent="intent",
+    text="text",
+    verdict="verdict",
+    agreement="agreement",
+    verdict_score="verdict_score",
+    receipt="verdict_receipt",
 )
 
 
@@ -75,7 +80,7 @@ def parse_generation_config(xml: str, max_chars: int = MAX_CONFIG_CHARS) -> Gene
     writer_inputs = [e for e in textareas if (e.get("smartonly") or "").lower() == "true"]
     if len(writer_inputs) != 1:
         raise ConfigError(
-            "Label config must have exactly one TextArea with smartonly=\"true\" (the writer's "
+            'Label config must have exactly one TextArea with smartonly="true" (the writer\'s '
             f"sentence, which triggers the verdict); found {len(writer_inputs)}"
         )
     text_tag = writer_inputs[0]
@@ -106,9 +111,11 @@ def parse_generation_config(xml: str, max_chars: int = MAX_CONFIG_CHARS) -> Gene
     hidden = _hidden_elements(root)
     hidden_areas = [area for area in textareas if id(area) in hidden]
     if len(hidden_areas) != 1 or id(text_tag) in hidden:
-        raise ConfigError("Label config must have exactly one TextArea inside <View style=\"display: none\"> "
-                          f"(where the backend puts the verdict's receipt; found {len(hidden_areas)}), "
-                          "and the writer's sentence must not be hidden")
+        raise ConfigError(
+            'Label config must have exactly one TextArea inside <View style="display: none"> '
+            f"(where the backend puts the verdict's receipt; found {len(hidden_areas)}), "
+            "and the writer's sentence must not be hidden"
+        )
     score_tags = [e for e in textareas if e is not text_tag and id(e) not in hidden]
     return GenerationTags(
         object_name=text_tag.get("toName", ""),

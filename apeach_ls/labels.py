@@ -40,6 +40,6 @@ class Verdict:
     score: float
 
     @classmethod
-    def from_hate_probability(cls, p_hate: float) -> "Verdict":
+    def from_hate_probability(cls, p_hate: float) -> Verdict:
         """hate when ``p_hate`` >= 0.5, scored by the probability of the label it gives."""
         return cls(HATE, p_hate) if p_hate >= 0.5 else cls(NOT_HATE, 1.0 - p_hate)

@@ -21,10 +21,10 @@ the evaluation sets, never on the length of the reference.
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from itertools import islice
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 from scipy import sparse
@@ -64,11 +64,16 @@ class Overlap:
     char: Measures
 
     def as_row(self) -> dict[str, object]:
-        row: dict[str, object] = {"evaluation": self.evaluation, "reference": self.reference,
-                                  "eval_sentences": self.eval_sentences,
-                                  "reference_sentences": self.reference_sentences}
+        row: dict[str, object] = {
+            "evaluation": self.evaluation,
+            "reference": self.reference,
+            "eval_sentences": self.eval_sentences,
+            "reference_sentences": self.reference_sentences,
+        }
         for view in VIEWS:
-            row.update({f"{view}_{name}": value for name, value in asdict(getattr(self, view)).items()})
+            row.update(
+                {f"{view}_{name}": value for name, value in asdict(getattr(self, view)).items()}
+            )
         return row
 
 
@@ -85,7 +90,9 @@ def _raw_sentences(path: Path) -> Iterator[str]:
     if not path.exists():
         raise DataFileError(str(path), "file not found")
     if not path.is_file():
-        raise DataFileError(str(path), "not a regular file (a directory or a device); give a text, CSV or TSV file")
+        raise DataFileError(
+            str(path), "not a regular file (a directory or a device); give a text, CSV or TSV file"
+        )
     delimiter = {".csv": ",", ".tsv": "\t"}.get(path.suffix.lower())
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
@@ -95,10 +102,15 @@ def _raw_sentences(path: Path) -> Iterator[str]:
             reader = csv.reader(handle, delimiter=delimiter)
             column = _text_column(path, next(reader, None))
             try:
-                yield from (row[column].strip() for row in reader if column < len(row) and row[column].strip())
+                yield from (
+                    row[column].strip()
+                    for row in reader
+                    if column < len(row) and row[column].strip()
+                )
             except csv.Error as exc:
-                raise DataFileError(str(path), f"malformed {path.suffix[1:].upper()}: {exc}",
-                                    row=reader.line_num) from None
+                raise DataFileError(
+                    str(path), f"malformed {path.suffix[1:].upper()}: {exc}", row=reader.line_num
+                ) from None
     except UnicodeDecodeError:
         raise DataFileError(str(path), "not UTF-8 text") from None
 
@@ -110,11 +122,17 @@ def _text_column(path: Path, header: list[str] | None) -> int:
     for wanted in TEXT_COLUMNS:
         if wanted in names:
             return names.index(wanted)
-    raise DataFileError(str(path), f"no text column: expected 'text' or 'comments' in the header, "
-                                   f"found {', '.join(map(repr, header))}", row=1)
+    raise DataFileError(
+        str(path),
+        f"no text column: expected 'text' or 'comments' in the header, "
+        f"found {', '.join(map(repr, header))}",
+        row=1,
+    )
 
 
-def count_features(sentences: list[str], n_features: int = N_FEATURES) -> dict[str, sparse.csr_matrix]:
+def count_features(
+    sentences: list[str], n_features: int = N_FEATURES
+) -> dict[str, sparse.csr_matrix]:
     """Raw counts of hashed words and character n-grams, one row per sentence, for each view.
 
     Vectorised over the whole chunk (polynomial hashes of substrings from prefix sums of the
@@ -123,12 +141,16 @@ def count_features(sentences: list[str], n_features: int = N_FEATURES) -> dict[s
     lines = [f" {' '.join(words)} " if (words := s.lower().split()) else "" for s in sentences]
     codes = np.frombuffer("".join(lines).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
     line_of = np.repeat(np.arange(len(lines)), [len(line) for line in lines])
-    powers, inverse_powers = (np.concatenate([[np.uint64(1)], np.cumprod(np.full(len(codes), base))])
-                              for base in (_PRIME, _PRIME_INVERSE))  # all arithmetic wraps mod 2**64
+    powers, inverse_powers = (
+        np.concatenate([[np.uint64(1)], np.cumprod(np.full(len(codes), base))])
+        for base in (_PRIME, _PRIME_INVERSE)
+    )  # all arithmetic wraps mod 2**64
     prefix = np.concatenate([[np.uint64(0)], np.cumsum(codes * powers[:-1])])
 
     def hashes(start: np.ndarray, end: np.ndarray) -> np.ndarray:  # of codes[start:end]
-        return _mix((prefix[end] - prefix[start]) * inverse_powers[start] + (end - start).astype(np.uint64))
+        return _mix(
+            (prefix[end] - prefix[start]) * inverse_powers[start] + (end - start).astype(np.uint64)
+        )
 
     space = codes == ord(" ")
     word_start = np.flatnonzero(~space & np.concatenate([[True], space[:-1]]))
@@ -140,7 +162,8 @@ def count_features(sentences: list[str], n_features: int = N_FEATURES) -> dict[s
     for n in (2, 3, 4):
         start = np.arange(max(len(codes) - n + 1, 0))
         keep = (line_of[start] == line_of[start + n - 1]) & (  # one line, no space inside
-            spaces_before[start + n - 1] == spaces_before[start + 1])
+            spaces_before[start + n - 1] == spaces_before[start + 1]
+        )
         rows.append(line_of[start[keep]])
         columns.append(hashes(start[keep], start[keep] + n))
     counts["char"] = _counts(rows, columns, len(lines), n_features)
@@ -158,10 +181,13 @@ def _mix(h: np.ndarray) -> np.ndarray:
     return h ^ (h >> np.uint64(31))
 
 
-def _counts(rows: list[np.ndarray], hashes: list[np.ndarray], n_rows: int, n_features: int) -> sparse.csr_matrix:
+def _counts(
+    rows: list[np.ndarray], hashes: list[np.ndarray], n_rows: int, n_features: int
+) -> sparse.csr_matrix:
     columns = (np.concatenate(hashes) % np.uint64(n_features)).astype(np.int64)
-    counts = sparse.csr_matrix((np.ones(len(columns)), (np.concatenate(rows), columns)),
-                               shape=(n_rows, n_features))
+    counts = sparse.csr_matrix(
+        (np.ones(len(columns)), (np.concatenate(rows), columns)), shape=(n_rows, n_features)
+    )
     counts.sum_duplicates()
     return counts
 
@@ -188,9 +214,13 @@ def cosine(a: np.ndarray, b: np.ndarray) -> float:
     return float(a @ b) / norms if norms else 0.0
 
 
-def measure_overlap(evaluations: Sequence[Corpus], references: Sequence[Corpus],
-                    chunk_size: int = DEFAULT_CHUNK_SIZE, n_features: int = N_FEATURES,
-                    progress: Progress | None = None) -> list[Overlap]:
+def measure_overlap(
+    evaluations: Sequence[Corpus],
+    references: Sequence[Corpus],
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    n_features: int = N_FEATURES,
+    progress: Progress | None = None,
+) -> list[Overlap]:
     """Every evaluation set against every reference: one result per pair, references outer."""
     texts = {corpus.name: list(read_sentences(corpus.path)) for corpus in evaluations}
     for reference in references:  # fail on a bad reference before the long work starts
@@ -200,21 +230,34 @@ def measure_overlap(evaluations: Sequence[Corpus], references: Sequence[Corpus],
     eval_counts = count_features([s for sentences in texts.values() for s in sentences], n_features)
     results = []
     for reference in references:
-        n_reference, document_frequency = _document_frequencies(reference.path, n_features, chunk_size, progress)
+        n_reference, document_frequency = _document_frequencies(
+            reference.path, n_features, chunk_size, progress
+        )
         idf = {view: smooth_idf(df, n_reference) for view, df in document_frequency.items()}
         eval_vectors = {view: tfidf(eval_counts[view], idf[view]) for view in VIEWS}
-        centroid, best = _centroid_and_best_matches(reference.path, eval_vectors, idf, chunk_size, progress)
+        centroid, best = _centroid_and_best_matches(
+            reference.path, eval_vectors, idf, chunk_size, progress
+        )
         for name, span in spans.items():
-            measures = {view: Measures(
-                centroid_cosine=cosine(np.asarray(eval_vectors[view][span].mean(axis=0)).ravel(), centroid[view]),
-                mean_max_similarity=float(best[view][span].mean()),
-                coverage=_coverage(eval_counts[view][span], document_frequency[view] > 0)) for view in VIEWS}
-            results.append(Overlap(name, reference.name, span.stop - span.start, n_reference, **measures))
+            measures = {
+                view: Measures(
+                    centroid_cosine=cosine(
+                        np.asarray(eval_vectors[view][span].mean(axis=0)).ravel(), centroid[view]
+                    ),
+                    mean_max_similarity=float(best[view][span].mean()),
+                    coverage=_coverage(eval_counts[view][span], document_frequency[view] > 0),
+                )
+                for view in VIEWS
+            }
+            results.append(
+                Overlap(name, reference.name, span.stop - span.start, n_reference, **measures)
+            )
     return results
 
 
-def _document_frequencies(path: Path, n_features: int, chunk_size: int,
-                          progress: Progress | None) -> tuple[int, dict[str, np.ndarray]]:
+def _document_frequencies(
+    path: Path, n_features: int, chunk_size: int, progress: Progress | None
+) -> tuple[int, dict[str, np.ndarray]]:
     document_frequency = {view: np.zeros(n_features, dtype=np.int64) for view in VIEWS}
     n_reference = 0
     for chunk in chunked(read_sentences(path), chunk_size):
@@ -226,9 +269,13 @@ def _document_frequencies(path: Path, n_features: int, chunk_size: int,
     return n_reference, document_frequency
 
 
-def _centroid_and_best_matches(path: Path, eval_vectors: dict[str, sparse.csr_matrix], idf: dict[str, np.ndarray],
-                               chunk_size: int, progress: Progress | None
-                               ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+def _centroid_and_best_matches(
+    path: Path,
+    eval_vectors: dict[str, sparse.csr_matrix],
+    idf: dict[str, np.ndarray],
+    chunk_size: int,
+    progress: Progress | None,
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """The sum of the reference's TF-IDF vectors and each evaluation sentence's best cosine."""
     n_eval, n_features = eval_vectors["word"].shape
     eval_transposed = {view: vectors.T.tocsr() for view, vectors in eval_vectors.items()}

@@ -10,9 +10,10 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Mapping, Protocol, Sequence
+from typing import Protocol
 
 import requests
 
@@ -44,20 +45,33 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child between 
 class ManagedProcess:
     """A server in its own process group; ``stop()`` ends the whole group."""
 
-    def __init__(self, name: str, argv: Sequence[str], env: Mapping[str, str], log_path: Path,
-                 health_url: str, cwd: Path | None = None):
+    def __init__(
+        self,
+        name: str,
+        argv: Sequence[str],
+        env: Mapping[str, str],
+        log_path: Path,
+        health_url: str,
+        cwd: Path | None = None,
+    ):
         self.name, self.argv, self.env = name, list(argv), dict(env)
         self.log_path, self.health_url, self.cwd = log_path, health_url, cwd
         self.process: subprocess.Popen[bytes] | None = None
 
-    def start(self) -> "ManagedProcess":
+    def start(self) -> ManagedProcess:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = open(self.log_path, "ab")
         try:
             self.process = subprocess.Popen(
-                self.argv, env=self.env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                cwd=self.cwd, start_new_session=True,
-                preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None)
+                self.argv,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                cwd=self.cwd,
+                start_new_session=True,
+                preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
+            )
         finally:
             log.close()
         return self
@@ -66,8 +80,10 @@ class ManagedProcess:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process is not None and self.process.poll() is not None:
-                raise ApeachError(f"{self.name} exited with code {self.process.returncode} while starting; "
-                                  f"see {self.log_path}")
+                raise ApeachError(
+                    f"{self.name} exited with code {self.process.returncode} while starting; "
+                    f"see {self.log_path}"
+                )
             try:
                 if requests.get(self.health_url, timeout=2, auth=auth).status_code == 200:
                     return
@@ -75,7 +91,9 @@ class ManagedProcess:
                 pass
             time.sleep(0.3)
         self.stop()
-        raise ApeachError(f"{self.name} did not answer {self.health_url} within {timeout:.0f} s; see {self.log_path}")
+        raise ApeachError(
+            f"{self.name} did not answer {self.health_url} within {timeout:.0f} s; see {self.log_path}"
+        )
 
     @property
     def running(self) -> bool:
@@ -130,25 +148,38 @@ class Backoff:
         self._next = 0.0
 
 
-def supervise(keep: Server, restart: Server, say: Callable[[str], None], *, auth: tuple[str, str] | None = None,
-              backoff: Backoff | None = None, health_timeout: float = 60.0, poll: float = 0.5,
-              sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic) -> None:
+def supervise(
+    keep: Server,
+    restart: Server,
+    say: Callable[[str], None],
+    *,
+    auth: tuple[str, str] | None = None,
+    backoff: Backoff | None = None,
+    health_timeout: float = 60.0,
+    poll: float = 0.5,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> None:
     """Watch both servers until ``keep`` stops (then raise ApeachError): whenever ``restart``
     exits, start it again after a growing delay, while ``keep`` goes on serving."""
     backoff = backoff or Backoff()
     up_since = clock()
     while True:
         if not keep.running:
-            raise ApeachError(f"{keep.name} stopped unexpectedly (exit code {keep.exit_code}); "
-                              f"see {keep.log_path}")
+            raise ApeachError(
+                f"{keep.name} stopped unexpectedly (exit code {keep.exit_code}); "
+                f"see {keep.log_path}"
+            )
         if restart.running:
             if clock() - up_since >= backoff.stable_after:
                 backoff.reset()
             sleep(poll)
             continue
         delay = backoff.next_delay()
-        say(f"{restart.name} exited (code {restart.exit_code}); restarting it in {delay:.0f} s "
-            f"(see {restart.log_path}); {keep.name} stays up")
+        say(
+            f"{restart.name} exited (code {restart.exit_code}); restarting it in {delay:.0f} s "
+            f"(see {restart.log_path}); {keep.name} stays up"
+        )
         sleep(delay)
         restart.start()
         try:

@@ -10,9 +10,10 @@ import csv
 import io
 import json
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from .errors import DataFileError
 
@@ -49,8 +50,11 @@ def parse_topics(text: str, path: str) -> list[Prompt]:
     """
     stripped = text.lstrip("\ufeff").strip()
     if not stripped:
-        raise DataFileError(path, "the file is empty; expected a JSON list or a CSV with header "
-                            "topic,topic_eng,guideline")
+        raise DataFileError(
+            path,
+            "the file is empty; expected a JSON list or a CSV with header "
+            "topic,topic_eng,guideline",
+        )
     rows: list[tuple[int, Any]]
     if stripped[0] in "[{":
         try:
@@ -58,7 +62,9 @@ def parse_topics(text: str, path: str) -> list[Prompt]:
         except json.JSONDecodeError as exc:
             raise DataFileError(path, f"not valid JSON ({exc.msg} at line {exc.lineno})") from exc
         if not isinstance(data, list):
-            raise DataFileError(path, "expected a JSON list of objects with topic, topic_eng, guideline")
+            raise DataFileError(
+                path, "expected a JSON list of objects with topic, topic_eng, guideline"
+            )
         rows = [(i + 1, r) for i, r in enumerate(data)]
         row_word = "item"
     else:
@@ -66,7 +72,11 @@ def parse_topics(text: str, path: str) -> list[Prompt]:
         header = reader.fieldnames or []
         for required in ("topic", "guideline"):
             if required not in header:
-                raise DataFileError(path, f"the header has no {required!r} column (header: {','.join(header)})", row=1)
+                raise DataFileError(
+                    path,
+                    f"the header has no {required!r} column (header: {','.join(header)})",
+                    row=1,
+                )
         rows = [(i + 2, r) for i, r in enumerate(reader)]
         row_word = "row"
     prompts: list[Prompt] = []
@@ -74,8 +84,12 @@ def parse_topics(text: str, path: str) -> list[Prompt]:
     for number, raw in rows:
         prompt = _prompt_from_row(raw, path, number, row_word)
         if prompt.key in seen:
-            raise DataFileError(path, f"duplicate topic key {prompt.key!r} (also in {row_word} {seen[prompt.key]})",
-                                row=number, field="key")
+            raise DataFileError(
+                path,
+                f"duplicate topic key {prompt.key!r} (also in {row_word} {seen[prompt.key]})",
+                row=number,
+                field="key",
+            )
         seen[prompt.key] = number
         prompts.append(prompt)
     if not prompts:
@@ -110,8 +124,12 @@ def _prompt_from_row(raw: Any, path: str, number: int, row_word: str) -> Prompt:
     if not key:
         raise fail("no key: give a 'key' (a-z, 0-9, -) or an English 'topic_eng'", "key")
     if not _KEY_RE.match(key):
-        raise fail(f"{key!r} is not a valid key (lowercase a-z, 0-9, '-' or '_', at most 64)", "key")
-    return Prompt(key=key, topic=values["topic"], topic_eng=values["topic_eng"], guideline=values["guideline"])
+        raise fail(
+            f"{key!r} is not a valid key (lowercase a-z, 0-9, '-' or '_', at most 64)", "key"
+        )
+    return Prompt(
+        key=key, topic=values["topic"], topic_eng=values["topic_eng"], guideline=values["guideline"]
+    )
 
 
 def prompt_id(prompt: Prompt, number: int) -> str:
@@ -129,7 +147,9 @@ def task_data(prompt: Prompt, number: int) -> dict[str, str]:
     }
 
 
-def missing_tasks(prompts: Sequence[Prompt], per_topic: int, existing_ids: Iterable[str]) -> list[dict[str, str]]:
+def missing_tasks(
+    prompts: Sequence[Prompt], per_topic: int, existing_ids: Iterable[str]
+) -> list[dict[str, str]]:
     """Writing tasks still needed so that every topic has ``per_topic`` of them.
 
     Tasks already in the project (by ``prompt_id``) are not planned again, so a re-run

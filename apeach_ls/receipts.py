@@ -22,8 +22,9 @@ import binascii
 import hashlib
 import hmac
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 from .labels import LABELS, Label, Verdict
 
@@ -77,12 +78,29 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def sign(key: ReceiptKey, *, project_id: int, task_id: int, text: str, verdict: Verdict,
-         model_version: str, issued_at: int) -> str:
+def sign(
+    key: ReceiptKey,
+    *,
+    project_id: int,
+    task_id: int,
+    text: str,
+    verdict: Verdict,
+    model_version: str,
+    issued_at: int,
+) -> str:
     """The receipt of ``verdict`` on ``text`` in one task of one project."""
-    payload = {"p": int(project_id), "t": int(task_id), "h": text_digest(text), "l": verdict.label,
-               "s": round(float(verdict.score), 4), "m": str(model_version), "i": int(issued_at)}
-    body = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode("ascii")
+    payload = {
+        "p": int(project_id),
+        "t": int(task_id),
+        "h": text_digest(text),
+        "l": verdict.label,
+        "s": round(float(verdict.score), 4),
+        "m": str(model_version),
+        "i": int(issued_at),
+    }
+    body = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode(
+        "ascii"
+    )
     encoded = _b64(body)
     return f"{VERSION}.{encoded}.{_b64(key.mac(encoded.encode('ascii')))}"
 
@@ -103,12 +121,20 @@ def read(key: ReceiptKey, token: Any) -> SignedVerdict:
     except (binascii.Error, ValueError):
         raise BadReceipt("the receipt's signature is not base64") from None
     if not hmac.compare_digest(given_mac, key.mac(encoded.encode("ascii", "replace"))):
-        raise BadReceipt("the receipt's signature does not match (forged, or signed with another secret)")
+        raise BadReceipt(
+            "the receipt's signature does not match (forged, or signed with another secret)"
+        )
     try:
         payload = json.loads(_unb64(encoded))
-        signed = SignedVerdict(project_id=int(payload["p"]), task_id=int(payload["t"]), text_sha256=str(payload["h"]),
-                               label=payload["l"], score=float(payload["s"]), model_version=str(payload["m"]),
-                               issued_at=int(payload["i"]))
+        signed = SignedVerdict(
+            project_id=int(payload["p"]),
+            task_id=int(payload["t"]),
+            text_sha256=str(payload["h"]),
+            label=payload["l"],
+            score=float(payload["s"]),
+            model_version=str(payload["m"]),
+            issued_at=int(payload["i"]),
+        )
     except (ValueError, KeyError, TypeError):
         raise BadReceipt("the receipt's payload is malformed") from None
     if signed.label not in LABELS:
@@ -124,8 +150,15 @@ class ReceiptCheck:
     problem: str | None = None
 
 
-def verify(key: ReceiptKey, tokens: Iterable[Any], *, project_id: int, task_id: int, text: str,
-           shown_label: str | None) -> ReceiptCheck:
+def verify(
+    key: ReceiptKey,
+    tokens: Iterable[Any],
+    *,
+    project_id: int,
+    task_id: int,
+    text: str,
+    shown_label: str | None,
+) -> ReceiptCheck:
     """The verdict that counts for the final ``text`` of one task, from the receipts stored with it.
 
     A receipt counts when its signature is valid, it was issued for this project and task,
@@ -143,11 +176,15 @@ def verify(key: ReceiptKey, tokens: Iterable[Any], *, project_id: int, task_id: 
             problems.append(str(exc))
             continue
         if signed.project_id != int(project_id) or signed.task_id != int(task_id):
-            problems.append(f"the receipt was issued for project {signed.project_id} task {signed.task_id}")
+            problems.append(
+                f"the receipt was issued for project {signed.project_id} task {signed.task_id}"
+            )
         elif signed.text_sha256 != digest:
             problems.append("the sentence was changed after its verdict was issued")
         elif signed.label != shown_label:
-            problems.append(f"the stored verdict {shown_label!r} is not the issued one {signed.label!r}")
+            problems.append(
+                f"the stored verdict {shown_label!r} is not the issued one {signed.label!r}"
+            )
         else:
             matching.append(signed)
     if matching:

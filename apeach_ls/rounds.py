@@ -21,9 +21,10 @@ Pure logic, no I/O.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Callable, Final, Iterable, Literal, Sequence
+from typing import Final, Literal
 
 from .timestamps import parse_time
 
@@ -68,7 +69,9 @@ class FoolingRecord:
     writer: str
     model_version: str  # of the verified verdict; "" when no verdict counted
     fooled: bool
-    verified: bool  # fooled and confirmed by other people (validation, else the managers' acceptance)
+    verified: (
+        bool  # fooled and confirmed by other people (validation, else the managers' acceptance)
+    )
     dropped: bool
 
 
@@ -97,7 +100,9 @@ class FoolingCounts:
 
 
 KEYS: Final[dict[Dimension, Callable[[FoolingRecord], str]]] = {
-    "round": lambda r: r.round, "topic": lambda r: r.topic, "writer": lambda r: r.writer,
+    "round": lambda r: r.round,
+    "topic": lambda r: r.topic,
+    "writer": lambda r: r.writer,
     "model_version": lambda r: r.model_version,
 }
 

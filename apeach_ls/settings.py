@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Mapping
+from typing import TYPE_CHECKING
 
 from .errors import ConfigError
 
@@ -29,37 +30,49 @@ VERDICT_SECRET = "APEACH_VERDICT_SECRET"
 VERDICT_SECRET_FILE_NAME = "verdict-secret"  # in the embedded data dir (`apeach-ls up` writes it)
 
 
-def verdict_key(env: Mapping[str, str], data_dir: Path | None = None) -> "ReceiptKey":
+def verdict_key(env: Mapping[str, str], data_dir: Path | None = None) -> ReceiptKey:
     """The secret verdict receipts are signed with: APEACH_VERDICT_SECRET, the file named by
     APEACH_VERDICT_SECRET_FILE, or (for the CLI) ``<data dir>/verdict-secret`` of the embedded set-up."""
     secret = read_secret(env, VERDICT_SECRET)
     if secret is None and data_dir is not None and (data_dir / VERDICT_SECRET_FILE_NAME).is_file():
-        secret = read_secret({f"{VERDICT_SECRET}_FILE": str(data_dir / VERDICT_SECRET_FILE_NAME)}, VERDICT_SECRET)
-    where = f", and there is no {data_dir / VERDICT_SECRET_FILE_NAME}" if data_dir is not None else ""
+        secret = read_secret(
+            {f"{VERDICT_SECRET}_FILE": str(data_dir / VERDICT_SECRET_FILE_NAME)}, VERDICT_SECRET
+        )
+    where = (
+        f", and there is no {data_dir / VERDICT_SECRET_FILE_NAME}" if data_dir is not None else ""
+    )
     return receipt_key_of(secret, f"{where}. `apeach-ls up` keeps one in its data directory.")
 
 
-def receipt_key_of(secret: str | None, missing_hint: str = ".") -> "ReceiptKey":
+def receipt_key_of(secret: str | None, missing_hint: str = ".") -> ReceiptKey:
     """The receipt key for ``secret`` (the backend's and the CLI's): a missing or short secret is
     a ConfigError naming the setting; ``missing_hint`` ends the message for a missing one."""
     from .receipts import MIN_SECRET_CHARS, ReceiptKey
 
     if not secret:
-        raise ConfigError(f"No verdict secret: set {VERDICT_SECRET}_FILE to the file the ML backend signs verdicts "
-                          f"with (or {VERDICT_SECRET}){missing_hint}")
+        raise ConfigError(
+            f"No verdict secret: set {VERDICT_SECRET}_FILE to the file the ML backend signs verdicts "
+            f"with (or {VERDICT_SECRET}){missing_hint}"
+        )
     try:
         return ReceiptKey(secret)
     except ValueError:
-        raise ConfigError(f"{VERDICT_SECRET}: the secret must have at least {MIN_SECRET_CHARS} characters "
-                          "(e.g. `python -c 'import secrets; print(secrets.token_hex(32))'`)") from None
+        raise ConfigError(
+            f"{VERDICT_SECRET}: the secret must have at least {MIN_SECRET_CHARS} characters "
+            "(e.g. `python -c 'import secrets; print(secrets.token_hex(32))'`)"
+        ) from None
 
 
-def ml_basic_auth_from_env(env: Mapping[str, str], when_neither: str = "") -> tuple[str, str] | None:
+def ml_basic_auth_from_env(
+    env: Mapping[str, str], when_neither: str = ""
+) -> tuple[str, str] | None:
     """The backend's Basic auth: APEACH_ML_BASIC_AUTH_USER and APEACH_ML_BASIC_AUTH_PASSWORD
     (or its _FILE) both, or neither (None); one without the other is a ConfigError."""
     user = env.get("APEACH_ML_BASIC_AUTH_USER") or None
     password = read_secret(env, "APEACH_ML_BASIC_AUTH_PASSWORD")
     if bool(user) != bool(password):
-        raise ConfigError("Set both APEACH_ML_BASIC_AUTH_USER and APEACH_ML_BASIC_AUTH_PASSWORD (or "
-                          f"APEACH_ML_BASIC_AUTH_PASSWORD_FILE), or neither{when_neither}")
+        raise ConfigError(
+            "Set both APEACH_ML_BASIC_AUTH_USER and APEACH_ML_BASIC_AUTH_PASSWORD (or "
+            f"APEACH_ML_BASIC_AUTH_PASSWORD_FILE), or neither{when_neither}"
+        )
     return (user, password) if user and password else None

@@ -15,7 +15,8 @@ The released dataset is never guarded: it keeps every sentence byte-exact.
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 TRIGGERS = "=+-@\t\r"
 _GUARD = re.compile(r"'*[=+\-@\t\r]")

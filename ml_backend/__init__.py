@@ -33,8 +33,11 @@ if TYPE_CHECKING:
 log = logging.getLogger("apeach_ls.ml_backend")
 
 
-def create_app(settings: BackendSettings | None = None, classifier: PseudoClassifier | None = None,
-               campaign_labels: CampaignLabels | None = None) -> Flask:
+def create_app(
+    settings: BackendSettings | None = None,
+    classifier: PseudoClassifier | None = None,
+    campaign_labels: CampaignLabels | None = None,
+) -> Flask:
     """``campaign_labels``: where retraining reads the campaign's verified labels (default:
     Label Studio at LABEL_STUDIO_URL with LABEL_STUDIO_API_KEY)."""
     settings = settings or BackendSettings.from_env()
@@ -42,10 +45,13 @@ def create_app(settings: BackendSettings | None = None, classifier: PseudoClassi
     registry = None
     if classifier is None:
         if not settings.model_spec:
-            raise ConfigError("No classifier: set APEACH_LS_MODEL to a model directory or hf:<id or path> "
-                              "(train one with `apeach-ls classifier train`)")
+            raise ConfigError(
+                "No classifier: set APEACH_LS_MODEL to a model directory or hf:<id or path> "
+                "(train one with `apeach-ls classifier train`)"
+            )
         from apeach_ls.classifier import load_classifier
         from apeach_ls.classifier.registry import ModelRegistry, is_registry
+
         if is_registry(settings.model_spec):
             registry = ModelRegistry(settings.model_spec)
             served_version = registry.current()
@@ -57,38 +63,54 @@ def create_app(settings: BackendSettings | None = None, classifier: PseudoClassi
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.config["APEACH_SETTINGS"] = settings
     app.json.ensure_ascii = False  # Korean stays readable in responses
+
     def wrap(model: PseudoClassifier) -> PseudoClassifier:
         model = quantized(settings, model)
         if wants_batching(settings, model):
             return MicroBatcher(model, settings.max_batch, settings.max_queue)
         return model
 
-    service = VerdictService(wrap(classifier), key, settings.max_text_chars,
-                             max_config_chars=settings.max_config_chars)
+    service = VerdictService(
+        wrap(classifier), key, settings.max_text_chars, max_config_chars=settings.max_config_chars
+    )
     submissions = SubmissionLog()
     app.extensions["apeach_verdicts"] = service
     app.extensions["apeach_submissions"] = submissions
     app.register_blueprint(bp)
     if settings.auth_required:
+
         @app.before_request
         def require_basic_auth() -> Response | None:
-            if basic_auth_ok(request.headers.get("Authorization"), settings.basic_auth_user or "",
-                             settings.basic_auth_password or ""):
+            if basic_auth_ok(
+                request.headers.get("Authorization"),
+                settings.basic_auth_user or "",
+                settings.basic_auth_password or "",
+            ):
                 return None
-            response = jsonify(error="authentication required: HTTP Basic credentials are missing or wrong")
+            response = jsonify(
+                error="authentication required: HTTP Basic credentials are missing or wrong"
+            )
             response.status_code = 401
             response.headers["WWW-Authenticate"] = 'Basic realm="apeach-ls"'
             return response
 
     if registry is not None:
         from .retraining import LabelStudioLabels, ModelWatcher, Retrainer
+
         watcher = ModelWatcher(service, registry, wrap, served_version)
         app.extensions["apeach_watcher"] = watcher
         if campaign_labels is None and settings.label_studio_url and settings.label_studio_api_key:
-            campaign_labels = LabelStudioLabels(settings.label_studio_url, settings.label_studio_api_key, key)
+            campaign_labels = LabelStudioLabels(
+                settings.label_studio_url, settings.label_studio_api_key, key
+            )
         app.extensions["apeach_retrainer"] = Retrainer(
-            service, watcher, campaign_labels, every=settings.retrain_every,
-            base_data=settings.base_train_data, holdout_data=settings.holdout_data)
+            service,
+            watcher,
+            campaign_labels,
+            every=settings.retrain_every,
+            base_data=settings.base_train_data,
+            holdout_data=settings.holdout_data,
+        )
 
         @app.before_request
         def follow_registry() -> None:
@@ -117,7 +139,9 @@ def create_app(settings: BackendSettings | None = None, classifier: PseudoClassi
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):  # never a traceback in a body; the log keeps the type only
-        log.error("%s %s failed: %s", request.method, request.path, type(exc).__name__, exc_info=exc)
+        log.error(
+            "%s %s failed: %s", request.method, request.path, type(exc).__name__, exc_info=exc
+        )
         return jsonify(error="internal error in the ML backend; see its log"), 500
 
     return app
@@ -125,7 +149,9 @@ def create_app(settings: BackendSettings | None = None, classifier: PseudoClassi
 
 def receipt_key(settings: BackendSettings) -> ReceiptKey:
     """The key every verdict is signed with; the CLI checks the receipts with the same secret."""
-    return receipt_key_of(settings.verdict_secret, "; the commands that read submissions need the same one.")
+    return receipt_key_of(
+        settings.verdict_secret, "; the commands that read submissions need the same one."
+    )
 
 
 def wants_batching(settings: BackendSettings, classifier: PseudoClassifier) -> bool:
@@ -148,9 +174,12 @@ def configure_torch_threads(settings: BackendSettings, classifier: PseudoClassif
     if not getattr(classifier, "prefers_batching", False):
         return
     import os
+
     try:
         import torch
     except ImportError:
         return
     workers = int(os.environ.get("WEB_CONCURRENCY", "1") or 1)
-    torch.set_num_threads(settings.torch_threads or max(1, (os.cpu_count() or 1) // max(1, workers)))
+    torch.set_num_threads(
+        settings.torch_threads or max(1, (os.cpu_count() or 1) // max(1, workers))
+    )

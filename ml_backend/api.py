@@ -17,8 +17,16 @@ from apeach_ls.timestamps import parse_time
 from .batching import MicroBatcher
 from .events import SubmissionLog
 from .model import VerdictService
-from .payloads import BadPayload, check_result, is_id, parse_json, parse_predict, project_id_of, require_object, \
-    webhook_project_id
+from .payloads import (
+    BadPayload,
+    check_result,
+    is_id,
+    parse_json,
+    parse_predict,
+    project_id_of,
+    require_object,
+    webhook_project_id,
+)
 
 if TYPE_CHECKING:
     from .retraining import Retrainer
@@ -29,7 +37,13 @@ log = logging.getLogger("apeach_ls.ml_backend")
 TRAINING_EVENTS = {"START_TRAINING"}
 ANNOTATION_EVENTS = {"ANNOTATION_CREATED", "ANNOTATION_UPDATED"}
 DELETION_EVENTS = {"ANNOTATIONS_DELETED"}
-IGNORED_EVENTS = {"TASKS_CREATED", "TASKS_DELETED", "PROJECT_UPDATED", "PROJECT_CREATED", "PROJECT_DELETED"}
+IGNORED_EVENTS = {
+    "TASKS_CREATED",
+    "TASKS_DELETED",
+    "PROJECT_UPDATED",
+    "PROJECT_CREATED",
+    "PROJECT_DELETED",
+}
 
 
 def _service() -> VerdictService:
@@ -64,11 +78,15 @@ def health():
         if model.death is not None:
             return jsonify(status="DOWN", reason=model.death, model_version=model.version), 503
         inner = model.classifier
-        extra.update(batching=True, batch_passes=model.batches, batched_sentences=model.batched_texts)
+        extra.update(
+            batching=True, batch_passes=model.batches, batched_sentences=model.batched_texts
+        )
     torch = sys.modules.get("torch")
     if torch is not None and getattr(inner, "prefers_batching", False):
         extra["torch_threads"] = torch.get_num_threads()  # cores / workers, unless set
-    return jsonify(status="UP", model_class=type(inner).__name__, model_version=model.version, **extra)
+    return jsonify(
+        status="UP", model_class=type(inner).__name__, model_version=model.version, **extra
+    )
 
 
 @bp.post("/setup")
@@ -99,8 +117,12 @@ def webhook():
     if action in TRAINING_EVENTS:
         retrainer = _retrainer()
         if retrainer is None:
-            return jsonify(status="ignored", action=action, reason="retraining is off (APEACH_LS_MODEL is not a "
-                           "model registry)", model_version=_service().model_version)
+            return jsonify(
+                status="ignored",
+                action=action,
+                reason="retraining is off (APEACH_LS_MODEL is not a model registry)",
+                model_version=_service().model_version,
+            )
         log.info("training requested by Label Studio (project %s)", project_id)
         retrainer.request("START_TRAINING")
         return jsonify(status="training", action=action, model_version=_service().model_version)
@@ -113,7 +135,9 @@ def webhook():
             raise BadPayload("'annotations' must be a list of objects with an integer 'id'")
         max_ids = current_app.config["APEACH_SETTINGS"].max_tasks
         if len(ids) > max_ids:
-            raise BadPayload(f"too many annotations in one event ({len(ids)} > {max_ids})", status=413)
+            raise BadPayload(
+                f"too many annotations in one event ({len(ids)} > {max_ids})", status=413
+            )
         for annotation_id in ids:
             _log().delete(annotation_id)
         return jsonify(status="ok", action=action, deleted=ids)
@@ -143,15 +167,27 @@ def _annotation_event(action: str, body: dict, project_id: int | None) -> dict[s
     task_id = _int_field(annotation.get("task"), "annotation.task")
     if annotation.get("was_cancelled"):
         return {"status": "ignored", "action": action, "reason": "skipped task"}
-    tags = _service().tags_for_request(str(project_id) if project_id is not None else None,
-                                       label_config if isinstance(label_config, str) else None)
+    tags = _service().tags_for_request(
+        str(project_id) if project_id is not None else None,
+        label_config if isinstance(label_config, str) else None,
+    )
     checked = _service().check(tags, result, project_id, task_id)
     outcome = _log().record(annotation_id, parse_time(annotation.get("updated_at")))
     retrainer = _retrainer()
     if outcome == "new" and retrainer is not None:
         retrainer.annotation_counted()
-    log.info("annotation %s: label=%s fooled=%s flags=%s", annotation_id, checked.label,
-             checked.fooled, ",".join(sorted(f.value for f in checked.flags)) or "-")
-    return {"status": "ok" if outcome != "stale" else "duplicate", "action": action, "annotation": annotation_id,
-            "label": checked.label, "fooled": checked.fooled,
-            "flags": sorted(f.value for f in checked.flags)}
+    log.info(
+        "annotation %s: label=%s fooled=%s flags=%s",
+        annotation_id,
+        checked.label,
+        checked.fooled,
+        ",".join(sorted(f.value for f in checked.flags)) or "-",
+    )
+    return {
+        "status": "ok" if outcome != "stale" else "duplicate",
+        "action": action,
+        "annotation": annotation_id,
+        "label": checked.label,
+        "fooled": checked.fooled,
+        "flags": sorted(f.value for f in checked.flags),
+    }

@@ -26,8 +26,8 @@ import logging
 import queue
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 from apeach_ls.classifier.base import PseudoClassifier
 from apeach_ls.labels import Verdict
@@ -121,7 +121,9 @@ class MicroBatcher:
                 self._queue.put(_STOP)
 
     def _next_batch(self) -> list[_Job]:
-        waiting = self._queue.qsize() + (self._carry is not None)  # queued before the last callers return
+        waiting = self._queue.qsize() + (
+            self._carry is not None
+        )  # queued before the last callers return
         first = self._carry or self._queue.get()
         self._carry = None
         if first is _STOP:
@@ -166,7 +168,7 @@ class MicroBatcher:
                 self._last_callers, self._last_pass = len(jobs), time.monotonic() - started
                 start = 0
                 for job in jobs:
-                    job.verdicts = verdicts[start:start + len(job.texts)]
+                    job.verdicts = verdicts[start : start + len(job.texts)]
                     start += len(job.texts)
                     job.done.set()
         except BaseException as exc:  # noqa: BLE001 - recorded for /health, then the thread ends

@@ -12,7 +12,6 @@ import threading
 from datetime import datetime
 
 
-
 class SubmissionLog:
     def __init__(self) -> None:
         self._updated: dict[int, datetime | None] = {}

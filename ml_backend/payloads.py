@@ -9,8 +9,9 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 
 class BadPayload(ValueError):
@@ -51,12 +52,17 @@ def parse_json(data: bytes) -> Any:
     except RecursionError:
         raise BadPayload("the JSON is nested too deeply") from None
     except (ValueError, UnicodeDecodeError):
-        raise BadPayload("the body must be JSON in UTF-8 (Content-Type: application/json)") from None
+        raise BadPayload(
+            "the body must be JSON in UTF-8 (Content-Type: application/json)"
+        ) from None
     if _SURROGATE_ESCAPE.search(text):  # paired escapes (emoji) are fine; look for lone ones
         where = _lone_surrogate_at(body)
         if where is not None:
-            raise BadPayload(f"{where} contains a lone surrogate (a \\ud800-\\udfff escape without its pair); "
-                             "text must be valid Unicode", status=422)
+            raise BadPayload(
+                f"{where} contains a lone surrogate (a \\ud800-\\udfff escape without its pair); "
+                "text must be valid Unicode",
+                status=422,
+            )
     return body
 
 
@@ -72,7 +78,9 @@ def _lone_surrogate_at(body: Any) -> str | None:
             for key, item in value.items():
                 if _SURROGATE.search(key):
                     return f"a key of {where}"
-                stack.append((f"'{key[:40]}'" if where == "the body" else f"{where}.{key[:40]}", item))
+                stack.append(
+                    (f"'{key[:40]}'" if where == "the body" else f"{where}.{key[:40]}", item)
+                )
         elif isinstance(value, list):
             stack.extend((f"{where}[{i}]", item) for i, item in enumerate(value))
     return None
@@ -106,7 +114,9 @@ def webhook_project_id(body: Mapping[str, Any]) -> int | None:
     if project_id is None:
         return None
     if not is_id(project_id):
-        raise BadPayload(f"'project.id' must be a non-negative integer, got {json.dumps(project_id)[:40]}")
+        raise BadPayload(
+            f"'project.id' must be a non-negative integer, got {json.dumps(project_id)[:40]}"
+        )
     return project_id
 
 
@@ -138,11 +148,16 @@ def check_result(result: Any, where: str) -> list[Mapping[str, Any]]:
         if not isinstance(value, dict):
             raise BadPayload(f"{at}: 'value' must be an object")
         choices = value.get("choices")
-        if choices is not None and not (isinstance(choices, list) and all(isinstance(c, str) for c in choices)):
+        if choices is not None and not (
+            isinstance(choices, list) and all(isinstance(c, str) for c in choices)
+        ):
             raise BadPayload(f"{at}: 'value.choices' must be a list of strings")
         text = value.get("text")
-        if text is not None and not isinstance(text, str) and not (
-                isinstance(text, list) and all(isinstance(t, str) for t in text)):
+        if (
+            text is not None
+            and not isinstance(text, str)
+            and not (isinstance(text, list) and all(isinstance(t, str) for t in text))
+        ):
             raise BadPayload(f"{at}: 'value.text' must be a list of strings")
     return result
 
@@ -179,8 +194,12 @@ def parse_predict(body: Any, max_tasks: int) -> PredictRequest:
         if not isinstance(context, dict):
             raise BadPayload("'params.context' must be an object with a 'result' list")
         result = check_result(context.get("result", []), "params.context.result")
-    return PredictRequest(tasks=tasks, project_id=project_id_of(body.get("project")),
-                          label_config=label_config, context=result)
+    return PredictRequest(
+        tasks=tasks,
+        project_id=project_id_of(body.get("project")),
+        label_config=label_config,
+        context=result,
+    )
 
 
 def text_from_result_item(item: Mapping[str, Any], where: str) -> str:
@@ -202,21 +221,32 @@ _INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zs", "Zl", "Zp
 
 
 def has_visible_character(text: str) -> bool:
-    return any(not ch.isspace() and ch not in _BLANK_LETTERS
-               and unicodedata.category(ch) not in _INVISIBLE_CATEGORIES for ch in text)
+    return any(
+        not ch.isspace()
+        and ch not in _BLANK_LETTERS
+        and unicodedata.category(ch) not in _INVISIBLE_CATEGORIES
+        for ch in text
+    )
 
 
 def check_text(text: str, max_chars: int, where: str) -> str:
     """A sentence worth a verdict: within the length limit, valid Unicode, something to read."""
     if len(text) > max_chars:
-        raise BadPayload(f"{where}: the sentence is {len(text)} characters; the limit is {max_chars}", status=413)
+        raise BadPayload(
+            f"{where}: the sentence is {len(text)} characters; the limit is {max_chars}", status=413
+        )
     if not text.strip():
         raise BadPayload(f"{where}: the sentence is empty", status=422)
     if _SURROGATE.search(text):
-        raise BadPayload(f"{where}: the sentence contains a lone surrogate; text must be valid Unicode", status=422)
+        raise BadPayload(
+            f"{where}: the sentence contains a lone surrogate; text must be valid Unicode",
+            status=422,
+        )
     if not has_visible_character(text):
-        raise BadPayload(f"{where}: the sentence has no visible characters (only zero-width or blank ones)",
-                         status=422)
+        raise BadPayload(
+            f"{where}: the sentence has no visible characters (only zero-width or blank ones)",
+            status=422,
+        )
     return text
 
 

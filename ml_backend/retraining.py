@@ -21,10 +21,11 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from apeach_ls.classifier.base import PseudoClassifier
 from apeach_ls.classifier.data import LabeledText, read_labeled
@@ -42,8 +43,14 @@ log = logging.getLogger("apeach_ls.ml_backend")
 
 
 class ModelWatcher:
-    def __init__(self, service: VerdictService, registry: ModelRegistry,
-                 wrap: Callable[[PseudoClassifier], PseudoClassifier], version: str | None, interval: float = 1.0):
+    def __init__(
+        self,
+        service: VerdictService,
+        registry: ModelRegistry,
+        wrap: Callable[[PseudoClassifier], PseudoClassifier],
+        version: str | None,
+        interval: float = 1.0,
+    ):
         """``version``: the registry version ``service`` serves now."""
         self.service, self.registry, self.wrap, self.interval = service, registry, wrap, interval
         self.version = version
@@ -123,7 +130,9 @@ class LabelStudioLabels:
                 continue  # not a generation project
             for s in project_submissions(client, int(project.id), tags, self.key):
                 if s.corrected.receipt is not None and s.corrected.label is not None:
-                    labels.append(CampaignLabel(s.annotation_id, s.corrected.text, s.corrected.label))
+                    labels.append(
+                        CampaignLabel(s.annotation_id, s.corrected.text, s.corrected.label)
+                    )
         return labels
 
 
@@ -133,9 +142,16 @@ def held_out(annotation_id: int) -> bool:
 
 
 class Retrainer:
-    def __init__(self, service: VerdictService, watcher: ModelWatcher, campaign_labels: CampaignLabels | None,
-                 every: int = 0, base_data: Path | str | None = None, holdout_data: Path | str | None = None,
-                 tolerance: float = 0.0):
+    def __init__(
+        self,
+        service: VerdictService,
+        watcher: ModelWatcher,
+        campaign_labels: CampaignLabels | None,
+        every: int = 0,
+        base_data: Path | str | None = None,
+        holdout_data: Path | str | None = None,
+        tolerance: float = 0.0,
+    ):
         """``campaign_labels``: where the campaign's verified labels come from (None: base data only)."""
         self.service, self.watcher, self.campaign_labels = service, watcher, campaign_labels
         self.every, self.tolerance = every, tolerance
@@ -149,7 +165,11 @@ class Retrainer:
         self.last_error: str | None = None
 
     def status(self) -> dict[str, Any]:
-        state = {"running": self._running, "new_annotations": self._new_since_training, "every": self.every}
+        state = {
+            "running": self._running,
+            "new_annotations": self._new_since_training,
+            "every": self.every,
+        }
         if self.last is not None:
             state["last"] = self.last.__dict__
         if self.last_error:
@@ -191,7 +211,9 @@ class Retrainer:
         train: list[LabeledText] = []
         held: list[LabeledText] = []
         for item in self.campaign_labels() if self.campaign_labels is not None else []:
-            (held if held_out(item.annotation_id) else train).append(LabeledText(item.text, item.label))
+            (held if held_out(item.annotation_id) else train).append(
+                LabeledText(item.text, item.label)
+            )
         return train, held
 
     def holdout_slice(self) -> list[LabeledText]:
@@ -215,13 +237,37 @@ class Retrainer:
         note = "worse than the served model: kept the served one"
         if f1_new + self.tolerance >= f1_old:
             published = self.watcher.registry.publish(
-                candidate.version, lambda d: save_ngram(candidate, d, info={"trained_on": reason,
-                                                                            "examples": len(examples)}),
-                reason=f"retrained ({reason}): macro-F1 {f1_new:.4f} vs {f1_old:.4f}")
-            note = "published" if published else "not published: a version is pinned, or it is the same model"
+                candidate.version,
+                lambda d: save_ngram(
+                    candidate, d, info={"trained_on": reason, "examples": len(examples)}
+                ),
+                reason=f"retrained ({reason}): macro-F1 {f1_new:.4f} vs {f1_old:.4f}",
+            )
+            note = (
+                "published"
+                if published
+                else "not published: a version is pinned, or it is the same model"
+            )
             self.watcher.check(force=True)
-        result = RetrainResult(reason, candidate.version, served.version, round(f1_new, 4), round(f1_old, 4),
-                               published, len(examples), len(holdout), round(time.perf_counter() - started, 2), note)
-        log.info("retraining (%s): candidate %s F1 %.4f vs served %s F1 %.4f: %s", reason, candidate.version,
-                 f1_new, served.version, f1_old, note)
+        result = RetrainResult(
+            reason,
+            candidate.version,
+            served.version,
+            round(f1_new, 4),
+            round(f1_old, 4),
+            published,
+            len(examples),
+            len(holdout),
+            round(time.perf_counter() - started, 2),
+            note,
+        )
+        log.info(
+            "retraining (%s): candidate %s F1 %.4f vs served %s F1 %.4f: %s",
+            reason,
+            candidate.version,
+            f1_new,
+            served.version,
+            f1_old,
+            note,
+        )
         return result

@@ -35,11 +35,12 @@ import logging
 import os
 import sys
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from io import BytesIO
 from types import SimpleNamespace
-from typing import Any, Callable
+from typing import Any
 
 from gunicorn.glogging import Logger
 from gunicorn.workers.gtornado import TornadoWorker
@@ -56,10 +57,25 @@ LOGGER_CLASS = "ml_backend.serving.RedactingLogger"
 SECRET_HEADERS = ("authorization", "proxy-authorization", "cookie")
 
 
-def gunicorn_argv(host: str, port: int, workers: int, threads: int, timeout: int | None = None) -> list[str]:
+def gunicorn_argv(
+    host: str, port: int, workers: int, threads: int, timeout: int | None = None
+) -> list[str]:
     """The command that serves ``ml_backend.wsgi:app``: our worker and logger classes."""
-    argv = [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", str(workers),
-            "--threads", str(threads), "--worker-class", WORKER_CLASS, "--logger-class", LOGGER_CLASS]
+    argv = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--bind",
+        f"{host}:{port}",
+        "--workers",
+        str(workers),
+        "--threads",
+        str(threads),
+        "--worker-class",
+        WORKER_CLASS,
+        "--logger-class",
+        LOGGER_CLASS,
+    ]
     if timeout is not None:
         argv += ["--timeout", str(timeout)]
     return argv + ["ml_backend.wsgi:app"]
@@ -80,6 +96,7 @@ class RedactingLogger(Logger):
 
 # -- the worker ----------------------------------------------------------------------------
 
+
 class BufferingWorker(TornadoWorker):
     """A gunicorn worker: Tornado reads whole requests, ``--threads`` threads run the app."""
 
@@ -96,8 +113,12 @@ class BufferingWorker(TornadoWorker):
         for name in ("tornado.general", "tornado.access"):  # its INFO lines may quote a bad header
             logging.getLogger(name).setLevel(logging.WARNING)
         settings = _settings_of(self.wsgi)
-        self.bridge = WSGIBridge(self.wsgi, ThreadPoolExecutor(self.cfg.threads, thread_name_prefix="apeach-http"),
-                                 settings.max_body_bytes, self.log.access)
+        self.bridge = WSGIBridge(
+            self.wsgi,
+            ThreadPoolExecutor(self.cfg.threads, thread_name_prefix="apeach-http"),
+            settings.max_body_bytes,
+            self.log.access,
+        )
         worker = self
 
         class _Server(HTTPServer):
@@ -108,10 +129,16 @@ class BufferingWorker(TornadoWorker):
         ssl_options = None
         if self.cfg.is_ssl:
             from gunicorn.sock import ssl_context
+
             ssl_options = ssl_context(self.cfg)
-        server = _Server(self.bridge, ssl_options=ssl_options, no_keep_alive=self.cfg.keepalive <= 0,
-                         idle_connection_timeout=settings.idle_timeout, body_timeout=settings.body_timeout,
-                         max_body_size=settings.max_body_bytes)
+        server = _Server(
+            self.bridge,
+            ssl_options=ssl_options,
+            no_keep_alive=self.cfg.keepalive <= 0,
+            idle_connection_timeout=settings.idle_timeout,
+            body_timeout=settings.body_timeout,
+            max_body_size=settings.max_body_bytes,
+        )
         self.server, self.server_alive = server, True
         for sock in self.sockets:
             sock.setblocking(False)
@@ -138,6 +165,7 @@ class BufferingWorker(TornadoWorker):
 
 def _periodic(callback: Callable[[], None]):
     from tornado.ioloop import PeriodicCallback
+
     periodic = PeriodicCallback(callback, 1000)
     periodic.start()
     return periodic
@@ -145,6 +173,7 @@ def _periodic(callback: Callable[[], None]):
 
 def _settings_of(app: Any):
     from .settings import BackendSettings
+
     config = getattr(app, "config", None)
     settings = config.get("APEACH_SETTINGS") if isinstance(config, dict) else None
     return settings if isinstance(settings, BackendSettings) else BackendSettings()
@@ -152,17 +181,30 @@ def _settings_of(app: Any):
 
 # -- from a complete request to the WSGI app and back ---------------------------------------
 
+
 class WSGIBridge(httputil.HTTPServerConnectionDelegate):
     """Tornado's server hands each request here; the app runs in ``executor`` once the whole
     body is in (Tornado's own WSGIContainer is not used: it would parse form bodies on the
     event loop and write no gunicorn access log)."""
 
-    def __init__(self, app: Callable, executor: ThreadPoolExecutor, max_body_bytes: int,
-                 access_log: Callable[..., None]):
-        self.app, self.executor, self.max_body_bytes, self.access_log = app, executor, max_body_bytes, access_log
+    def __init__(
+        self,
+        app: Callable,
+        executor: ThreadPoolExecutor,
+        max_body_bytes: int,
+        access_log: Callable[..., None],
+    ):
+        self.app, self.executor, self.max_body_bytes, self.access_log = (
+            app,
+            executor,
+            max_body_bytes,
+            access_log,
+        )
         self.in_flight = 0
 
-    def start_request(self, server_conn: object, request_conn: httputil.HTTPConnection) -> httputil.HTTPMessageDelegate:
+    def start_request(
+        self, server_conn: object, request_conn: httputil.HTTPConnection
+    ) -> httputil.HTTPMessageDelegate:
         return _BufferedRequest(self, request_conn)
 
     async def respond(self, request: httputil.HTTPServerRequest, body: bytes) -> None:
@@ -171,7 +213,8 @@ class WSGIBridge(httputil.HTTPServerConnectionDelegate):
         self.in_flight += 1
         try:
             status, headers, payload = await IOLoop.current().run_in_executor(
-                self.executor, call_app, self.app, environ)
+                self.executor, call_app, self.app, environ
+            )
         finally:
             self.in_flight -= 1
         code, _, reason = status.partition(" ")
@@ -182,14 +225,18 @@ class WSGIBridge(httputil.HTTPServerConnectionDelegate):
             out["Content-Length"] = str(len(payload))
         try:
             assert request.connection is not None
-            request.connection.write_headers(httputil.ResponseStartLine("HTTP/1.1", int(code), reason), out,
-                                             chunk=payload)
+            request.connection.write_headers(
+                httputil.ResponseStartLine("HTTP/1.1", int(code), reason), out, chunk=payload
+            )
             request.connection.finish()
         except iostream.StreamClosedError:
             return  # the client left; nothing to answer
-        self.access_log(SimpleNamespace(status=status, headers=headers, sent=len(payload)),
-                        SimpleNamespace(headers=list(request.headers.get_all())), environ,
-                        timedelta(seconds=time.monotonic() - started))
+        self.access_log(
+            SimpleNamespace(status=status, headers=headers, sent=len(payload)),
+            SimpleNamespace(headers=list(request.headers.get_all())),
+            environ,
+            timedelta(seconds=time.monotonic() - started),
+        )
 
 
 class _BufferedRequest(httputil.HTTPMessageDelegate):
@@ -200,23 +247,31 @@ class _BufferedRequest(httputil.HTTPMessageDelegate):
 
     def headers_received(self, start_line: Any, headers: httputil.HTTPHeaders):
         try:
-            self.request = httputil.HTTPServerRequest(connection=self.connection, start_line=start_line,
-                                                      headers=headers)
-        except httputil.HTTPInputError as exc:  # e.g. no Host header: a reason, not a logged traceback
+            self.request = httputil.HTTPServerRequest(
+                connection=self.connection, start_line=start_line, headers=headers
+            )
+        except (
+            httputil.HTTPInputError
+        ) as exc:  # e.g. no Host header: a reason, not a logged traceback
             return self._refuse(400, f"bad request: {str(exc)[:100]}")
         declared = headers.get("Content-Length", "")
         if declared.isdigit() and int(declared) > self.bridge.max_body_bytes:
-            return self._refuse(413, f"the request body is {declared} bytes; the limit is "
-                                     f"{self.bridge.max_body_bytes}")
+            return self._refuse(
+                413,
+                f"the request body is {declared} bytes; the limit is {self.bridge.max_body_bytes}",
+            )
         return None
 
     async def _refuse(self, code: int, reason: str) -> None:
         """Answer before reading the body, then close: what is still coming is never read."""
         import json
+
         payload = json.dumps({"error": reason}).encode()
         stream = self.connection.detach()  # type: ignore[attr-defined]
-        head = (f"HTTP/1.1 {code} {httputil.responses.get(code, 'Error')}\r\nContent-Type: application/json\r\n"
-                f"Content-Length: {len(payload)}\r\nConnection: close\r\n\r\n").encode()
+        head = (
+            f"HTTP/1.1 {code} {httputil.responses.get(code, 'Error')}\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(payload)}\r\nConnection: close\r\n\r\n"
+        ).encode()
         try:
             await stream.write(head + payload)
         except iostream.StreamClosedError:
@@ -253,10 +308,17 @@ def call_app(app: Callable, environ: dict) -> tuple[str, list[tuple[str, str]], 
             if hasattr(result, "close"):
                 result.close()
     except Exception as exc:  # the Flask app answers its own errors; this is a last resort
-        log.error("%s %s failed in the server: %s", environ.get("REQUEST_METHOD"), environ.get("PATH_INFO"),
-                  type(exc).__name__)
-        return ("500 Internal Server Error", [("Content-Type", "application/json")],
-                b'{"error": "internal error in the ML backend; see its log"}')
+        log.error(
+            "%s %s failed in the server: %s",
+            environ.get("REQUEST_METHOD"),
+            environ.get("PATH_INFO"),
+            type(exc).__name__,
+        )
+        return (
+            "500 Internal Server Error",
+            [("Content-Type", "application/json")],
+            b'{"error": "internal error in the ML backend; see its log"}',
+        )
     return started["status"], started["headers"], b"".join(chunks)
 
 

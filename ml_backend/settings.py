@@ -28,8 +28,8 @@ Retraining is on when APEACH_LS_MODEL is a model registry (``classifier train --
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 from apeach_ls.errors import ConfigError
 from apeach_ls.settings import ml_basic_auth_from_env, read_secret
@@ -68,7 +68,7 @@ class BackendSettings:
         return bool(self.basic_auth_user)
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> "BackendSettings":
+    def from_env(cls, env: Mapping[str, str] | None = None) -> BackendSettings:
         env = os.environ if env is None else env
         user, password = ml_basic_auth_from_env(env) or (None, None)
         return cls(
@@ -89,7 +89,9 @@ class BackendSettings:
             verdict_secret=read_secret(env, "APEACH_VERDICT_SECRET"),
             label_studio_url=(env.get("LABEL_STUDIO_URL") or "").rstrip("/") or None,
             label_studio_api_key=read_secret(env, "LABEL_STUDIO_API_KEY"),
-            log_level=_choice(env, "APEACH_ML_LOG_LEVEL", ("debug", "info", "warning", "error"), "info"),
+            log_level=_choice(
+                env, "APEACH_ML_LOG_LEVEL", ("debug", "info", "warning", "error"), "info"
+            ),
             idle_timeout=_int_setting(env, "APEACH_ML_IDLE_TIMEOUT", 10),
             body_timeout=_int_setting(env, "APEACH_ML_BODY_TIMEOUT", 30),
         )

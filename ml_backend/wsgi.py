@@ -11,6 +11,8 @@ from . import create_app
 from .settings import BackendSettings
 
 settings = BackendSettings.from_env()
-logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+logging.basicConfig(
+    level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+)
 logging.getLogger("apeach_ls").setLevel(settings.log_level.upper())
 app = create_app(settings)

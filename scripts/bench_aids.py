@@ -46,7 +46,9 @@ def load_submissions(beep_dir: Path) -> list[tuple[int, str]]:
     return list(enumerate(texts[:SUBMISSIONS]))
 
 
-def generate_reference(path: Path, lines: int, beep_dir: Path, submissions: list[tuple[int, str]]) -> dict[int, int]:
+def generate_reference(
+    path: Path, lines: int, beep_dir: Path, submissions: list[tuple[int, str]]
+) -> dict[int, int]:
     """Random lines of BEEP! words; returns {submission id: line number} of the planted copies."""
     words = (beep_dir / "unlabeled_comments_5.txt").read_text(encoding="utf-8").split()
     rng = random.Random(lines)
@@ -79,20 +81,32 @@ def run_case(args: argparse.Namespace) -> dict:
     else:
         found = find_copy_matches(submissions, [args.reference])
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-    report = {"found": len(found), "wall_s": wall, "cpu_s": cpu, "rss_before_mb": before / 1024,
-              "rss_peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    report = {
+        "found": len(found),
+        "wall_s": wall,
+        "cpu_s": cpu,
+        "rss_before_mb": before / 1024,
+        "rss_peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
     if args.planted:
         # Found at its line, or at an earlier line that holds the same text (a repeated comment).
         planted = {int(k): v for k, v in json.loads(Path(args.planted).read_text()).items()}
         text_of = dict(submissions)
         report["planted_found"] = sum(
-            1 for sid, line in planted.items() if sid in found and (
+            1
+            for sid, line in planted.items()
+            if sid in found
+            and (
                 found[sid].line_number == line
-                or normalize(text_of[sid]) in normalize(found[sid].reference_text)))
+                or normalize(text_of[sid]) in normalize(found[sid].reference_text)
+            )
+        )
     return report
 
 
-def child(case: str, beep_dir: Path, reference: Path | None = None, planted: Path | None = None) -> dict:
+def child(
+    case: str, beep_dir: Path, reference: Path | None = None, planted: Path | None = None
+) -> dict:
     command = [sys.executable, __file__, "--child", case, "--beep-dir", str(beep_dir)]
     if reference:
         command += ["--reference", str(reference)]
@@ -122,9 +136,15 @@ def quality(beep_dir: Path, splits: list[str]) -> None:
     prompts = {p.key: p for p in default_prompts()}
     devset = read_devset(REPO / "tests" / "data" / "aids_dev", beep_dir)
     if devset.missing:
-        print(f"not read (chatter left out): {', '.join(devset.missing)} in {beep_dir}; set --beep-dir")
-    results = {split: evaluate(devset, None if split == "all" else split, prompts) for split in splits}
-    for split in splits:  # the other per-campaign choice: also flag sentences without a word of any topic
+        print(
+            f"not read (chatter left out): {', '.join(devset.missing)} in {beep_dir}; set --beep-dir"
+        )
+    results = {
+        split: evaluate(devset, None if split == "all" else split, prompts) for split in splits
+    }
+    for (
+        split
+    ) in splits:  # the other per-campaign choice: also flag sentences without a word of any topic
         chosen = [t for t in devset.topics if split == "all" or t.split == split]
         try:
             figures = evaluate_topics(chosen, prompts, {"off_topic_without_words": True})
@@ -168,7 +188,9 @@ def timings(beep_dir: Path) -> None:
         "topic relevance": lambda: TopicScorer(prompts).relevances(texts, keys),
         "near-duplicates": lambda: find_near_duplicates(list(enumerate(texts))),
         "all (compute_aids, no corpora)": lambda: compute_aids(
-            [SubmissionText(i, t, k) for i, (t, k) in enumerate(zip(texts, keys))], {p.key: p for p in prompts}),
+            [SubmissionText(i, t, k) for i, (t, k) in enumerate(zip(texts, keys))],
+            {p.key: p for p in prompts},
+        ),
     }
     print(f"\ntime per 1,000 sentences ({len(texts):,} BEEP! comments, process time):")
     for name, run in cases.items():
@@ -183,18 +205,26 @@ def reruns(beep_dir: Path) -> None:
     sys.path.insert(0, str(REPO))
     from apeach_ls.aids import SubmissionText, compute_aids
     from apeach_ls.prompts import default_prompts
+
     try:
         from apeach_ls.aids import AidCache
     except ImportError:  # aids older than the cache
         AidCache = None
 
-    texts = [row.split("\t")[0] for row in (beep_dir / "train.tsv").read_text(encoding="utf-8").splitlines()[1:]]
+    texts = [
+        row.split("\t")[0]
+        for row in (beep_dir / "train.tsv").read_text(encoding="utf-8").splitlines()[1:]
+    ]
     prompts = default_prompts()
     rng = random.Random(4)
-    submissions = [SubmissionText(i, t, rng.choice(prompts).key) for i, t in enumerate(texts[:CAMPAIGN_SIZE])]
+    submissions = [
+        SubmissionText(i, t, rng.choice(prompts).key) for i, t in enumerate(texts[:CAMPAIGN_SIZE])
+    ]
     corpus = beep_dir / "unlabeled_comments_5.txt"
     by_key = {p.key: p for p in prompts}
-    print(f"\nre-running compute_aids on {len(submissions):,} submissions, reference {corpus.name} (wall time):")
+    print(
+        f"\nre-running compute_aids on {len(submissions):,} submissions, reference {corpus.name} (wall time):"
+    )
     started = time.perf_counter()
     compute_aids(submissions, by_key, [corpus])
     print(f"  {'no cache':<32} {time.perf_counter() - started:8.2f} s")
@@ -210,11 +240,22 @@ def reruns(beep_dir: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--copy-paste-memory", action="store_true",
-                        help="run the copy-paste memory benchmark instead (minutes)")
-    parser.add_argument("--split", choices=("dev", "heldout", "fresh", "fresh2", "all"), help="one split only (default: each)")
-    parser.add_argument("--beep-dir", default=os.environ.get("APEACH_BEEP_DIR", REPO.parent / "shared/data/beep"))
-    parser.add_argument("--keep-dir", help="write the generated references here (default: a temporary dir)")
+    parser.add_argument(
+        "--copy-paste-memory",
+        action="store_true",
+        help="run the copy-paste memory benchmark instead (minutes)",
+    )
+    parser.add_argument(
+        "--split",
+        choices=("dev", "heldout", "fresh", "fresh2", "all"),
+        help="one split only (default: each)",
+    )
+    parser.add_argument(
+        "--beep-dir", default=os.environ.get("APEACH_BEEP_DIR", REPO.parent / "shared/data/beep")
+    )
+    parser.add_argument(
+        "--keep-dir", help="write the generated references here (default: a temporary dir)"
+    )
     parser.add_argument("--child", dest="case", help=argparse.SUPPRESS)
     parser.add_argument("--reference", help=argparse.SUPPRESS)
     parser.add_argument("--planted", help=argparse.SUPPRESS)
@@ -224,33 +265,59 @@ def main() -> None:
         return
     beep_dir = Path(args.beep_dir)
     if not args.copy_paste_memory:
-        quality(beep_dir, [args.split] if args.split else ["dev", "heldout", "fresh", "fresh2", "all"])
+        quality(
+            beep_dir, [args.split] if args.split else ["dev", "heldout", "fresh", "fresh2", "all"]
+        )
         timings(beep_dir)
         reruns(beep_dir)
         return
     rows = [("near-duplicates", "-", child("near-duplicates", beep_dir))]
     unlabeled = beep_dir / "unlabeled_comments_5.txt"
-    rows.append(("copy-paste vs BEEP! unlabeled", f"{sum(1 for _ in unlabeled.open(encoding='utf-8')):,}",
-                 child("copy-paste", beep_dir, unlabeled)))
+    rows.append(
+        (
+            "copy-paste vs BEEP! unlabeled",
+            f"{sum(1 for _ in unlabeled.open(encoding='utf-8')):,}",
+            child("copy-paste", beep_dir, unlabeled),
+        )
+    )
     with tempfile.TemporaryDirectory(dir=args.keep_dir) as tmp:
         submissions = load_submissions(beep_dir)
         for size in GENERATED_SIZES:
-            reference, planted = Path(tmp) / f"reference-{size}.txt", Path(tmp) / f"planted-{size}.json"
+            reference, planted = (
+                Path(tmp) / f"reference-{size}.txt",
+                Path(tmp) / f"planted-{size}.json",
+            )
             started = time.perf_counter()
-            planted.write_text(json.dumps(generate_reference(reference, size, beep_dir, submissions)))
-            print(f"generated {size:,} lines ({reference.stat().st_size / 2**20:.0f} MiB) "
-                  f"in {time.perf_counter() - started:.0f} s", file=sys.stderr)
-            rows.append((f"copy-paste vs generated ({reference.stat().st_size / 2**20:.0f} MiB)", f"{size:,}",
-                         child("copy-paste", beep_dir, reference, planted)))
+            planted.write_text(
+                json.dumps(generate_reference(reference, size, beep_dir, submissions))
+            )
+            print(
+                f"generated {size:,} lines ({reference.stat().st_size / 2**20:.0f} MiB) "
+                f"in {time.perf_counter() - started:.0f} s",
+                file=sys.stderr,
+            )
+            rows.append(
+                (
+                    f"copy-paste vs generated ({reference.stat().st_size / 2**20:.0f} MiB)",
+                    f"{size:,}",
+                    child("copy-paste", beep_dir, reference, planted),
+                )
+            )
             reference.unlink()
     print(f"{SUBMISSIONS:,} submissions; peak RSS is the whole subprocess (Python, numpy, data)\n")
-    print(f"| {'case':<38} | {'reference lines':>15} | {'found':>6} | {'wall s':>7} | {'CPU s':>6} "
-          f"| {'RSS before MiB':>14} | {'peak RSS MiB':>12} | planted found |")
-    print(f"|{'-' * 40}|{'-' * 17}|{'-' * 8}|{'-' * 9}|{'-' * 8}|{'-' * 16}|{'-' * 14}|---------------|")
+    print(
+        f"| {'case':<38} | {'reference lines':>15} | {'found':>6} | {'wall s':>7} | {'CPU s':>6} "
+        f"| {'RSS before MiB':>14} | {'peak RSS MiB':>12} | planted found |"
+    )
+    print(
+        f"|{'-' * 40}|{'-' * 17}|{'-' * 8}|{'-' * 9}|{'-' * 8}|{'-' * 16}|{'-' * 14}|---------------|"
+    )
     for name, size, r in rows:
         planted = f"{r['planted_found']}/{PLANTED}" if "planted_found" in r else "-"
-        print(f"| {name:<38} | {size:>15} | {r['found']:>6,} | {r['wall_s']:>7.2f} | {r['cpu_s']:>6.2f} "
-              f"| {r['rss_before_mb']:>14.0f} | {r['rss_peak_mb']:>12.0f} | {planted:>13} |")
+        print(
+            f"| {name:<38} | {size:>15} | {r['found']:>6,} | {r['wall_s']:>7.2f} | {r['cpu_s']:>6.2f} "
+            f"| {r['rss_before_mb']:>14.0f} | {r['rss_peak_mb']:>12.0f} | {planted:>13} |"
+        )
 
 
 if __name__ == "__main__":

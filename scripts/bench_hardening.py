@@ -28,8 +28,8 @@ import tempfile
 import threading
 import time
 import types
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import requests
 
@@ -55,19 +55,31 @@ def log(message: str) -> None:
 
 # -- 1. slow clients ------------------------------------------------------------------------
 
+
 def start(name: str, argv: list[str], model: Path, tmp: Path) -> tuple[ManagedProcess, str, int]:
     port = free_port()
     argv = [a.replace("PORT", str(port)) for a in argv]
-    env = {**os.environ, "APEACH_LS_MODEL": str(model), "APEACH_VERDICT_SECRET": SECRET, "PYTHONPATH": str(REPO),
-           "APEACH_ML_LOG_LEVEL": "warning"}
-    process = ManagedProcess(name, argv, env, tmp / f"{name}.log", f"http://127.0.0.1:{port}/health").start()
+    env = {
+        **os.environ,
+        "APEACH_LS_MODEL": str(model),
+        "APEACH_VERDICT_SECRET": SECRET,
+        "PYTHONPATH": str(REPO),
+        "APEACH_ML_LOG_LEVEL": "warning",
+    }
+    process = ManagedProcess(
+        name, argv, env, tmp / f"{name}.log", f"http://127.0.0.1:{port}/health"
+    ).start()
     process.wait_healthy(60)
     return process, f"http://127.0.0.1:{port}", port
 
 
-def open_slow(port: int, count: int) -> tuple[list[tuple[str, socket.socket, float]], threading.Event]:
-    head = (f"POST /predict HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n"
-            "Content-Length: {n}\r\n\r\n")
+def open_slow(
+    port: int, count: int
+) -> tuple[list[tuple[str, socket.socket, float]], threading.Event]:
+    head = (
+        f"POST /predict HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n"
+        "Content-Length: {n}\r\n\r\n"
+    )
     conns = []
     for i in range(count):
         sock = socket.create_connection(("127.0.0.1", port), timeout=5)
@@ -133,25 +145,58 @@ def lifetimes(conns: list[tuple[str, socket.socket, float]], watch: float) -> di
         time.sleep(0.1)
     out = {}
     for kind in ("silent body", "half header", "trickle"):
-        ages = [closed[i] - opened if i in closed else None for i, (k, _, opened) in enumerate(conns) if k == kind]
+        ages = [
+            closed[i] - opened if i in closed else None
+            for i, (k, _, opened) in enumerate(conns)
+            if k == kind
+        ]
         if any(a is None for a in ages):
             oldest = time.monotonic() - min(opened for k, _, opened in conns if k == kind)
-            out[kind] = f"{sum(a is None for a in ages)}/{len(ages)} still open after {oldest:.0f} s"
+            out[kind] = (
+                f"{sum(a is None for a in ages)}/{len(ages)} still open after {oldest:.0f} s"
+            )
         else:
             out[kind] = f"all {len(ages)} closed, the last after {max(ages):.1f} s"
     return out
 
 
 def bench_slow_clients(model: Path, tmp: Path) -> list[str]:
-    body = {"tasks": [{"id": 2, "annotations": [], "data": {}}], "project": "2.1", "label_config": label_config.load(
-        "generation"), "params": {"context": {"result": [{"from_name": "text", "type": "textarea",
-                                                          "value": {"text": ["이 사람들 정말 싫어 꺼져"]}}]}}}
+    body = {
+        "tasks": [{"id": 2, "annotations": [], "data": {}}],
+        "project": "2.1",
+        "label_config": label_config.load("generation"),
+        "params": {
+            "context": {
+                "result": [
+                    {
+                        "from_name": "text",
+                        "type": "textarea",
+                        "value": {"text": ["이 사람들 정말 싫어 꺼져"]},
+                    }
+                ]
+            }
+        },
+    }
     servers = {
-        "before (gthread)": [sys.executable, "-m", "gunicorn", "--bind", "127.0.0.1:PORT", "--workers", "1",
-                             "--threads", "4", "--timeout", "120", "ml_backend.wsgi:app"],
+        "before (gthread)": [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--bind",
+            "127.0.0.1:PORT",
+            "--workers",
+            "1",
+            "--threads",
+            "4",
+            "--timeout",
+            "120",
+            "ml_backend.wsgi:app",
+        ],
         "after (BufferingWorker)": gunicorn_argv("127.0.0.1", 0, 1, 4, timeout=120),
     }
-    servers["after (BufferingWorker)"][servers["after (BufferingWorker)"].index("127.0.0.1:0")] = "127.0.0.1:PORT"
+    servers["after (BufferingWorker)"][servers["after (BufferingWorker)"].index("127.0.0.1:0")] = (
+        "127.0.0.1:PORT"
+    )
     lines = [f"## 1. slow clients: 1 worker x 4 threads, {SLOW} slow connections, 127.0.0.1", ""]
     for name, argv in servers.items():
         log(f"{name}: starting")
@@ -181,17 +226,24 @@ def bench_slow_clients(model: Path, tmp: Path) -> list[str]:
 
 # -- 2. label-config parsing ----------------------------------------------------------------
 
+
 def big_config(n: int) -> str:
-    choices = "".join(f'<Choices name="c{i}" toName="t"><Choice value="hate"/><Choice value="not_hate"/></Choices>'
-                      for i in range(n))
+    choices = "".join(
+        f'<Choices name="c{i}" toName="t"><Choice value="hate"/><Choice value="not_hate"/></Choices>'
+        for i in range(n)
+    )
     return f'<View><Text name="t" value="$t"/><TextArea name="x" toName="t" smartonly="true"/>{choices}</View>'
 
 
 def previous_parser() -> Callable[[str], object] | None:
     """``parse_generation_config`` as it was at BEFORE_COMMIT (from git), or None without git."""
     try:
-        source = subprocess.run(["git", "-C", str(REPO), "show", f"{BEFORE_COMMIT}:apeach_ls/generation_config.py"],
-                                capture_output=True, text=True, check=True).stdout
+        source = subprocess.run(
+            ["git", "-C", str(REPO), "show", f"{BEFORE_COMMIT}:apeach_ls/generation_config.py"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
     except (OSError, subprocess.CalledProcessError):
         return None
     module = types.ModuleType("apeach_ls._generation_config_before")
@@ -212,20 +264,30 @@ def cpu(call: Callable[[], object]) -> float:
 
 def bench_parsing() -> list[str]:
     before = previous_parser()
-    lines = ["## 2. label-config parsing: CPU seconds for one smartonly TextArea + N hate/not_hate Choices", "",
-             f"{'N Choices':>10} {'size':>9} {'before':>9} {'after':>9}"]
+    lines = [
+        "## 2. label-config parsing: CPU seconds for one smartonly TextArea + N hate/not_hate Choices",
+        "",
+        f"{'N Choices':>10} {'size':>9} {'before':>9} {'after':>9}",
+    ]
     for n in (1_500, 3_000, 6_000, 12_000, 24_000):
         config = big_config(n)
         log(f"parsing {n} Choices")
         old = f"{cpu(lambda: before(config)):8.3f}s" if before and n <= 12_000 else "    (skip)"
-        new = min(cpu(lambda: parse_generation_config(config, max_chars=len(config))) for _ in range(3))
+        new = min(
+            cpu(lambda: parse_generation_config(config, max_chars=len(config))) for _ in range(3)
+        )
         lines.append(f"{n:>10,} {len(config) / 1e6:7.2f}MB {old:>9} {new:8.3f}s")
     config = big_config(12_000)
     refuse = min(cpu(lambda: parse_generation_config(config)) for _ in range(5))
-    lines += ["", f"refusing the {len(config) / 1e6:.1f} MB config under the default limit (100,000 characters): "
-                  f"{refuse * 1e6:.0f} µs of CPU (ConfigTooLarge; /predict, /setup, /webhook answer 413)"]
+    lines += [
+        "",
+        f"refusing the {len(config) / 1e6:.1f} MB config under the default limit (100,000 characters): "
+        f"{refuse * 1e6:.0f} µs of CPU (ConfigTooLarge; /predict, /setup, /webhook answer 413)",
+    ]
     if before is None:
-        lines.append(f"(before: git show {BEFORE_COMMIT} failed, so the previous parser was not measured)")
+        lines.append(
+            f"(before: git show {BEFORE_COMMIT} failed, so the previous parser was not measured)"
+        )
     return lines
 
 

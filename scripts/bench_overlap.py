@@ -50,7 +50,11 @@ def write_generated_reference(path: Path, lines: int, seed: int = 0) -> None:
             n = min(block, lines - done)
             words = np.minimum(rng.zipf(1.3, n * 14) - 1, len(vocabulary) - 1).reshape(n, 14)
             counts = rng.integers(4, 15, n)
-            out.write("".join(" ".join(vocabulary[w] for w in row[:k]) + "\n" for row, k in zip(words, counts)))
+            out.write(
+                "".join(
+                    " ".join(vocabulary[w] for w in row[:k]) + "\n" for row, k in zip(words, counts)
+                )
+            )
 
 
 def write_evaluation_set(path: Path, size: int) -> None:
@@ -66,15 +70,28 @@ def child(reference: str, evaluation: str, trace: bool) -> None:
     before = resource.getrusage(resource.RUSAGE_SELF)
     if trace:
         import tracemalloc
+
         tracemalloc.start()
     start = time.perf_counter()
-    [result] = measure_overlap([Corpus("eval", Path(evaluation))], [Corpus("reference", Path(reference))])
+    [result] = measure_overlap(
+        [Corpus("eval", Path(evaluation))], [Corpus("reference", Path(reference))]
+    )
     seconds = time.perf_counter() - start
     traced = tracemalloc.get_traced_memory()[1] if trace else None
     after = resource.getrusage(resource.RUSAGE_SELF)
     cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
-    print(json.dumps({"seconds": seconds, "cpu_seconds": cpu, "maxrss_kb": after.ru_maxrss,
-                      "baseline_kb": before.ru_maxrss, "traced_peak": traced, "row": result.as_row()}))
+    print(
+        json.dumps(
+            {
+                "seconds": seconds,
+                "cpu_seconds": cpu,
+                "maxrss_kb": after.ru_maxrss,
+                "baseline_kb": before.ru_maxrss,
+                "traced_peak": traced,
+                "row": result.as_row(),
+            }
+        )
+    )
 
 
 def run_case(reference: Path, evaluation: Path, trace: bool) -> dict:
@@ -86,9 +103,15 @@ def run_case(reference: Path, evaluation: Path, trace: bool) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--lines", type=int, default=2_000_000, help="lines of the generated reference")
-    parser.add_argument("--eval-size", type=int, default=4_000, help="sentences in the evaluation set")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--lines", type=int, default=2_000_000, help="lines of the generated reference"
+    )
+    parser.add_argument(
+        "--eval-size", type=int, default=4_000, help="sentences in the evaluation set"
+    )
     parser.add_argument("--tracemalloc", action="store_true", help="also report tracemalloc's peak")
     parser.add_argument("--child", nargs=2, metavar=("REFERENCE", "EVAL"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -99,19 +122,29 @@ def main() -> None:
         write_evaluation_set(evaluation, args.eval_size)
         start = time.perf_counter()
         write_generated_reference(generated, args.lines)
-        print(f"generated {args.lines:,} lines ({generated.stat().st_size / 2**20:.0f} MiB) "
-              f"in {time.perf_counter() - start:.0f} s", flush=True)
-        cases = [("(a) BEEP! unlabeled", BEEP_DIR / "unlabeled_comments_5.txt"), ("(b) generated", generated)]
-        header = f"{'case':<22}{'ref lines':>11}{'eval':>7}{'wall s':>8}{'CPU s':>7}{'peak RSS MiB':>14}" \
-                 f"{'RSS before MiB':>16}{'traced peak MiB':>17}{'word mean-max':>15}{'char mean-max':>15}"
+        print(
+            f"generated {args.lines:,} lines ({generated.stat().st_size / 2**20:.0f} MiB) "
+            f"in {time.perf_counter() - start:.0f} s",
+            flush=True,
+        )
+        cases = [
+            ("(a) BEEP! unlabeled", BEEP_DIR / "unlabeled_comments_5.txt"),
+            ("(b) generated", generated),
+        ]
+        header = (
+            f"{'case':<22}{'ref lines':>11}{'eval':>7}{'wall s':>8}{'CPU s':>7}{'peak RSS MiB':>14}"
+            f"{'RSS before MiB':>16}{'traced peak MiB':>17}{'word mean-max':>15}{'char mean-max':>15}"
+        )
         rows = []
         for label, reference in cases:
             m = run_case(reference, evaluation, args.tracemalloc)
             traced = f"{m['traced_peak'] / 2**20:.0f}" if m["traced_peak"] is not None else "-"
             row = m["row"]
-            rows.append(f"{label:<22}{row['reference_sentences']:>11,}{row['eval_sentences']:>7,}"
-                        f"{m['seconds']:>8.0f}{m['cpu_seconds']:>7.0f}{m['maxrss_kb'] / 1024:>14.0f}{m['baseline_kb'] / 1024:>16.0f}"
-                        f"{traced:>17}{row['word_mean_max_similarity']:>15.3f}{row['char_mean_max_similarity']:>15.3f}")
+            rows.append(
+                f"{label:<22}{row['reference_sentences']:>11,}{row['eval_sentences']:>7,}"
+                f"{m['seconds']:>8.0f}{m['cpu_seconds']:>7.0f}{m['maxrss_kb'] / 1024:>14.0f}{m['baseline_kb'] / 1024:>16.0f}"
+                f"{traced:>17}{row['word_mean_max_similarity']:>15.3f}{row['char_mean_max_similarity']:>15.3f}"
+            )
             print(rows[-1], flush=True)
         print("\n" + header + "\n" + "\n".join(rows))
 

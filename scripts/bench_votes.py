@@ -46,9 +46,10 @@ import tempfile
 import time
 import uuid
 from collections import defaultdict
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 from unittest import mock
 
 REPO = Path(__file__).resolve().parents[1]
@@ -75,6 +76,7 @@ class BenchTimeout(BaseException):
 def deadline(minutes: float) -> Iterator[None]:
     def expired(signum, frame):
         raise BenchTimeout(f"the benchmark ran longer than --max-minutes {minutes:g}")
+
     previous = signal.signal(signal.SIGALRM, expired)
     signal.alarm(max(1, int(minutes * 60)))
     try:
@@ -92,23 +94,57 @@ def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
 
 # ---- seeding ---------------------------------------------------------------------------------------------
 
+
 def generation_result(text: str, label: str, agreement: str) -> list[dict[str, Any]]:
     """A writer's generation annotation (as in tests/campaign_seed.py ``result``)."""
-    return [{"from_name": "intent", "to_name": "prompt", "type": "choices", "value": {"choices": [label]}},
-            {"from_name": "text", "to_name": "prompt", "type": "textarea", "value": {"text": [text]}},
-            {"from_name": "verdict", "to_name": "prompt", "type": "choices",
-             "value": {"choices": [label if agreement == "confirm" else
-                                   ("not_hate" if label == "hate" else "hate")]},
-             "score": 0.8, "readonly": True},
-            {"from_name": "agreement", "to_name": "prompt", "type": "choices", "value": {"choices": [agreement]}}]
+    return [
+        {
+            "from_name": "intent",
+            "to_name": "prompt",
+            "type": "choices",
+            "value": {"choices": [label]},
+        },
+        {"from_name": "text", "to_name": "prompt", "type": "textarea", "value": {"text": [text]}},
+        {
+            "from_name": "verdict",
+            "to_name": "prompt",
+            "type": "choices",
+            "value": {
+                "choices": [
+                    label if agreement == "confirm" else ("not_hate" if label == "hate" else "hate")
+                ]
+            },
+            "score": 0.8,
+            "readonly": True,
+        },
+        {
+            "from_name": "agreement",
+            "to_name": "prompt",
+            "type": "choices",
+            "value": {"choices": [agreement]},
+        },
+    ]
 
 
 def vote_result(decision: str, *reasons: str) -> list[dict[str, Any]]:
     """A manager's vote (as in tests/campaign_seed.py ``vote``)."""
-    items = [{"from_name": "decision", "to_name": "sentence", "type": "choices", "value": {"choices": [decision]}}]
+    items = [
+        {
+            "from_name": "decision",
+            "to_name": "sentence",
+            "type": "choices",
+            "value": {"choices": [decision]},
+        }
+    ]
     if reasons:
-        items.append({"from_name": "reasons", "to_name": "sentence", "type": "choices",
-                      "value": {"choices": list(reasons)}})
+        items.append(
+            {
+                "from_name": "reasons",
+                "to_name": "sentence",
+                "type": "choices",
+                "value": {"choices": list(reasons)},
+            }
+        )
     return items
 
 
@@ -116,34 +152,56 @@ def generation_tasks(n: int, writer_ids: list[int], rng: random.Random) -> list[
     from apeach_ls.prompts import default_prompts, task_data
 
     prompts = default_prompts()
-    lines = [line.strip() for line in (BEEP_DIR / "unlabeled_comments_5.txt").read_text(encoding="utf-8").splitlines()]
+    lines = [
+        line.strip()
+        for line in (BEEP_DIR / "unlabeled_comments_5.txt").read_text(encoding="utf-8").splitlines()
+    ]
     texts = [line for line in lines if line]
     tasks = []
     for i in range(n):
         prompt = prompts[i % len(prompts)]
-        annotation = {"result": generation_result(texts[i % len(texts)], rng.choice(("hate", "not_hate")),
-                                                  "flip" if rng.random() < 0.15 else "confirm"),
-                      "completed_by": writer_ids[i % len(writer_ids)], "lead_time": round(rng.uniform(10, 90), 1)}
-        tasks.append({"data": task_data(prompt, i // len(prompts) + 1), "annotations": [annotation]})
+        annotation = {
+            "result": generation_result(
+                texts[i % len(texts)],
+                rng.choice(("hate", "not_hate")),
+                "flip" if rng.random() < 0.15 else "confirm",
+            ),
+            "completed_by": writer_ids[i % len(writer_ids)],
+            "lead_time": round(rng.uniform(10, 90), 1),
+        }
+        tasks.append(
+            {"data": task_data(prompt, i // len(prompts) + 1), "annotations": [annotation]}
+        )
     return tasks
 
 
 def ballots(rng: random.Random) -> list[list[dict[str, Any]]]:
     """Three correlated votes on one sentence: ~80% of votes keep, ~20% drop with a reason."""
     if rng.random() < 0.8:  # a fine sentence: a manager drops it now and then
-        return [vote_result("drop", rng.choice(REASONS)) if rng.random() < 0.05 else vote_result("keep")
-                for _ in range(MANAGERS)]
-    reason = rng.choice(REASONS)  # a bad sentence: most managers drop it, mostly for the same reason
-    return [vote_result("drop", reason if rng.random() < 0.85 else rng.choice(REASONS))
-            if rng.random() < 0.85 else vote_result("keep") for _ in range(MANAGERS)]
+        return [
+            vote_result("drop", rng.choice(REASONS)) if rng.random() < 0.05 else vote_result("keep")
+            for _ in range(MANAGERS)
+        ]
+    reason = rng.choice(
+        REASONS
+    )  # a bad sentence: most managers drop it, mostly for the same reason
+    return [
+        vote_result("drop", reason if rng.random() < 0.85 else rng.choice(REASONS))
+        if rng.random() < 0.85
+        else vote_result("keep")
+        for _ in range(MANAGERS)
+    ]
 
 
 def import_batches(client, project_id: int, tasks: list[dict[str, Any]], what: str) -> float:
     """Label Studio's bulk import, in batches of 1,000; returns the seconds spent in import calls."""
     total = 0.0
     for start in range(0, len(tasks), BATCH):
-        seconds, _ = timed(lambda: client.projects.import_tasks(id=project_id, request=tasks[start:start + BATCH],
-                                                                return_task_ids=True))
+        seconds, _ = timed(
+            lambda: client.projects.import_tasks(
+                id=project_id, request=tasks[start : start + BATCH], return_task_ids=True
+            )
+        )
         total += seconds
         log(f"  {what}: {min(start + BATCH, len(tasks)):,}/{len(tasks):,} ({total:.1f} s)")
     return total
@@ -151,11 +209,14 @@ def import_batches(client, project_id: int, tasks: list[dict[str, Any]], what: s
 
 def export_json(client, project_id: int) -> tuple[float, int, int]:
     """Seconds, bytes and tasks of one ``download_sync(export_type='JSON')``."""
-    seconds, raw = timed(lambda: b"".join(client.projects.exports.download_sync(id=project_id, export_type="JSON")))
+    seconds, raw = timed(
+        lambda: b"".join(client.projects.exports.download_sync(id=project_id, export_type="JSON"))
+    )
     return seconds, len(raw), len(json.loads(raw))
 
 
 # ---- timing the commands ---------------------------------------------------------------------------------
+
 
 class Phases:
     """Wall time spent in named functions while a command runs (nested ones are counted in both)."""
@@ -178,14 +239,31 @@ class Phases:
             finally:
                 self.seconds[name] += time.perf_counter() - start
                 self.calls[name] += 1
+
         return wrapper
 
-    def patch(self, stack: contextlib.ExitStack, target: Any, attribute: str, name: str, consume: bool = False):
-        stack.enter_context(mock.patch.object(target, attribute, self.wrap(name, getattr(target, attribute), consume)))
+    def patch(
+        self,
+        stack: contextlib.ExitStack,
+        target: Any,
+        attribute: str,
+        name: str,
+        consume: bool = False,
+    ):
+        stack.enter_context(
+            mock.patch.object(
+                target, attribute, self.wrap(name, getattr(target, attribute), consume)
+            )
+        )
 
 
-def run_cli(argv: list[str], env: dict[str, str | None], phases: Phases, command: str,
-            http_timeout: float | None = None) -> tuple[float, str, int]:
+def run_cli(
+    argv: list[str],
+    env: dict[str, str | None],
+    phases: Phases,
+    command: str,
+    http_timeout: float | None = None,
+) -> tuple[float, str, int]:
     from click.testing import CliRunner
     from label_studio_sdk.projects.client import ProjectsClient
 
@@ -199,10 +277,17 @@ def run_cli(argv: list[str], env: dict[str, str | None], phases: Phases, command
 
     with contextlib.ExitStack() as stack:
         if http_timeout is not None:  # --cli-http-timeout: the commands read LABEL_STUDIO_TIMEOUT
-            stack.enter_context(mock.patch.dict(os.environ, {"LABEL_STUDIO_TIMEOUT": str(http_timeout)}))
+            stack.enter_context(
+                mock.patch.dict(os.environ, {"LABEL_STUDIO_TIMEOUT": str(http_timeout)})
+            )
         p = functools.partial(phases.patch, stack)
         p(submissions, "export_tasks", "export generation (download_sync JSON)")
-        p(votes_cli, "read_submissions", "read submissions (export + parse + correct)", consume=True)
+        p(
+            votes_cli,
+            "read_submissions",
+            "read submissions (export + parse + correct)",
+            consume=True,
+        )
         p(votes_cli, "generation_project_id", "find generation project (projects.list)")
         if command == "create":
             p(votes_cli, "ensure_vote_projects", "ensure vote projects")
@@ -223,30 +308,40 @@ def run_cli(argv: list[str], env: dict[str, str | None], phases: Phases, command
             p(votes_cli, "open_ledger", "open campaign DB")
             p(votes_cli, "save_tallies", "save tallies (SQLite)")
             p(votes_cli, "counted_agreement", "managers' agreement (kappa, alpha)")
-        seconds, result = timed(lambda: CliRunner().invoke(cli, argv, env=env, catch_exceptions=True))
+        seconds, result = timed(
+            lambda: CliRunner().invoke(cli, argv, env=env, catch_exceptions=True)
+        )
     if result.exit_code != 0:
         if result.exc_info and not isinstance(result.exception, SystemExit):
             import traceback
+
             traceback.print_exception(*result.exc_info, file=sys.stderr)
-        log(f"apeach-ls {' '.join(argv[:2])} FAILED (exit {result.exit_code}) after {seconds:.1f} s:\n"
-            f"{result.output[-3000:]}")
+        log(
+            f"apeach-ls {' '.join(argv[:2])} FAILED (exit {result.exit_code}) after {seconds:.1f} s:\n"
+            f"{result.output[-3000:]}"
+        )
     return seconds, result.output, result.exit_code
 
 
 def failure_line(output: str) -> str:
     errors = [line for line in output.splitlines() if line.startswith("Error")]
-    return (errors[-1] if errors else output.strip().splitlines()[-1] if output.strip() else "no output")[:300]
+    return (
+        errors[-1] if errors else output.strip().splitlines()[-1] if output.strip() else "no output"
+    )[:300]
 
 
 def write_config(path: Path, campaign: str, managers: list[str], corpus: Path) -> Path:
     path.write_text(
         f"[campaign]\nname = {json.dumps(campaign)}\ndatabase = {json.dumps(str(path.parent / 'campaign.db'))}\n\n"
         f"[votes]\nmanagers = {json.dumps(managers)}\nk = {MANAGERS}\n\n"
-        f"[aids]\nreference_corpora = {json.dumps([str(corpus)])}\n", encoding="utf-8")
+        f"[aids]\nreference_corpora = {json.dumps([str(corpus)])}\n",
+        encoding="utf-8",
+    )
     return path
 
 
 # ---- the run ---------------------------------------------------------------------------------------------
+
 
 class Table:
     def __init__(self) -> None:
@@ -257,7 +352,10 @@ class Table:
 
     def render(self) -> str:
         width = max(len(r[0]) for r in self.rows) + 2
-        lines = [f"{'step':<{width}}{'seconds':>9}{'baseline s':>12}{'ratio':>8}", "-" * (width + 29)]
+        lines = [
+            f"{'step':<{width}}{'seconds':>9}{'baseline s':>12}{'ratio':>8}",
+            "-" * (width + 29),
+        ]
         for step, seconds, baseline in self.rows:
             s = f"{seconds:9.2f}" if seconds is not None else " " * 9
             b = f"{baseline:12.2f}" if baseline is not None else " " * 12
@@ -266,7 +364,9 @@ class Table:
         return "\n".join(lines)
 
 
-def breakdown(table: Table, phases: Phases, total: float, top_level: list[str], ls_calls: list[str]) -> None:
+def breakdown(
+    table: Table, phases: Phases, total: float, top_level: list[str], ls_calls: list[str]
+) -> None:
     for name in phases.order:
         if phases.calls.get(name):
             calls = phases.calls[name]
@@ -280,18 +380,21 @@ def breakdown(table: Table, phases: Phases, total: float, top_level: list[str], 
 
 
 def bench(args: argparse.Namespace, work: Path, table: Table, notes: list[str]) -> None:
+    from ls_users import sign_up  # tests/: sign-up through the invite link, as a person does
+
+    import label_config
     from apeach_ls.embedded import LS_START_TIMEOUT, AdminLogin, label_studio_process
     from apeach_ls.labelstudio.campaign import find_project, setup_generation
     from apeach_ls.labelstudio.connection import LabelStudioSettings, connect
     from apeach_ls.processes import free_port
-    from ls_users import sign_up  # tests/: sign-up through the invite link, as a person does
-
-    import label_config
 
     n = args.submissions
     rng = random.Random(args.seed)
-    login = AdminLogin(username="admin@example.com", password=secrets.token_urlsafe(12),
-                       api_key=secrets.token_hex(20))
+    login = AdminLogin(
+        username="admin@example.com",
+        password=secrets.token_urlsafe(12),
+        api_key=secrets.token_hex(20),
+    )
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     log(f"starting Label Studio on {url} (data in {work})")
@@ -299,37 +402,67 @@ def bench(args: argparse.Namespace, work: Path, table: Table, notes: list[str]) 
     try:
         seconds, _ = timed(lambda: process.wait_healthy(LS_START_TIMEOUT))
         log(f"Label Studio healthy after {seconds:.1f} s")
-        client = connect(LabelStudioSettings(url=url, api_key=login.api_key, timeout=args.http_timeout))
+        client = connect(
+            LabelStudioSettings(url=url, api_key=login.api_key, timeout=args.http_timeout)
+        )
         campaign = f"bench-{uuid.uuid4().hex[:8]}"
-        env: dict[str, str | None] = {"LABEL_STUDIO_URL": url, "LABEL_STUDIO_API_KEY": login.api_key,
-                                      "LABEL_STUDIO_API_KEY_FILE": None, "APEACH_DATABASE_URL": None,
-                                      "APEACH_CAMPAIGN_CONFIG": None, "APEACH_CRASH_AT": None}
+        env: dict[str, str | None] = {
+            "LABEL_STUDIO_URL": url,
+            "LABEL_STUDIO_API_KEY": login.api_key,
+            "LABEL_STUDIO_API_KEY_FILE": None,
+            "APEACH_DATABASE_URL": None,
+            "APEACH_CAMPAIGN_CONFIG": None,
+            "APEACH_CRASH_AT": None,
+        }
 
         # 1. the campaign, its users and N submissions (setup: not a baseline)
         report = setup_generation(client, campaign, None)
         gen_pid = report.project_id
 
         def make_users():
-            writers = [client.users.create(username=f"{campaign}-w{i:03d}", email=f"{campaign}-w{i:03d}@example.com",
-                                           first_name=f"W{i}").id for i in range(1, WRITERS + 1)]
+            writers = [
+                client.users.create(
+                    username=f"{campaign}-w{i:03d}",
+                    email=f"{campaign}-w{i:03d}@example.com",
+                    first_name=f"W{i}",
+                ).id
+                for i in range(1, WRITERS + 1)
+            ]
             managers = [f"{campaign}-m{i}@example.com" for i in range(1, MANAGERS + 1)]
             tokens = [sign_up(url, client, m, secrets.token_urlsafe(12)) for m in managers]
-            return writers, managers, [connect(LabelStudioSettings(url=url, api_key=t, timeout=args.http_timeout))
-                                       for t in tokens]
+            return (
+                writers,
+                managers,
+                [
+                    connect(LabelStudioSettings(url=url, api_key=t, timeout=args.http_timeout))
+                    for t in tokens
+                ],
+            )
+
         seconds, (writer_ids, managers, manager_clients) = timed(make_users)
-        table.add(f"setup: {WRITERS} writers (users.create) + {MANAGERS} managers (invite sign-up)", seconds)
+        table.add(
+            f"setup: {WRITERS} writers (users.create) + {MANAGERS} managers (invite sign-up)",
+            seconds,
+        )
         log(f"created {WRITERS + MANAGERS} users in {seconds:.1f} s; generation project {gen_pid}")
         tasks = generation_tasks(n, writer_ids, rng)
         seconds = import_batches(client, gen_pid, tasks, "generation tasks + annotations")
         table.add(f"setup: LS import {n:,} generation tasks + {n:,} annotations", seconds)
         del tasks
-        config = write_config(work / "campaign.toml", campaign, managers, BEEP_DIR / "unlabeled_comments_5.txt")
+        config = write_config(
+            work / "campaign.toml", campaign, managers, BEEP_DIR / "unlabeled_comments_5.txt"
+        )
 
         # 2. votes create, and Label Studio's own import of the same vote tasks
         log("running: apeach-ls votes create")
         phases = Phases()
-        create_s, output, code = run_cli(["votes", "create", "--config", str(config)], env, phases, "create",
-                                         args.cli_http_timeout)
+        create_s, output, code = run_cli(
+            ["votes", "create", "--config", str(config)],
+            env,
+            phases,
+            "create",
+            args.cli_http_timeout,
+        )
         if code != 0:
             table.add(f"votes create FAILED: {failure_line(output)}", create_s)
             raise SystemExit("votes create failed; the rest depends on its vote project")
@@ -337,31 +470,68 @@ def bench(args: argparse.Namespace, work: Path, table: Table, notes: list[str]) 
             if line.strip() and "adding vote tasks" not in line:
                 log(f"  | {line}")
         vote_pids = [int(find_project(client, campaign, "vote", m).id) for m in managers]
-        per_manager = [{t.data["submission_id"]: t.id for t in client.tasks.list(project=pid, fields="task_only",
-                                                                                 page_size=BATCH)}
-                       for pid in vote_pids]
+        per_manager = [
+            {
+                t.data["submission_id"]: t.id
+                for t in client.tasks.list(project=pid, fields="task_only", page_size=BATCH)
+            }
+            for pid in vote_pids
+        ]
         for manager, tasks_of in zip(managers, per_manager):
             if len(tasks_of) != n:
-                notes.append(f"votes create made {len(tasks_of):,} vote tasks for {n:,} submissions in {manager}'s "
-                             "project")
-        vote_tasks = sorted(({"data": dict(t.data)} for t in client.tasks.list(project=vote_pids[0],
-                                                                             fields="task_only", page_size=BATCH)),
-                            key=lambda t: t["data"]["submission_id"])
+                notes.append(
+                    f"votes create made {len(tasks_of):,} vote tasks for {n:,} submissions in {manager}'s "
+                    "project"
+                )
+        vote_tasks = sorted(
+            (
+                {"data": dict(t.data)}
+                for t in client.tasks.list(
+                    project=vote_pids[0], fields="task_only", page_size=BATCH
+                )
+            ),
+            key=lambda t: t["data"]["submission_id"],
+        )
         flagged = sum(1 for t in vote_tasks if "copy_paste" in (t["data"].get("aid_flags") or []))
-        notes.append(f"aids: {flagged:,}/{len(vote_tasks):,} vote tasks flagged copy_paste (the texts ARE the "
-                     "reference corpus's lines)")
-        scratch = client.projects.create(title=f"{campaign} scratch (baseline)", label_config=label_config.load("vote"))
-        log(f"baseline: LS import of the same {MANAGERS} x {len(vote_tasks):,} vote tasks into scratch project "
-            f"{scratch.id}")
-        baseline_import = import_batches(client, int(scratch.id), vote_tasks * MANAGERS, "baseline vote tasks")
+        notes.append(
+            f"aids: {flagged:,}/{len(vote_tasks):,} vote tasks flagged copy_paste (the texts ARE the "
+            "reference corpus's lines)"
+        )
+        scratch = client.projects.create(
+            title=f"{campaign} scratch (baseline)", label_config=label_config.load("vote")
+        )
+        log(
+            f"baseline: LS import of the same {MANAGERS} x {len(vote_tasks):,} vote tasks into scratch project "
+            f"{scratch.id}"
+        )
+        baseline_import = import_batches(
+            client, int(scratch.id), vote_tasks * MANAGERS, "baseline vote tasks"
+        )
         table.add("votes create", create_s, baseline_import)
         find_generation = "find generation project (projects.list)"
-        breakdown(table, phases, create_s, [find_generation, "read submissions (export + parse + correct)",
-                                            "ensure vote projects", "compute aids (all)", "add vote tasks (all)"],
-                  ["export generation (download_sync JSON)", find_generation, "ensure vote projects",
-                   "  list existing vote tasks (tasks.list)", "  import vote tasks (import_tasks calls)"])
-        table.add(f"  baseline: LS import {MANAGERS} x {len(vote_tasks):,} vote tasks ({BATCH:,}/call)",
-                  baseline_import)
+        breakdown(
+            table,
+            phases,
+            create_s,
+            [
+                find_generation,
+                "read submissions (export + parse + correct)",
+                "ensure vote projects",
+                "compute aids (all)",
+                "add vote tasks (all)",
+            ],
+            [
+                "export generation (download_sync JSON)",
+                find_generation,
+                "ensure vote projects",
+                "  list existing vote tasks (tasks.list)",
+                "  import vote tasks (import_tasks calls)",
+            ],
+        )
+        table.add(
+            f"  baseline: LS import {MANAGERS} x {len(vote_tasks):,} vote tasks ({BATCH:,}/call)",
+            baseline_import,
+        )
         seconds, _ = timed(lambda: client.projects.delete(id=int(scratch.id)))
         log(f"deleted the scratch project in {seconds:.1f} s")
 
@@ -373,82 +543,162 @@ def bench(args: argparse.Namespace, work: Path, table: Table, notes: list[str]) 
             for index, pid in enumerate(vote_pids):
                 seconds, _ = timed(lambda: client.tasks.delete_all_tasks(id=pid))
                 for task, ballot in zip(vote_tasks, plan):
-                    task["annotations"] = [{"result": ballot[index], "completed_by": manager_ids[index],
-                                            "lead_time": round(rng.uniform(3, 20), 1)}]
-                seconds += import_batches(client, pid, vote_tasks, f"{managers[index]}'s vote tasks + votes")
-                table.add(f"setup: {managers[index].split('@')[0]}'s project: LS import {len(vote_tasks):,} vote "
-                          "tasks + votes in their place", seconds)
-            notes.append("votes were bulk-imported (--import-votes): Label Studio records no updated_by for them, "
-                         "so the tally counts none")
+                    task["annotations"] = [
+                        {
+                            "result": ballot[index],
+                            "completed_by": manager_ids[index],
+                            "lead_time": round(rng.uniform(3, 20), 1),
+                        }
+                    ]
+                seconds += import_batches(
+                    client, pid, vote_tasks, f"{managers[index]}'s vote tasks + votes"
+                )
+                table.add(
+                    f"setup: {managers[index].split('@')[0]}'s project: LS import {len(vote_tasks):,} vote "
+                    "tasks + votes in their place",
+                    seconds,
+                )
+            notes.append(
+                "votes were bulk-imported (--import-votes): Label Studio records no updated_by for them, "
+                "so the tally counts none"
+            )
         else:
-            lead_times = [round(rng.uniform(3, 20), 1) for _ in range(MANAGERS * len(submission_ids))]
+            lead_times = [
+                round(rng.uniform(3, 20), 1) for _ in range(MANAGERS * len(submission_ids))
+            ]
 
             def cast(index: int) -> None:
                 """Manager ``index`` votes on every sentence in their own project, with their own token."""
                 manager_client, tasks_of = manager_clients[index], per_manager[index]
                 with ThreadPoolExecutor(VOTE_THREADS) as pool:
-                    list(pool.map(lambda i: manager_client.annotations.create(
-                        id=tasks_of[submission_ids[i]], result=plan[i][index],
-                        lead_time=lead_times[index * len(submission_ids) + i]), range(len(submission_ids))))
+                    list(
+                        pool.map(
+                            lambda i: manager_client.annotations.create(
+                                id=tasks_of[submission_ids[i]],
+                                result=plan[i][index],
+                                lead_time=lead_times[index * len(submission_ids) + i],
+                            ),
+                            range(len(submission_ids)),
+                        )
+                    )
 
-            log(f"the {MANAGERS} managers cast {MANAGERS * len(submission_ids):,} votes with their own tokens ...")
+            log(
+                f"the {MANAGERS} managers cast {MANAGERS * len(submission_ids):,} votes with their own tokens ..."
+            )
             with ThreadPoolExecutor(MANAGERS) as managers_at_once:
                 seconds, _ = timed(lambda: list(managers_at_once.map(cast, range(MANAGERS))))
             log(f"  {MANAGERS * len(submission_ids):,} votes cast in {seconds:.1f} s")
-            table.add(f"setup: {MANAGERS} managers cast {MANAGERS * len(submission_ids):,} votes with their own "
-                      f"tokens (annotations.create, {VOTE_THREADS} threads each)", seconds)
+            table.add(
+                f"setup: {MANAGERS} managers cast {MANAGERS * len(submission_ids):,} votes with their own "
+                f"tokens (annotations.create, {VOTE_THREADS} threads each)",
+                seconds,
+            )
 
         del vote_tasks
 
         # 4. votes tally, and Label Studio's own exports of the same data
         log("running: apeach-ls votes tally")
         phases = Phases()
-        tally_s, output, code = run_cli(["votes", "tally", "--config", str(config)], env, phases, "tally",
-                                        args.cli_http_timeout)
+        tally_s, output, code = run_cli(
+            ["votes", "tally", "--config", str(config)], env, phases, "tally", args.cli_http_timeout
+        )
         if code != 0:
             notes.append(f"votes tally FAILED after {tally_s:.1f} s: {failure_line(output)}")
         for line in output.splitlines():
             if line.strip():
                 log(f"  | {line}")
-                if re.match(r"^\d+ submissions: ", line) or line.startswith(("drop reasons", "votes not counted",
-                                                                            "managers'", "  keep/drop")):
+                if re.match(r"^\d+ submissions: ", line) or line.startswith(
+                    ("drop reasons", "votes not counted", "managers'", "  keep/drop")
+                ):
                     notes.append(f"tally: {line.strip()}")
         log("baseline: LS exports (JSON) of the generation and the managers' vote projects")
         gen_s, gen_bytes, gen_tasks = export_json(client, gen_pid)
         vote_exports = [export_json(client, pid) for pid in vote_pids]
         vote_s = sum(e[0] for e in vote_exports)
-        table.add("votes tally" + (" (FAILED, see below)" if code != 0 else ""), tally_s, gen_s + vote_s)
-        breakdown(table, phases, tally_s, [find_generation, "find vote projects (projects.list)",
-                                           "read submissions (export + parse + correct)", "list users (users.list)",
-                                           "read votes (export + parse)", "tally", "open campaign DB",
-                                           "save tallies (SQLite)", "managers' agreement (kappa, alpha)"],
-                  ["export generation (download_sync JSON)", "export votes (download_sync JSON)", find_generation,
-                   "find vote projects (projects.list)", "list users (users.list)"])
-        table.add(f"  baseline: LS export generation ({gen_tasks:,} tasks, {gen_bytes / 2**20:.1f} MiB)", gen_s)
+        table.add(
+            "votes tally" + (" (FAILED, see below)" if code != 0 else ""), tally_s, gen_s + vote_s
+        )
+        breakdown(
+            table,
+            phases,
+            tally_s,
+            [
+                find_generation,
+                "find vote projects (projects.list)",
+                "read submissions (export + parse + correct)",
+                "list users (users.list)",
+                "read votes (export + parse)",
+                "tally",
+                "open campaign DB",
+                "save tallies (SQLite)",
+                "managers' agreement (kappa, alpha)",
+            ],
+            [
+                "export generation (download_sync JSON)",
+                "export votes (download_sync JSON)",
+                find_generation,
+                "find vote projects (projects.list)",
+                "list users (users.list)",
+            ],
+        )
+        table.add(
+            f"  baseline: LS export generation ({gen_tasks:,} tasks, {gen_bytes / 2**20:.1f} MiB)",
+            gen_s,
+        )
         for manager, (seconds, size, tasks_n) in zip(managers, vote_exports):
-            table.add(f"  baseline: LS export {manager.split('@')[0]}'s votes ({tasks_n:,} tasks, "
-                      f"{size / 2**20:.1f} MiB)", seconds)
+            table.add(
+                f"  baseline: LS export {manager.split('@')[0]}'s votes ({tasks_n:,} tasks, "
+                f"{size / 2**20:.1f} MiB)",
+                seconds,
+            )
 
-        seconds, _ = timed(lambda: subprocess.run([sys.executable, "-m", "apeach_ls.cli", "--help"], cwd=REPO,
-                                                  capture_output=True, check=True, timeout=120))
-        table.add("info: CLI start-up (python -m apeach_ls.cli --help; not included above)", seconds)
+        seconds, _ = timed(
+            lambda: subprocess.run(
+                [sys.executable, "-m", "apeach_ls.cli", "--help"],
+                cwd=REPO,
+                capture_output=True,
+                check=True,
+                timeout=120,
+            )
+        )
+        table.add(
+            "info: CLI start-up (python -m apeach_ls.cli --help; not included above)", seconds
+        )
     finally:
         log("stopping Label Studio")
         process.stop()
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--submissions", type=int, default=10_000, help="writers' submissions (votes: 3 each)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--submissions", type=int, default=10_000, help="writers' submissions (votes: 3 each)"
+    )
     parser.add_argument("--quick", action="store_true", help="1,000 submissions")
     parser.add_argument("--seed", type=int, default=7, help="random seed of the labels and votes")
-    parser.add_argument("--http-timeout", type=float, default=600.0, help="the seeding client's HTTP timeout (s)")
-    parser.add_argument("--cli-http-timeout", type=float, default=None, metavar="SECONDS",
-                        help="the commands' HTTP timeout (LABEL_STUDIO_TIMEOUT; default 900 s)")
-    parser.add_argument("--import-votes", action="store_true",
-                        help="seed the votes by bulk import (fast, but the tally then counts none of them)")
-    parser.add_argument("--max-minutes", type=float, default=60.0, help="abort (and clean up) after this long")
-    parser.add_argument("--keep", action="store_true", help="keep the temporary data dir (Label Studio DB, log)")
+    parser.add_argument(
+        "--http-timeout", type=float, default=600.0, help="the seeding client's HTTP timeout (s)"
+    )
+    parser.add_argument(
+        "--cli-http-timeout",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="the commands' HTTP timeout (LABEL_STUDIO_TIMEOUT; default 900 s)",
+    )
+    parser.add_argument(
+        "--import-votes",
+        action="store_true",
+        help="seed the votes by bulk import (fast, but the tally then counts none of them)",
+    )
+    parser.add_argument(
+        "--max-minutes", type=float, default=60.0, help="abort (and clean up) after this long"
+    )
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the temporary data dir (Label Studio DB, log)"
+    )
     args = parser.parse_args()
     if args.quick:
         args.submissions = 1_000
@@ -476,10 +726,16 @@ def main() -> None:
         else:
             shutil.rmtree(work, ignore_errors=True)
     load_after = os.getloadavg()
-    timeout = f"{args.cli_http_timeout:g} s (--cli-http-timeout)" if args.cli_http_timeout else "900 s (as shipped)"
-    print(f"apeach-ls votes benchmark: {args.submissions:,} submissions, {MANAGERS * args.submissions:,} votes, "
-          f"Label Studio on 127.0.0.1 (SQLite); load average {load_before[0]:.1f} -> {load_after[0]:.1f} "
-          f"on {os.cpu_count()} CPUs; the commands' HTTP timeout {timeout}")
+    timeout = (
+        f"{args.cli_http_timeout:g} s (--cli-http-timeout)"
+        if args.cli_http_timeout
+        else "900 s (as shipped)"
+    )
+    print(
+        f"apeach-ls votes benchmark: {args.submissions:,} submissions, {MANAGERS * args.submissions:,} votes, "
+        f"Label Studio on 127.0.0.1 (SQLite); load average {load_before[0]:.1f} -> {load_after[0]:.1f} "
+        f"on {os.cpu_count()} CPUs; the commands' HTTP timeout {timeout}"
+    )
     print(table.render())
     for note in notes:
         print(note)

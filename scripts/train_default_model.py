@@ -34,27 +34,51 @@ SHIPPED_MODEL_DIR = REPO / "apeach_ls" / "data" / "default_model"
 def default_beep_dir() -> Path:
     if os.environ.get("APEACH_BEEP_DIR"):
         return Path(os.environ["APEACH_BEEP_DIR"])
-    return next((p / "shared" / "data" / "beep" for p in REPO.parents
-                 if (p / "shared" / "data" / "beep" / "train.tsv").is_file()), REPO.parent / "shared/data/beep")
+    return next(
+        (
+            p / "shared" / "data" / "beep"
+            for p in REPO.parents
+            if (p / "shared" / "data" / "beep" / "train.tsv").is_file()
+        ),
+        REPO.parent / "shared/data/beep",
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--beep", type=Path, default=None, help="BEEP! folder with train.tsv and dev.tsv "
-                        "(default: $APEACH_BEEP_DIR, else shared/data/beep beside the repository)")
-    parser.add_argument("--out", type=Path, default=SHIPPED_MODEL_DIR, help="model directory (default: %(default)s)")
+    parser.add_argument(
+        "--beep",
+        type=Path,
+        default=None,
+        help="BEEP! folder with train.tsv and dev.tsv "
+        "(default: $APEACH_BEEP_DIR, else shared/data/beep beside the repository)",
+    )
+    parser.add_argument(
+        "--out", type=Path, default=SHIPPED_MODEL_DIR, help="model directory (default: %(default)s)"
+    )
     args = parser.parse_args(argv)
     beep = args.beep or default_beep_dir()
     train = read_labeled(beep / "train.tsv")
     check_trainable(train, str(beep / "train.tsv"))
     model = train_ngram(train, PARAMS)
-    save_ngram(model, args.out, replace=True,
-               info={"trained_on": "BEEP! train.tsv (CC BY-SA 4.0)", "examples": len(train),
-                     "rebuild": "python scripts/train_default_model.py"})
+    save_ngram(
+        model,
+        args.out,
+        replace=True,
+        info={
+            "trained_on": "BEEP! train.tsv (CC BY-SA 4.0)",
+            "examples": len(train),
+            "rebuild": "python scripts/train_default_model.py",
+        },
+    )
     dev = read_labeled(beep / "dev.tsv")
-    scores = score([ex.label for ex in dev], [v.label for v in model.classify([ex.text for ex in dev])])
-    print(f"{model.version}: {len(model.terms):,} features, macro-F1 {scores.macro_f1:.4f} on BEEP! dev "
-          f"({scores.total} comments); saved to {args.out}")
+    scores = score(
+        [ex.label for ex in dev], [v.label for v in model.classify([ex.text for ex in dev])]
+    )
+    print(
+        f"{model.version}: {len(model.terms):,} features, macro-F1 {scores.macro_f1:.4f} on BEEP! dev "
+        f"({scores.total} comments); saved to {args.out}"
+    )
     return 0
 
 

@@ -10,12 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ls_users import sign_up
+from verdicts import generation_result
+
 from apeach_ls.labelstudio.campaign import setup_generation
 from apeach_ls.labelstudio.connection import LabelStudioSettings, connect
 from apeach_ls.labelstudio.prompt_import import import_prompts
 from apeach_ls.prompts import default_prompts
-from ls_users import sign_up
-from verdicts import generation_result
 
 TOPICS = {p.key: p for p in default_prompts()}
 
@@ -23,21 +24,38 @@ TOPICS = {p.key: p for p in default_prompts()}
 def result(text, label="hate", agreement="confirm", project_id=1, task_id=1, signed=True):
     """A writer's submission whose verdict is ``label`` with the backend's receipt (``signed``)
     or a forged one without (the writer's own API call)."""
-    return generation_result(text, label, (label, 0.8), agreement, project_id, task_id, signed=signed)
+    return generation_result(
+        text, label, (label, 0.8), agreement, project_id, task_id, signed=signed
+    )
 
 
 def vote(decision, *reasons):
-    items = [{"from_name": "decision", "to_name": "sentence", "type": "choices", "value": {"choices": [decision]}}]
+    items = [
+        {
+            "from_name": "decision",
+            "to_name": "sentence",
+            "type": "choices",
+            "value": {"choices": [decision]},
+        }
+    ]
     if reasons:
-        items.append({"from_name": "reasons", "to_name": "sentence", "type": "choices",
-                      "value": {"choices": list(reasons)}})
+        items.append(
+            {
+                "from_name": "reasons",
+                "to_name": "sentence",
+                "type": "choices",
+                "value": {"choices": list(reasons)},
+            }
+        )
     return items
 
 
 def write_config(path, campaign, managers, corpora=(), k=3):
-    lines = [f'[campaign]\nname = "{campaign}"\ndatabase = "{path.parent / "campaign.db"}"\n',
-             f'[votes]\nmanagers = {list(managers)!r}\nk = {k}\n'.replace("'", '"'),
-             f'[aids]\nreference_corpora = {[str(c) for c in corpora]!r}\n'.replace("'", '"')]
+    lines = [
+        f'[campaign]\nname = "{campaign}"\ndatabase = "{path.parent / "campaign.db"}"\n',
+        f"[votes]\nmanagers = {list(managers)!r}\nk = {k}\n".replace("'", '"'),
+        f"[aids]\nreference_corpora = {[str(c) for c in corpora]!r}\n".replace("'", '"'),
+    ]
     path.write_text("\n".join(lines), encoding="utf-8")
     return path
 
@@ -55,8 +73,13 @@ def seed_campaign(label_studio, campaign, sentences, fooled=frozenset(), forged=
     ids = []
     for index, (key, text, writer) in enumerate(sentences):
         task_id = tasks[key].pop()
-        items = result(text, agreement="flip" if index in fooled else "confirm", project_id=report.project_id,
-                       task_id=task_id, signed=index not in forged)
+        items = result(
+            text,
+            agreement="flip" if index in fooled else "confirm",
+            project_id=report.project_id,
+            task_id=task_id,
+            signed=index not in forged,
+        )
         annotation = client.annotations.create(id=task_id, result=items, completed_by=writer)
         ids.append(annotation.id)
     return client, report.project_id, ids
@@ -75,10 +98,17 @@ def sign_up_managers(label_studio, campaign, n=3, password="manager-pass-123"):
     emails = [f"{campaign}-m{i}@example.com" for i in range(1, n + 1)]
     tokens = [sign_up(label_studio.url, admin, email, password) for email in emails]
     ids = {u.email: u.id for u in admin.users.list()}
-    return [Manager(email, ids[email], connect(LabelStudioSettings(url=label_studio.url, api_key=token)))
-            for email, token in zip(emails, tokens)]
+    return [
+        Manager(
+            email, ids[email], connect(LabelStudioSettings(url=label_studio.url, api_key=token))
+        )
+        for email, token in zip(emails, tokens)
+    ]
 
 
 def vote_tasks(client, project_id):
     """{submission id: vote task id} of a vote project."""
-    return {t.data["submission_id"]: t.id for t in client.tasks.list(project=project_id, fields="task_only")}
+    return {
+        t.data["submission_id"]: t.id
+        for t in client.tasks.list(project=project_id, fields="task_only")
+    }

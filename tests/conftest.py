@@ -48,6 +48,7 @@ class LabelStudioServer:
 
     def client(self):
         from apeach_ls.labelstudio.connection import LabelStudioSettings, connect
+
         return connect(LabelStudioSettings(url=self.url, api_key=self.api_key))
 
 
@@ -57,14 +58,18 @@ def start_label_studio(tmp_path_factory, guard: bool):
     from apeach_ls.processes import free_port
 
     data_dir = tmp_path_factory.mktemp("label-studio")
-    login = AdminLogin(username="admin@example.com", password=secrets.token_urlsafe(12),
-                       api_key=secrets.token_hex(20))
+    login = AdminLogin(
+        username="admin@example.com",
+        password=secrets.token_urlsafe(12),
+        api_key=secrets.token_hex(20),
+    )
     port = free_port()
     process = label_studio_process(data_dir, port, login, guard=guard).start()
     try:
         process.wait_healthy(LS_START_TIMEOUT)
-        yield LabelStudioServer(f"http://127.0.0.1:{port}", login.api_key, login.username, login.password,
-                                data_dir)
+        yield LabelStudioServer(
+            f"http://127.0.0.1:{port}", login.api_key, login.username, login.password, data_dir
+        )
     finally:
         process.stop()
 
@@ -119,8 +124,15 @@ def ml_backend(tmp_path_factory, default_model_dir) -> BackendServer:
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # Without the background-networking flags Chromium keeps dialing out, and this machine's
 # closed network refuses it (see the env docs).
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture(scope="session")
@@ -128,7 +140,9 @@ def browser():
     """Debian's headless Chromium driven by Playwright, one per test run."""
     sync_api = pytest.importorskip("playwright.sync_api")
     if not Path(CHROMIUM).exists():
-        pytest.fail("Debian chromium is not installed (apt-get install chromium); .ci/run installs it")
+        pytest.fail(
+            "Debian chromium is not installed (apt-get install chromium); .ci/run installs it"
+        )
     with sync_api.sync_playwright() as p:
         launched = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield launched
@@ -146,6 +160,7 @@ def stop_up_runs():
     """Stop every `apeach-ls up` a test started, also when it failed half-way (tests/up_run.py)."""
     yield
     import sys
+
     up_run = sys.modules.get("up_run")
     if up_run is not None:
         while up_run.UpRun.started:

@@ -12,8 +12,16 @@ def sign_up(base_url: str, admin_client, email: str, password: str) -> str:
     url = f"{base_url}/user/signup/?token={token}"
     session = requests.Session()
     session.get(url, timeout=30)
-    response = session.post(url, data={"email": email, "password": password,
-                                       "csrfmiddlewaretoken": session.cookies.get("csrftoken", "")},
-                            headers={"Referer": url}, allow_redirects=False, timeout=30)
+    response = session.post(
+        url,
+        data={
+            "email": email,
+            "password": password,
+            "csrfmiddlewaretoken": session.cookies.get("csrftoken", ""),
+        },
+        headers={"Referer": url},
+        allow_redirects=False,
+        timeout=30,
+    )
     assert response.status_code == 302, f"sign-up of {email} failed: {response.status_code}"
     return session.get(f"{base_url}/api/current-user/token", timeout=30).json()["token"]

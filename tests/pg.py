@@ -20,9 +20,9 @@ import shutil
 import subprocess
 import tempfile
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -64,7 +64,9 @@ def _require_psycopg() -> None:
     try:
         import psycopg  # noqa: F401
     except ImportError:
-        pytest.fail("psycopg (3) is not installed: pip install 'psycopg[binary]' (setup.cfg installs it)")
+        pytest.fail(
+            "psycopg (3) is not installed: pip install 'psycopg[binary]' (setup.cfg installs it)"
+        )
 
 
 @pytest.fixture(scope="session")
@@ -76,16 +78,20 @@ def postgres_server() -> Iterator[PostgresServer]:
         return
     bin_dir = find_bin_dir()
     if bin_dir is None:
-        pytest.fail(f"PostgreSQL server binaries ({', '.join(NEEDED)}) not found under /usr/lib/postgresql/*/bin; "
-                    f"install Debian's package: apt-get install -y {DEBIAN_PACKAGE}")
+        pytest.fail(
+            f"PostgreSQL server binaries ({', '.join(NEEDED)}) not found under /usr/lib/postgresql/*/bin; "
+            f"install Debian's package: apt-get install -y {DEBIAN_PACKAGE}"
+        )
     as_user: list[str] = []
     root = Path(tempfile.mkdtemp(prefix="apeach-pg-"))  # not under pytest's root-only tmp dir
     if os.geteuid() == 0:
         try:
             account = pwd.getpwnam("postgres")
         except KeyError:
-            pytest.fail(f"running as root, but there is no 'postgres' user to run the server as; "
-                        f"apt-get install -y {DEBIAN_PACKAGE} creates it")
+            pytest.fail(
+                f"running as root, but there is no 'postgres' user to run the server as; "
+                f"apt-get install -y {DEBIAN_PACKAGE} creates it"
+            )
         os.chown(root, account.pw_uid, account.pw_gid)
         as_user = ["runuser", "-u", "postgres", "--"]
     data, log, port = root / "data", root / "server.log", free_port()
@@ -94,16 +100,42 @@ def postgres_server() -> Iterator[PostgresServer]:
         done = subprocess.run([*as_user, *argv], capture_output=True, text=True, timeout=120)
         if done.returncode != 0:
             log_text = log.read_text(errors="replace")[-2000:] if log.exists() else ""
-            pytest.fail(f"{' '.join(argv[:2])} failed ({done.returncode}): {done.stderr or done.stdout}\n{log_text}")
+            pytest.fail(
+                f"{' '.join(argv[:2])} failed ({done.returncode}): {done.stderr or done.stdout}\n{log_text}"
+            )
 
-    run(str(bin_dir / "initdb"), "-D", str(data), "-U", "apeach", "--auth=trust", "-E", "UTF8", "--no-locale")
-    run(str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(log), "-w", "-t", "60",
-        "-o", f"-k {root} -p {port} -h 127.0.0.1 -F", "start")
+    run(
+        str(bin_dir / "initdb"),
+        "-D",
+        str(data),
+        "-U",
+        "apeach",
+        "--auth=trust",
+        "-E",
+        "UTF8",
+        "--no-locale",
+    )
+    run(
+        str(bin_dir / "pg_ctl"),
+        "-D",
+        str(data),
+        "-l",
+        str(log),
+        "-w",
+        "-t",
+        "60",
+        "-o",
+        f"-k {root} -p {port} -h 127.0.0.1 -F",
+        "start",
+    )
     try:
         yield PostgresServer(f"postgresql+psycopg://apeach@127.0.0.1:{port}/postgres")
     finally:
-        subprocess.run([*as_user, str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"],
-                       capture_output=True, timeout=60)
+        subprocess.run(
+            [*as_user, str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"],
+            capture_output=True,
+            timeout=60,
+        )
         shutil.rmtree(root, ignore_errors=True)
 
 

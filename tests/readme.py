@@ -14,11 +14,16 @@ def section(heading: str) -> str:
     text = README.read_text(encoding="utf-8")
     start = text.index(heading + "\n")
     level = heading.split(" ", 1)[0]
-    after = text[start + len(heading):]
-    fenced = [(m.start(), m.end()) for m in FENCE.finditer(after)]  # a "# comment" in a code block is no heading
-    ends = [m.start() for m in re.finditer(r"^(#+) ", after, re.M)
-            if len(m.group(1)) <= len(level) and not any(a <= m.start() < b for a, b in fenced)]
-    return heading + after[:ends[0] if ends else len(after)]
+    after = text[start + len(heading) :]
+    fenced = [
+        (m.start(), m.end()) for m in FENCE.finditer(after)
+    ]  # a "# comment" in a code block is no heading
+    ends = [
+        m.start()
+        for m in re.finditer(r"^(#+) ", after, re.M)
+        if len(m.group(1)) <= len(level) and not any(a <= m.start() < b for a, b in fenced)
+    ]
+    return heading + after[: ends[0] if ends else len(after)]
 
 
 def bash_blocks(text: str) -> list[str]:

@@ -19,8 +19,16 @@ from apeach_ls.rewards.policy import load_policy
 def main(url: str, policy_path: str, out_dir: str) -> None:
     engine = open_ledger(url)
     result = commit_payout(engine, load_policy(policy_path), out_dir)
-    print(json.dumps({"batch_id": result.batch_id, "finished": list(result.finished_batches),
-                      "total": result.plan.total, "files": [str(f) for f in result.files]}))
+    print(
+        json.dumps(
+            {
+                "batch_id": result.batch_id,
+                "finished": list(result.finished_batches),
+                "total": result.plan.total,
+                "files": [str(f) for f in result.files],
+            }
+        )
+    )
     engine.dispose()
 
 

@@ -7,8 +7,14 @@ from collections import Counter
 
 import pytest
 
-from apeach_ls.aids import (FLAG_COPY_PASTE, FLAG_NEAR_DUPLICATE, FLAG_OFF_TOPIC, FLAG_PERSONAL_INFO,
-                            SubmissionText, compute_aids)
+from apeach_ls.aids import (
+    FLAG_COPY_PASTE,
+    FLAG_NEAR_DUPLICATE,
+    FLAG_OFF_TOPIC,
+    FLAG_PERSONAL_INFO,
+    SubmissionText,
+    compute_aids,
+)
 from apeach_ls.aids.copy_paste import find_copy_matches
 from apeach_ls.aids.shingles import normalize, shingles
 from apeach_ls.errors import ConfigError, DataFileError
@@ -31,8 +37,11 @@ def lines(corpus):
 def unique_long_lines(lines):
     """Line numbers (1-based) of long lines whose text occurs once in the corpus."""
     counts = Counter(normalize(line) for line in lines)
-    return [n for n, line in enumerate(lines, start=1)
-            if 40 <= len(line) <= 200 and counts[normalize(line)] == 1 and len(set(line)) > 20]
+    return [
+        n
+        for n, line in enumerate(lines, start=1)
+        if 40 <= len(line) <= 200 and counts[normalize(line)] == 1 and len(set(line)) > 20
+    ]
 
 
 def _picked(unique_long_lines, count=5):
@@ -44,13 +53,20 @@ def test_an_exact_copy_is_found_with_its_line(corpus, lines, unique_long_lines):
     found = find_copy_matches([(n, lines[n - 1]) for n in picked], [corpus])
     for n in picked:
         match = found[n]
-        assert (match.line_number, match.path, match.reference_text) == (n, str(corpus), lines[n - 1].strip())
+        assert (match.line_number, match.path, match.reference_text) == (
+            n,
+            str(corpus),
+            lines[n - 1].strip(),
+        )
         assert match.similarity == match.jaccard == 1.0
 
 
 def test_a_line_with_one_character_changed_is_found(corpus, lines, unique_long_lines):
     picked = _picked(unique_long_lines)
-    edited = {n: lines[n - 1][:20] + ("가" if lines[n - 1][20] != "가" else "나") + lines[n - 1][21:] for n in picked}
+    edited = {
+        n: lines[n - 1][:20] + ("가" if lines[n - 1][20] != "가" else "나") + lines[n - 1][21:]
+        for n in picked
+    }
     found = find_copy_matches(edited.items(), [corpus])
     for n in picked:
         assert found[n].line_number == n
@@ -67,8 +83,10 @@ def test_a_fragment_of_a_longer_line_is_found(corpus, lines, unique_long_lines):
 
 
 def test_an_original_sentence_is_not_found(corpus):
-    others = ["흑인들은 자기들끼리만 뭉쳐 다니면서 다른 인종을 무시한다고 들었다",
-              "지방대 나온 신입사원은 기획 업무를 맡기기엔 아직 부족해 보인다"]
+    others = [
+        "흑인들은 자기들끼리만 뭉쳐 다니면서 다른 인종을 무시한다고 들었다",
+        "지방대 나온 신입사원은 기획 업무를 맡기기엔 아직 부족해 보인다",
+    ]
     assert find_copy_matches(enumerate([ORIGINAL, *others]), [corpus]) == {}
 
 
@@ -118,7 +136,10 @@ def test_same_result_as_comparing_every_line(lines, tmp_path):
     expected = _brute_force(submissions, small)
     assert len(expected) > 45
     rounded = {sid: (round(c, 9), round(j, 9), n) for sid, (c, j, n) in expected.items()}
-    assert {sid: (round(m.similarity, 9), round(m.jaccard, 9), m.line_number) for sid, m in found.items()} == rounded
+    assert {
+        sid: (round(m.similarity, 9), round(m.jaccard, 9), m.line_number)
+        for sid, m in found.items()
+    } == rounded
 
 
 def test_later_files_lose_ties_and_lines_are_numbered_per_file(tmp_path):
@@ -152,7 +173,9 @@ def test_compute_aids_flags_and_summary(corpus, lines, unique_long_lines, prompt
     copied = lines[_picked(unique_long_lines, 1)[0] - 1]
     submissions = [
         SubmissionText(1, ORIGINAL, "diets", writer_id=7),
-        SubmissionText(2, "김철수 과장은 고기 안 먹는 사람을 무시한다 010-1234-5678", "diets", writer_id=8),
+        SubmissionText(
+            2, "김철수 과장은 고기 안 먹는 사람을 무시한다 010-1234-5678", "diets", writer_id=8
+        ),
         SubmissionText(3, ORIGINAL + "!!", "diets", writer_id=9),
         SubmissionText(4, copied, "racism", writer_id=9),
         SubmissionText(5, "ooo씨는 채식주의자라서 회식 때마다 분위기를 망친다", "diets"),
@@ -166,10 +189,20 @@ def test_compute_aids_flags_and_summary(corpus, lines, unique_long_lines, prompt
     summary = aids[2].summary_ko()
     assert "⚠ 전화번호로 보이는 부분: 010-1234-5678" in summary
     assert "⚠ 사람 이름으로 보이는 부분: 김철수" in summary
-    assert aids[3].summary_ko().startswith("같은 문장이 이미 있음 (#1, 다른 작성자): 채식하는 사람들은")
+    assert (
+        aids[3]
+        .summary_ko()
+        .startswith("같은 문장이 이미 있음 (#1, 다른 작성자): 채식하는 사람들은")
+    )
     assert f"참고 말뭉치와 거의 같음 ({corpus.name}:" in aids[4].summary_ko()
-    assert "주제 관련도 0.00 (낮음: 주제 단어 없음; '연예 기사 댓글 같은 잡담' 쪽 단어 " in aids[4].summary_ko()
-    assert aids[1].summary_ko().startswith("주제 관련도 0.") and "(높음: 주제 단어 '채식', '고기'" in aids[1].summary_ko()
+    assert (
+        "주제 관련도 0.00 (낮음: 주제 단어 없음; '연예 기사 댓글 같은 잡담' 쪽 단어 "
+        in aids[4].summary_ko()
+    )
+    assert (
+        aids[1].summary_ko().startswith("주제 관련도 0.")
+        and "(높음: 주제 단어 '채식', '고기'" in aids[1].summary_ko()
+    )
     assert aids[2].as_dict()["flags"] == [FLAG_PERSONAL_INFO]
 
 
@@ -181,6 +214,12 @@ def test_compute_aids_without_references_or_submissions(prompts_by_key):
 
 def test_compute_aids_rejects_unknown_prompts_and_repeated_ids(prompts_by_key):
     with pytest.raises(ConfigError, match="submission #2 has prompt key 'pets'"):
-        compute_aids([SubmissionText(1, ORIGINAL, "diets"), SubmissionText(2, ORIGINAL, "pets")], prompts_by_key)
+        compute_aids(
+            [SubmissionText(1, ORIGINAL, "diets"), SubmissionText(2, ORIGINAL, "pets")],
+            prompts_by_key,
+        )
     with pytest.raises(ValueError, match="repeated: \\[1\\]"):
-        compute_aids([SubmissionText(1, ORIGINAL, "diets"), SubmissionText(1, ORIGINAL, "diets")], prompts_by_key)
+        compute_aids(
+            [SubmissionText(1, ORIGINAL, "diets"), SubmissionText(1, ORIGINAL, "diets")],
+            prompts_by_key,
+        )

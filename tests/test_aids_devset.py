@@ -31,12 +31,33 @@ def figures(request, devset):
 def test_the_dev_set_covers_what_the_issue_asks_for(devset):
     assert {item.prompt_key for item in devset.topics if item.source == "on-topic"} == set(PROMPTS)
     assert {item.source for item in devset.topics} == {"on-topic", "other-topic", "chatter"}
-    assert {item.tag for item in devset.personal_info} == {"private", "placeholder", "public_figure", "common_word",
-                                                             "number"}
+    assert {item.tag for item in devset.personal_info} == {
+        "private",
+        "placeholder",
+        "public_figure",
+        "common_word",
+        "number",
+    }
     kinds = {kind for item in devset.personal_info for kind, _ in item.expected}
-    assert kinds == {"name", "phone", "email", "resident_number", "url", "handle", "address", "account"}
-    assert {pair.kind for pair in devset.duplicates} == {"ending", "spacing", "particle", "jamo", "order", "mixed",
-                                                        "different"}
+    assert kinds == {
+        "name",
+        "phone",
+        "email",
+        "resident_number",
+        "url",
+        "handle",
+        "address",
+        "account",
+    }
+    assert {pair.kind for pair in devset.duplicates} == {
+        "ending",
+        "spacing",
+        "particle",
+        "jamo",
+        "order",
+        "mixed",
+        "different",
+    }
     for items in (devset.topics, devset.personal_info, devset.duplicates):
         assert {item.split for item in items} >= {"dev", "heldout"}
 

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from apeach_ls.aids.topic_relevance import (CHATTER, OFF_TOPIC_BELOW, TOPIC_KEYWORDS, WEAK_WEIGHT, TopicScorer,
-                                            parse_cue, topic_relevance)
+from apeach_ls.aids.topic_relevance import (
+    CHATTER,
+    OFF_TOPIC_BELOW,
+    TOPIC_KEYWORDS,
+    WEAK_WEIGHT,
+    TopicScorer,
+    parse_cue,
+    topic_relevance,
+)
 from apeach_ls.prompts import Prompt, default_prompts
 
 ON_TOPIC = [
@@ -20,7 +27,11 @@ ON_TOPIC = [
     ("disabled", "장애인은 휠체어 타고 밖에 나오지 말아라"),
     ("diets", "채식주의자들은 고기 먹는 사람을 무시한다"),
 ]
-NEUTRAL = ["내일 비가 온다고 해서 우산을 챙겼다", "이번 주말에 같이 놀러 갈래?", "아 진짜 오늘 너무 덥다"]
+NEUTRAL = [
+    "내일 비가 온다고 해서 우산을 챙겼다",
+    "이번 주말에 같이 놀러 갈래?",
+    "아 진짜 오늘 너무 덥다",
+]
 # The way crowd writers write: implicit, slang, misspelled, no topic name in sight.
 IMPLICIT = [
     ("gender-stereotypes", "김여사 또 주차 두칸 먹었네"),
@@ -37,7 +48,11 @@ IMPLICIT = [
     ("disabled", "귀머거리냐 왜 못알아들어"),
     ("diets", "고수 싫다는데 계속 넣어줌"),
 ]
-CHATTER_SENTENCES = ["드라마 첫회 보고 연기 소름 돋았어요", "컴백 축하해요 앨범 대박나세요", "기자 또 소설쓰네 기레기"]
+CHATTER_SENTENCES = [
+    "드라마 첫회 보고 연기 소름 돋았어요",
+    "컴백 축하해요 앨범 대박나세요",
+    "기자 또 소설쓰네 기레기",
+]
 
 
 @pytest.fixture(scope="module")
@@ -98,12 +113,18 @@ def test_a_weak_word_alone_counts_less_than_a_strong_one(scorer):
 
 def test_a_word_outweighed_by_another_topic_is_low(scorer):
     # a weak word of the prompt against several of another topic; two strong ones hold
-    assert scorer.relevance("흑인 백인 황인 다 같이 밥 먹었다", "diets") >= OFF_TOPIC_BELOW  # "밥" is strong
-    assert scorer.relevance("흑인 백인 황인 다 같이 커피 한잔", "diets") < OFF_TOPIC_BELOW  # "커피" is weak
+    assert (
+        scorer.relevance("흑인 백인 황인 다 같이 밥 먹었다", "diets") >= OFF_TOPIC_BELOW
+    )  # "밥" is strong
+    assert (
+        scorer.relevance("흑인 백인 황인 다 같이 커피 한잔", "diets") < OFF_TOPIC_BELOW
+    )  # "커피" is weak
 
 
 def test_a_word_inside_another_word_does_not_count(scorer):
-    assert scorer.explain("사장님이 흑인 손님을 안 받음", "disabled").words == ()  # "장님" in "사장님"
+    assert (
+        scorer.explain("사장님이 흑인 손님을 안 받음", "disabled").words == ()
+    )  # "장님" in "사장님"
     assert scorer.explain("욕먹을 소리 하네 흑인이 어때서", "diets").words == ()  # "먹" in "욕먹"
 
 
@@ -114,10 +135,19 @@ def test_scores_cover_every_topic_in_zero_to_one(scorer):
         assert all(0 <= score < 1 for score in scores.values())
 
 
-@pytest.mark.parametrize("spec, text, found", [
-    ("여자", "여자들은", True), ("^촌", "촌스럽다", True), ("^촌", "농촌", False), ("키 작", "키작은", True),
-    ("살", "살빼", True), ("살", "사살", False), ("re:[1-9]0대", "40대 아재", True), ("~먹", "먹었다", True),
-])
+@pytest.mark.parametrize(
+    "spec, text, found",
+    [
+        ("여자", "여자들은", True),
+        ("^촌", "촌스럽다", True),
+        ("^촌", "농촌", False),
+        ("키 작", "키작은", True),
+        ("살", "살빼", True),
+        ("살", "사살", False),
+        ("re:[1-9]0대", "40대 아재", True),
+        ("~먹", "먹었다", True),
+    ],
+)
 def test_keyword_syntax(spec, text, found):
     cue = parse_cue(spec)
     assert bool(cue.pattern.search(text)) is found
@@ -139,8 +169,12 @@ def test_a_campaign_with_one_topic_is_still_scored_against_the_others():
 
 def test_a_custom_topic_without_keywords_uses_its_own_text():
     """Words of its topic and guideline count; the rules every default guideline shares do not."""
-    pets = Prompt(key="pets", topic="반려동물을 키우는 사람에 대한 발언",
-                  topic_eng="Pet owners", guideline="강아지나 고양이 같은 반려동물을 키우는 사람에 대한 문장을 쓰세요.")
+    pets = Prompt(
+        key="pets",
+        topic="반려동물을 키우는 사람에 대한 발언",
+        topic_eng="Pet owners",
+        guideline="강아지나 고양이 같은 반려동물을 키우는 사람에 대한 문장을 쓰세요.",
+    )
     scorer = TopicScorer([pets])
     sentence = "강아지 키우는 사람들은 반려동물 털 때문에 민폐다"
     assert scorer.relevance(sentence, "pets") > scorer.relevance(sentence, "racism")
@@ -154,7 +188,10 @@ def test_unknown_topic_keys_are_named(scorer):
 
 def test_gender_biased_comments_are_more_relevant_to_gender_stereotypes(beep_dir, scorer):
     """On BEEP! train, comments labeled as gender-biased lean to the gender topic."""
-    rows = [line.split("\t") for line in (beep_dir / "train.tsv").read_text(encoding="utf-8").splitlines()[1:]]
+    rows = [
+        line.split("\t")
+        for line in (beep_dir / "train.tsv").read_text(encoding="utf-8").splitlines()[1:]
+    ]
     rows = rows[:3000]
     relevance = scorer.relevances([r[0] for r in rows], ["gender-stereotypes"] * len(rows))
     biased = [score for score, row in zip(relevance, rows) if row[1] == "True"]

@@ -20,9 +20,9 @@ from pathlib import Path
 
 import pytest
 import requests
+from test_ml_backend import interactive, text_item
 
 import label_config
-from test_ml_backend import interactive, text_item
 
 AUTH = ("mluser", "s3cret-password-Qx7")
 IDLE_TIMEOUT, BODY_TIMEOUT = 3, 4
@@ -38,13 +38,19 @@ def server(tmp_path_factory, default_model_dir):
 
     tmp = tmp_path_factory.mktemp("slow-clients")
     port = free_port()
-    env = {"APEACH_ML_BASIC_AUTH_USER": AUTH[0], "APEACH_ML_BASIC_AUTH_PASSWORD": AUTH[1],
-           "APEACH_ML_IDLE_TIMEOUT": str(IDLE_TIMEOUT), "APEACH_ML_BODY_TIMEOUT": str(BODY_TIMEOUT),
-           "APEACH_ML_LOG_LEVEL": "warning",
-           "GUNICORN_CMD_ARGS": "--access-logfile - --access-logformat "
-                                "'%(h)s %(u)s \"%(r)s\" %(s)s %({authorization}i)s %({http_authorization}e)s "
-                                "%({cookie}i)s'"}
-    process = ml_backend_process(tmp, port, str(default_model_dir), threads=4, extra_env=env).start()
+    env = {
+        "APEACH_ML_BASIC_AUTH_USER": AUTH[0],
+        "APEACH_ML_BASIC_AUTH_PASSWORD": AUTH[1],
+        "APEACH_ML_IDLE_TIMEOUT": str(IDLE_TIMEOUT),
+        "APEACH_ML_BODY_TIMEOUT": str(BODY_TIMEOUT),
+        "APEACH_ML_LOG_LEVEL": "warning",
+        "GUNICORN_CMD_ARGS": "--access-logfile - --access-logformat "
+        '\'%(h)s %(u)s "%(r)s" %(s)s %({authorization}i)s %({http_authorization}e)s '
+        "%({cookie}i)s'",
+    }
+    process = ml_backend_process(
+        tmp, port, str(default_model_dir), threads=4, extra_env=env
+    ).start()
     try:
         process.wait_healthy(60, auth=AUTH)
         yield f"http://127.0.0.1:{port}", port, process.log_path
@@ -59,9 +65,15 @@ def _connect(port: int) -> socket.socket:
 
 
 def _head(port: int, length: int, auth: bool = True) -> bytes:
-    credentials = f"Authorization: Basic {base64.b64encode(':'.join(AUTH).encode()).decode()}\r\n" if auth else ""
-    return (f"POST /predict HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n"
-            f"{credentials}Content-Length: {length}\r\n\r\n").encode()
+    credentials = (
+        f"Authorization: Basic {base64.b64encode(':'.join(AUTH).encode()).decode()}\r\n"
+        if auth
+        else ""
+    )
+    return (
+        f"POST /predict HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n"
+        f"{credentials}Content-Length: {length}\r\n\r\n"
+    ).encode()
 
 
 class SlowClients:
@@ -78,7 +90,9 @@ class SlowClients:
                 sock.sendall(_head(port, 100, auth=i % 2 == 0) + b"{")
                 self.silent_body.append(sock)
             elif kind == 1:  # half a header block, no credentials needed
-                sock.sendall(f"POST /predict HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Ty".encode())
+                sock.sendall(
+                    f"POST /predict HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Ty".encode()
+                )
                 self.half_header.append(sock)
             else:  # a body trickled at 1 byte / 2 s
                 sock.sendall(_head(port, 1000))
@@ -108,7 +122,7 @@ def _closed_by_server(sock: socket.socket, deadline: float) -> bool:
         sock.settimeout(max(0.05, deadline - time.monotonic()))
         try:
             data = sock.recv(4096)
-        except socket.timeout:
+        except TimeoutError:
             return False
         except OSError:
             return True
@@ -135,15 +149,25 @@ def test_slow_clients_do_not_take_the_backend_down_and_are_closed(server):
         for _ in range(4):
             took, health = _timed(lambda: requests.get(f"{url}/health", auth=AUTH, timeout=15))
             assert health.status_code == 200 and took < LATENCY_TARGET, f"/health took {took:.2f} s"
-            took, verdict = _timed(lambda: requests.post(f"{url}/predict", json=body, auth=AUTH, timeout=15))
-            assert verdict.status_code == 200 and took < LATENCY_TARGET, f"/predict took {took:.2f} s"
+            took, verdict = _timed(
+                lambda: requests.post(f"{url}/predict", json=body, auth=AUTH, timeout=15)
+            )
+            assert verdict.status_code == 200 and took < LATENCY_TARGET, (
+                f"/predict took {took:.2f} s"
+            )
             assert verdict.json()["results"][0]["result"][0]["from_name"] == "verdict"
         # every slow connection is closed by the server within its deadline (plus slack)
         deadline = opened + max(IDLE_TIMEOUT, BODY_TIMEOUT) + 3
-        still_open = [s for s in slow.silent_body + slow.half_header if not _closed_by_server(s, deadline)]
-        assert not still_open, f"{len(still_open)} idle connections still open after {deadline - opened:.0f} s"
+        still_open = [
+            s for s in slow.silent_body + slow.half_header if not _closed_by_server(s, deadline)
+        ]
+        assert not still_open, (
+            f"{len(still_open)} idle connections still open after {deadline - opened:.0f} s"
+        )
         time.sleep(max(0.0, opened + BODY_TIMEOUT + 3 - time.monotonic()))
-        still_trickling = [s for s in slow.trickle if not _closed_by_server(s, time.monotonic() + 2.5)]
+        still_trickling = [
+            s for s in slow.trickle if not _closed_by_server(s, time.monotonic() + 2.5)
+        ]
         assert not still_trickling, f"{len(still_trickling)} trickling connections still open"
     finally:
         slow.close()
@@ -176,17 +200,39 @@ def test_the_access_log_never_shows_credentials(server):
         {"auth": AUTH},
         {"auth": ("alice-the-user", "wrong-password-1")},
         {"headers": {"Authorization": f"Basic {user_only}"}},
-        {"headers": {"Authorization": f"basic {base64.b64encode(':'.join(AUTH).encode()).decode()}"}},
-        {"headers": {"Authorization": "Bearer tok-abcdef-123", "Cookie": "session=cookie-value-777"}},
+        {
+            "headers": {
+                "Authorization": f"basic {base64.b64encode(':'.join(AUTH).encode()).decode()}"
+            }
+        },
+        {
+            "headers": {
+                "Authorization": "Bearer tok-abcdef-123",
+                "Cookie": "session=cookie-value-777",
+            }
+        },
     ]
-    statuses = [requests.get(f"{url}/health", timeout=5, **kwargs).status_code for kwargs in attempts]
+    statuses = [
+        requests.get(f"{url}/health", timeout=5, **kwargs).status_code for kwargs in attempts
+    ]
     assert statuses == [200, 401, 401, 200, 401]
     requests.post(f"{url}/predict", json={"tasks": [{}], "project": "404.1"}, auth=AUTH, timeout=5)
     time.sleep(0.5)
     log = Path(log_path).read_text(encoding="utf-8", errors="replace")
-    assert '"GET /health HTTP/1.1" 200' in log and '"GET /health HTTP/1.1" 401' in log  # the access log is on
-    for secret in [AUTH[0], AUTH[1], "alice-the-user", "wrong-password-1", "only-a-password-9Zk", user_only,
-                   base64.b64encode(":".join(AUTH).encode()).decode(), "tok-abcdef-123", "cookie-value-777"]:
+    assert (
+        '"GET /health HTTP/1.1" 200' in log and '"GET /health HTTP/1.1" 401' in log
+    )  # the access log is on
+    for secret in [
+        AUTH[0],
+        AUTH[1],
+        "alice-the-user",
+        "wrong-password-1",
+        "only-a-password-9Zk",
+        user_only,
+        base64.b64encode(":".join(AUTH).encode()).decode(),
+        "tok-abcdef-123",
+        "cookie-value-777",
+    ]:
         assert secret not in log, f"{secret!r} is in the log"
     # APEACH_ML_LOG_LEVEL=warning: the backend's own INFO lines (a refused request's reason) are not written
     assert '"POST /predict HTTP/1.1" 404' in log and "unknown project '404'" not in log
@@ -195,21 +241,39 @@ def test_the_access_log_never_shows_credentials(server):
 def test_the_backend_binds_loopback_and_tells_workers_how_many_they_are(tmp_path):
     """`apeach-ls backend --workers 2`: each worker gives torch cores / 2 threads (it was every core)."""
     pytest.importorskip("transformers")
-    from apeach_ls.processes import ManagedProcess, free_port
     from test_classifier_checkpoint import BEEP_LABELS, build_tiny_bert
+
+    from apeach_ls.processes import ManagedProcess, free_port
 
     model_dir = build_tiny_bert(tmp_path / "tiny", BEEP_LABELS)
     port = free_port()
     env = {**os.environ, "APEACH_LS_MODEL": str(model_dir), "APEACH_ML_BATCHING": "on"}
     env.pop("WEB_CONCURRENCY", None)
-    process = ManagedProcess("backend", [sys.executable, "-m", "apeach_ls.cli", "backend", "--port", str(port),
-                                         "--workers", "2", "--threads", "2"],
-                             env, tmp_path / "backend.log", f"http://127.0.0.1:{port}/health").start()
+    process = ManagedProcess(
+        "backend",
+        [
+            sys.executable,
+            "-m",
+            "apeach_ls.cli",
+            "backend",
+            "--port",
+            str(port),
+            "--workers",
+            "2",
+            "--threads",
+            "2",
+        ],
+        env,
+        tmp_path / "backend.log",
+        f"http://127.0.0.1:{port}/health",
+    ).start()
     try:
         process.wait_healthy(120)
         expected = max(1, (os.cpu_count() or 1) // 2)
-        seen = {requests.get(f"http://127.0.0.1:{port}/health", timeout=10).json().get("torch_threads")
-                for _ in range(8)}
+        seen = {
+            requests.get(f"http://127.0.0.1:{port}/health", timeout=10).json().get("torch_threads")
+            for _ in range(8)
+        }
         assert seen == {expected}
         assert f"Listening at: http://127.0.0.1:{port}" in (tmp_path / "backend.log").read_text()
     finally:

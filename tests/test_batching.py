@@ -6,12 +6,12 @@ import threading
 import time
 
 import pytest
+from verdicts import TEST_SECRET
 
 from apeach_ls.labels import Verdict
 from ml_backend import create_app
 from ml_backend.batching import BatcherDown, MicroBatcher, Overloaded
 from ml_backend.settings import BackendSettings
-from verdicts import TEST_SECRET
 
 
 class SlowModel:
@@ -63,13 +63,17 @@ def test_concurrent_requests_share_forward_passes_and_get_their_own_answers():
         t.start()
     for t in threads:
         t.join()
-    assert answers == {i: model_answer for i, model_answer in enumerate(SlowModel(0).classify(texts))}
+    assert answers == {
+        i: model_answer for i, model_answer in enumerate(SlowModel(0).classify(texts))
+    }
     assert sum(model.batch_sizes) == 40
     assert len(model.batch_sizes) < 40 and max(model.batch_sizes) > 1
     assert max(model.batch_sizes) <= 32
 
 
-def test_after_a_busy_batch_its_callers_next_requests_regroup_instead_of_one_going_alone(monkeypatch):
+def test_after_a_busy_batch_its_callers_next_requests_regroup_instead_of_one_going_alone(
+    monkeypatch,
+):
     import ml_backend.batching as batching
 
     # Wait up to a whole pass of 1 s: callers arriving 30 ms apart regroup even when a loaded
@@ -118,7 +122,10 @@ def test_health_counts_this_workers_passes_and_sentences():
     batcher.classify(["하나", "둘"])
     batcher.classify(["셋"])
     health = client.get("/health").json
-    assert (health["batch_passes"], health["batched_sentences"]) == (2, 3) and model.batch_sizes == [2, 1]
+    assert (health["batch_passes"], health["batched_sentences"]) == (
+        2,
+        3,
+    ) and model.batch_sizes == [2, 1]
 
 
 def test_a_request_larger_than_a_batch_is_not_split_across_answers():
@@ -132,7 +139,9 @@ def test_full_queue_is_refused_and_the_app_answers_503_with_retry_after():
     model = SlowModel(delay=0.0)
     model.gate.clear()  # the model hangs: requests pile up
     batcher = MicroBatcher(model, max_queue=2)
-    threads = [threading.Thread(target=lambda: batcher.classify(["x"]), daemon=True) for _ in range(3)]
+    threads = [
+        threading.Thread(target=lambda: batcher.classify(["x"]), daemon=True) for _ in range(3)
+    ]
     for t in threads:
         t.start()
         time.sleep(0.05)
@@ -140,8 +149,16 @@ def test_full_queue_is_refused_and_the_app_answers_503_with_retry_after():
         batcher.classify(["one too many"])
 
     app = create_app(BackendSettings(verdict_secret=TEST_SECRET), batcher)
-    body = {"tasks": [{"id": 1, "data": {}}], "project": "1.1", "label_config": __import__("label_config").load("generation"),
-            "params": {"context": {"result": [{"from_name": "text", "type": "textarea", "value": {"text": ["x"]}}]}}}
+    body = {
+        "tasks": [{"id": 1, "data": {}}],
+        "project": "1.1",
+        "label_config": __import__("label_config").load("generation"),
+        "params": {
+            "context": {
+                "result": [{"from_name": "text", "type": "textarea", "value": {"text": ["x"]}}]
+            }
+        },
+    }
     r = app.test_client().post("/predict", json=body)
     assert r.status_code == 503 and r.headers["Retry-After"] == "1" and "busy" in r.json["error"]
     model.gate.set()
@@ -178,7 +195,12 @@ def test_a_dead_batcher_is_reported_by_health_and_fails_fast():
 
 
 def test_auto_batching_wraps_only_models_that_ask_for_it():
-    slow = create_app(BackendSettings(verdict_secret=TEST_SECRET), SlowModel()).test_client().get("/health").json
+    slow = (
+        create_app(BackendSettings(verdict_secret=TEST_SECRET), SlowModel())
+        .test_client()
+        .get("/health")
+        .json
+    )
     assert slow["batching"] is True and slow["model_class"] == "SlowModel"
 
     class Fast:
@@ -187,6 +209,17 @@ def test_auto_batching_wraps_only_models_that_ask_for_it():
         def classify(self, texts):
             return [Verdict("not_hate", 0.6) for _ in texts]
 
-    assert "batching" not in create_app(BackendSettings(verdict_secret=TEST_SECRET), Fast()).test_client().get("/health").json
-    forced = create_app(BackendSettings(verdict_secret=TEST_SECRET, batching="on"), Fast()).test_client().get("/health").json
+    assert (
+        "batching"
+        not in create_app(BackendSettings(verdict_secret=TEST_SECRET), Fast())
+        .test_client()
+        .get("/health")
+        .json
+    )
+    forced = (
+        create_app(BackendSettings(verdict_secret=TEST_SECRET, batching="on"), Fast())
+        .test_client()
+        .get("/health")
+        .json
+    )
     assert forced["batching"] is True

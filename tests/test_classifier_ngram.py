@@ -66,7 +66,9 @@ def test_own_prediction_path_matches_scikit_learn(small, beep):
     train = beep[0][:400]
     vectorizer = small.params.vectorizer()
     features = vectorizer.fit_transform([ex.text for ex in train])
-    reference = LogisticRegression(C=small.params.c, class_weight="balanced", max_iter=small.params.max_iter)
+    reference = LogisticRegression(
+        C=small.params.c, class_weight="balanced", max_iter=small.params.max_iter
+    )
     reference.fit(features, [ex.label == "hate" for ex in train])
     texts = [ex.text for ex in beep[1]] + ["", "처음 보는 글자 뷁"]
     expected = reference.predict_proba(vectorizer.transform(texts))[:, 1]
@@ -84,7 +86,11 @@ def test_round_trip_gives_identical_verdicts_and_version(model, saved, beep):
 
 
 def test_saved_directory_holds_no_pickle(saved):
-    assert sorted(p.name for p in saved.iterdir()) == ["model.json", "vocabulary.json", "weights.npz"]
+    assert sorted(p.name for p in saved.iterdir()) == [
+        "model.json",
+        "vocabulary.json",
+        "weights.npz",
+    ]
     with zipfile.ZipFile(saved / "weights.npz") as archive:
         for member in archive.namelist():
             assert member.endswith(".npy")
@@ -98,7 +104,9 @@ def test_saved_directory_holds_no_pickle(saved):
 
 def test_version_changes_with_the_weights(small, model):
     assert small.version != model.version
-    nudged = NgramClassifier(small.params, small.terms, small.idf, small.coef + 1e-6, small.intercept)
+    nudged = NgramClassifier(
+        small.params, small.terms, small.idf, small.coef + 1e-6, small.intercept
+    )
     assert nudged.version != small.version
 
 
@@ -123,6 +131,7 @@ def _edit_json(name, change):
     def edit(directory):
         meta = json.loads((directory / name).read_text(encoding="utf-8"))
         (directory / name).write_text(json.dumps(change(meta)), encoding="utf-8")
+
     return edit
 
 
@@ -131,23 +140,50 @@ def _replace_weights(**arrays):
         with np.load(directory / "weights.npz") as weights:
             merged = {k: weights[k] for k in weights.files} | arrays
         np.savez(directory / "weights.npz", **merged)
+
     return edit
 
 
 CORRUPTIONS = {
-    "no model.json": (lambda d: (d / "model.json").unlink(), "has no model.json: not a saved model"),
-    "model.json not JSON": (lambda d: (d / "model.json").write_text("{oops"), "model.json is unreadable"),
-    "foreign kind": (_edit_json("model.json", lambda m: m | {"kind": "bert"}), "holds a model of kind 'bert'"),
-    "future format": (_edit_json("model.json", lambda m: m | {"format": 99}), "model format 99 is not supported"),
-    "unknown param": (_edit_json("model.json", lambda m: m | {"params": {"boost": 1}}), "unexpected keyword"),
+    "no model.json": (
+        lambda d: (d / "model.json").unlink(),
+        "has no model.json: not a saved model",
+    ),
+    "model.json not JSON": (
+        lambda d: (d / "model.json").write_text("{oops"),
+        "model.json is unreadable",
+    ),
+    "foreign kind": (
+        _edit_json("model.json", lambda m: m | {"kind": "bert"}),
+        "holds a model of kind 'bert'",
+    ),
+    "future format": (
+        _edit_json("model.json", lambda m: m | {"format": 99}),
+        "model format 99 is not supported",
+    ),
+    "unknown param": (
+        _edit_json("model.json", lambda m: m | {"params": {"boost": 1}}),
+        "unexpected keyword",
+    ),
     "no weights": (lambda d: (d / "weights.npz").unlink(), "No such file"),
-    "truncated weights": (lambda d: (d / "weights.npz").write_bytes((d / "weights.npz").read_bytes()[:100]),
-                          "cannot load the n-gram model"),
+    "truncated weights": (
+        lambda d: (d / "weights.npz").write_bytes((d / "weights.npz").read_bytes()[:100]),
+        "cannot load the n-gram model",
+    ),
     "edited weights": (_replace_weights(intercept=np.array([3.0])), "do not match the checksum"),
-    "pickled weights": (_replace_weights(coef=np.array([{"x": 1}], dtype=object)), "allow_pickle=False"),
+    "pickled weights": (
+        _replace_weights(coef=np.array([{"x": 1}], dtype=object)),
+        "allow_pickle=False",
+    ),
     "missing array": (lambda d: np.savez(d / "weights.npz", idf=np.ones(3)), "missing"),
-    "vocabulary edited": (_edit_json("vocabulary.json", lambda terms: terms[::-1]), "do not match the checksum"),
-    "vocabulary not strings": (_edit_json("vocabulary.json", lambda terms: [1, 2]), "not a list of strings"),
+    "vocabulary edited": (
+        _edit_json("vocabulary.json", lambda terms: terms[::-1]),
+        "do not match the checksum",
+    ),
+    "vocabulary not strings": (
+        _edit_json("vocabulary.json", lambda terms: [1, 2]),
+        "not a list of strings",
+    ),
 }
 
 
@@ -176,7 +212,12 @@ def test_train_and_save_from_a_file(tmp_path):
     from apeach_ls.classifier.training import train_and_save
 
     data = tmp_path / "ours.csv"
-    data.write_text("text,label\n" + "꺼져 쓰레기야,hate\n좋은 하루,not_hate\n" * 5, encoding="utf-8")
+    data.write_text(
+        "text,label\n" + "꺼져 쓰레기야,hate\n좋은 하루,not_hate\n" * 5, encoding="utf-8"
+    )
     version = train_and_save(data, tmp_path / "model")
     assert load_ngram(tmp_path / "model").version == version
-    assert json.loads((tmp_path / "model" / "model.json").read_text())["info"] == {"trained_on": "ours.csv", "examples": 10}
+    assert json.loads((tmp_path / "model" / "model.json").read_text())["info"] == {
+        "trained_on": "ours.csv",
+        "examples": 10,
+    }

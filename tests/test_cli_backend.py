@@ -10,8 +10,11 @@ from apeach_ls.cli import cli
 
 
 def test_a_missing_verdict_secret_is_one_line():
-    result = CliRunner().invoke(cli, ["backend", "--port", "1"], env={"APEACH_VERDICT_SECRET": None,
-                                                                      "APEACH_VERDICT_SECRET_FILE": None})
+    result = CliRunner().invoke(
+        cli,
+        ["backend", "--port", "1"],
+        env={"APEACH_VERDICT_SECRET": None, "APEACH_VERDICT_SECRET_FILE": None},
+    )
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert result.output.startswith("Error: No verdict secret: set APEACH_VERDICT_SECRET_FILE")
 
@@ -29,4 +32,7 @@ def test_a_port_in_use_is_named():
         port = taken.getsockname()[1]
         result = CliRunner().invoke(cli, ["backend", "--port", str(port)])
     assert result.exit_code == 1
-    assert result.output == f"Error: port {port} is already in use on 127.0.0.1; choose another with --port\n"
+    assert (
+        result.output
+        == f"Error: port {port} is already in use on 127.0.0.1; choose another with --port\n"
+    )

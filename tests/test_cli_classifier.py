@@ -20,15 +20,17 @@ def slices(tmp_path_factory):
     beep, directory = beep_path(), tmp_path_factory.mktemp("beep-slices")
     for name, rows in (("train.tsv", 600), ("dev.tsv", 150)):
         lines = (beep / name).read_text(encoding="utf-8").splitlines(keepends=True)
-        (directory / name).write_text("".join(lines[:rows + 1]), encoding="utf-8")
+        (directory / name).write_text("".join(lines[: rows + 1]), encoding="utf-8")
     return directory
 
 
 @pytest.fixture(scope="module")
 def trained(slices, tmp_path_factory):
     out = tmp_path_factory.mktemp("models") / "small"
-    result = CliRunner().invoke(classifier, ["train", str(slices / "train.tsv"), "--out", str(out),
-                                             "--eval", str(slices / "dev.tsv")])
+    result = CliRunner().invoke(
+        classifier,
+        ["train", str(slices / "train.tsv"), "--out", str(out), "--eval", str(slices / "dev.tsv")],
+    )
     assert result.exit_code == 0, result.output
     return out, result
 
@@ -47,7 +49,9 @@ def test_train_saves_prints_version_and_evaluations(trained):
 
 def test_eval_reads_the_model_from_the_environment(trained, slices):
     out, _ = trained
-    result = CliRunner().invoke(classifier, ["eval", str(slices / "dev.tsv")], env={"APEACH_LS_MODEL": str(out)})
+    result = CliRunner().invoke(
+        classifier, ["eval", str(slices / "dev.tsv")], env={"APEACH_LS_MODEL": str(out)}
+    )
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert lines[0] == f"model     {load_classifier(str(out)).version}"
@@ -66,8 +70,11 @@ def test_eval_with_model_option_matches_train_report(trained, slices):
 
 
 def test_default_out_is_under_apeach_ls_home(slices, tmp_path):
-    result = CliRunner().invoke(classifier, ["train", str(slices / "train.tsv"), "--holdout", "0"],
-                                env={"APEACH_LS_HOME": str(tmp_path)})
+    result = CliRunner().invoke(
+        classifier,
+        ["train", str(slices / "train.tsv"), "--holdout", "0"],
+        env={"APEACH_LS_HOME": str(tmp_path)},
+    )
     assert result.exit_code == 0, result.output
     [saved] = (tmp_path / "models").iterdir()
     assert saved.name == load_classifier(str(saved)).version
@@ -83,20 +90,41 @@ def _bad_tsv(tmp_path):
 @pytest.mark.parametrize("command", ["train", "eval"])
 def test_bad_file_is_a_one_line_error_naming_row_and_field(trained, tmp_path, command):
     path = _bad_tsv(tmp_path)
-    result = CliRunner().invoke(classifier, [command, str(path), "--model", str(trained[0])][:2 if command == "train" else 4])
+    result = CliRunner().invoke(
+        classifier,
+        [command, str(path), "--model", str(trained[0])][: 2 if command == "train" else 4],
+    )
     assert result.exit_code == 1
-    assert result.output == (f"Error: {path}, row 3, field 'hate': unknown value 'rude'; "
-                             "expected one of none, offensive, hate\n")
+    assert result.output == (
+        f"Error: {path}, row 3, field 'hate': unknown value 'rude'; "
+        "expected one of none, offensive, hate\n"
+    )
 
 
-@pytest.mark.parametrize("args, env, message", [
-    (["eval", "{dev}", "--model", "{tmp}/none"], {}, "no model directory {tmp}/none; train one with"),
-    (["train", "{tmp}/one-label.tsv"], {}, "{tmp}/one-label.tsv: no not_hate examples to train on"),
-    (["train", "{train}", "--out", "{out}"], {}, "{out} already exists and is not empty"),
-])
+@pytest.mark.parametrize(
+    "args, env, message",
+    [
+        (
+            ["eval", "{dev}", "--model", "{tmp}/none"],
+            {},
+            "no model directory {tmp}/none; train one with",
+        ),
+        (
+            ["train", "{tmp}/one-label.tsv"],
+            {},
+            "{tmp}/one-label.tsv: no not_hate examples to train on",
+        ),
+        (["train", "{train}", "--out", "{out}"], {}, "{out} already exists and is not empty"),
+    ],
+)
 def test_other_errors_exit_1_with_a_message(trained, slices, tmp_path, args, env, message):
     (tmp_path / "one-label.tsv").write_text(HEADER + "싫다\tFalse\tnone\thate\n", encoding="utf-8")
-    values = {"dev": slices / "dev.tsv", "train": slices / "train.tsv", "tmp": tmp_path, "out": trained[0]}
+    values = {
+        "dev": slices / "dev.tsv",
+        "train": slices / "train.tsv",
+        "tmp": tmp_path,
+        "out": trained[0],
+    }
     result = CliRunner().invoke(classifier, [a.format(**values) for a in args], env=env)
     assert result.exit_code == 1
     assert result.output.startswith("Error: " + message.format(**values))
@@ -112,12 +140,18 @@ def test_help_has_an_example(command):
 def test_eval_without_a_model_scores_the_one_up_serves(trained, slices, tmp_path):
     """No --model, no APEACH_LS_MODEL: the model `up` trained into $APEACH_LS_HOME, else the built-in one."""
     home = tmp_path / "home"
-    result = CliRunner().invoke(classifier, ["eval", str(slices / "dev.tsv")],
-                                env={"APEACH_LS_MODEL": "", "APEACH_LS_HOME": str(home)})
+    result = CliRunner().invoke(
+        classifier,
+        ["eval", str(slices / "dev.tsv")],
+        env={"APEACH_LS_MODEL": "", "APEACH_LS_HOME": str(home)},
+    )
     assert result.exit_code == 0, result.output
     assert "(built in: trained on BEEP! (CC BY-SA 4.0" in result.output
     shutil.copytree(trained[0], home / "models" / "default")
-    result = CliRunner().invoke(classifier, ["eval", str(slices / "dev.tsv")],
-                                env={"APEACH_LS_MODEL": "", "APEACH_LS_HOME": str(home)})
+    result = CliRunner().invoke(
+        classifier,
+        ["eval", str(slices / "dev.tsv")],
+        env={"APEACH_LS_MODEL": "", "APEACH_LS_HOME": str(home)},
+    )
     assert result.exit_code == 0, result.output
     assert f"(trained into {home / 'models' / 'default'})" in result.output

@@ -41,8 +41,16 @@ def test_an_unknown_command_is_a_usage_error():
     assert result.exit_code == 2 and "No such command 'vote'" in result.output
 
 
-@pytest.mark.parametrize("path", [("export", "--out", "{tmp}/out"), ("report", "--out", "{tmp}/out"),
-                                  ("votes", "tally"), ("payout", "--dry-run")], ids=" ".join)
+@pytest.mark.parametrize(
+    "path",
+    [
+        ("export", "--out", "{tmp}/out"),
+        ("report", "--out", "{tmp}/out"),
+        ("votes", "tally"),
+        ("payout", "--dry-run"),
+    ],
+    ids=" ".join,
+)
 def test_commands_of_a_campaign_config_ask_for_it_when_it_is_missing(path, tmp_path, monkeypatch):
     monkeypatch.delenv("APEACH_CAMPAIGN_CONFIG", raising=False)
     result = CliRunner().invoke(cli, [p.format(tmp=tmp_path) for p in path])
@@ -55,18 +63,34 @@ def test_the_top_level_help_says_what_each_commands_own_help_says():
     ctx = click.Context(cli)
     for name in COMMANDS:
         first = (cli.get_command(ctx, name).help or "").strip().split("\n")[0]
-        assert SHORT_HELP[name] == first, f"SHORT_HELP[{name!r}] drifted from `apeach-ls {name} --help`"
+        assert SHORT_HELP[name] == first, (
+            f"SHORT_HELP[{name!r}] drifted from `apeach-ls {name} --help`"
+        )
 
 
-@pytest.mark.parametrize("args", [["payout", "status", "--config", "{c}"], ["payout", "--config", "{c}", "status"],
-                                  ["payout", "show", "1", "--config", "{c}"],
-                                  ["payout", "confirm", "1", "--config", "{c}"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["payout", "status", "--config", "{c}"],
+        ["payout", "--config", "{c}", "status"],
+        ["payout", "show", "1", "--config", "{c}"],
+        ["payout", "confirm", "1", "--config", "{c}"],
+    ],
+)
 def test_payout_subcommands_take_config_before_or_after_the_subcommand(tmp_path, args):
     config = tmp_path / "campaign.toml"
-    config.write_text(f'[campaign]\nname = "c"\ndatabase = "{tmp_path / "missing.db"}"\n', encoding="utf-8")
-    result = CliRunner().invoke(cli, [a.format(c=config) for a in args], env={"APEACH_CAMPAIGN_CONFIG": None})
+    config.write_text(
+        f'[campaign]\nname = "c"\ndatabase = "{tmp_path / "missing.db"}"\n', encoding="utf-8"
+    )
+    result = CliRunner().invoke(
+        cli, [a.format(c=config) for a in args], env={"APEACH_CAMPAIGN_CONFIG": None}
+    )
     # the config was read: the error names its (missing) ledger, not a missing --config
-    assert result.exit_code == 1 and "missing.db" in result.output and "No such option" not in result.output
+    assert (
+        result.exit_code == 1
+        and "missing.db" in result.output
+        and "No such option" not in result.output
+    )
 
 
 def test_the_top_level_help_imports_none_of_the_heavy_libraries():
@@ -75,10 +99,14 @@ def test_the_top_level_help_imports_none_of_the_heavy_libraries():
     import subprocess
     import sys
 
-    probe = ("import sys\nfrom click.testing import CliRunner\nfrom apeach_ls.cli import cli\n"
-             "assert CliRunner().invoke(cli, ['--help']).exit_code == 0\n"
-             "print(sorted(m for m in ('label_studio_sdk', 'sklearn', 'matplotlib', 'torch', 'sqlalchemy') "
-             "if m in sys.modules))\n")
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    probe = (
+        "import sys\nfrom click.testing import CliRunner\nfrom apeach_ls.cli import cli\n"
+        "assert CliRunner().invoke(cli, ['--help']).exit_code == 0\n"
+        "print(sorted(m for m in ('label_studio_sdk', 'sklearn', 'matplotlib', 'torch', 'sqlalchemy') "
+        "if m in sys.modules))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"

@@ -21,16 +21,19 @@ def test_a_registry_that_does_not_exist_is_an_error_not_an_empty_list(tmp_path, 
     """Issue 13, case 10: `models list --registry /nonexistent` printed nothing and exited 0."""
     missing = tmp_path / "nonexistent"
     out = run("models", *command, "--registry", missing, code=1)
-    assert out == (f"Error: there is no model registry at {missing} (no versions/ folder); check --registry or "
-                   "APEACH_LS_MODEL, or create one with: apeach-ls models publish MODEL_DIR --registry "
-                   f"{missing}\n")
+    assert out == (
+        f"Error: there is no model registry at {missing} (no versions/ folder); check --registry or "
+        "APEACH_LS_MODEL, or create one with: apeach-ls models publish MODEL_DIR --registry "
+        f"{missing}\n"
+    )
     assert not missing.exists()
 
 
 def test_an_empty_registry_says_so(tmp_path):
     (tmp_path / "registry" / "versions").mkdir(parents=True)
     assert run("models", "list", "--registry", tmp_path / "registry") == (
-        f"no model versions in {tmp_path / 'registry'} yet\n")
+        f"no model versions in {tmp_path / 'registry'} yet\n"
+    )
 
 
 class _NotLabelStudio:
@@ -40,7 +43,7 @@ class _NotLabelStudio:
         import http.server
         import threading
 
-        page = (b"<!doctype html><html><head><title>Welcome to nginx!</title></head><body>hi</body></html>")
+        page = b"<!doctype html><html><head><title>Welcome to nginx!</title></head><body>hi</body></html>"
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self):
@@ -71,19 +74,35 @@ def not_label_studio(request):
     server.server.server_close()
 
 
-@pytest.mark.parametrize("args, doing", [(["submissions", "export", "--campaign", "abc"], "listing projects"),
-                                         (["setup", "--campaign", "abc"], "listing projects"),
-                                         (["managers", "--config", "{config}"], "listing users")])
-def test_a_url_that_is_not_label_studio_is_named_without_dumping_its_page(not_label_studio, args, doing, tmp_path):
+@pytest.mark.parametrize(
+    "args, doing",
+    [
+        (["submissions", "export", "--campaign", "abc"], "listing projects"),
+        (["setup", "--campaign", "abc"], "listing projects"),
+        (["managers", "--config", "{config}"], "listing users"),
+    ],
+)
+def test_a_url_that_is_not_label_studio_is_named_without_dumping_its_page(
+    not_label_studio, args, doing, tmp_path
+):
     """Issue 13, case 12: the HTML page went into the error message, 15 lines of it."""
     status, url = not_label_studio
     config = tmp_path / "c.toml"
-    config.write_text('[campaign]\nname = "abc"\n[votes]\nmanagers = ["m@example.org"]\nk = 1\n', encoding="utf-8")
-    env = {"LABEL_STUDIO_URL": url, "LABEL_STUDIO_API_KEY": "x" * 40, "APEACH_LS_MODEL": "", "APEACH_ML_URL": None}
+    config.write_text(
+        '[campaign]\nname = "abc"\n[votes]\nmanagers = ["m@example.org"]\nk = 1\n', encoding="utf-8"
+    )
+    env = {
+        "LABEL_STUDIO_URL": url,
+        "LABEL_STUDIO_API_KEY": "x" * 40,
+        "APEACH_LS_MODEL": "",
+        "APEACH_ML_URL": None,
+    }
     out = run(*[a.format(config=config) for a in args], code=1, env=env)
     title = "Error response" if status == 404 else "Welcome to nginx!"
-    assert out == (f"Error: {doing}: got a web page ({status}, {title!r}) instead of Label Studio's API; check that "
-                   "LABEL_STUDIO_URL is your Label Studio's address, e.g. http://127.0.0.1:8080 (no path)\n")
+    assert out == (
+        f"Error: {doing}: got a web page ({status}, {title!r}) instead of Label Studio's API; check that "
+        "LABEL_STUDIO_URL is your Label Studio's address, e.g. http://127.0.0.1:8080 (no path)\n"
+    )
 
 
 def test_other_error_bodies_are_one_line():
@@ -91,7 +110,13 @@ def test_other_error_bodies_are_one_line():
 
     from apeach_ls.labelstudio.connection import describe_api_error
 
-    error = describe_api_error(ApiError(status_code=502, headers={}, body="bad\n  gateway\n" + "x" * 500), "listing users")
-    assert str(error) == "listing users: Label Studio answered 502: bad gateway " + "x" * 285 + "..."
-    error = describe_api_error(ApiError(status_code=400, headers={}, body={"detail": "no\nway"}), "importing tasks")
+    error = describe_api_error(
+        ApiError(status_code=502, headers={}, body="bad\n  gateway\n" + "x" * 500), "listing users"
+    )
+    assert (
+        str(error) == "listing users: Label Studio answered 502: bad gateway " + "x" * 285 + "..."
+    )
+    error = describe_api_error(
+        ApiError(status_code=400, headers={}, body={"detail": "no\nway"}), "importing tasks"
+    )
     assert str(error) == "importing tasks: Label Studio answered 400: no way"

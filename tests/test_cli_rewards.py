@@ -19,14 +19,19 @@ from apeach_ls.rewards.model import SubmissionOutcome
 from apeach_ls.rewards.roster import Accounts
 from apeach_ls.votes.store import StoredTally
 
-ACCOUNTS = Accounts({1: "w1@example.com", 2: "w2@example.com", 9: "m1@example.org"},
-                    managers=frozenset({"m1@example.org"}))
+ACCOUNTS = Accounts(
+    {1: "w1@example.com", 2: "w2@example.com", 9: "m1@example.org"},
+    managers=frozenset({"m1@example.org"}),
+)
 
 
 def write_config(tmp_path, rewards='per_accepted = 150\ncurrency = "USD"\n', database="ledger.db"):
     path = tmp_path / "campaign.toml"
-    path.write_text(f'[campaign]\nname = "cli-test"\ndatabase = "{database}"\n'
-                    f'[votes]\nmanagers = ["m1@example.org"]\nk = 1\n[rewards]\n{rewards}', encoding="utf-8")
+    path.write_text(
+        f'[campaign]\nname = "cli-test"\ndatabase = "{database}"\n'
+        f'[votes]\nmanagers = ["m1@example.org"]\nk = 1\n[rewards]\n{rewards}',
+        encoding="utf-8",
+    )
     return path
 
 
@@ -35,10 +40,14 @@ def campaign(tmp_path, monkeypatch):
     """A config, a roster of two manual writers, and two accepted submissions (Label Studio patched)."""
     config = write_config(tmp_path)
     monkeypatch.setattr(rewards_cli, "label_studio_accounts", lambda config: ACCOUNTS)
-    outcomes = [SubmissionOutcome(10, 1, "w1@example.com", "accepted", False),
-                SubmissionOutcome(20, 2, "w2@example.com", "accepted", False)]
+    outcomes = [
+        SubmissionOutcome(10, 1, "w1@example.com", "accepted", False),
+        SubmissionOutcome(20, 2, "w2@example.com", "accepted", False),
+    ]
     monkeypatch.setattr(rewards_cli, "campaign_outcomes", lambda config, engine: outcomes)
-    (tmp_path / "roster.csv").write_text("ls_user,platform,platform_id\n1,manual,P1\n2,manual,P2\n", encoding="utf-8")
+    (tmp_path / "roster.csv").write_text(
+        "ls_user,platform,platform_id\n1,manual,P1\n2,manual,P2\n", encoding="utf-8"
+    )
     return config
 
 
@@ -58,36 +67,54 @@ def count(url, table):
 
 
 def test_writers_import_refuses_unknown_accounts_and_managers_in_one_line(campaign, tmp_path):
-    (tmp_path / "bad.csv").write_text("ls_user,platform,platform_id\n1,manual,P1\n7,manual,P7\n", encoding="utf-8")
+    (tmp_path / "bad.csv").write_text(
+        "ls_user,platform,platform_id\n1,manual,P1\n7,manual,P7\n", encoding="utf-8"
+    )
     out = run("writers", "import", tmp_path / "bad.csv", "--config", campaign, code=1)
-    assert out == (f"Error: {tmp_path / 'bad.csv'}, row 3, field 'ls_user': no Label Studio account has user id 7; "
-                   "the writer signs up first (or fix the id)\n")
-    (tmp_path / "bad.csv").write_text("ls_user,platform,platform_id\nm1@example.org,manual,P9\n", encoding="utf-8")
-    assert "m1@example.org is a manager of this campaign" in run("writers", "import", tmp_path / "bad.csv",
-                                                                 "--config", campaign, code=1)
+    assert out == (
+        f"Error: {tmp_path / 'bad.csv'}, row 3, field 'ls_user': no Label Studio account has user id 7; "
+        "the writer signs up first (or fix the id)\n"
+    )
+    (tmp_path / "bad.csv").write_text(
+        "ls_user,platform,platform_id\nm1@example.org,manual,P9\n", encoding="utf-8"
+    )
+    assert "m1@example.org is a manager of this campaign" in run(
+        "writers", "import", tmp_path / "bad.csv", "--config", campaign, code=1
+    )
     assert count(tmp_path / "ledger.db", payout_items) == 0
     assert run("writers", "import", tmp_path / "roster.csv", "--config", campaign) == (
-        "2 writers added, 0 updated, 0 unchanged\n")
+        "2 writers added, 0 updated, 0 unchanged\n"
+    )
 
 
 def test_writers_import_checks_the_campaign_currency(campaign, tmp_path):
     write_config(tmp_path, rewards='per_accepted = 1500\ncurrency = "KRW"\n')
-    (tmp_path / "mturk.csv").write_text("ls_user,platform,platform_id\n1,mturk,A1WORKER\n", encoding="utf-8")
+    (tmp_path / "mturk.csv").write_text(
+        "ls_user,platform,platform_id\n1,mturk,A1WORKER\n", encoding="utf-8"
+    )
     out = run("writers", "import", tmp_path / "mturk.csv", "--config", campaign, code=1)
-    assert out == (f"Error: {tmp_path / 'mturk.csv'}, row 2, field 'platform': MTurk pays in USD only, but the "
-                   "campaign's [rewards] currency is KRW; pay these writers with platform manual (a manual-transfer "
-                   "sheet), or use a USD campaign\n")
+    assert out == (
+        f"Error: {tmp_path / 'mturk.csv'}, row 2, field 'platform': MTurk pays in USD only, but the "
+        "campaign's [rewards] currency is KRW; pay these writers with platform manual (a manual-transfer "
+        "sheet), or use a USD campaign\n"
+    )
 
 
 def test_writers_remove_previews_then_removes_and_keeps_the_ledger(campaign, tmp_path):
     run("writers", "import", tmp_path / "roster.csv", "--config", campaign)
     run("payout", "--config", campaign, "--commit", "--out", tmp_path / "payouts")
     preview = run("writers", "remove", "w1@example.com", "--config", campaign)
-    assert preview == ("would remove w1@example.com (manual P1); ledger history kept: earned 1.50 USD, in payout "
-                       "batches 1.50 USD (confirmed paid 0.00 USD), held from now on 0.00 USD\n"
-                       "nothing was removed; run again with --yes to remove them\n")
-    assert run("writers", "remove", "1", "--config", campaign, "--yes").startswith("removed w1@example.com")
-    assert "'1' is not on the roster" in run("writers", "remove", "1", "--config", campaign, "--yes", code=1)
+    assert preview == (
+        "would remove w1@example.com (manual P1); ledger history kept: earned 1.50 USD, in payout "
+        "batches 1.50 USD (confirmed paid 0.00 USD), held from now on 0.00 USD\n"
+        "nothing was removed; run again with --yes to remove them\n"
+    )
+    assert run("writers", "remove", "1", "--config", campaign, "--yes").startswith(
+        "removed w1@example.com"
+    )
+    assert "'1' is not on the roster" in run(
+        "writers", "remove", "1", "--config", campaign, "--yes", code=1
+    )
     assert count(tmp_path / "ledger.db", earnings) == 2
     assert "w1@example.com: earned 1.50 USD" in run("payout", "--config", campaign, "status")
 
@@ -97,22 +124,32 @@ def test_a_bad_out_records_nothing_and_the_ledger_moves_on(campaign, tmp_path):
     path, reported as paid, and every later payout failing with a traceback."""
     run("writers", "import", tmp_path / "roster.csv", "--config", campaign)
     out = run("payout", "--config", campaign, "--commit", "--out", "/dev/null/pay", code=1)
-    assert out == ("Error: --out /dev/null/pay: cannot write payout files there (/dev/null is not a folder); choose a "
-                   "folder you can write. Nothing was recorded or paid\n")
-    assert count(tmp_path / "ledger.db", earnings) == 0 and count(tmp_path / "ledger.db", payout_batches) == 0
+    assert out == (
+        "Error: --out /dev/null/pay: cannot write payout files there (/dev/null is not a folder); choose a "
+        "folder you can write. Nothing was recorded or paid\n"
+    )
+    assert (
+        count(tmp_path / "ledger.db", earnings) == 0
+        and count(tmp_path / "ledger.db", payout_batches) == 0
+    )
     assert "paid 0.00 USD" in run("payout", "--config", campaign, "status")
     good = run("payout", "--config", campaign, "--commit", "--out", tmp_path / "payouts")
     assert f"batch 1: files written to {tmp_path / 'payouts' / 'batch-000001'}" in good
 
 
-def test_a_batch_left_bound_to_an_unwritable_folder_is_written_to_the_next_good_out(campaign, tmp_path):
+def test_a_batch_left_bound_to_an_unwritable_folder_is_written_to_the_next_good_out(
+    campaign, tmp_path
+):
     """The state the probe left: batch 1 preparing, its folder under /dev/null."""
     run("writers", "import", tmp_path / "roster.csv", "--config", campaign)
     run("payout", "--config", campaign, "--commit", "--out", tmp_path / "payouts")
     engine = open_ledger(tmp_path / "ledger.db")
     with engine.begin() as conn:
-        conn.execute(update(payout_batches).values(status="preparing", committed_at=None,
-                                                   directory="/dev/null/pay/batch-000001"))
+        conn.execute(
+            update(payout_batches).values(
+                status="preparing", committed_at=None, directory="/dev/null/pay/batch-000001"
+            )
+        )
     engine.dispose()
     import shutil
 
@@ -122,41 +159,64 @@ def test_a_batch_left_bound_to_an_unwritable_folder_is_written_to_the_next_good_
     same = run("payout", "--config", campaign, "--commit", "--out", "/dev/null/pay", code=1)
     assert same.startswith("Error: --out /dev/null/pay: cannot write payout files there")
     moved = run("payout", "--config", campaign, "--commit", "--out", tmp_path / "elsewhere")
-    assert ("batch 1 could not be written to /dev/null/pay/batch-000001, where its files never were; written to "
-            f"{tmp_path / 'elsewhere' / 'batch-000001'} instead") in moved
+    assert (
+        "batch 1 could not be written to /dev/null/pay/batch-000001, where its files never were; written to "
+        f"{tmp_path / 'elsewhere' / 'batch-000001'} instead"
+    ) in moved
     assert "nothing new to pay" in moved
     assert "batch 1 (files written)" in run("payout", "--config", campaign, "status")
     assert run("payout", "--config", campaign, "show", "1").startswith(
-        f"batch 1 (files written), {tmp_path / 'elsewhere' / 'batch-000001'}")
-    assert "nothing new to pay" in run("payout", "--config", campaign, "--commit", "--out", tmp_path / "elsewhere")
+        f"batch 1 (files written), {tmp_path / 'elsewhere' / 'batch-000001'}"
+    )
+    assert "nothing new to pay" in run(
+        "payout", "--config", campaign, "--commit", "--out", tmp_path / "elsewhere"
+    )
 
 
 def test_confirming_a_batch_makes_it_paid(campaign, tmp_path):
     run("writers", "import", tmp_path / "roster.csv", "--config", campaign)
     committed = run("payout", "--config", campaign, "--commit", "--out", tmp_path / "payouts")
-    assert "not paid yet: upload the platform files (pay the manual transfers), then run: apeach-ls payout " \
-           "confirm 1 --yes" in committed
-    assert "total earned 3.00 USD, paid 0.00 USD, awaiting confirmation 3.00 USD, owed 0.00 USD" in run(
-        "payout", "--config", campaign, "status")
+    assert (
+        "not paid yet: upload the platform files (pay the manual transfers), then run: apeach-ls payout "
+        "confirm 1 --yes" in committed
+    )
+    assert (
+        "total earned 3.00 USD, paid 0.00 USD, awaiting confirmation 3.00 USD, owed 0.00 USD"
+        in run("payout", "--config", campaign, "status")
+    )
     assert run("payout", "--config", campaign, "confirm", "1") == (
         "would confirm batch 1 paid: 3.00 USD; nothing was changed; run again with --yes once its files are "
-        "uploaded\n")
-    assert run("payout", "--config", campaign, "confirm", "1", "--yes").startswith("batch 1 confirmed paid at ")
+        "uploaded\n"
+    )
+    assert run("payout", "--config", campaign, "confirm", "1", "--yes").startswith(
+        "batch 1 confirmed paid at "
+    )
     assert "nothing changed" in run("payout", "--config", campaign, "confirm", "1", "--yes")
     status = run("payout", "--config", campaign, "status")
-    assert "batch 1 (paid)" in status and "total earned 3.00 USD, paid 3.00 USD, awaiting confirmation 0.00 USD" in status
+    assert (
+        "batch 1 (paid)" in status
+        and "total earned 3.00 USD, paid 3.00 USD, awaiting confirmation 0.00 USD" in status
+    )
     assert run("payout", "--config", campaign, "confirm", "2", code=1) == (
-        "Error: payout batch 2 does not exist; the payout status lists the batches\n")
+        "Error: payout batch 2 does not exist; the payout status lists the batches\n"
+    )
 
 
 @pytest.mark.parametrize("value", ["10000000000000000000000000000000", "1000000000001"])
-def test_an_amount_too_large_for_the_ledger_is_a_config_error_at_dry_run_and_commit(campaign, tmp_path, value):
+def test_an_amount_too_large_for_the_ledger_is_a_config_error_at_dry_run_and_commit(
+    campaign, tmp_path, value
+):
     """Issue 13, case 9: per_accepted = 10**30 passed --dry-run, then crashed --commit."""
     write_config(tmp_path, rewards=f'per_accepted = {value}\ncurrency = "USD"\n')
-    message = (f"Error: {campaign}: [rewards] per_accepted: {value} is more than the ledger takes (1000000000000 "
-               "minor units of USD, 10000000000.00 USD); amounts are minor units (150 means 1.50 USD)\n")
+    message = (
+        f"Error: {campaign}: [rewards] per_accepted: {value} is more than the ledger takes (1000000000000 "
+        "minor units of USD, 10000000000.00 USD); amounts are minor units (150 means 1.50 USD)\n"
+    )
     for mode in ("--dry-run", "--commit"):
-        assert run("payout", "--config", campaign, mode, "--out", tmp_path / "payouts", code=1) == message
+        assert (
+            run("payout", "--config", campaign, mode, "--out", tmp_path / "payouts", code=1)
+            == message
+        )
 
 
 def test_status_of_a_mistyped_database_creates_nothing_and_says_so(tmp_path):
@@ -164,8 +224,10 @@ def test_status_of_a_mistyped_database_creates_nothing_and_says_so(tmp_path):
     config = write_config(tmp_path, database="ledgr.db")
     for args in (("status",), ("show", "1"), ("confirm", "1"), ("--dry-run",), ("--commit",)):
         out = run("payout", "--config", config, *args, code=1)
-        assert out == (f"Error: there is no ledger database at {tmp_path / 'ledgr.db'}: check [campaign] database in "
-                       f"{config} (APEACH_DATABASE_URL overrides it); `apeach-ls writers import` creates the ledger\n")
+        assert out == (
+            f"Error: there is no ledger database at {tmp_path / 'ledgr.db'}: check [campaign] database in "
+            f"{config} (APEACH_DATABASE_URL overrides it); `apeach-ls writers import` creates the ledger\n"
+        )
     assert not (tmp_path / "ledgr.db").exists() and not (tmp_path / "payouts").exists()
 
 
@@ -173,20 +235,31 @@ def test_status_speaks_the_configs_currency_and_refuses_a_different_ledger(campa
     run("writers", "import", tmp_path / "roster.csv", "--config", campaign)
     assert run("payout", "--config", campaign, "status") == (
         "total earned 0.00 USD, paid 0.00 USD, awaiting confirmation 0.00 USD, owed 0.00 USD\n"
-        f"the ledger {tmp_path / 'ledger.db'} has no entries yet\n")
+        f"the ledger {tmp_path / 'ledger.db'} has no entries yet\n"
+    )
     run("payout", "--config", campaign, "--commit", "--out", tmp_path / "payouts")
     write_config(tmp_path, rewards='per_accepted = 1500\ncurrency = "KRW"\n')
     assert run("payout", "--config", campaign, "status", code=1) == (
-        f"Error: the ledger is kept in USD but {campaign} says KRW; a campaign keeps one currency: check --config\n")
+        f"Error: the ledger is kept in USD but {campaign} says KRW; a campaign keeps one currency: check --config\n"
+    )
 
 
 def submission(annotation_id, writer_id):
-    corrected = CorrectedSubmission(text="문장", intent="hate", verdict=None, agreement=None, label="hate",
-                                    fooled=False, flags=frozenset())
+    corrected = CorrectedSubmission(
+        text="문장",
+        intent="hate",
+        verdict=None,
+        agreement=None,
+        label="hate",
+        fooled=False,
+        flags=frozenset(),
+    )
     return Submission(annotation_id, 1, writer_id, {}, "", None, corrected)
 
 
-def test_a_submission_without_a_writer_is_named_and_never_booked_to_user_0(tmp_path, monkeypatch, capsys):
+def test_a_submission_without_a_writer_is_named_and_never_booked_to_user_0(
+    tmp_path, monkeypatch, capsys
+):
     """Issue 13, case 14."""
     config = write_config(tmp_path)
     from apeach_ls.campaign_config import load_config
@@ -194,17 +267,25 @@ def test_a_submission_without_a_writer_is_named_and_never_booked_to_user_0(tmp_p
     monkeypatch.setattr(rewards_cli, "connect", lambda settings: SimpleNamespace())
     monkeypatch.setattr(rewards_cli, "generation_project_id", lambda client, name: 1)
     monkeypatch.setattr(rewards_cli, "user_emails", lambda client: {1: "w1@example.com"})
-    monkeypatch.setattr(rewards_cli, "load_tallies", lambda engine: {
-        n: StoredTally(n, "accepted", (), 1, 0, "now") for n in (10, 11)})
-    monkeypatch.setattr(rewards_cli, "read_submissions", lambda client, project, key: [submission(10, 1),
-                                                                                  submission(11, None)])
+    monkeypatch.setattr(
+        rewards_cli,
+        "load_tallies",
+        lambda engine: {n: StoredTally(n, "accepted", (), 1, 0, "now") for n in (10, 11)},
+    )
+    monkeypatch.setattr(
+        rewards_cli,
+        "read_submissions",
+        lambda client, project, key: [submission(10, 1), submission(11, None)],
+    )
     monkeypatch.setattr(rewards_cli, "earning_submissions", lambda engine: {})
     monkeypatch.setenv("LABEL_STUDIO_URL", "http://127.0.0.1:9")
     monkeypatch.setenv("LABEL_STUDIO_API_KEY", "x" * 40)
     outcomes = rewards_cli.campaign_outcomes(load_config(config), engine=None)
     assert [(o.submission_id, o.writer_ls_id) for o in outcomes] == [(10, 1)]
-    assert capsys.readouterr().err == ("note: 1 submission(s) have no writer in Label Studio (completed_by is empty); "
-                                       "nothing is recorded for them: 11\n")
+    assert capsys.readouterr().err == (
+        "note: 1 submission(s) have no writer in Label Studio (completed_by is empty); "
+        "nothing is recorded for them: 11\n"
+    )
 
 
 def test_the_ledger_refuses_an_outcome_without_a_writer(tmp_path):
@@ -214,10 +295,15 @@ def test_the_ledger_refuses_an_outcome_without_a_writer(tmp_path):
 
     engine = open_ledger(tmp_path / "l.db")
     for writer in (0, None, -3):
-        with pytest.raises(ApeachError, match=f"submission 11 has no writer \\(Label Studio user id {writer!r}\\); "
-                                              "leave it out until Label Studio names who wrote it"):
-            record_outcomes(engine, [SubmissionOutcome(11, writer, None, "accepted", False)],  # type: ignore[arg-type]
-                            RewardPolicy(per_accepted=1))
+        with pytest.raises(
+            ApeachError,
+            match=f"submission 11 has no writer \\(Label Studio user id {writer!r}\\); "
+            "leave it out until Label Studio names who wrote it",
+        ):
+            record_outcomes(
+                engine,
+                [SubmissionOutcome(11, writer, None, "accepted", False)],  # type: ignore[arg-type]
+                RewardPolicy(per_accepted=1),
+            )
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(earnings)).scalar_one() == 0
-

@@ -18,8 +18,15 @@ from click.testing import CliRunner
 
 from apeach_ls import datadir
 from apeach_ls.cli import cli
-from apeach_ls.embedded import (DEFAULT_BANNED_SUBNETS, SHIPPED_MODEL_DIR, banned_subnets_except, choose_model,
-                                label_studio_process, ml_backend_process, ssrf_settings)
+from apeach_ls.embedded import (
+    DEFAULT_BANNED_SUBNETS,
+    SHIPPED_MODEL_DIR,
+    banned_subnets_except,
+    choose_model,
+    label_studio_process,
+    ml_backend_process,
+    ssrf_settings,
+)
 from apeach_ls.errors import ApeachError, ConfigError
 from apeach_ls.processes import Backoff, supervise
 
@@ -32,11 +39,15 @@ def mode(path: Path) -> int:
 
 # --- logins and secrets -----------------------------------------------------------------
 
+
 def test_a_generated_login_is_shown_until_a_run_succeeded(tmp_path):
     login, sources = datadir.admin_login(tmp_path, env={})
     assert not sources.shown and not sources.password_from_env and not sources.api_key_from_env
     assert re.fullmatch(r"[0-9a-f]{40}", login.api_key)
-    assert mode(tmp_path / "credentials.json") == 0o600 and mode(tmp_path / "label-studio-api-key") == 0o600
+    assert (
+        mode(tmp_path / "credentials.json") == 0o600
+        and mode(tmp_path / "label-studio-api-key") == 0o600
+    )
     assert (tmp_path / "label-studio-api-key").read_text().strip() == login.api_key
     assert login.api_key not in (tmp_path / "credentials.json").read_text()
 
@@ -49,16 +60,25 @@ def test_a_generated_login_is_shown_until_a_run_succeeded(tmp_path):
 
 
 def test_a_login_from_the_environment_is_never_stored(tmp_path):
-    env = {"LABEL_STUDIO_USERNAME": "owner@example.com", "LABEL_STUDIO_PASSWORD": "pw-123456",
-           "LABEL_STUDIO_API_KEY": "ab" * 20}
+    env = {
+        "LABEL_STUDIO_USERNAME": "owner@example.com",
+        "LABEL_STUDIO_PASSWORD": "pw-123456",
+        "LABEL_STUDIO_API_KEY": "ab" * 20,
+    }
     login, sources = datadir.admin_login(tmp_path, env=env)
-    assert (login.username, login.password, login.api_key) == ("owner@example.com", "pw-123456", "ab" * 20)
+    assert (login.username, login.password, login.api_key) == (
+        "owner@example.com",
+        "pw-123456",
+        "ab" * 20,
+    )
     assert sources.all_from_env
     assert list(tmp_path.iterdir()) == []
 
 
 def test_an_api_key_kept_by_an_earlier_version_moves_to_its_own_file(tmp_path):
-    (tmp_path / "credentials.json").write_text(json.dumps({"username": "a@b.c", "password": "pw", "api_key": "cd" * 20}))
+    (tmp_path / "credentials.json").write_text(
+        json.dumps({"username": "a@b.c", "password": "pw", "api_key": "cd" * 20})
+    )
     login, sources = datadir.admin_login(tmp_path, env={})
     assert (login.username, login.password, login.api_key) == ("a@b.c", "pw", "cd" * 20)
     assert (tmp_path / "label-studio-api-key").read_text().strip() == "cd" * 20
@@ -71,27 +91,47 @@ def test_the_verdict_secret_is_generated_once_and_the_environment_wins(tmp_path)
     assert path == (tmp_path / "verdict-secret").resolve() and mode(path) == 0o600
     secret = path.read_text().strip()
     assert re.fullmatch(r"[0-9a-f]{64}", secret)  # 32 random bytes
-    assert datadir.verdict_secret_env(tmp_path, env={}) == env and path.read_text().strip() == secret
-    assert datadir.verdict_secret_env(tmp_path / "other", env={"APEACH_VERDICT_SECRET": "x" * 40}) == {}
+    assert (
+        datadir.verdict_secret_env(tmp_path, env={}) == env and path.read_text().strip() == secret
+    )
+    assert (
+        datadir.verdict_secret_env(tmp_path / "other", env={"APEACH_VERDICT_SECRET": "x" * 40})
+        == {}
+    )
     given = tmp_path / "given"
-    assert datadir.verdict_secret_env(tmp_path / "other", env={"APEACH_VERDICT_SECRET_FILE": str(given)}) == \
-        {"APEACH_VERDICT_SECRET_FILE": str(given.resolve())}
+    assert datadir.verdict_secret_env(
+        tmp_path / "other", env={"APEACH_VERDICT_SECRET_FILE": str(given)}
+    ) == {"APEACH_VERDICT_SECRET_FILE": str(given.resolve())}
     assert not (tmp_path / "other").exists()
 
 
 def test_the_backend_basic_auth_is_generated_once_and_the_environment_wins(tmp_path):
     auth = datadir.ml_basic_auth(tmp_path, env={})
     path = (tmp_path / "ml-basic-auth-password").resolve()
-    assert auth.user == "apeach-ls" and mode(path) == 0o600 and path.read_text().strip() == auth.password
-    assert auth.backend_env == auth.exports == {"APEACH_ML_BASIC_AUTH_USER": "apeach-ls",
-                                                "APEACH_ML_BASIC_AUTH_PASSWORD_FILE": str(path)}
+    assert (
+        auth.user == "apeach-ls"
+        and mode(path) == 0o600
+        and path.read_text().strip() == auth.password
+    )
+    assert (
+        auth.backend_env
+        == auth.exports
+        == {
+            "APEACH_ML_BASIC_AUTH_USER": "apeach-ls",
+            "APEACH_ML_BASIC_AUTH_PASSWORD_FILE": str(path),
+        }
+    )
     assert datadir.ml_basic_auth(tmp_path, env={}).password == auth.password
     assert auth.password not in repr(auth)
 
-    mine = datadir.ml_basic_auth(tmp_path, env={"APEACH_ML_BASIC_AUTH_USER": "me", "APEACH_ML_BASIC_AUTH_PASSWORD": "pw"})
+    mine = datadir.ml_basic_auth(
+        tmp_path, env={"APEACH_ML_BASIC_AUTH_USER": "me", "APEACH_ML_BASIC_AUTH_PASSWORD": "pw"}
+    )
     assert (mine.user, mine.password, mine.backend_env) == ("me", "pw", {})
     assert mine.exports == {"APEACH_ML_BASIC_AUTH_USER": "me"}
-    with pytest.raises(ConfigError, match="Set both APEACH_ML_BASIC_AUTH_USER and APEACH_ML_BASIC_AUTH_PASSWORD"):
+    with pytest.raises(
+        ConfigError, match="Set both APEACH_ML_BASIC_AUTH_USER and APEACH_ML_BASIC_AUTH_PASSWORD"
+    ):
         datadir.ml_basic_auth(tmp_path, env={"APEACH_ML_BASIC_AUTH_USER": "me"})
 
 
@@ -133,7 +173,9 @@ time.sleep(60)
 
 
 def test_a_second_up_on_the_same_data_dir_is_refused_naming_the_running_one(tmp_path):
-    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(tmp_path)], stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(tmp_path)], stdout=subprocess.PIPE, text=True
+    )
     try:
         assert holder.stdout.readline().strip() == "held"
         assert datadir.is_running(tmp_path)
@@ -142,7 +184,8 @@ def test_a_second_up_on_the_same_data_dir_is_refused_naming_the_running_one(tmp_
         assert str(caught.value) == (
             f"another `apeach-ls up` (pid {holder.pid}) is running on the data directory {tmp_path}: Label Studio "
             f"http://127.0.0.1:8181, ML backend http://127.0.0.1:9191; stop it first (Ctrl-C in its terminal, or "
-            f"kill {holder.pid}), or use another --data-dir")
+            f"kill {holder.pid}), or use another --data-dir"
+        )
         assert datadir.read_state(tmp_path)["pid"] == holder.pid  # the refused one wrote nothing
     finally:
         holder.kill()
@@ -157,9 +200,14 @@ def test_env_prints_file_paths_never_secrets(tmp_path):
     auth = datadir.ml_basic_auth(tmp_path, env={})
     verdict = datadir.verdict_secret_env(tmp_path, env={})
     login, _ = datadir.admin_login(tmp_path, env={})
-    exports = {"LABEL_STUDIO_URL": "http://127.0.0.1:8080",
-               "LABEL_STUDIO_API_KEY_FILE": str(tmp_path / "label-studio-api-key"),
-               "APEACH_ML_URL": "http://127.0.0.1:9090", **auth.exports, **verdict, "APEACH_CAMPAIGN": "apeach"}
+    exports = {
+        "LABEL_STUDIO_URL": "http://127.0.0.1:8080",
+        "LABEL_STUDIO_API_KEY_FILE": str(tmp_path / "label-studio-api-key"),
+        "APEACH_ML_URL": "http://127.0.0.1:9090",
+        **auth.exports,
+        **verdict,
+        "APEACH_CAMPAIGN": "apeach",
+    }
     lock = datadir.UpLock(tmp_path)
     lock.acquire({"pid": os.getpid(), "exports": exports, "notes": []})
     try:
@@ -167,10 +215,16 @@ def test_env_prints_file_paths_never_secrets(tmp_path):
     finally:
         lock.release()
     assert result.exit_code == 0, result.output
-    assert result.output.splitlines()[0] == f"# apeach-ls up on {tmp_path}: running (pid {os.getpid()})"
+    assert (
+        result.output.splitlines()[0]
+        == f"# apeach-ls up on {tmp_path}: running (pid {os.getpid()})"
+    )
     assert f"export LABEL_STUDIO_API_KEY_FILE={tmp_path}/label-studio-api-key" in result.output
     assert f"export APEACH_VERDICT_SECRET_FILE={tmp_path.resolve()}/verdict-secret" in result.output
-    assert f"export APEACH_ML_BASIC_AUTH_PASSWORD_FILE={tmp_path.resolve()}/ml-basic-auth-password" in result.output
+    assert (
+        f"export APEACH_ML_BASIC_AUTH_PASSWORD_FILE={tmp_path.resolve()}/ml-basic-auth-password"
+        in result.output
+    )
     verdict_secret = Path(verdict["APEACH_VERDICT_SECRET_FILE"]).read_text().strip()
     for secret in (auth.password, login.api_key, login.password, verdict_secret):
         assert secret not in result.output
@@ -185,11 +239,12 @@ def test_env_prints_file_paths_never_secrets(tmp_path):
 
 # --- Label Studio's settings -------------------------------------------------------------
 
+
 def test_the_banned_subnets_copy_matches_the_installed_label_studio():
     label_studio = pytest.importorskip("label_studio")
     source = (Path(label_studio.__file__).parent / "core" / "utils" / "io.py").read_text()
     start = source.index("default_banned_subnets = [")
-    block = source[start:source.index("]", start)]
+    block = source[start : source.index("]", start)]
     assert tuple(re.findall(r"'([0-9a-f.:/]+)'", block)) == DEFAULT_BANNED_SUBNETS
 
 
@@ -199,12 +254,25 @@ def test_ssrf_settings_ban_every_default_network_but_the_backend_address(address
 
     subnets = [ipaddress.ip_network(s) for s in banned_subnets_except(address)]
     assert not any(ipaddress.ip_address(address) in s for s in subnets)
-    for banned in ("127.0.0.2", "127.0.1.1", "10.0.0.1", "169.254.169.254", "172.16.0.1", "192.168.1.1", "::1"):
+    for banned in (
+        "127.0.0.2",
+        "127.0.1.1",
+        "10.0.0.1",
+        "169.254.169.254",
+        "172.16.0.1",
+        "192.168.1.1",
+        "::1",
+    ):
         if banned != address:
             assert any(ipaddress.ip_address(banned) in s for s in subnets), banned
     settings = ssrf_settings(address)
-    assert settings["SSRF_PROTECTION_ENABLED"] == "true" and settings["USE_DEFAULT_BANNED_SUBNETS"] == "false"
-    assert settings["ML_BLOCK_LOCAL_IP"] == "false"  # no allow-list for ML URLs in Label Studio 1.23
+    assert (
+        settings["SSRF_PROTECTION_ENABLED"] == "true"
+        and settings["USE_DEFAULT_BANNED_SUBNETS"] == "false"
+    )
+    assert (
+        settings["ML_BLOCK_LOCAL_IP"] == "false"
+    )  # no allow-list for ML URLs in Label Studio 1.23
 
 
 def test_label_studio_binds_to_loopback_with_sign_up_by_invite_and_ssrf_on(tmp_path):
@@ -231,24 +299,40 @@ def test_ssrf_settings_command_prints_exports():
 
 # --- the built-in model --------------------------------------------------------------------
 
+
 def test_without_any_model_file_up_serves_the_built_in_model(tmp_path):
     from apeach_ls.classifier import load_classifier
 
     choice = choose_model(tmp_path, env={})
     assert choice.spec == str(SHIPPED_MODEL_DIR) and "BEEP! (CC BY-SA 4.0" in choice.source
     model = load_classifier(choice.spec)
-    hate, clean = model.classify(["여자는 집에서 밥이나 해라 멍청한 것들",
-                                  "오늘 날씨가 정말 좋네요 산책 가야겠어요"])
+    hate, clean = model.classify(
+        ["여자는 집에서 밥이나 해라 멍청한 것들", "오늘 날씨가 정말 좋네요 산책 가야겠어요"]
+    )
     assert hate.label == "hate" and clean.label == "not_hate"
     assert sum(p.stat().st_size for p in SHIPPED_MODEL_DIR.iterdir()) < 1_200_000
     note = (SHIPPED_MODEL_DIR / "README.md").read_text()
-    assert "CC BY-SA 4.0" in note and "Moon" in note and "creativecommons.org/licenses/by-sa/4.0" in note
+    assert (
+        "CC BY-SA 4.0" in note
+        and "Moon" in note
+        and "creativecommons.org/licenses/by-sa/4.0" in note
+    )
     assert choose_model(tmp_path, env={"APEACH_LS_MODEL": "hf:x"}).spec == "hf:x"
 
 
 def test_the_built_in_model_is_rebuilt_exactly_by_its_script(tmp_path, beep_dir):
-    subprocess.run([sys.executable, str(REPO / "scripts" / "train_default_model.py"), "--beep", str(beep_dir),
-                    "--out", str(tmp_path / "m")], check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            str(REPO / "scripts" / "train_default_model.py"),
+            "--beep",
+            str(beep_dir),
+            "--out",
+            str(tmp_path / "m"),
+        ],
+        check=True,
+        capture_output=True,
+    )
     rebuilt = json.loads((tmp_path / "m" / "model.json").read_text())
     shipped = json.loads((SHIPPED_MODEL_DIR / "model.json").read_text())
     assert rebuilt == shipped
@@ -257,22 +341,44 @@ def test_the_built_in_model_is_rebuilt_exactly_by_its_script(tmp_path, beep_dir)
 def test_the_wheel_builds_without_warnings_and_ships_the_model(tmp_path):
     copy = tmp_path / "src"
     copy.mkdir()
-    for name in ("setup.cfg", "pyproject.toml", "README.md", "apeach_ls", "ml_backend", "label_config"):
+    for name in (
+        "setup.cfg",
+        "pyproject.toml",
+        "README.md",
+        "apeach_ls",
+        "ml_backend",
+        "label_config",
+    ):
         (shutil.copytree if (REPO / name).is_dir() else shutil.copy)(REPO / name, copy / name)
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     import setuptools
 
     if int(setuptools.__version__.split(".")[0]) >= 68:  # pyproject.toml's build requirement
         # the wheel, and the editable wheel scripts/venv.sh installs
-        build = (f"from setuptools import build_meta; build_meta.build_wheel({str(tmp_path / 'dist')!r}); "
-                 f"build_meta.build_editable({str(tmp_path / 'editable')!r})")
+        build = (
+            f"from setuptools import build_meta; build_meta.build_wheel({str(tmp_path / 'dist')!r}); "
+            f"build_meta.build_editable({str(tmp_path / 'editable')!r})"
+        )
         argv = [sys.executable, "-c", build]
     else:  # as pip installs it: in an isolated build environment with a recent setuptools
-        argv = [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path / "dist"), "."]
+        argv = [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "-q",
+            "-w",
+            str(tmp_path / "dist"),
+            ".",
+        ]
     build = subprocess.run(argv, cwd=copy, env=env, capture_output=True, text=True)
     assert build.returncode == 0, build.stderr
-    notices = [line for line in (build.stdout + build.stderr).splitlines()
-               if "warn" in line.lower() or "InformationOnly" in line or line.strip() == "!!"]  # setuptools' banner
+    notices = [
+        line
+        for line in (build.stdout + build.stderr).splitlines()
+        if "warn" in line.lower() or "InformationOnly" in line or line.strip() == "!!"
+    ]  # setuptools' banner
     assert notices == []
     [wheel] = (tmp_path / "dist").glob("*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
@@ -310,11 +416,20 @@ def test_up_sh_runs_pip_only_when_the_requirements_changed(tmp_path):
 
     def run(*args):
         calls.unlink(missing_ok=True)
-        subprocess.run(["bash", str(repo / "scripts" / "up.sh"), *args], check=True, env=env, capture_output=True)
+        subprocess.run(
+            ["bash", str(repo / "scripts" / "up.sh"), *args],
+            check=True,
+            env=env,
+            capture_output=True,
+        )
         return [line for line in calls.read_text().splitlines() if not line.startswith("python -V")]
 
     install = "python -m pip install -q -e .[server,release]"
-    assert run("--port", "8081") == ["python -m pip install -q --upgrade pip", install, "apeach-ls up --port 8081"]
+    assert run("--port", "8081") == [
+        "python -m pip install -q --upgrade pip",
+        install,
+        "apeach-ls up --port 8081",
+    ]
     assert run("--port", "8081") == ["apeach-ls up --port 8081"]
     with open(repo / "setup.cfg", "a") as fh:
         fh.write("\n# a changed requirement\n")
@@ -323,6 +438,7 @@ def test_up_sh_runs_pip_only_when_the_requirements_changed(tmp_path):
 
 
 # --- supervision: a crashed backend comes back, Label Studio stays ---------------------------
+
 
 class FakeServer:
     def __init__(self, name, lives):
@@ -367,10 +483,20 @@ def test_a_crashed_backend_is_restarted_with_growing_delays_while_label_studio_s
                 ls.alive = False  # then Label Studio stops: supervision ends
 
     with pytest.raises(ApeachError, match=r"Label Studio stopped unexpectedly \(exit code -9\)"):
-        supervise(ls, ml, said.append, backoff=Backoff(first=1, limit=4), sleep=sleep, clock=lambda: clock["now"])
+        supervise(
+            ls,
+            ml,
+            said.append,
+            backoff=Backoff(first=1, limit=4),
+            sleep=sleep,
+            clock=lambda: clock["now"],
+        )
     assert ml.starts == 3 and ls.starts == 0
     assert [s for s in slept if s != 0.5] == [1, 2, 4]
-    assert said[0] == "ML backend exited (code -9); restarting it in 1 s (see /logs/ML backend); Label Studio stays up"
+    assert (
+        said[0]
+        == "ML backend exited (code -9); restarting it in 1 s (see /logs/ML backend); Label Studio stays up"
+    )
     assert said[-1] == "ML backend is back"
 
 

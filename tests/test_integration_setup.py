@@ -15,8 +15,11 @@ pytestmark = pytest.mark.integration
 
 
 def env_for(label_studio, ml=None, **extra):
-    env = {"LABEL_STUDIO_URL": label_studio.url, "LABEL_STUDIO_API_KEY": label_studio.api_key,
-           "APEACH_ML_URL": ml.url if ml else ""}
+    env = {
+        "LABEL_STUDIO_URL": label_studio.url,
+        "LABEL_STUDIO_API_KEY": label_studio.api_key,
+        "APEACH_ML_URL": ml.url if ml else "",
+    }
     env.update(extra)
     return env
 
@@ -56,7 +59,10 @@ def test_campaigns_live_side_by_side(label_studio, campaign):
     run(["setup", "--campaign", campaign + "-a"], env)
     run(["setup", "--campaign", campaign + "-b"], env)
     client = label_studio.client()
-    a, b = find_project(client, campaign + "-a", "generation"), find_project(client, campaign + "-b", "generation")
+    a, b = (
+        find_project(client, campaign + "-a", "generation"),
+        find_project(client, campaign + "-b", "generation"),
+    )
     assert a.id != b.id
 
 
@@ -84,18 +90,27 @@ def test_prompts_import_never_duplicates(label_studio, campaign, tmp_path):
     assert code == 1 and "topics.csv, row 3, field 'topic': is empty" in out
     assert len(list(client.tasks.list(project=pid, fields="task_only"))) == 30
     good = tmp_path / "topics.json"
-    good.write_text(json.dumps([{"topic": "직장", "topic_eng": "Workplace", "guideline": "안내"}]), encoding="utf-8")
-    code, out = run(["prompts", "import", "--campaign", campaign, "--topics", str(good), "--per-topic", "2"], env)
+    good.write_text(
+        json.dumps([{"topic": "직장", "topic_eng": "Workplace", "guideline": "안내"}]),
+        encoding="utf-8",
+    )
+    code, out = run(
+        ["prompts", "import", "--campaign", campaign, "--topics", str(good), "--per-topic", "2"],
+        env,
+    )
     assert "2 tasks added" in out
 
 
-@pytest.mark.parametrize("env_change,message", [
-    ({"LABEL_STUDIO_URL": ""}, "Set LABEL_STUDIO_URL"),
-    ({"LABEL_STUDIO_API_KEY": ""}, "Set LABEL_STUDIO_API_KEY"),
-    ({"LABEL_STUDIO_API_KEY": "0" * 40}, "rejected the API key (401)"),
-    ({"LABEL_STUDIO_URL": "http://127.0.0.1:9"}, "cannot reach Label Studio"),
-    ({"APEACH_ML_BASIC_AUTH_USER": "u"}, "Set both APEACH_ML_BASIC_AUTH_USER"),
-])
+@pytest.mark.parametrize(
+    "env_change,message",
+    [
+        ({"LABEL_STUDIO_URL": ""}, "Set LABEL_STUDIO_URL"),
+        ({"LABEL_STUDIO_API_KEY": ""}, "Set LABEL_STUDIO_API_KEY"),
+        ({"LABEL_STUDIO_API_KEY": "0" * 40}, "rejected the API key (401)"),
+        ({"LABEL_STUDIO_URL": "http://127.0.0.1:9"}, "cannot reach Label Studio"),
+        ({"APEACH_ML_BASIC_AUTH_USER": "u"}, "Set both APEACH_ML_BASIC_AUTH_USER"),
+    ],
+)
 def test_setup_configuration_errors_are_one_line(label_studio, campaign, env_change, message):
     env = env_for(label_studio, **env_change)
     env["APEACH_ML_URL"] = env["APEACH_ML_URL"] or "http://127.0.0.1:9"
@@ -109,13 +124,19 @@ def test_bad_campaign_name(label_studio):
     assert code == 1 and "Campaign name 'no spaces!' is not valid" in out
 
 
-def test_basic_auth_backend_and_its_webhook_carry_credentials(label_studio, default_model_dir, tmp_path, campaign):
+def test_basic_auth_backend_and_its_webhook_carry_credentials(
+    label_studio, default_model_dir, tmp_path, campaign
+):
     from conftest import start_backend
 
     process, backend = start_backend(tmp_path, default_model_dir, auth=("mluser", "mlpass-123"))
     try:
-        env = env_for(label_studio, backend, APEACH_ML_BASIC_AUTH_USER="mluser",
-                      APEACH_ML_BASIC_AUTH_PASSWORD="mlpass-123")
+        env = env_for(
+            label_studio,
+            backend,
+            APEACH_ML_BASIC_AUTH_USER="mluser",
+            APEACH_ML_BASIC_AUTH_PASSWORD="mlpass-123",
+        )
         code, out = run(["setup", "--campaign", campaign], env)
         assert code == 0, out
         assert "ML backend: created" in out and "ML webhook: updated" in out
@@ -123,7 +144,10 @@ def test_basic_auth_backend_and_its_webhook_carry_credentials(label_studio, defa
         client = label_studio.client()
         pid = find_project(client, campaign, "generation").id
         [hook] = [h for h in client.webhooks.list(project=pid) if h.url.endswith("/webhook")]
-        assert hook.headers["Authorization"] == "Basic " + base64.b64encode(b"mluser:mlpass-123").decode()
+        assert (
+            hook.headers["Authorization"]
+            == "Basic " + base64.b64encode(b"mluser:mlpass-123").decode()
+        )
         code, out = run(["setup", "--campaign", campaign], env)
         assert "nothing changed" in out, out
         assert "mlpass-123" not in process.log_path.read_text()

@@ -15,16 +15,46 @@ from apeach_ls.cli.overlap import overlap
 from apeach_ls.errors import DataFileError
 from apeach_ls.overlap import VIEWS, Corpus, count_features, measure_overlap, read_sentences
 
-REFERENCE = ["오늘 날씨 정말 좋다", "드라마 너무 재밌어요", "배우 연기 최고", "이번 회차 진짜 대박",
-             "노래 가사가 좋네요", "다음 주가 기다려진다", "작가님 글 잘 쓰시네", "음악 방송 또 보러 가야지",
-             "the weather is nice", "좋은 하루 보내세요", "댓글 보고 웃었다", "주인공 너무 멋있다"]
+REFERENCE = [
+    "오늘 날씨 정말 좋다",
+    "드라마 너무 재밌어요",
+    "배우 연기 최고",
+    "이번 회차 진짜 대박",
+    "노래 가사가 좋네요",
+    "다음 주가 기다려진다",
+    "작가님 글 잘 쓰시네",
+    "음악 방송 또 보러 가야지",
+    "the weather is nice",
+    "좋은 하루 보내세요",
+    "댓글 보고 웃었다",
+    "주인공 너무 멋있다",
+]
 
 # A crowd-writing stand-in: template sentences on everyday topics, not crawled text.
-SUBJECTS = ["우리 동네 사람들은", "요즘 대학생들은", "회사 동료들은", "그 정치인은", "이웃집 아저씨는",
-            "외국인 노동자들은", "동네 노인들은", "젊은 엄마들은", "택시 기사님들은", "게임 유저들은"]
-PREDICATES = ["정말 부지런하게 일한다", "너무 시끄럽게 떠든다", "항상 규칙을 잘 지킨다", "세금을 제대로 안 낸다",
-              "서로 잘 도와준다", "말을 함부로 한다", "생각보다 친절하다", "아무 생각 없이 산다",
-              "늘 남 탓만 한다", "새로운 기술을 빨리 배운다"]
+SUBJECTS = [
+    "우리 동네 사람들은",
+    "요즘 대학생들은",
+    "회사 동료들은",
+    "그 정치인은",
+    "이웃집 아저씨는",
+    "외국인 노동자들은",
+    "동네 노인들은",
+    "젊은 엄마들은",
+    "택시 기사님들은",
+    "게임 유저들은",
+]
+PREDICATES = [
+    "정말 부지런하게 일한다",
+    "너무 시끄럽게 떠든다",
+    "항상 규칙을 잘 지킨다",
+    "세금을 제대로 안 낸다",
+    "서로 잘 도와준다",
+    "말을 함부로 한다",
+    "생각보다 친절하다",
+    "아무 생각 없이 산다",
+    "늘 남 탓만 한다",
+    "새로운 기술을 빨리 배운다",
+]
 OPENERS = ["솔직히", "내가 보기에", "뉴스를 보면"]
 GENERATED = [f"{o} {s} {p}" for o, s, p in itertools.product(OPENERS, SUBJECTS, PREDICATES)]
 
@@ -44,23 +74,31 @@ def test_identical_sets_are_fully_similar(tmp_path):
     assert (result.eval_sentences, result.reference_sentences) == (len(REFERENCE), len(REFERENCE))
     for view in VIEWS:
         assert measures(result, view) == pytest.approx(
-            {"centroid_cosine": 1.0, "mean_max_similarity": 1.0, "coverage": 1.0})
+            {"centroid_cosine": 1.0, "mean_max_similarity": 1.0, "coverage": 1.0}
+        )
 
 
 def test_disjoint_vocabularies_share_nothing(tmp_path):
     reference = write_lines(tmp_path / "ref.txt", REFERENCE[:8])
-    latin = write_lines(tmp_path / "latin.txt", ["completely different words here", "nothing shared at all"])
+    latin = write_lines(
+        tmp_path / "latin.txt", ["completely different words here", "nothing shared at all"]
+    )
     [result] = measure_overlap([Corpus("latin", latin)], [Corpus("ref", reference)])
     for view in VIEWS:
         assert measures(result, view) == pytest.approx(
-            {"centroid_cosine": 0.0, "mean_max_similarity": 0.0, "coverage": 0.0}, abs=1e-12)
+            {"centroid_cosine": 0.0, "mean_max_similarity": 0.0, "coverage": 0.0}, abs=1e-12
+        )
 
 
 def test_a_set_copied_from_the_reference_has_mean_max_one(tmp_path):
     reference = write_lines(tmp_path / "ref.txt", REFERENCE)
     copied = write_lines(tmp_path / "copied.txt", REFERENCE[2:5])
-    partial = write_lines(tmp_path / "partial.txt", ["드라마 너무 재밌어요 ㅋㅋ", "처음 보는 문장입니다"])
-    copy, part = measure_overlap([Corpus("copied", copied), Corpus("partial", partial)], [Corpus("ref", reference)])
+    partial = write_lines(
+        tmp_path / "partial.txt", ["드라마 너무 재밌어요 ㅋㅋ", "처음 보는 문장입니다"]
+    )
+    copy, part = measure_overlap(
+        [Corpus("copied", copied), Corpus("partial", partial)], [Corpus("ref", reference)]
+    )
     for view in VIEWS:
         assert getattr(copy, view).mean_max_similarity == pytest.approx(1.0)
         assert getattr(copy, view).centroid_cosine < 1.0
@@ -71,11 +109,16 @@ def test_a_set_copied_from_the_reference_has_mean_max_one(tmp_path):
 def test_results_do_not_depend_on_the_chunk_size(tmp_path, beep_dir):
     comments = read_sentences(beep_dir / "unlabeled_comments_5.txt")
     reference = write_lines(tmp_path / "ref.txt", [next(comments) for _ in range(1_000)])
-    evaluations = [Corpus("dev", beep_dir / "dev.tsv"), Corpus("generated", write_lines(tmp_path / "g.txt", GENERATED))]
+    evaluations = [
+        Corpus("dev", beep_dir / "dev.tsv"),
+        Corpus("generated", write_lines(tmp_path / "g.txt", GENERATED)),
+    ]
     small = measure_overlap(evaluations, [Corpus("ref", reference)], chunk_size=7)
     large = measure_overlap(evaluations, [Corpus("ref", reference)], chunk_size=10_000)
     assert [(r.evaluation, r.eval_sentences, r.reference_sentences) for r in small] == [
-        ("dev", 471, 1_000), ("generated", 300, 1_000)]
+        ("dev", 471, 1_000),
+        ("generated", 300, 1_000),
+    ]
     for a, b in zip(small, large):
         for view in VIEWS:
             assert measures(a, view) == pytest.approx(measures(b, view), rel=1e-9, abs=1e-12)
@@ -84,7 +127,9 @@ def test_results_do_not_depend_on_the_chunk_size(tmp_path, beep_dir):
 def test_progress_counts_each_reference_line_twice(tmp_path):
     reference = write_lines(tmp_path / "ref.txt", REFERENCE)
     steps: list[int] = []
-    measure_overlap([Corpus("e", reference)], [Corpus("r", reference)], chunk_size=5, progress=steps.append)
+    measure_overlap(
+        [Corpus("e", reference)], [Corpus("r", reference)], chunk_size=5, progress=steps.append
+    )
     assert steps == [5, 5, 2, 5, 5, 2]
 
 
@@ -93,8 +138,12 @@ def test_hashed_features_count_words_and_char_ngrams_within_words():
     counts = count_features(sentences, n_features=2**61)  # wide enough for no collisions
     for i, sentence in enumerate(sentences):
         words = Counter(sentence.lower().split())
-        grams = Counter(f" {w} "[k:k + n] for w in sentence.lower().split()
-                        for n in (2, 3, 4) for k in range(len(w) + 3 - n))
+        grams = Counter(
+            f" {w} "[k : k + n]
+            for w in sentence.lower().split()
+            for n in (2, 3, 4)
+            for k in range(len(w) + 3 - n)
+        )
         assert sorted(counts["word"][i].data) == sorted(words.values())
         assert sorted(counts["char"][i].data) == sorted(grams.values())
     again = count_features(["최고 배우"], n_features=2**20)["word"]
@@ -104,24 +153,38 @@ def test_hashed_features_count_words_and_char_ngrams_within_words():
 def test_reads_text_files_and_the_text_column_of_csv_and_tsv(tmp_path, beep_dir):
     csv_path = tmp_path / "apeach.csv"
     with csv_path.open("w", encoding="utf-8", newline="") as handle:
-        csv.writer(handle).writerows([["id", "text", "class"], [1, "첫 문장, 쉼표", 0], [2, " ", 1], [3, "둘째", 1]])
+        csv.writer(handle).writerows(
+            [["id", "text", "class"], [1, "첫 문장, 쉼표", 0], [2, " ", 1], [3, "둘째", 1]]
+        )
     assert list(read_sentences(csv_path)) == ["첫 문장, 쉼표", "둘째"]
     assert len(list(read_sentences(beep_dir / "dev.tsv"))) == 471
-    assert list(read_sentences(write_lines(tmp_path / "a.txt", ["하나", "", "  둘 "]))) == ["하나", "둘"]
+    assert list(read_sentences(write_lines(tmp_path / "a.txt", ["하나", "", "  둘 "]))) == [
+        "하나",
+        "둘",
+    ]
 
 
-@pytest.mark.parametrize("name,content,message", [
-    ("missing.txt", None, "file not found"),
-    ("empty.txt", "\n \n", "no sentences: the file is empty"),
-    ("header-only.csv", "id,text\n", "no sentences: the file is empty"),
-    ("no-column.tsv", "id\tsentence\n1\t안녕\n", "row 1: no text column: expected 'text' or 'comments'"),
-])
+@pytest.mark.parametrize(
+    "name,content,message",
+    [
+        ("missing.txt", None, "file not found"),
+        ("empty.txt", "\n \n", "no sentences: the file is empty"),
+        ("header-only.csv", "id,text\n", "no sentences: the file is empty"),
+        (
+            "no-column.tsv",
+            "id\tsentence\n1\t안녕\n",
+            "row 1: no text column: expected 'text' or 'comments'",
+        ),
+    ],
+)
 def test_bad_files_are_named_in_the_error(tmp_path, name, content, message):
     path = tmp_path / name
     if content is not None:
         path.write_text(content, encoding="utf-8")
     with pytest.raises(DataFileError, match=message) as error:
-        measure_overlap([Corpus("e", write_lines(tmp_path / "ok.txt", ["문장"]))], [Corpus("r", path)])
+        measure_overlap(
+            [Corpus("e", write_lines(tmp_path / "ok.txt", ["문장"]))], [Corpus("r", path)]
+        )
     assert str(error.value).startswith(str(path))
 
 
@@ -129,14 +192,18 @@ def test_bad_files_are_named_in_the_error(tmp_path, name, content, message):
 def test_a_device_or_a_directory_is_not_taken_for_a_missing_file(tmp_path, path):
     path = Path(path.format(tmp=tmp_path))
     with pytest.raises(DataFileError, match="not a regular file"):
-        measure_overlap([Corpus("e", write_lines(tmp_path / "ok.txt", ["문장"]))], [Corpus("r", path)])
+        measure_overlap(
+            [Corpus("e", write_lines(tmp_path / "ok.txt", ["문장"]))], [Corpus("r", path)]
+        )
 
 
 def test_beep_dev_is_closer_to_news_comments_than_a_generated_set(tmp_path, beep_dir):
     """The check from the issue: same-domain crawled comments share more with the reference."""
     generated = write_lines(tmp_path / "generated.txt", GENERATED)
-    dev, gen = measure_overlap([Corpus("beep-dev", beep_dir / "dev.tsv"), Corpus("generated", generated)],
-                               [Corpus("comments", beep_dir / "unlabeled_comments_5.txt")])
+    dev, gen = measure_overlap(
+        [Corpus("beep-dev", beep_dir / "dev.tsv"), Corpus("generated", generated)],
+        [Corpus("comments", beep_dir / "unlabeled_comments_5.txt")],
+    )
     assert (dev.eval_sentences, gen.eval_sentences, dev.reference_sentences) == (471, 300, 33_893)
     for view in VIEWS:
         assert getattr(dev, view).mean_max_similarity > getattr(gen, view).mean_max_similarity
@@ -147,8 +214,19 @@ def test_cli_prints_a_table_and_writes_csv_and_plot(tmp_path):
     reference = write_lines(tmp_path / "ref.txt", REFERENCE)
     generated = write_lines(tmp_path / "generated.txt", GENERATED[:20])
     out = tmp_path / "out"
-    result = CliRunner().invoke(overlap, ["--eval", f"copied={reference}", "--eval", str(generated),
-                                          "--reference", f"ref={reference}", "--out", str(out)])
+    result = CliRunner().invoke(
+        overlap,
+        [
+            "--eval",
+            f"copied={reference}",
+            "--eval",
+            str(generated),
+            "--reference",
+            f"ref={reference}",
+            "--out",
+            str(out),
+        ],
+    )
     assert result.exit_code == 0, result.output
     header, *rows = result.output.splitlines()[:3]
     assert header.split()[:4] == ["evaluation", "reference", "sentences", "word"]
@@ -164,8 +242,10 @@ def test_cli_prints_a_table_and_writes_csv_and_plot(tmp_path):
 def test_cli_names_a_bad_file_in_one_line(tmp_path):
     reference = write_lines(tmp_path / "ref.txt", REFERENCE)
     missing = tmp_path / "nope.tsv"
-    result = CliRunner().invoke(overlap, ["--eval", f"e={missing}", "--reference", f"r={reference}",
-                                          "--out", str(tmp_path / "out")])
+    result = CliRunner().invoke(
+        overlap,
+        ["--eval", f"e={missing}", "--reference", f"r={reference}", "--out", str(tmp_path / "out")],
+    )
     assert result.exit_code == 1
     assert result.output.strip() == f"Error: {missing}: file not found"
     assert not (tmp_path / "out").exists()
@@ -173,8 +253,10 @@ def test_cli_names_a_bad_file_in_one_line(tmp_path):
 
 def test_cli_rejects_a_name_used_twice(tmp_path):
     reference = write_lines(tmp_path / "ref.txt", REFERENCE)
-    result = CliRunner().invoke(overlap, ["--eval", f"a={reference}", "--eval", f"a={reference}",
-                                          "--reference", str(reference)])
+    result = CliRunner().invoke(
+        overlap,
+        ["--eval", f"a={reference}", "--eval", f"a={reference}", "--reference", str(reference)],
+    )
     assert result.exit_code == 2
     assert "the name 'a' is used twice" in result.output
 

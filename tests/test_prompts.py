@@ -9,8 +9,18 @@ import pytest
 from apeach_ls.errors import DataFileError
 from apeach_ls.prompts import default_prompts, missing_tasks, parse_topics
 
-APEACH_TOPICS_ENG = ["Gender sterotypes", "Sexual harassment", "Appearance", "Age and social status",
-                     "Education", "Origin and residence", "Nationality", "Racism", "Disabled", "Diets"]
+APEACH_TOPICS_ENG = [
+    "Gender sterotypes",
+    "Sexual harassment",
+    "Appearance",
+    "Age and social status",
+    "Education",
+    "Origin and residence",
+    "Nationality",
+    "Racism",
+    "Disabled",
+    "Diets",
+]
 
 
 def test_default_set_is_the_ten_apeach_topics_with_the_rules():
@@ -29,32 +39,48 @@ def test_missing_tasks_never_duplicates_and_tops_up():
     assert len(first) == 6 and len({t["prompt_id"] for t in first}) == 6
     assert missing_tasks(prompts, 3, [t["prompt_id"] for t in first]) == []
     more = missing_tasks(prompts, 5, [t["prompt_id"] for t in first])
-    assert [t["prompt_id"] for t in more] == ["gender-stereotypes-0004", "gender-stereotypes-0005",
-                                              "sexual-harassment-0004", "sexual-harassment-0005"]
+    assert [t["prompt_id"] for t in more] == [
+        "gender-stereotypes-0004",
+        "gender-stereotypes-0005",
+        "sexual-harassment-0004",
+        "sexual-harassment-0005",
+    ]
     assert set(first[0]) == {"prompt_id", "topic", "topic_eng", "guideline"}
 
 
 def test_csv_and_json_topics_files():
-    csv_text = "topic,topic_eng,guideline\n직장 내 차별,Workplace,\"직장에서, 한 문장\"\n"
+    csv_text = 'topic,topic_eng,guideline\n직장 내 차별,Workplace,"직장에서, 한 문장"\n'
     [p] = parse_topics(csv_text, "t.csv")
     assert (p.key, p.topic, p.guideline) == ("workplace", "직장 내 차별", "직장에서, 한 문장")
     [q] = parse_topics(json.dumps([{"key": "k1", "topic": "주제", "guideline": "안내"}]), "t.json")
     assert q.key == "k1" and q.topic_eng == ""
 
 
-@pytest.mark.parametrize("text,message", [
-    ("", "t: the file is empty"),
-    ("[1, 2", "t: not valid JSON"),
-    ('{"topic": "x"}', "t: expected a JSON list"),
-    ("name,guideline\nx,y\n", "t, row 1: the header has no 'topic' column"),
-    ("topic,guideline\n,안내\n", "t, row 2, field 'topic': is empty"),
-    ("topic,topic_eng,guideline\n주제,,안내\n", "t, row 2, field 'key': no key"),
-    ("topic,topic_eng,guideline\n주제,A,안내\n주제2,A,안내\n", "t, row 3, field 'key': duplicate topic key 'a'"),
-    ('[{"topic": "주제", "topic_eng": "A", "guideline": 3}]', "t, item 1, field 'guideline': must be text"),
-    ('[{"topic": "주제", "key": "Bad Key", "guideline": "g"}]', "t, item 1, field 'key': 'Bad Key' is not a valid key"),
-    ('[]', "t: no topics in the file"),
-    ('["x"]', "t, item 1: expected an object"),
-])
+@pytest.mark.parametrize(
+    "text,message",
+    [
+        ("", "t: the file is empty"),
+        ("[1, 2", "t: not valid JSON"),
+        ('{"topic": "x"}', "t: expected a JSON list"),
+        ("name,guideline\nx,y\n", "t, row 1: the header has no 'topic' column"),
+        ("topic,guideline\n,안내\n", "t, row 2, field 'topic': is empty"),
+        ("topic,topic_eng,guideline\n주제,,안내\n", "t, row 2, field 'key': no key"),
+        (
+            "topic,topic_eng,guideline\n주제,A,안내\n주제2,A,안내\n",
+            "t, row 3, field 'key': duplicate topic key 'a'",
+        ),
+        (
+            '[{"topic": "주제", "topic_eng": "A", "guideline": 3}]',
+            "t, item 1, field 'guideline': must be text",
+        ),
+        (
+            '[{"topic": "주제", "key": "Bad Key", "guideline": "g"}]',
+            "t, item 1, field 'key': 'Bad Key' is not a valid key",
+        ),
+        ("[]", "t: no topics in the file"),
+        ('["x"]', "t, item 1: expected an object"),
+    ],
+)
 def test_malformed_topics_files_name_the_row_and_field(text, message):
     with pytest.raises(DataFileError) as info:
         parse_topics(text, "t")

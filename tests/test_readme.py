@@ -10,9 +10,9 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner
+from readme import README, commands, section
 
 from apeach_ls.cli import cli
-from readme import README, commands, section
 
 REPO = Path(__file__).resolve().parents[1]
 LINES = commands(README.read_text(encoding="utf-8"))
@@ -41,7 +41,9 @@ def test_every_apeach_ls_command_in_the_readme_exists_with_its_options(line):
     known = {opt for param in command.params for opt in (*param.opts, *param.secondary_opts)}
     for word in words:
         if word.startswith("--"):
-            assert word.split("=", 1)[0] in known, f"{line}: {word} is not an option of this command"
+            assert word.split("=", 1)[0] in known, (
+                f"{line}: {word} is not an option of this command"
+            )
 
 
 def test_the_set_up_commands_exist():

@@ -14,14 +14,14 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from apeach_ls.labelstudio.campaign import find_project
-from apeach_ls.labelstudio.connection import LabelStudioSettings, connect
-from apeach_ls.processes import free_port
 from campaign_seed import vote
 from ls_users import sign_up
 from readme import bash_blocks, section
 from up_run import UpRun, ask_verdict, clean_env
+
+from apeach_ls.labelstudio.campaign import find_project
+from apeach_ls.labelstudio.connection import LabelStudioSettings, connect
+from apeach_ls.processes import free_port
 
 pytestmark = pytest.mark.integration
 
@@ -30,8 +30,16 @@ MANAGERS = ["m1@example.org", "m2@example.org", "m3@example.org"]
 # (writer, intent, sentence): what the two writers of the README's roster write
 SENTENCES = [
     ("w1@example.org", "hate", "여자는 집에서 밥이나 하라는 말은 아직도 흔하다 여자들은 다 멍청해"),
-    ("w1@example.org", "not_hate", "나이가 어리다고 의견을 무시하지 말고 끝까지 들어 주세요"),  # called hate: flipped
-    ("w1@example.org", "hate", "지방대 나온 사람한테 일을 맡기기는 좀 그렇지 않나요"),  # called not hate: flipped
+    (
+        "w1@example.org",
+        "not_hate",
+        "나이가 어리다고 의견을 무시하지 말고 끝까지 들어 주세요",
+    ),  # called hate: flipped
+    (
+        "w1@example.org",
+        "hate",
+        "지방대 나온 사람한테 일을 맡기기는 좀 그렇지 않나요",
+    ),  # called not hate: flipped
     ("w2@example.org", "not_hate", "채식하는 친구를 위해 메뉴를 같이 골랐어요"),
     ("w2@example.org", "hate", "어느 지역 출신은 다 사기꾼이라 믿으면 안 된다"),
 ]
@@ -46,7 +54,9 @@ def checkout(tmp_path: Path, beep_dir: Path) -> Path:
     bin_dir.mkdir(parents=True)
     (bin_dir / "apeach-ls").write_text(f'#!/bin/sh\nexec {sys.executable} -m apeach_ls.cli "$@"\n')
     (bin_dir / "apeach-ls").chmod(0o755)
-    (bin_dir / "activate").write_text(f'export VIRTUAL_ENV={repo / ".venv"}\nexport PATH="$VIRTUAL_ENV/bin:$PATH"\n')
+    (bin_dir / "activate").write_text(
+        f'export VIRTUAL_ENV={repo / ".venv"}\nexport PATH="$VIRTUAL_ENV/bin:$PATH"\n'
+    )
     (tmp_path / "shared" / "data").mkdir(parents=True)
     (tmp_path / "shared" / "data" / "beep").symlink_to(beep_dir)
     return repo
@@ -55,11 +65,21 @@ def checkout(tmp_path: Path, beep_dir: Path) -> Path:
 def run_block(blocks: list[str], index: int, cwd: Path) -> str:
     """Block ``index`` verbatim, after the lines of earlier blocks that set the environment
     (as the README's reader's terminal keeps them)."""
-    earlier = [line for block in blocks[:index] for line in block.splitlines()
-               if line.startswith(("source ", "eval ", "export "))]
+    earlier = [
+        line
+        for block in blocks[:index]
+        for line in block.splitlines()
+        if line.startswith(("source ", "eval ", "export "))
+    ]
     script = "set -euo pipefail\n" + "\n".join(earlier) + "\n" + blocks[index]
-    done = subprocess.run(["bash", "-c", script], cwd=cwd, env=clean_env(), capture_output=True, text=True,
-                          timeout=900)
+    done = subprocess.run(
+        ["bash", "-c", script],
+        cwd=cwd,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert done.returncode == 0, f"README block {index} failed:\n{done.stdout}\n{done.stderr}"
     return done.stdout + done.stderr
 
@@ -76,12 +96,30 @@ def write_sentences(ls_url: str, admin, tokens: dict[str, str]) -> int:
         verdict = next(i for i in answer["result"] if i["from_name"] == "verdict")
         agreement = "confirm" if verdict["value"]["choices"] == [intent] else "flip"
         flipped += agreement == "flip"
-        result = [{"from_name": "intent", "to_name": "prompt", "type": "choices", "value": {"choices": [intent]}},
-                  {"from_name": "text", "to_name": "prompt", "type": "textarea", "value": {"text": [text]}},
-                  *[i for i in answer["result"] if i["from_name"] not in ("intent", "text", "agreement")],
-                  {"from_name": "agreement", "to_name": "prompt", "type": "choices",
-                   "value": {"choices": [agreement]}}]
-        connect(LabelStudioSettings(url=ls_url, api_key=tokens[writer])).annotations.create(id=task_id, result=result)
+        result = [
+            {
+                "from_name": "intent",
+                "to_name": "prompt",
+                "type": "choices",
+                "value": {"choices": [intent]},
+            },
+            {
+                "from_name": "text",
+                "to_name": "prompt",
+                "type": "textarea",
+                "value": {"text": [text]},
+            },
+            *[i for i in answer["result"] if i["from_name"] not in ("intent", "text", "agreement")],
+            {
+                "from_name": "agreement",
+                "to_name": "prompt",
+                "type": "choices",
+                "value": {"choices": [agreement]},
+            },
+        ]
+        connect(LabelStudioSettings(url=ls_url, api_key=tokens[writer])).annotations.create(
+            id=task_id, result=result
+        )
     return flipped
 
 
@@ -92,7 +130,11 @@ def cast_votes(ls_url: str, admin, tokens: dict[str, str]) -> None:
         project = find_project(admin, "apeach", "vote", manager)  # each manager's own vote project
         client = connect(LabelStudioSettings(url=ls_url, api_key=tokens[manager]))
         for task in admin.tasks.list(project=project.id, fields="task_only"):
-            decision = vote("drop", "off_topic") if task.data["text"] == DROPPED and n < 2 else vote("keep")
+            decision = (
+                vote("drop", "off_topic")
+                if task.data["text"] == DROPPED and n < 2
+                else vote("keep")
+            )
             client.annotations.create(id=task.id, result=decision)
 
 
@@ -101,18 +143,28 @@ def test_the_readme_walkthrough_runs_as_written(tmp_path, beep_dir):
     assert len(blocks) == 3, "the walkthrough's blocks changed: update the actions between them"
     repo = checkout(tmp_path, beep_dir)
     port, ml_port = free_port(), free_port()
-    up = UpRun(["--port", str(port), "--ml-port", str(ml_port), "--per-topic", "1"], clean_env(), cwd=repo)
+    up = UpRun(
+        ["--port", str(port), "--ml-port", str(ml_port), "--per-topic", "1"], clean_env(), cwd=repo
+    )
     up.wait_for("ready.")
     ls_url = f"http://127.0.0.1:{port}"
-    admin = connect(LabelStudioSettings(url=ls_url, api_key=(repo / "apeach-ls-data" / "label-studio-api-key")
-                                        .read_text().strip()))
+    admin = connect(
+        LabelStudioSettings(
+            url=ls_url,
+            api_key=(repo / "apeach-ls-data" / "label-studio-api-key").read_text().strip(),
+        )
+    )
 
     out = run_block(blocks, 0, repo)
-    assert "m1@example.org: missing: needs to sign up" in out and f"invite link (sign up with the e-mail above): " \
-        f"{ls_url}/user/signup/?token=" in out
+    assert (
+        "m1@example.org: missing: needs to sign up" in out
+        and f"invite link (sign up with the e-mail above): {ls_url}/user/signup/?token=" in out
+    )
 
-    tokens = {email: sign_up(ls_url, admin, email, "pass-" + email.split("@")[0] + "-123")
-              for email in MANAGERS + ["w1@example.org", "w2@example.org"]}
+    tokens = {
+        email: sign_up(ls_url, admin, email, "pass-" + email.split("@")[0] + "-123")
+        for email in MANAGERS + ["w1@example.org", "w2@example.org"]
+    }
     flipped = write_sentences(ls_url, admin, tokens)
     assert flipped == 2  # the built-in model was fooled twice
 
@@ -122,7 +174,9 @@ def test_the_readme_walkthrough_runs_as_written(tmp_path, beep_dir):
     with open(repo / "submissions.csv", encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
     assert {row["text"] for row in rows} == {text for _, _, text in SENTENCES}
-    assert not any(row["flags"] for row in rows), rows  # every verdict's receipt verified: honest writers
+    assert not any(row["flags"] for row in rows), (
+        rows
+    )  # every verdict's receipt verified: honest writers
 
     cast_votes(ls_url, admin, tokens)
     out = run_block(blocks, 2, repo)
@@ -133,7 +187,9 @@ def test_the_readme_walkthrough_runs_as_written(tmp_path, beep_dir):
         released = list(csv.DictReader(fh))
     assert {row["text"] for row in released} == {text for _, _, text in SENTENCES} - {DROPPED}
     assert {row["user_gender"] for row in released} == {"female", "male"}
-    assert (repo / "report" / "report.html").is_file() and (repo / "overlap" / "overlap.csv").is_file()
+    assert (repo / "report" / "report.html").is_file() and (
+        repo / "overlap" / "overlap.csv"
+    ).is_file()
     assert any((repo / "payouts").iterdir())
     out = up.stop()
     assert "stopped." in out and up.process.returncode == 0

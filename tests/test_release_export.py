@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from release_samples import TRICKY_TEXTS, sample_rows
 
 from apeach_ls.cli.release import export, report
 from apeach_ls.errors import ApeachError
@@ -18,7 +19,6 @@ from apeach_ls.release.card import dataset_card
 from apeach_ls.release.consistency import hold_back_repeats
 from apeach_ls.release.export import write_release
 from apeach_ls.release.outdir import OutputExists
-from release_samples import TRICKY_TEXTS, sample_rows
 
 HEADER = b"text,user_age,user_gender,text_topic,class,age,text_topic_eng\n"
 
@@ -36,7 +36,11 @@ def release(rows, tmp_path_factory) -> Path:
 
 
 def all_files(directory: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(directory)): p.read_bytes() for p in sorted(directory.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(directory)): p.read_bytes()
+        for p in sorted(directory.rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_csv_header_is_exactly_the_apeach_schema_utf8_without_bom(release):
@@ -54,18 +58,29 @@ def test_pandas_reads_back_every_text_byte_for_byte(release, rows):
     assert frame["class"].tolist() == [r.apeach_class for r in rows]
     assert frame["age"].tolist() == ["" if r.age is None else str(r.age) for r in rows]
     assert frame["text_topic_eng"].tolist() == [r.text_topic_eng for r in rows]
-    plain = pd.read_csv(release / "apeach.csv")  # default options: the tricky first text survives too
+    plain = pd.read_csv(
+        release / "apeach.csv"
+    )  # default options: the tricky first text survives too
     assert plain["text"][0] == TRICKY_TEXTS[0] and len(plain) == len(rows)
 
 
 def test_datasets_csv_loader_reads_back_every_text(release, rows, tmp_path):
     datasets = pytest.importorskip("datasets")
-    loaded = datasets.load_dataset("csv", data_files=str(release / "apeach.csv"), keep_default_na=False,
-                                   cache_dir=str(tmp_path / "cache"), split="train")
+    loaded = datasets.load_dataset(
+        "csv",
+        data_files=str(release / "apeach.csv"),
+        keep_default_na=False,
+        cache_dir=str(tmp_path / "cache"),
+        split="train",
+    )
     assert loaded.column_names == HEADER.decode().strip().split(",")
     assert loaded["text"] == [r.text for r in rows]
-    default = datasets.load_dataset("csv", data_files=str(release / "apeach.csv"),
-                                    cache_dir=str(tmp_path / "cache2"), split="train")
+    default = datasets.load_dataset(
+        "csv",
+        data_files=str(release / "apeach.csv"),
+        cache_dir=str(tmp_path / "cache2"),
+        split="train",
+    )
     assert default["text"][0] == TRICKY_TEXTS[0] and default["text"][1] == TRICKY_TEXTS[1]
 
 
@@ -75,11 +90,24 @@ def test_extended_jsonl_parquet_and_hf_directory(release, rows):
     lines = (release / "extended.jsonl").read_text(encoding="utf-8").splitlines()
     first = json.loads(lines[0])
     assert len(lines) == len(rows) and first == rows[0].extended()
-    assert list(first)[:8] == ["id", "text", "user_age", "user_gender", "text_topic", "class", "age",
-                               "text_topic_eng"]
+    assert list(first)[:8] == [
+        "id",
+        "text",
+        "user_age",
+        "user_gender",
+        "text_topic",
+        "class",
+        "age",
+        "text_topic_eng",
+    ]
     table = pq.read_table(release / "extended.parquet")
-    assert table.num_rows == len(rows) and table.column("text").to_pylist() == [r.text for r in rows]
-    assert table.column("reasons").to_pylist()[0] == [] and table.column("lead_time").to_pylist()[3] is None
+    assert table.num_rows == len(rows) and table.column("text").to_pylist() == [
+        r.text for r in rows
+    ]
+    assert (
+        table.column("reasons").to_pylist()[0] == []
+        and table.column("lead_time").to_pylist()[3] is None
+    )
     hf = datasets.load_from_disk(str(release / "hf"))
     assert hf["id"] == [r.id for r in rows] and hf["text"] == [r.text for r in rows]
     assert hf.info.license == "cc-by-sa-4.0"
@@ -94,8 +122,15 @@ def test_a_second_export_is_byte_identical_hf_directory_included(release, rows, 
     write_release(list(reversed(rows)), again, "sample")  # the order of the input does not matter
     first, second = all_files(release), all_files(again)
     assert sorted(first) == sorted(second)
-    assert {"apeach.csv", "extended.jsonl", "extended.parquet", "README.md", "hf/dataset_info.json",
-            "hf/state.json", "hf/data-00000-of-00001.arrow"} <= set(first)
+    assert {
+        "apeach.csv",
+        "extended.jsonl",
+        "extended.parquet",
+        "README.md",
+        "hf/dataset_info.json",
+        "hf/state.json",
+        "hf/data-00000-of-00001.arrow",
+    } <= set(first)
     assert [name for name in first if first[name] != second[name]] == []
 
 
@@ -120,6 +155,7 @@ def test_refuses_a_non_empty_directory_and_replaces_all_or_nothing(rows, tmp_pat
 
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
+
     monkeypatch.setattr(export_module, "write_hf_dataset", broken)
     with pytest.raises(RuntimeError):
         write_release(rows[:3], out, "sample", replace=True)
@@ -150,11 +186,16 @@ def config(tmp_path) -> Path:
 
 @pytest.mark.parametrize("command", [export, report], ids=["export", "report"])
 def test_nothing_tallied_yet_says_how_to_fix(command, config, tmp_path):
-    result = CliRunner().invoke(command, ["--config", str(config), "--out", str(tmp_path / "o")],
-                                env={"APEACH_DATABASE_URL": None, "LABEL_STUDIO_URL": None})
+    result = CliRunner().invoke(
+        command,
+        ["--config", str(config), "--out", str(tmp_path / "o")],
+        env={"APEACH_DATABASE_URL": None, "LABEL_STUDIO_URL": None},
+    )
     assert result.exit_code == 1
-    assert result.output == (f"Error: No submission of campaign 'c1' has been tallied yet, so nothing is accepted. "
-                             f"Run: apeach-ls votes tally --config {config}\n")
+    assert result.output == (
+        f"Error: No submission of campaign 'c1' has been tallied yet, so nothing is accepted. "
+        f"Run: apeach-ls votes tally --config {config}\n"
+    )
 
 
 def test_cli_checks_the_output_and_license_first(config, tmp_path):
@@ -163,29 +204,39 @@ def test_cli_checks_the_output_and_license_first(config, tmp_path):
     (busy / "x").write_text("x")
     result = CliRunner().invoke(export, ["--config", str(config), "--out", str(busy)])
     assert result.exit_code == 1
-    assert result.output == f"Error: Directory {busy} is not empty. Use --replace to overwrite it, or choose " \
-                            "another --out\n"
-    result = CliRunner().invoke(export, ["--config", str(config), "--out", str(tmp_path / "n"), "--license", "CC/BY"])
+    assert (
+        result.output
+        == f"Error: Directory {busy} is not empty. Use --replace to overwrite it, or choose "
+        "another --out\n"
+    )
+    result = CliRunner().invoke(
+        export, ["--config", str(config), "--out", str(tmp_path / "n"), "--license", "CC/BY"]
+    )
     assert result.exit_code == 1
     assert result.output.startswith("Error: --license 'CC/BY' is not a license identifier")
-
 
 
 def test_the_card_says_in_one_line_how_many_were_held_back_and_why(rows):
     other_class = "Default" if rows[10].apeach_class == "Spoiled" else "Spoiled"
     conflict = replace(rows[10], annotation_id=3001, apeach_class=other_class)
-    duplicates = [replace(rows[11], annotation_id=3002),
-                  replace(rows[11], annotation_id=3003, text=rows[11].text + " ")]
+    duplicates = [
+        replace(rows[11], annotation_id=3002),
+        replace(rows[11], annotation_id=3003, text=rows[11].text + " "),
+    ]
     consistent = hold_back_repeats([*rows, conflict, *duplicates])
     checksums = {"apeach.csv": "0" * 64}
     card = dataset_card("sample", consistent.rows, "cc-by-sa-4.0", checksums, consistent.held_back)
     assert [line for line in card.splitlines() if "held back" in line] == [
         "4 accepted submissions were held back (sentences compared after Unicode NFKC and whitespace collapsing): "
         "2 conflicts (1 sentence accepted with both classes, not released); "
-        "2 duplicates of a released sentence with the same class."]
+        "2 duplicates of a released sentence with the same class."
+    ]
     assert f"{len(rows) - 1} crowd-written sentences" in card
     without = dataset_card("sample", rows, "cc-by-sa-4.0", checksums)
-    assert "held back" not in without and dataset_card("sample", rows, "cc-by-sa-4.0", checksums, ()) == without
+    assert (
+        "held back" not in without
+        and dataset_card("sample", rows, "cc-by-sa-4.0", checksums, ()) == without
+    )
 
 
 def test_formula_like_sentences_are_released_byte_exact_and_the_card_says_so(rows, tmp_path):
@@ -197,10 +248,15 @@ def test_formula_like_sentences_are_released_byte_exact_and_the_card_says_so(row
     tricky = [replace(row, text=text) for row, text in zip(rows, formulas)]
     out = tmp_path / "out"
     write_release(tricky, out, "sample")
-    released = list(csv_module.DictReader(io.StringIO((out / "apeach.csv").read_bytes().decode("utf-8"),
-                                                      newline="")))
+    released = list(
+        csv_module.DictReader(
+            io.StringIO((out / "apeach.csv").read_bytes().decode("utf-8"), newline="")
+        )
+    )
     assert sorted(r["text"] for r in released) == sorted(formulas)
     card = (out / "README.md").read_text(encoding="utf-8")
-    assert ("- `text`: the sentence, byte for byte as written (may contain commas, quotes and newlines). It is not "
-            "altered for spreadsheets: a text that starts with `=`, `+`, `-` or `@` would run as a formula in Excel, "
-            "LibreOffice or Google Sheets, so read the files with code (below) or import them as text.") in card
+    assert (
+        "- `text`: the sentence, byte for byte as written (may contain commas, quotes and newlines). It is not "
+        "altered for spreadsheets: a text that starts with `=`, `+`, `-` or `@` would run as a formula in Excel, "
+        "LibreOffice or Google Sheets, so read the files with code (below) or import them as text."
+    ) in card

@@ -23,7 +23,9 @@ def stale_cache(monkeypatch, system_fonts=None):
 
 def test_a_cjk_font_missing_from_a_stale_font_cache_is_found_on_the_system(monkeypatch):
     if not any("cjk" in path.lower() for path in font_manager.findSystemFonts()):
-        pytest.fail("fonts-noto-cjk is not installed (apt-get install fonts-noto-cjk); .ci/run installs it")
+        pytest.fail(
+            "fonts-noto-cjk is not installed (apt-get install fonts-noto-cjk); .ci/run installs it"
+        )
     stale = stale_cache(monkeypatch)
     assert not {f.name for f in stale.ttflist} & set(figures.CJK_FONTS)
     found = figures.cjk_font()
@@ -32,6 +34,9 @@ def test_a_cjk_font_missing_from_a_stale_font_cache_is_found_on_the_system(monke
 
 def test_without_any_cjk_font_the_figures_warn_that_they_fell_back(monkeypatch):
     stale_cache(monkeypatch, system_fonts=[])
-    with pytest.warns(UserWarning, match="no font with Hangul found .* English topic names. "
-                                                         "Install one, e.g. apt-get install fonts-noto-cjk"):
+    with pytest.warns(
+        UserWarning,
+        match="no font with Hangul found .* English topic names. "
+        "Install one, e.g. apt-get install fonts-noto-cjk",
+    ):
         assert figures.cjk_font() is None

@@ -35,8 +35,14 @@ def write(out: Path, content: str, crash_at: str | None = None) -> subprocess.Co
     env = {k: v for k, v in os.environ.items() if k != CRASH_ENV}
     if crash_at:
         env[CRASH_ENV] = crash_at
-    return subprocess.run([sys.executable, "-c", CHILD, str(out), content], env=env, cwd=REPO, capture_output=True,
-                          text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-c", CHILD, str(out), content],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def listing(folder: Path) -> list[str]:
@@ -62,7 +68,9 @@ def test_a_release_killed_while_replacing_gets_the_previous_one_back_first(tmp_p
 
     with pytest.raises(ApeachError, match="fails early"):
         write_atomically(out, True, refuse)
-    assert listing(tmp_path) == ["rel"] and (out / "apeach.csv").read_text(encoding="utf-8") == "v1"  # put back
+    assert (
+        listing(tmp_path) == ["rel"] and (out / "apeach.csv").read_text(encoding="utf-8") == "v1"
+    )  # put back
     assert write(out, "v3").returncode == 0
     assert listing(tmp_path) == ["rel"] and (out / "apeach.csv").read_text(encoding="utf-8") == "v3"
 
@@ -74,10 +82,19 @@ def test_leftovers_of_other_folders_are_not_touched(tmp_path):
     assert listing(tmp_path) == [".other.tmp-abc", ".rel2.tmp-abc", "rel"]
 
 
-@pytest.mark.parametrize("out, message", [
-    ("/dev/null/rel", "--out /dev/null/rel: /dev/null is a file, not a directory; choose another --out"),
-    ("{tmp}/file/rel", "--out {tmp}/file/rel: {tmp}/file is a file, not a directory; choose another --out"),
-])
+@pytest.mark.parametrize(
+    "out, message",
+    [
+        (
+            "/dev/null/rel",
+            "--out /dev/null/rel: /dev/null is a file, not a directory; choose another --out",
+        ),
+        (
+            "{tmp}/file/rel",
+            "--out {tmp}/file/rel: {tmp}/file is a file, not a directory; choose another --out",
+        ),
+    ],
+)
 def test_an_out_under_a_file_is_one_line(tmp_path, out, message):
     (tmp_path / "file").write_text("x")
     out, message = out.format(tmp=tmp_path), message.format(tmp=tmp_path)
@@ -96,6 +113,8 @@ def test_a_folder_that_cannot_be_written_is_one_line(tmp_path, monkeypatch):
     def no_space(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    with pytest.raises(ApeachError, match=r"cannot write .*rel: No space left on device; nothing was changed"):
+    with pytest.raises(
+        ApeachError, match=r"cannot write .*rel: No space left on device; nothing was changed"
+    ):
         write_atomically(tmp_path / "rel", False, no_space)
     assert listing(tmp_path) == []

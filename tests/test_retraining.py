@@ -7,6 +7,7 @@ import time
 
 import pytest
 from click.testing import CliRunner
+from verdicts import TEST_SECRET
 
 import label_config
 from apeach_ls.classifier.data import read_labeled
@@ -17,11 +18,18 @@ from apeach_ls.cli import cli
 from ml_backend import create_app
 from ml_backend.retraining import CampaignLabel
 from ml_backend.settings import BackendSettings
-from verdicts import TEST_SECRET
 
 CONFIG = label_config.load("generation")
-SENTENCES = ["여자는 운전을 못해", "오늘 점심 맛있었다", "저 지역 사람들은 다 사기꾼이야", "채식하는 사람 존중해요",
-             "장애인은 집에나 있어라", "키 작은 남자는 루저", "우리 팀 과장님 최고", "외국인 노동자들 다 나가라"]
+SENTENCES = [
+    "여자는 운전을 못해",
+    "오늘 점심 맛있었다",
+    "저 지역 사람들은 다 사기꾼이야",
+    "채식하는 사람 존중해요",
+    "장애인은 집에나 있어라",
+    "키 작은 남자는 루저",
+    "우리 팀 과장님 최고",
+    "외국인 노동자들 다 나가라",
+]
 
 
 @pytest.fixture(scope="module")
@@ -46,19 +54,46 @@ def base_file(tmp_path, beep_dir):
     return path
 
 
-def annotation_event(annotation_id, text, label, action="ANNOTATION_CREATED", updated_at="2026-11-23T10:00:00"):
+def annotation_event(
+    annotation_id, text, label, action="ANNOTATION_CREATED", updated_at="2026-11-23T10:00:00"
+):
     flip = label == "not_hate"  # the writer flipped a 'hate' verdict, or confirmed one
-    return {"action": action, "project": {"id": 1, "label_config": CONFIG}, "annotation": {
-        "id": annotation_id, "updated_at": updated_at, "result": [
-            {"from_name": "intent", "type": "choices", "value": {"choices": [label]}},
-            {"from_name": "text", "type": "textarea", "value": {"text": [text]}},
-            {"from_name": "verdict", "type": "choices", "value": {"choices": ["hate"]}, "score": 0.7},
-            {"from_name": "agreement", "type": "choices", "value": {"choices": ["flip" if flip else "confirm"]}}]}}
+    return {
+        "action": action,
+        "project": {"id": 1, "label_config": CONFIG},
+        "annotation": {
+            "id": annotation_id,
+            "updated_at": updated_at,
+            "result": [
+                {"from_name": "intent", "type": "choices", "value": {"choices": [label]}},
+                {"from_name": "text", "type": "textarea", "value": {"text": [text]}},
+                {
+                    "from_name": "verdict",
+                    "type": "choices",
+                    "value": {"choices": ["hate"]},
+                    "score": 0.7,
+                },
+                {
+                    "from_name": "agreement",
+                    "type": "choices",
+                    "value": {"choices": ["flip" if flip else "confirm"]},
+                },
+            ],
+        },
+    }
 
 
 def predict_body(text):
-    return {"tasks": [{"id": 1, "data": {}}], "project": "1.1", "label_config": CONFIG,
-            "params": {"context": {"result": [{"from_name": "text", "type": "textarea", "value": {"text": [text]}}]}}}
+    return {
+        "tasks": [{"id": 1, "data": {}}],
+        "project": "1.1",
+        "label_config": CONFIG,
+        "params": {
+            "context": {
+                "result": [{"from_name": "text", "type": "textarea", "value": {"text": [text]}}]
+            }
+        },
+    }
 
 
 def wait_until(condition, timeout=120):
@@ -80,14 +115,25 @@ class CampaignStore:
         return list(self.labels)
 
 
-def test_retraining_swaps_in_a_better_model_while_predict_is_hammered(registry, base_file, beep_dir):
-    settings = BackendSettings(verdict_secret=TEST_SECRET, model_spec=str(registry.root), retrain_every=6,
-                               base_train_data=str(base_file), holdout_data=str(beep_dir / "dev.tsv"))
+def test_retraining_swaps_in_a_better_model_while_predict_is_hammered(
+    registry, base_file, beep_dir
+):
+    settings = BackendSettings(
+        verdict_secret=TEST_SECRET,
+        model_spec=str(registry.root),
+        retrain_every=6,
+        base_train_data=str(base_file),
+        holdout_data=str(beep_dir / "dev.tsv"),
+    )
     store = CampaignStore()
-    store.labels = [CampaignLabel(n, SENTENCES[n], "hate" if n % 2 else "not_hate") for n in range(1, 7)]
+    store.labels = [
+        CampaignLabel(n, SENTENCES[n], "hate" if n % 2 else "not_hate") for n in range(1, 7)
+    ]
     app = create_app(settings, campaign_labels=store)
     client = app.test_client()
-    first_version = client.post("/setup", json={"project": "1.1", "schema": CONFIG}).json["model_version"]
+    first_version = client.post("/setup", json={"project": "1.1", "schema": CONFIG}).json[
+        "model_version"
+    ]
     answers, failures, stop = [], [], threading.Event()
 
     def hammer(worker):
@@ -100,8 +146,15 @@ def test_retraining_swaps_in_a_better_model_while_predict_is_hammered(registry, 
                 failures.append((r.status_code, r.get_data(as_text=True)))
             else:
                 prediction = r.json["results"][0]
-                answers.append((text, prediction["model_version"], r.json["model_version"],
-                                prediction["result"][0]["value"]["choices"][0], prediction["score"]))
+                answers.append(
+                    (
+                        text,
+                        prediction["model_version"],
+                        r.json["model_version"],
+                        prediction["result"][0]["value"]["choices"][0],
+                        prediction["score"],
+                    )
+                )
             i += 1
 
     threads = [threading.Thread(target=hammer, args=(w,)) for w in range(4)]
@@ -111,8 +164,12 @@ def test_retraining_swaps_in_a_better_model_while_predict_is_hammered(registry, 
         # the same event twice, and an UPDATED that arrives before its CREATED, count once
         client.post("/webhook", json=annotation_event(1, SENTENCES[0], "hate"))
         client.post("/webhook", json=annotation_event(1, SENTENCES[0], "hate"))
-        client.post("/webhook", json=annotation_event(2, SENTENCES[1], "not_hate", "ANNOTATION_UPDATED",
-                                                      "2026-11-23T10:05:00"))
+        client.post(
+            "/webhook",
+            json=annotation_event(
+                2, SENTENCES[1], "not_hate", "ANNOTATION_UPDATED", "2026-11-23T10:05:00"
+            ),
+        )
         client.post("/webhook", json=annotation_event(2, SENTENCES[1], "not_hate"))
         assert client.get("/health").json["training"]["new_annotations"] == 2
         for n in range(3, 7):
@@ -127,11 +184,16 @@ def test_retraining_swaps_in_a_better_model_while_predict_is_hammered(registry, 
     last = client.get("/health").json["training"]["last"]
     assert last["published"] is True, last
     assert last["f1_candidate"] >= last["f1_served"]
-    assert last["examples"] == 2500 - 1 + 5  # base rows + campaign labels not held out (id 5 is held out)
+    assert (
+        last["examples"] == 2500 - 1 + 5
+    )  # base rows + campaign labels not held out (id 5 is held out)
     assert last["held_out"] == 471 + 1
     new_version = registry.current()
     assert new_version != first_version and new_version == last["candidate"]
-    assert client.post("/setup", json={"project": "1.1", "schema": CONFIG}).json["model_version"] == new_version
+    assert (
+        client.post("/setup", json={"project": "1.1", "schema": CONFIG}).json["model_version"]
+        == new_version
+    )
 
     assert failures == []
     versions = {a[1] for a in answers}
@@ -140,7 +202,9 @@ def test_retraining_swaps_in_a_better_model_while_predict_is_hammered(registry, 
     for text, version, outer_version, label, score in answers:
         assert version == outer_version
         verdict = models[version].classify([text])[0]
-        assert (label, score) == (verdict.label, round(verdict.score, 4)), "an answer mixed two models"
+        assert (label, score) == (verdict.label, round(verdict.score, 4)), (
+            "an answer mixed two models"
+        )
 
 
 POISON = "오늘 날씨가 정말 좋네요"
@@ -150,36 +214,69 @@ def test_forged_webhook_events_are_a_trigger_never_training_data(registry, base_
     """1,000 forged ANNOTATION_CREATED posts claiming a harmless sentence is hate: the backend
     retrains (they are a trigger), but from the campaign's verified labels only."""
     store = CampaignStore()
-    store.labels = [CampaignLabel(n, SENTENCES[n], "hate" if n % 2 else "not_hate") for n in range(1, 7)]
-    app = create_app(BackendSettings(verdict_secret=TEST_SECRET, model_spec=str(registry.root), retrain_every=250,
-                                     base_train_data=str(base_file), holdout_data=str(beep_dir / "dev.tsv")),
-                     campaign_labels=store)
+    store.labels = [
+        CampaignLabel(n, SENTENCES[n], "hate" if n % 2 else "not_hate") for n in range(1, 7)
+    ]
+    app = create_app(
+        BackendSettings(
+            verdict_secret=TEST_SECRET,
+            model_spec=str(registry.root),
+            retrain_every=250,
+            base_train_data=str(base_file),
+            holdout_data=str(beep_dir / "dev.tsv"),
+        ),
+        campaign_labels=store,
+    )
     client = app.test_client()
-    before = client.post("/predict", json=predict_body(POISON)).json["results"][0]["result"][0]["value"]
+    before = client.post("/predict", json=predict_body(POISON)).json["results"][0]["result"][0][
+        "value"
+    ]
     retrainer = app.extensions["apeach_retrainer"]
     held_before = retrainer.holdout_slice()
     for n in range(1000):
         forged = annotation_event(10_000 + n, POISON, "hate")  # no receipt, "hate" intent, confirm
         assert client.post("/webhook", json=forged).status_code == 200
-    wait_until(lambda: client.get("/health").json["training"].get("last")
-               and not client.get("/health").json["training"]["running"])
+    wait_until(
+        lambda: (
+            client.get("/health").json["training"].get("last")
+            and not client.get("/health").json["training"]["running"]
+        )
+    )
     last = client.get("/health").json["training"]["last"]
     assert last["examples"] == 2500 - 1 + 5, "webhook bodies must never become training examples"
-    assert retrainer.holdout_slice() == held_before and POISON not in {ex.text for ex in held_before}
+    assert retrainer.holdout_slice() == held_before and POISON not in {
+        ex.text for ex in held_before
+    }
     app.extensions["apeach_watcher"].check(force=True)
-    after = client.post("/predict", json=predict_body(POISON)).json["results"][0]["result"][0]["value"]
+    after = client.post("/predict", json=predict_body(POISON)).json["results"][0]["result"][0][
+        "value"
+    ]
     assert after == before == {"choices": ["not_hate"]}
 
 
 def test_a_worse_candidate_is_not_published(registry, tmp_path, beep_dir):
     bad = tmp_path / "bad.csv"
-    bad.write_text("text,label\n" + "".join(f"문장 {i},{'hate' if i % 2 else 'not_hate'}\n" for i in range(40)),
-                   encoding="utf-8")
-    app = create_app(BackendSettings(verdict_secret=TEST_SECRET, model_spec=str(registry.root), base_train_data=str(bad),
-                                     holdout_data=str(beep_dir / "dev.tsv")))
+    bad.write_text(
+        "text,label\n"
+        + "".join(f"문장 {i},{'hate' if i % 2 else 'not_hate'}\n" for i in range(40)),
+        encoding="utf-8",
+    )
+    app = create_app(
+        BackendSettings(
+            verdict_secret=TEST_SECRET,
+            model_spec=str(registry.root),
+            base_train_data=str(bad),
+            holdout_data=str(beep_dir / "dev.tsv"),
+        )
+    )
     before = registry.current()
     client = app.test_client()
-    assert client.post("/webhook", json={"action": "START_TRAINING", "project": {"id": 1}}).json["status"] == "training"
+    assert (
+        client.post("/webhook", json={"action": "START_TRAINING", "project": {"id": 1}}).json[
+            "status"
+        ]
+        == "training"
+    )
     wait_until(lambda: client.get("/health").json["training"].get("last"))
     last = client.get("/health").json["training"]["last"]
     assert last["published"] is False and "worse" in last["note"]
@@ -197,7 +294,9 @@ def test_pin_and_rollback_reach_a_running_backend(registry, beep, tmp_path):
     runner = CliRunner()
     env = {"APEACH_LS_MODEL": str(registry.root)}
     assert runner.invoke(cli, ["models", "publish", str(saved)], env=env).exit_code == 0
-    assert client.post("/predict", json=predict_body("안녕")).json["model_version"] == better.version
+    assert (
+        client.post("/predict", json=predict_body("안녕")).json["model_version"] == better.version
+    )
     out = runner.invoke(cli, ["models", "rollback"], env=env).output
     assert f"rolled back to {first}" in out
     assert client.post("/predict", json=predict_body("안녕")).json["model_version"] == first
@@ -211,12 +310,20 @@ def test_pin_and_rollback_reach_a_running_backend(registry, beep, tmp_path):
     assert result.exit_code == 1 and "model version 'no-such-version' is not in" in result.output
 
 
-def test_the_watcher_serves_the_version_it_read_and_only_for_authenticated_requests(registry, beep, monkeypatch):
+def test_the_watcher_serves_the_version_it_read_and_only_for_authenticated_requests(
+    registry, beep, monkeypatch
+):
     import base64
 
     train, _ = beep
-    app = create_app(BackendSettings(verdict_secret=TEST_SECRET, model_spec=str(registry.root), basic_auth_user="ls",
-                                     basic_auth_password="pw"))
+    app = create_app(
+        BackendSettings(
+            verdict_secret=TEST_SECRET,
+            model_spec=str(registry.root),
+            basic_auth_user="ls",
+            basic_auth_password="pw",
+        )
+    )
     watcher, client = app.extensions["apeach_watcher"], app.test_client()
     watcher.interval = 0
     auth = {"Authorization": "Basic " + base64.b64encode(b"ls:pw").decode()}
@@ -232,5 +339,7 @@ def test_the_watcher_serves_the_version_it_read_and_only_for_authenticated_reque
         assert watcher.version == second.version
         assert client.get("/health", headers=auth).json["model_version"] == third.version
     registry.publish(fourth.version, lambda d: save_ngram(fourth, d), reason="test")
-    assert client.get("/health").status_code == 401 and watcher.version == third.version  # no credentials: no swap
+    assert (
+        client.get("/health").status_code == 401 and watcher.version == third.version
+    )  # no credentials: no swap
     assert client.get("/health", headers=auth).json["model_version"] == fourth.version

@@ -14,7 +14,9 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from pg import ledger_url, postgres_server  # noqa: F401
 from sqlalchemy import func, select
+from test_rewards_ledger import accepted, dropped
 
 from apeach_ls.errors import ApeachError
 from apeach_ls.rewards.batches import rewrite_batch, verify_batch
@@ -25,8 +27,6 @@ from apeach_ls.rewards.model import SubmissionOutcome
 from apeach_ls.rewards.payout import CRASH_STEPS, commit_payout
 from apeach_ls.rewards.policy import load_policy
 from apeach_ls.rewards.roster import Accounts, import_roster
-from pg import ledger_url, postgres_server  # noqa: F401
-from test_rewards_ledger import accepted, dropped
 
 HERE = Path(__file__).resolve().parent
 CHILD = HERE / "rewards_crash_child.py"
@@ -39,25 +39,50 @@ def campaign(ledger_url, tmp_path):  # noqa: F811
     """A ledger with two writers on the roster, one without, and recorded outcomes
     (owed: writer 1 5.00 USD, writer 2 3.50 USD; writer 3 1.50 USD but held back)."""
     policy_path = tmp_path / "campaign.toml"
-    policy_path.write_text("[rewards]\nper_accepted = 150\ncurrency = 'USD'\nfooled_bonus = 50\n", encoding="utf-8")
-    (tmp_path / "roster.csv").write_text(f"ls_user,platform,platform_id\n1,{','.join(PLATFORM[1])}\n"
-                                         f"w2@example.com,{','.join(PLATFORM[2])}\n", encoding="utf-8")
+    policy_path.write_text(
+        "[rewards]\nper_accepted = 150\ncurrency = 'USD'\nfooled_bonus = 50\n", encoding="utf-8"
+    )
+    (tmp_path / "roster.csv").write_text(
+        f"ls_user,platform,platform_id\n1,{','.join(PLATFORM[1])}\n"
+        f"w2@example.com,{','.join(PLATFORM[2])}\n",
+        encoding="utf-8",
+    )
     engine = open_ledger(ledger_url)
-    import_roster(engine, tmp_path / "roster.csv", Accounts({1: "w1@example.com", 2: "w2@example.com"}))
-    record_outcomes(engine, [accepted(10, 1, fooled=True), accepted(11, 1), accepted(12, 1),
-                             accepted(20, 2, email="w2@example.com"), accepted(21, 2, True, "w2@example.com"),
-                             dropped(22, 2), accepted(30, 3), SubmissionOutcome(31, 3, None, "pending", True)],
-                    load_policy(policy_path))
+    import_roster(
+        engine, tmp_path / "roster.csv", Accounts({1: "w1@example.com", 2: "w2@example.com"})
+    )
+    record_outcomes(
+        engine,
+        [
+            accepted(10, 1, fooled=True),
+            accepted(11, 1),
+            accepted(12, 1),
+            accepted(20, 2, email="w2@example.com"),
+            accepted(21, 2, True, "w2@example.com"),
+            dropped(22, 2),
+            accepted(30, 3),
+            SubmissionOutcome(31, 3, None, "pending", True),
+        ],
+        load_policy(policy_path),
+    )
     engine.dispose()
     return ledger_url, policy_path, tmp_path / "out"
 
 
-def run_child(url: str, policy: Path, out: Path, crash_at: str | None = None) -> subprocess.CompletedProcess:
+def run_child(
+    url: str, policy: Path, out: Path, crash_at: str | None = None
+) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k != CRASH_ENV}
     if crash_at:
         env[CRASH_ENV] = crash_at
-    return subprocess.run([sys.executable, str(CHILD), url, str(policy), str(out)], env=env, cwd=HERE.parent,
-                          capture_output=True, text=True, timeout=180)
+    return subprocess.run(
+        [sys.executable, str(CHILD), url, str(policy), str(out)],
+        env=env,
+        cwd=HERE.parent,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
 
 
 def run_ok(url: str, policy: Path, out: Path) -> dict:
@@ -68,21 +93,30 @@ def run_ok(url: str, policy: Path, out: Path) -> dict:
 
 def crash(url: str, policy: Path, out: Path, step: str) -> None:
     done = run_child(url, policy, out, crash_at=step)
-    assert done.returncode == -signal.SIGKILL, f"step {step!r} was not reached: {done.returncode} {done.stderr}"
+    assert done.returncode == -signal.SIGKILL, (
+        f"step {step!r} was not reached: {done.returncode} {done.stderr}"
+    )
 
 
 def assert_consistent(url: str, out: Path, paid: dict[int, int]) -> None:
     """Paid once, nothing lost, files match the ledger."""
     engine = open_ledger(url)
     with engine.connect() as conn:
-        batches = conn.execute(select(payout_batches.c.id, payout_batches.c.status)
-                               .order_by(payout_batches.c.id)).all()
+        batches = conn.execute(
+            select(payout_batches.c.id, payout_batches.c.status).order_by(payout_batches.c.id)
+        ).all()
         assert [b.status for b in batches] == ["committed"] * len(batches)
-        twice = conn.execute(select(payout_items.c.earning_id).group_by(payout_items.c.earning_id)
-                             .having(func.count() > 1)).all()
+        twice = conn.execute(
+            select(payout_items.c.earning_id)
+            .group_by(payout_items.c.earning_id)
+            .having(func.count() > 1)
+        ).all()
         assert twice == []
-        rows = conn.execute(select(earnings.c.writer_ls_id, earnings.c.amount, payout_items.c.batch_id)
-                            .outerjoin(payout_items, payout_items.c.earning_id == earnings.c.id)).all()
+        rows = conn.execute(
+            select(earnings.c.writer_ls_id, earnings.c.amount, payout_items.c.batch_id).outerjoin(
+                payout_items, payout_items.c.earning_id == earnings.c.id
+            )
+        ).all()
     engine_paid = Counter()
     for row in rows:
         if row.batch_id is None:
@@ -90,15 +124,22 @@ def assert_consistent(url: str, out: Path, paid: dict[int, int]) -> None:
         else:
             engine_paid[row.writer_ls_id] += row.amount
     assert dict(engine_paid) == paid
-    assert sorted(p.name for p in out.iterdir()) == [f"batch-{b.id:06d}" for b in batches]  # no .partial left
-    files = {"prolific": Counter(), "mturk": Counter()}  # each writer in their own platform's file only
+    assert sorted(p.name for p in out.iterdir()) == [
+        f"batch-{b.id:06d}" for b in batches
+    ]  # no .partial left
+    files = {
+        "prolific": Counter(),
+        "mturk": Counter(),
+    }  # each writer in their own platform's file only
     tokens = []
     for batch in batches:
         assert verify_batch(engine, batch.id) == []
         folder = out / f"batch-{batch.id:06d}"
         if (folder / "prolific-bonuses.csv").exists():
             for participant, amount in csv.reader((folder / "prolific-bonuses.csv").open()):
-                files["prolific"][participant] += round(float(amount) * 100)  # parse check only; the ledger is integer
+                files["prolific"][participant] += round(
+                    float(amount) * 100
+                )  # parse check only; the ledger is integer
         if (folder / "mturk-bonuses.csv").exists():
             for line in csv.DictReader((folder / "mturk-bonuses.csv").open()):
                 files["mturk"][line["worker_id"]] += int(line["amount"].replace(".", ""))
@@ -106,7 +147,9 @@ def assert_consistent(url: str, out: Path, paid: dict[int, int]) -> None:
         summary = json.loads((folder / "summary.json").read_text())
         assert summary["batch_id"] == batch.id
     for platform, found in files.items():
-        assert dict(found) == {PLATFORM[w][1]: amount for w, amount in paid.items() if PLATFORM[w][0] == platform}
+        assert dict(found) == {
+            PLATFORM[w][1]: amount for w, amount in paid.items() if PLATFORM[w][0] == platform
+        }
     assert len(tokens) == len(set(tokens))
     engine.dispose()
 
@@ -129,13 +172,17 @@ def test_kill_at_every_step_then_rerun(campaign, step):
     assert_consistent(url, out, paid={1: 500, 2: 350})
 
 
-@pytest.mark.parametrize("step", ["planned", "batch_recorded", "provider_files_written", "dir_renamed"])
+@pytest.mark.parametrize(
+    "step", ["planned", "batch_recorded", "provider_files_written", "dir_renamed"]
+)
 def test_kill_during_a_later_payout_while_new_work_arrives(campaign, step):
     url, policy_path, out = campaign
     policy = load_policy(policy_path)
     assert run_ok(url, policy_path, out)["batch_id"] == 1
     engine = open_ledger(url)
-    record_outcomes(engine, [dropped(10, 1), accepted(13, 1), accepted(14, 1), accepted(23, 2)], policy)
+    record_outcomes(
+        engine, [dropped(10, 1), accepted(13, 1), accepted(14, 1), accepted(23, 2)], policy
+    )
     engine.dispose()
     crash(url, policy_path, out, step)
     engine = open_ledger(url)
@@ -156,8 +203,12 @@ def test_a_tampered_folder_stops_completion_and_a_lost_one_is_rewritten(campaign
     original = (folder / "prolific-bonuses.csv").read_bytes()
     (folder / "prolific-bonuses.csv").write_text("P1,500.00\n")
     engine = open_ledger(url)
-    assert verify_batch(engine, 1) == [f"{folder / 'prolific-bonuses.csv'}: differs from the ledger"]
-    with pytest.raises(ApeachError, match="does not match payout batch 1 in the ledger; move the folder away"):
+    assert verify_batch(engine, 1) == [
+        f"{folder / 'prolific-bonuses.csv'}: differs from the ledger"
+    ]
+    with pytest.raises(
+        ApeachError, match="does not match payout batch 1 in the ledger; move the folder away"
+    ):
         commit_payout(engine, load_policy(policy_path), out)
     (folder / "prolific-bonuses.csv").write_bytes(original)
     assert commit_payout(engine, load_policy(policy_path), out).finished_batches == (1,)
@@ -175,9 +226,17 @@ def test_a_tampered_folder_stops_completion_and_a_lost_one_is_rewritten(campaign
 
 def test_concurrent_payouts_pay_once(campaign):
     url, policy, out = campaign
-    children = [subprocess.Popen([sys.executable, str(CHILD), url, str(policy), str(out)], cwd=HERE.parent,
-                                 env={k: v for k, v in os.environ.items() if k != CRASH_ENV},
-                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    children = [
+        subprocess.Popen(
+            [sys.executable, str(CHILD), url, str(policy), str(out)],
+            cwd=HERE.parent,
+            env={k: v for k, v in os.environ.items() if k != CRASH_ENV},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(3)
+    ]
     results = []
     for child in children:
         stdout, stderr = child.communicate(timeout=180)

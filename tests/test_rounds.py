@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
 from apeach_ls.rounds import DEFAULT_ROUND, FoolingRecord, Round, fooling_metrics, round_of
 
-R1 = Round("r1", datetime(2026, 11, 1, tzinfo=timezone.utc), ("ngram-a",))
-R2 = Round("r2", datetime(2026, 11, 10, tzinfo=timezone.utc), ("ngram-b",))
+R1 = Round("r1", datetime(2026, 11, 1, tzinfo=UTC), ("ngram-a",))
+R2 = Round("r2", datetime(2026, 11, 10, tzinfo=UTC), ("ngram-b",))
 
 
-@pytest.mark.parametrize("created_at,expected", [
-    ("2026-11-05T10:00:00Z", "r1"), ("2026-11-10T00:00:00Z", "r2"), ("2026-11-09T23:59:59.999+00:00", "r1"),
-    ("2026-11-10T08:30:00+09:00", "r1"),  # 2026-11-09T23:30 UTC
-    ("2026-10-01T00:00:00Z", "r1"),  # before the first round: the first round
-    ("", "r1"), ("not a time", "r1"), ("2026-12-01T00:00:00", "r2"),  # naive means UTC
-])
+@pytest.mark.parametrize(
+    "created_at,expected",
+    [
+        ("2026-11-05T10:00:00Z", "r1"),
+        ("2026-11-10T00:00:00Z", "r2"),
+        ("2026-11-09T23:59:59.999+00:00", "r1"),
+        ("2026-11-10T08:30:00+09:00", "r1"),  # 2026-11-09T23:30 UTC
+        ("2026-10-01T00:00:00Z", "r1"),  # before the first round: the first round
+        ("", "r1"),
+        ("not a time", "r1"),
+        ("2026-12-01T00:00:00", "r2"),  # naive means UTC
+    ],
+)
 def test_a_submission_belongs_to_the_latest_round_started_by_then(created_at, expected):
     assert round_of(created_at, [R2, R1]) == expected
 
@@ -26,14 +33,31 @@ def test_a_campaign_without_rounds_has_one():
     assert round_of("2026-11-05T10:00:00Z", []) == DEFAULT_ROUND
 
 
-def record(i, round_="r1", fooled=False, verified=False, dropped=False, writer="w1", topic="t", version="v1"):
+def record(
+    i,
+    round_="r1",
+    fooled=False,
+    verified=False,
+    dropped=False,
+    writer="w1",
+    topic="t",
+    version="v1",
+):
     return FoolingRecord(i, round_, topic, writer, version, fooled, verified, dropped)
 
 
 def test_mer_and_vmer_per_round_are_counted_by_hand():
-    records = [record(1, fooled=True, verified=True), record(2, fooled=True), record(3), record(4, dropped=True),
-               record(5, "r2", fooled=True, verified=True), record(6, "r2"), record(7, "r2"), record(8, "r2"),
-               record(9, "r2", verified=True)]  # verified but not fooled: not a verified fooling
+    records = [
+        record(1, fooled=True, verified=True),
+        record(2, fooled=True),
+        record(3),
+        record(4, dropped=True),
+        record(5, "r2", fooled=True, verified=True),
+        record(6, "r2"),
+        record(7, "r2"),
+        record(8, "r2"),
+        record(9, "r2", verified=True),
+    ]  # verified but not fooled: not a verified fooling
     by_round = fooling_metrics(records, "round")
     assert list(by_round) == ["r1", "r2"]
     r1, r2 = by_round["r1"], by_round["r2"]
@@ -45,7 +69,10 @@ def test_mer_and_vmer_per_round_are_counted_by_hand():
 
 @pytest.mark.parametrize("by,key", [("topic", "t2"), ("writer", "w2"), ("model_version", "v2")])
 def test_figures_by_topic_writer_and_model_version(by, key):
-    records = [record(1, fooled=True), record(2, fooled=True, writer="w2", topic="t2", version="v2")]
+    records = [
+        record(1, fooled=True),
+        record(2, fooled=True, writer="w2", topic="t2", version="v2"),
+    ]
     counts = fooling_metrics(records, by)
     assert counts[key].submitted == 1 and counts[key].mer == 1.0 and len(counts) == 2
 

@@ -29,11 +29,24 @@ def test_guard_marks_formulas_and_is_reversible():
 
 
 def submission(annotation_id: int, text: str) -> Submission:
-    corrected = CorrectedSubmission(text=text, intent="hate", verdict=None, agreement=None, label="hate",
-                                    fooled=False, flags=frozenset())
-    return Submission(annotation_id=annotation_id, task_id=1, writer_id=3,
-                      prompt={"prompt_id": "=HYPERLINK(\"x\")", "topic": "@t", "topic_eng": "Diets"},
-                      created_at="2026-01-01T00:00:00Z", lead_time=1.5, corrected=corrected)
+    corrected = CorrectedSubmission(
+        text=text,
+        intent="hate",
+        verdict=None,
+        agreement=None,
+        label="hate",
+        fooled=False,
+        flags=frozenset(),
+    )
+    return Submission(
+        annotation_id=annotation_id,
+        task_id=1,
+        writer_id=3,
+        prompt={"prompt_id": '=HYPERLINK("x")', "topic": "@t", "topic_eng": "Diets"},
+        created_at="2026-01-01T00:00:00Z",
+        lead_time=1.5,
+        corrected=corrected,
+    )
 
 
 @pytest.fixture
@@ -42,10 +55,18 @@ def exported(monkeypatch, tmp_path):
 
     monkeypatch.setattr(module, "connect", lambda settings: SimpleNamespace())
     monkeypatch.setattr(module, "generation_project_id", lambda client, campaign: 1)
-    monkeypatch.setattr(module, "read_submissions",
-                        lambda client, project, classifier=None: [submission(i, t) for i, t in
-                                                                  enumerate(FORMULAS + ["plain"], 1)])
-    env = {"LABEL_STUDIO_URL": "http://127.0.0.1:9", "LABEL_STUDIO_API_KEY": "x" * 40, "APEACH_LS_MODEL": ""}
+    monkeypatch.setattr(
+        module,
+        "read_submissions",
+        lambda client, project, classifier=None: [
+            submission(i, t) for i, t in enumerate(FORMULAS + ["plain"], 1)
+        ],
+    )
+    env = {
+        "LABEL_STUDIO_URL": "http://127.0.0.1:9",
+        "LABEL_STUDIO_API_KEY": "x" * 40,
+        "APEACH_LS_MODEL": "",
+    }
     out = tmp_path / "submissions.csv"
     result = CliRunner().invoke(cli, ["submissions", "export", "--out", str(out)], env=env)
     assert result.exit_code == 0, result.output
@@ -55,7 +76,9 @@ def exported(monkeypatch, tmp_path):
 def test_submissions_export_guards_every_cell_that_a_spreadsheet_would_run(exported):
     rows = list(csv.DictReader(io.StringIO(exported.read_bytes().decode("utf-8"), newline="")))
     assert [r["text"] for r in rows] == ["'" + t for t in FORMULAS] + ["plain"]
-    assert {r["prompt_id"] for r in rows} == {"'=HYPERLINK(\"x\")"} and {r["topic"] for r in rows} == {"'@t"}
+    assert {r["prompt_id"] for r in rows} == {'\'=HYPERLINK("x")'} and {
+        r["topic"] for r in rows
+    } == {"'@t"}
     for row in rows:
         for value in row.values():
             assert not value or value[0] not in "=+-@\t\r", row
@@ -67,14 +90,22 @@ def test_classifier_training_reads_the_exact_sentences_back(exported):
     assert [e.text for e in read_labeled(exported)] == FORMULAS + ["plain"]
 
 
-@pytest.mark.parametrize("target, message", [
-    ("/dev/null/submissions.csv", "Error: /dev/null is not a directory, so /dev/null/submissions.csv cannot be "
-                                  "written; choose another --out"),
-])
+@pytest.mark.parametrize(
+    "target, message",
+    [
+        (
+            "/dev/null/submissions.csv",
+            "Error: /dev/null is not a directory, so /dev/null/submissions.csv cannot be "
+            "written; choose another --out",
+        ),
+    ],
+)
 def test_a_bad_out_is_one_line_before_label_studio_is_read(target, message, tmp_path, monkeypatch):
     import apeach_ls.cli.submissions as module
 
     monkeypatch.setattr(module, "connect", lambda settings: pytest.fail("Label Studio was read"))
     env = {"LABEL_STUDIO_URL": "http://127.0.0.1:9", "LABEL_STUDIO_API_KEY": "x" * 40}
-    result = CliRunner().invoke(cli, ["submissions", "export", "--out", target.format(tmp=tmp_path)], env=env)
+    result = CliRunner().invoke(
+        cli, ["submissions", "export", "--out", target.format(tmp=tmp_path)], env=env
+    )
     assert (result.exit_code, result.output) == (1, message.format(tmp=tmp_path) + "\n")

@@ -8,7 +8,10 @@ from apeach_ls.labelstudio.vote_round import TITLE_MAX, VoteProjects, vote_optio
 
 def test_a_managers_vote_project_is_marked_with_the_manager_and_takes_one_vote_per_task():
     options = vote_options("apeach-2026", "m1@example.org")
-    assert "[apeach-ls campaign=apeach-2026 role=vote manager=m1@example.org]" in options["description"]
+    assert (
+        "[apeach-ls campaign=apeach-2026 role=vote manager=m1@example.org]"
+        in options["description"]
+    )
     assert options["maximum_annotations"] == 1
     assert options["title"] == "apeach-2026 · vote · m1@example.org"
 
@@ -30,23 +33,37 @@ def test_warnings_name_the_old_shared_project_and_the_managers_without_a_project
     lines = projects.warnings("c", ["m1@example.org", "m2@example.org"])
     assert len(lines) == 2
     assert lines[0].startswith("vote project 2 is the campaign's old shared vote project")
-    assert "its votes are not counted" in lines[0] and "[apeach-ls campaign=c role=vote]" in lines[0]
-    assert lines[1] == ("manager m2@example.org has no vote project yet, so none of their votes count; "
-                        "run: apeach-ls votes create")
+    assert (
+        "its votes are not counted" in lines[0] and "[apeach-ls campaign=c role=vote]" in lines[0]
+    )
+    assert lines[1] == (
+        "manager m2@example.org has no vote project yet, so none of their votes count; "
+        "run: apeach-ls votes create"
+    )
     assert VoteProjects({"m1@example.org": 5}).warnings("c", ["m1@example.org"]) == []
 
 
 def test_a_submission_whose_verdict_did_not_verify_shows_managers_a_hint():
+    from verdicts import context, generation_result
+
     from apeach_ls.correction import correct
     from apeach_ls.labelstudio.submissions import Submission
     from apeach_ls.labelstudio.vote_round import UNVERIFIED_HINT_KO, vote_task
-    from verdicts import context, generation_result
 
     def submission(signed):
-        corrected = correct(generation_result("아무 문장", "hate", ("not_hate", 0.99), "flip", signed=signed),
-                            receipts=context())
-        return Submission(annotation_id=7, task_id=1, writer_id=3, prompt={"topic": "t"}, created_at="",
-                          lead_time=None, corrected=corrected)
+        corrected = correct(
+            generation_result("아무 문장", "hate", ("not_hate", 0.99), "flip", signed=signed),
+            receipts=context(),
+        )
+        return Submission(
+            annotation_id=7,
+            task_id=1,
+            writer_id=3,
+            prompt={"topic": "t"},
+            created_at="",
+            lead_time=None,
+            corrected=corrected,
+        )
 
     forged = vote_task(submission(signed=False), None)["data"]
     assert forged["aid_flags"] == ["verdict_unverified"] and forged["aids"] == UNVERIFIED_HINT_KO

@@ -4,13 +4,27 @@ from __future__ import annotations
 
 import pytest
 
-from apeach_ls.votes.agreement import count_table, fleiss_kappa, krippendorff_alpha, manager_agreement, scores
+from apeach_ls.votes.agreement import (
+    count_table,
+    fleiss_kappa,
+    krippendorff_alpha,
+    manager_agreement,
+    scores,
+)
 from apeach_ls.votes.model import ManagerVote
 
 # Fleiss (1971) as worked on Wikipedia: 10 items, 14 raters, 5 categories; P = 0.378, Pe = 0.213.
 FLEISS_TABLE = [
-    [0, 0, 0, 0, 14], [0, 2, 6, 4, 2], [0, 0, 3, 5, 6], [0, 3, 9, 2, 0], [2, 2, 8, 1, 1],
-    [7, 7, 0, 0, 0], [3, 2, 6, 3, 0], [2, 5, 3, 2, 2], [6, 5, 2, 1, 0], [0, 2, 2, 3, 7],
+    [0, 0, 0, 0, 14],
+    [0, 2, 6, 4, 2],
+    [0, 0, 3, 5, 6],
+    [0, 3, 9, 2, 0],
+    [2, 2, 8, 1, 1],
+    [7, 7, 0, 0, 0],
+    [3, 2, 6, 3, 0],
+    [2, 5, 3, 2, 2],
+    [6, 5, 2, 1, 0],
+    [0, 2, 2, 3, 7],
 ]
 
 # Krippendorff, "Computing Krippendorff's Alpha-Reliability" (2011): 4 observers, 12 units,
@@ -50,11 +64,14 @@ def test_perfect_agreement_is_one():
     assert result.krippendorff_alpha.value == pytest.approx(1.0)
 
 
-@pytest.mark.parametrize("units,note", [
-    ([["keep"] * 3, ["keep"] * 3], "every rating is in one category"),
-    ([], "no item"),
-    ([["keep"], ["drop"]], "no item has two ratings"),
-])
+@pytest.mark.parametrize(
+    "units,note",
+    [
+        ([["keep"] * 3, ["keep"] * 3], "every rating is in one category"),
+        ([], "no item"),
+        ([["keep"], ["drop"]], "no item has two ratings"),
+    ],
+)
 def test_undefined_cases_return_none_with_a_reason(units, note):
     result = scores(units, ("keep", "drop"))
     for coefficient in (result.fleiss_kappa, result.krippendorff_alpha):
@@ -70,8 +87,13 @@ def test_fleiss_kappa_raw_table_checks():
 
 
 def test_kappa_uses_items_with_the_modal_number_of_ratings():
-    units = [["keep", "keep", "keep"], ["drop", "drop", "drop"], ["keep", "drop", "keep"], ["keep", "drop"],
-             ["drop"]]
+    units = [
+        ["keep", "keep", "keep"],
+        ["drop", "drop", "drop"],
+        ["keep", "drop", "keep"],
+        ["keep", "drop"],
+        ["drop"],
+    ]
     result = scores(units, ("keep", "drop"))
     expected = fleiss_kappa(count_table(units[:3], ("keep", "drop")))
     assert result.fleiss_kappa.value == pytest.approx(expected.value)
@@ -87,14 +109,25 @@ def test_kappa_modal_tie_prefers_more_ratings():
 
 
 def _vote(manager: int, decision: str, *reasons: str) -> ManagerVote:
-    return ManagerVote(submission_id=0, manager=f"m{manager}@example.com", decision=decision,  # type: ignore[arg-type]
-                       reasons=frozenset(reasons), note="", vote_id=manager, updated_at="2024-05-01T10:00:00Z")
+    return ManagerVote(
+        submission_id=0,
+        manager=f"m{manager}@example.com",
+        decision=decision,  # type: ignore[arg-type]
+        reasons=frozenset(reasons),
+        note="",
+        vote_id=manager,
+        updated_at="2024-05-01T10:00:00Z",
+    )
 
 
 def test_manager_agreement_on_decision_and_each_reason():
     items = [
         [_vote(1, "keep"), _vote(2, "keep"), _vote(3, "keep")],
-        [_vote(1, "drop", "copied"), _vote(2, "drop", "copied"), _vote(3, "drop", "copied", "off_topic")],
+        [
+            _vote(1, "drop", "copied"),
+            _vote(2, "drop", "copied"),
+            _vote(3, "drop", "copied", "off_topic"),
+        ],
         [_vote(1, "drop", "off_topic"), _vote(2, "keep"), _vote(3, "drop", "off_topic")],
         [_vote(1, "keep"), _vote(2, "keep"), _vote(3, "keep")],
     ]
@@ -107,7 +140,8 @@ def test_manager_agreement_on_decision_and_each_reason():
     assert report.reasons["copied"].krippendorff_alpha.value == pytest.approx(1.0)
     # off_topic: binary table [3,0],[2,1],[1,2],[3,0] (not named, named)
     assert report.reasons["off_topic"].fleiss_kappa.value == pytest.approx(
-        fleiss_kappa([[3, 0], [2, 1], [1, 2], [3, 0]]).value)
+        fleiss_kappa([[3, 0], [2, 1], [1, 2], [3, 0]]).value
+    )
     # nobody named these: undefined, not an error
     for reason in ("private_person", "other"):
         assert report.reasons[reason].fleiss_kappa.value is None

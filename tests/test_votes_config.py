@@ -23,7 +23,14 @@ def test_managers_see_the_sentence_topic_guideline_and_aids_but_not_the_label_or
     assert set(re.findall(r"\$(\w+)", VOTE_XML)) == {"text", "topic", "guideline", "aids"}
     root = ET.fromstring(VOTE_XML)
     shown = {c.get("alias") for c in root.iter("Choice")}
-    assert shown == {"keep", "drop", "copied", "private_person", "off_topic", "other"}  # no hate/verdict choices
+    assert shown == {
+        "keep",
+        "drop",
+        "copied",
+        "private_person",
+        "off_topic",
+        "other",
+    }  # no hate/verdict choices
     assert {e.get("value") for e in root.iter("Text")} == {"$text", "$guideline", "$aids"}
 
 
@@ -32,7 +39,9 @@ def test_reasons_are_shown_only_for_a_drop():
 
 
 def test_renamed_tags_are_found():
-    xml = VOTE_XML.replace('name="decision"', 'name="keep_or_drop"').replace('name="note"', 'name="memo"')
+    xml = VOTE_XML.replace('name="decision"', 'name="keep_or_drop"').replace(
+        'name="note"', 'name="memo"'
+    )
     tags = parse_vote_config(xml)
     assert (tags.decision, tags.note, tags.object_name) == ("keep_or_drop", "memo", "sentence")
 
@@ -42,16 +51,31 @@ def test_the_note_is_optional():
     assert parse_vote_config(xml).note is None
 
 
-@pytest.mark.parametrize("edit,message", [
-    (lambda x: x.replace('alias="drop"', 'alias="remove"'), "keep/drop"),
-    (lambda x: x.replace('alias="off_topic"', 'alias="offtopic"'), "copied/private_person/off_topic/other"),
-    (lambda x: x.replace('choice="multiple"', 'choice="single"'), 'choice="multiple"'),
-    (lambda x: x.replace("</View>\n</View>", '<TextArea name="x" toName="sentence"/></View>\n</View>'),
-     "at most one TextArea"),
-    (lambda x: x.replace('<Choices name="decision" toName="sentence"', '<Choices name="decision" toName="nope"'),
-     "toName='nope'"),
-    (lambda x: "<View><Text", "not valid XML"),
-])
+@pytest.mark.parametrize(
+    "edit,message",
+    [
+        (lambda x: x.replace('alias="drop"', 'alias="remove"'), "keep/drop"),
+        (
+            lambda x: x.replace('alias="off_topic"', 'alias="offtopic"'),
+            "copied/private_person/off_topic/other",
+        ),
+        (lambda x: x.replace('choice="multiple"', 'choice="single"'), 'choice="multiple"'),
+        (
+            lambda x: x.replace(
+                "</View>\n</View>", '<TextArea name="x" toName="sentence"/></View>\n</View>'
+            ),
+            "at most one TextArea",
+        ),
+        (
+            lambda x: x.replace(
+                '<Choices name="decision" toName="sentence"',
+                '<Choices name="decision" toName="nope"',
+            ),
+            "toName='nope'",
+        ),
+        (lambda x: "<View><Text", "not valid XML"),
+    ],
+)
 def test_unusable_configs_are_explained(edit, message):
     with pytest.raises(ConfigError, match=re.escape(message)):
         parse_vote_config(edit(VOTE_XML))
@@ -62,45 +86,81 @@ def item(name: str, kind: str, value) -> dict:
     return {"from_name": name, "to_name": "sentence", "type": kind, "value": {key: value}}
 
 
-@pytest.mark.parametrize("result,expected", [
-    ([item("decision", "choices", ["keep"])], ParsedVote("keep", frozenset(), "")),
-    ([item("decision", "choices", ["drop"]), item("reasons", "choices", ["copied", "off_topic"])],
-     ParsedVote("drop", frozenset({"copied", "off_topic"}), "")),
-    # a drop without a reason still counts, as "other"
-    ([item("decision", "choices", ["drop"])], ParsedVote("drop", frozenset({"other"}), "")),
-    ([item("decision", "choices", ["drop"]), item("reasons", "choices", [])],
-     ParsedVote("drop", frozenset({"other"}), "")),
-    # reasons left over from a drop changed to keep are ignored
-    ([item("reasons", "choices", ["copied"]), item("decision", "choices", ["keep"])],
-     ParsedVote("keep", frozenset(), "")),
-    ([item("decision", "choices", ["drop"]), item("reasons", "choices", ["other"]),
-      item("note", "textarea", ["광고 문구 같아요", "두 번째 줄 "])],
-     ParsedVote("drop", frozenset({"other"}), "광고 문구 같아요\n두 번째 줄")),
-    ([item("decision", "choices", ["drop"]), item("note", "textarea", "메모"), item("something", "choices", ["x"])],
-     ParsedVote("drop", frozenset({"other"}), "메모")),
-])
+@pytest.mark.parametrize(
+    "result,expected",
+    [
+        ([item("decision", "choices", ["keep"])], ParsedVote("keep", frozenset(), "")),
+        (
+            [
+                item("decision", "choices", ["drop"]),
+                item("reasons", "choices", ["copied", "off_topic"]),
+            ],
+            ParsedVote("drop", frozenset({"copied", "off_topic"}), ""),
+        ),
+        # a drop without a reason still counts, as "other"
+        ([item("decision", "choices", ["drop"])], ParsedVote("drop", frozenset({"other"}), "")),
+        (
+            [item("decision", "choices", ["drop"]), item("reasons", "choices", [])],
+            ParsedVote("drop", frozenset({"other"}), ""),
+        ),
+        # reasons left over from a drop changed to keep are ignored
+        (
+            [item("reasons", "choices", ["copied"]), item("decision", "choices", ["keep"])],
+            ParsedVote("keep", frozenset(), ""),
+        ),
+        (
+            [
+                item("decision", "choices", ["drop"]),
+                item("reasons", "choices", ["other"]),
+                item("note", "textarea", ["광고 문구 같아요", "두 번째 줄 "]),
+            ],
+            ParsedVote("drop", frozenset({"other"}), "광고 문구 같아요\n두 번째 줄"),
+        ),
+        (
+            [
+                item("decision", "choices", ["drop"]),
+                item("note", "textarea", "메모"),
+                item("something", "choices", ["x"]),
+            ],
+            ParsedVote("drop", frozenset({"other"}), "메모"),
+        ),
+    ],
+)
 def test_vote_results_are_parsed(result, expected):
     assert parse_vote_result(result) == expected
 
 
-@pytest.mark.parametrize("result,message", [
-    ([], "no decision"),
-    ([item("reasons", "choices", ["copied"])], "no decision"),
-    ([item("decision", "choices", ["keep", "drop"])], "one of keep/drop"),
-    ([item("decision", "choices", ["유지"])], "one of keep/drop"),
-    ([item("decision", "choices", "drop")], "no list of choices"),
-    ([item("decision", "choices", ["drop"]), item("reasons", "choices", ["spam"])], "unknown reasons ['spam']"),
-    ([item("decision", "choices", ["keep"]), item("decision", "choices", ["drop"])], "2 items from 'decision'"),
-    ([item("decision", "choices", ["keep"]), item("note", "textarea", 3)], "note has no text"),
-    ("drop", "must be a list"),
-])
+@pytest.mark.parametrize(
+    "result,message",
+    [
+        ([], "no decision"),
+        ([item("reasons", "choices", ["copied"])], "no decision"),
+        ([item("decision", "choices", ["keep", "drop"])], "one of keep/drop"),
+        ([item("decision", "choices", ["유지"])], "one of keep/drop"),
+        ([item("decision", "choices", "drop")], "no list of choices"),
+        (
+            [item("decision", "choices", ["drop"]), item("reasons", "choices", ["spam"])],
+            "unknown reasons ['spam']",
+        ),
+        (
+            [item("decision", "choices", ["keep"]), item("decision", "choices", ["drop"])],
+            "2 items from 'decision'",
+        ),
+        ([item("decision", "choices", ["keep"]), item("note", "textarea", 3)], "note has no text"),
+        ("drop", "must be a list"),
+    ],
+)
 def test_malformed_votes_are_explained(result, message):
     with pytest.raises(MalformedVote, match=re.escape(message)):
         parse_vote_result(result)
 
 
-VOTE_TASK = {"text": "ooo 같은 사람들은 다 싫어", "topic": "성별 고정관념에 기반한 발언",
-             "guideline": "공인이 아닌 사람의 이름은 ooo로 바꿔 쓰세요. 웹에서 복사하지 마세요.", "aids": ""}
+VOTE_TASK = {
+    "text": "ooo 같은 사람들은 다 싫어",
+    "topic": "성별 고정관념에 기반한 발언",
+    "guideline": "공인이 아닌 사람의 이름은 ooo로 바꿔 쓰세요. 웹에서 복사하지 마세요.",
+    "aids": "",
+}
 
 
 @pytest.mark.integration
@@ -108,8 +168,12 @@ def test_label_studio_accepts_the_vote_config(label_studio):
     client = label_studio.client()
     project = client.projects.create(title="vote config check", label_config=VOTE_XML)
     try:
-        assert parse_vote_config(client.projects.get(id=project.id).label_config) == DEFAULT_VOTE_TAGS
-        imported = client.projects.import_tasks(id=project.id, request=[VOTE_TASK], return_task_ids=True)
+        assert (
+            parse_vote_config(client.projects.get(id=project.id).label_config) == DEFAULT_VOTE_TAGS
+        )
+        imported = client.projects.import_tasks(
+            id=project.id, request=[VOTE_TASK], return_task_ids=True
+        )
         assert imported.task_count == 1  # an empty hint is accepted
     finally:
         client.projects.delete(id=project.id)
@@ -122,7 +186,9 @@ def test_reasons_appear_only_after_drop_in_the_labeling_ui(label_studio, browser
     client = label_studio.client()
     project = client.projects.create(title="vote ui check", label_config=VOTE_XML)
     try:
-        [task_id] = client.projects.import_tasks(id=project.id, request=[VOTE_TASK], return_task_ids=True).task_ids
+        [task_id] = client.projects.import_tasks(
+            id=project.id, request=[VOTE_TASK], return_task_ids=True
+        ).task_ids
         page = browser.new_page(viewport={"width": 1280, "height": 1000}, locale="ko-KR")
         page.goto(f"{label_studio.url}/user/login/")
         page.fill("#email", label_studio.username)
@@ -146,9 +212,13 @@ def test_reasons_appear_only_after_drop_in_the_labeling_ui(label_studio, browser
         note.press("Enter")
         page.screenshot(path=str(tmp_path / "vote.png"))
         page.get_by_test_id("bottombar-submit-button").click()
-        page.wait_for_function("() => window.Htx && window.Htx.annotationStore.selected.pk", timeout=15_000)
+        page.wait_for_function(
+            "() => window.Htx && window.Htx.annotationStore.selected.pk", timeout=15_000
+        )
         page.close()
         [annotation] = client.annotations.list(id=task_id)
-        assert parse_vote_result(annotation.result) == ParsedVote("drop", frozenset({"copied", "off_topic"}), "광고 문구")
+        assert parse_vote_result(annotation.result) == ParsedVote(
+            "drop", frozenset({"copied", "off_topic"}), "광고 문구"
+        )
     finally:
         client.projects.delete(id=project.id)

@@ -24,12 +24,18 @@ def clean_env(**extra: str) -> dict[str, str]:
 class UpRun:
     """One `apeach-ls up`; every run is remembered so a fixture can stop what a failed test left."""
 
-    started: list["UpRun"] = []
+    started: list[UpRun] = []
 
     def __init__(self, args, env, cwd=None):
         UpRun.started.append(self)
-        self.process = subprocess.Popen([sys.executable, "-m", "apeach_ls.cli", "up", *args], env=env, text=True,
-                                        cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "apeach_ls.cli", "up", *args],
+            env=env,
+            text=True,
+            cwd=cwd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
         self.lines: queue.Queue[str] = queue.Queue()
         self.output: list[str] = []
         threading.Thread(target=self._pump, daemon=True).start()
@@ -57,7 +63,11 @@ class UpRun:
         if self.process.poll() is None:
             self.process.send_signal(signum)
             self.process.wait(timeout=60)
-        return self.wait_for("stopped.", timeout=5) if self.process.returncode == 0 else "".join(self.output)
+        return (
+            self.wait_for("stopped.", timeout=5)
+            if self.process.returncode == 0
+            else "".join(self.output)
+        )
 
 
 def line_value(output, prefix):
@@ -73,7 +83,7 @@ def listening(port: int) -> list[tuple[str, int]]:
             address, hex_port = fields[1].split(":")
             if fields[3] == "0A" and int(hex_port, 16) == port:
                 if width == 8:
-                    ip = ".".join(str(int(address[i:i + 2], 16)) for i in (6, 4, 2, 0))
+                    ip = ".".join(str(int(address[i : i + 2], 16)) for i in (6, 4, 2, 0))
                 else:
                     ip = "::" if set(address) == {"0"} else address
                 found.append((ip, int(fields[9])))
@@ -100,16 +110,35 @@ def environ_of(pid: int) -> dict[str, str]:
     return dict(item.decode().split("=", 1) for item in raw if b"=" in item)
 
 
-def ask_verdict(ls_url: str, api_key: str, ml_id: int, task_id: int, text: str, intent: str = "hate") -> dict:
+def ask_verdict(
+    ls_url: str, api_key: str, ml_id: int, task_id: int, text: str, intent: str = "hate"
+) -> dict:
     """What the writer's browser does on Enter: Label Studio asks the backend for a verdict.
     Returns the backend's result items (intent and text included, verdict added)."""
-    result = [{"value": {"choices": [intent]}, "id": "w1", "from_name": "intent", "to_name": "prompt",
-               "type": "choices", "origin": "manual"},
-              {"value": {"text": [text]}, "id": "w2", "from_name": "text", "to_name": "prompt",
-               "type": "textarea", "origin": "manual"}]
-    response = requests.post(f"{ls_url}/api/ml/{ml_id}/interactive-annotating",
-                             headers={"Authorization": f"Token {api_key}"},
-                             json={"task": task_id, "context": {"result": result}}, timeout=30)
+    result = [
+        {
+            "value": {"choices": [intent]},
+            "id": "w1",
+            "from_name": "intent",
+            "to_name": "prompt",
+            "type": "choices",
+            "origin": "manual",
+        },
+        {
+            "value": {"text": [text]},
+            "id": "w2",
+            "from_name": "text",
+            "to_name": "prompt",
+            "type": "textarea",
+            "origin": "manual",
+        },
+    ]
+    response = requests.post(
+        f"{ls_url}/api/ml/{ml_id}/interactive-annotating",
+        headers={"Authorization": f"Token {api_key}"},
+        json={"task": task_id, "context": {"result": result}},
+        timeout=30,
+    )
     response.raise_for_status()
     return response.json()["data"]
 

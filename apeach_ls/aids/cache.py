@@ -25,10 +25,10 @@ import hashlib
 import json
 import os
 import sqlite3
-from collections.abc import MutableMapping
+from collections.abc import Iterator, MutableMapping, Sequence
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any
 
 from .copy_paste import CopyMatch
 from .near_duplicates import NearDuplicate
@@ -109,8 +109,13 @@ def dump_topic(evidence: TopicEvidence) -> str:
 
 def load_topic(value: str) -> TopicEvidence:
     data = json.loads(value)
-    return TopicEvidence(data["relevance"], tuple(data["words"]), data["rival_key"], data["rival_name"],
-                         tuple(data["rival_words"]))
+    return TopicEvidence(
+        data["relevance"],
+        tuple(data["words"]),
+        data["rival_key"],
+        data["rival_name"],
+        tuple(data["rival_words"]),
+    )
 
 
 def dump_copy(match: CopyMatch | None) -> str:
@@ -136,7 +141,9 @@ class AidCache(MutableMapping[str, str]):
     def __init__(self, path: str | os.PathLike):
         self.path = Path(path)
         self._db = sqlite3.connect(self.path)
-        self._db.execute("CREATE TABLE IF NOT EXISTS aid_cache (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS aid_cache (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
+        )
         self._pending: dict[str, str] = {}
 
     def __getitem__(self, key: str) -> str:
@@ -168,8 +175,10 @@ class AidCache(MutableMapping[str, str]):
         """Write the pending values in one transaction."""
         if self._pending:
             with self._db:
-                self._db.executemany("INSERT OR REPLACE INTO aid_cache (key, value) VALUES (?, ?)",
-                                     list(self._pending.items()))
+                self._db.executemany(
+                    "INSERT OR REPLACE INTO aid_cache (key, value) VALUES (?, ?)",
+                    list(self._pending.items()),
+                )
             self._pending.clear()
 
     def close(self) -> None:

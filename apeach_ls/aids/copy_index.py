@@ -9,8 +9,8 @@ so common trigrams shared by chance cost little. The search is exact: no match i
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 import numpy as np
 
@@ -36,7 +36,9 @@ class SubmissionIndex:
     postings: np.ndarray
 
     @classmethod
-    def build(cls, texts: list[str], threshold: float, margin: int = PROBE_MARGIN) -> SubmissionIndex:
+    def build(
+        cls, texts: list[str], threshold: float, margin: int = PROBE_MARGIN
+    ) -> SubmissionIndex:
         chars = normalized_chars(texts)
         alphabet = Alphabet(chars)
         owner, codes = alphabet.trigrams(chars)
@@ -58,15 +60,26 @@ class SubmissionIndex:
         in_probe = rank < probe[owner[order]]
         probe_owner, probe_vocab = owner[order][in_probe], members[order][in_probe]
         by_vocab = np.argsort(probe_vocab, kind="stable")
-        post_start = np.concatenate(([0], np.cumsum(np.bincount(probe_vocab, minlength=len(vocabulary)))))
-        return cls(alphabet, vocabulary, start, size, members, needed, needed - (size - probe),
-                   post_start, probe_owner[by_vocab])
+        post_start = np.concatenate(
+            ([0], np.cumsum(np.bincount(probe_vocab, minlength=len(vocabulary))))
+        )
+        return cls(
+            alphabet,
+            vocabulary,
+            start,
+            size,
+            members,
+            needed,
+            needed - (size - probe),
+            post_start,
+            probe_owner[by_vocab],
+        )
 
     def matches(self, lines: list[str]) -> Iterator[tuple[int, int, int]]:
         """(submission, line index, shared trigrams) of every pair reaching the threshold, by line."""
         slice_lines = 1 << min(self.alphabet.line_bits, 20)
         for first in range(0, len(lines), slice_lines):
-            for submission, line, shared in self._slice_matches(lines[first:first + slice_lines]):
+            for submission, line, shared in self._slice_matches(lines[first : first + slice_lines]):
                 yield submission, first + line, shared
 
     def _slice_matches(self, lines: list[str]) -> Iterator[tuple[int, int, int]]:
@@ -79,7 +92,9 @@ class SubmissionIndex:
         vocab, line_of = found[known], keys[known] & ((1 << bits) - 1)
         held = (vocab << bits) | line_of  # sorted: vocabulary ids keep the codes' order
         # Candidates: pairs where the line holds enough of the submission's probe trigrams.
-        via, at = expand(self.post_start[vocab], self.post_start[vocab + 1] - self.post_start[vocab])
+        via, at = expand(
+            self.post_start[vocab], self.post_start[vocab + 1] - self.post_start[vocab]
+        )
         n_sub = len(self.size)
         pairs, hits = np.unique(line_of[via] * n_sub + self.postings[at], return_counts=True)
         line, submission = pairs // n_sub, pairs % n_sub

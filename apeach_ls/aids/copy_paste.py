@@ -16,9 +16,9 @@ would occur in some line of any large corpus by chance.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import islice
-from typing import Iterable, Iterator, Sequence
 
 from ..errors import DataFileError
 from .copy_index import SubmissionIndex
@@ -26,7 +26,9 @@ from .shingles import normalize, shingles
 
 COPY_THRESHOLD = 0.7  # containment of the submission's trigrams in one reference line
 MIN_COPY_SHINGLES = 8  # distinct trigrams (about 10 characters); fewer are not checked
-CHUNK_LINES = 20_000  # reference lines read at a time; working memory grows with it (and line length)
+CHUNK_LINES = (
+    20_000  # reference lines read at a time; working memory grows with it (and line length)
+)
 MAX_KEPT_CHARS = 1000  # a matched reference line is kept up to this many characters
 
 
@@ -39,9 +41,13 @@ class CopyMatch:
     line_number: int  # 1-based
 
 
-def find_copy_matches(submissions: Iterable[tuple[int, str]], reference_files: Sequence[str | os.PathLike],
-                      threshold: float = COPY_THRESHOLD, min_shingles: int = MIN_COPY_SHINGLES,
-                      chunk_lines: int = CHUNK_LINES) -> dict[int, CopyMatch]:
+def find_copy_matches(
+    submissions: Iterable[tuple[int, str]],
+    reference_files: Sequence[str | os.PathLike],
+    threshold: float = COPY_THRESHOLD,
+    min_shingles: int = MIN_COPY_SHINGLES,
+    chunk_lines: int = CHUNK_LINES,
+) -> dict[int, CopyMatch]:
     """For each submission (``(id, text)``) the best-matching reference line, if one reaches
     ``threshold``: highest containment, then highest Jaccard, then the first line (files in
     the given order). Submissions without a match are not in the result."""
@@ -73,29 +79,48 @@ def find_copy_matches(submissions: Iterable[tuple[int, str]], reference_files: S
                 if line not in line_sizes:
                     line_sizes[line] = len(shingles(normalize(chunk[line])))
                 jaccard = shared / (sizes[position] + line_sizes[line] - shared)
-                if current is None or (containment, jaccard) > (current.similarity, current.jaccard):
-                    best[position] = CopyMatch(containment, jaccard, chunk[line].strip()[:MAX_KEPT_CHARS],
-                                               str(path), first_line + line)
+                if current is None or (containment, jaccard) > (
+                    current.similarity,
+                    current.jaccard,
+                ):
+                    best[position] = CopyMatch(
+                        containment,
+                        jaccard,
+                        chunk[line].strip()[:MAX_KEPT_CHARS],
+                        str(path),
+                        first_line + line,
+                    )
     members = list(groups.values())
-    return {submission_id: match for position, match in best.items() for submission_id in members[position]}
+    return {
+        submission_id: match
+        for position, match in best.items()
+        for submission_id in members[position]
+    }
 
 
 def _chunks(path: str, chunk_lines: int) -> Iterator[tuple[int, list[str]]]:
     """(number of the first line, lines) of a reference file, ``chunk_lines`` at a time."""
     try:
-        with open(path, encoding="utf-8", newline="\n") as handle:  # lines end at "\n" only, as in grep -n
+        with open(
+            path, encoding="utf-8", newline="\n"
+        ) as handle:  # lines end at "\n" only, as in grep -n
             first_line = 1
             while True:
                 try:
                     chunk = list(islice(handle, chunk_lines))
                 except UnicodeDecodeError as exc:
-                    raise DataFileError(path, f"is not UTF-8 text ({exc.reason}); save the reference "
-                                              "corpus as UTF-8, one text per line") from exc
+                    raise DataFileError(
+                        path,
+                        f"is not UTF-8 text ({exc.reason}); save the reference "
+                        "corpus as UTF-8, one text per line",
+                    ) from exc
                 if not chunk:
                     return
                 yield first_line, chunk
                 first_line += len(chunk)
     except FileNotFoundError as exc:
-        raise DataFileError(path, "reference corpus not found; check the campaign's reference files") from exc
+        raise DataFileError(
+            path, "reference corpus not found; check the campaign's reference files"
+        ) from exc
     except IsADirectoryError as exc:
         raise DataFileError(path, "is a directory; give a text file, one text per line") from exc

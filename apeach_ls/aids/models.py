@@ -17,9 +17,16 @@ FLAG_COPY_PASTE = "copy_paste"
 FLAG_OFF_TOPIC = "off_topic"
 ALL_FLAGS = frozenset((FLAG_PERSONAL_INFO, FLAG_NEAR_DUPLICATE, FLAG_COPY_PASTE, FLAG_OFF_TOPIC))
 
-KIND_NAMES_KO = {"phone": "전화번호로", "email": "이메일 주소로", "resident_number": "주민등록번호로",
-                 "url": "웹 주소로", "account": "계좌번호로", "address": "주소로", "handle": "계정 아이디로",
-                 "name": "사람 이름으로"}
+KIND_NAMES_KO = {
+    "phone": "전화번호로",
+    "email": "이메일 주소로",
+    "resident_number": "주민등록번호로",
+    "url": "웹 주소로",
+    "account": "계좌번호로",
+    "address": "주소로",
+    "handle": "계정 아이디로",
+    "name": "사람 이름으로",
+}
 MAX_WORDS_SHOWN = 4
 # whether a near-duplicate's earlier submission is by the same writer (nothing said when unknown)
 WRITER_NAMES_KO: dict[bool | None, str] = {True: "같은 작성자", False: "다른 작성자"}
@@ -48,7 +55,9 @@ class Aids:
     topic_words: tuple[str, ...] = ()  # words of the prompt's topic found in the sentence
     rival_topic: str | None = None  # the other topic (Korean name) whose words weigh most, if any
     rival_words: tuple[str, ...] = ()  # its words found in the sentence
-    off_topic_without_words: bool = False  # flag a sentence without a word of any topic (else: undecided)
+    off_topic_without_words: bool = (
+        False  # flag a sentence without a word of any topic (else: undecided)
+    )
 
     def topic_undecided(self) -> bool:
         """No word of any topic (nor of chatter) in the sentence: nothing to judge its topic by."""
@@ -63,8 +72,9 @@ class Aids:
             flags.add(FLAG_NEAR_DUPLICATE)
         if self.copy_match is not None:
             flags.add(FLAG_COPY_PASTE)
-        if self.topic_relevance < self.off_topic_below and (self.off_topic_without_words
-                                                            or not self.topic_undecided()):
+        if self.topic_relevance < self.off_topic_below and (
+            self.off_topic_without_words or not self.topic_undecided()
+        ):
             flags.add(FLAG_OFF_TOPIC)
         return frozenset(flags)
 
@@ -72,33 +82,52 @@ class Aids:
         """One line of Korean hints for the manager's vote task."""
         parts = []
         for kind in KINDS:
-            spans = [f"{hint.text} ({hint.reason})" if hint.reason else hint.text
-                     for hint in self.personal_info if hint.kind == kind]
+            spans = [
+                f"{hint.text} ({hint.reason})" if hint.reason else hint.text
+                for hint in self.personal_info
+                if hint.kind == kind
+            ]
             if spans:
-                parts.append(f"⚠ {KIND_NAMES_KO[kind]} 보이는 부분: {', '.join(dict.fromkeys(spans))}")
+                parts.append(
+                    f"⚠ {KIND_NAMES_KO[kind]} 보이는 부분: {', '.join(dict.fromkeys(spans))}"
+                )
         duplicate = self.near_duplicate
         if duplicate is not None:
             writer = WRITER_NAMES_KO.get(duplicate.same_writer)
             who = f", {writer}" if writer else ""
             how = f", {duplicate.difference}" if duplicate.difference else ""
             if duplicate.similarity >= 1.0:
-                parts.append(f"같은 문장이 이미 있음 (#{duplicate.earlier_id}{who}{how}): "
-                             f"{_snippet(duplicate.earlier_text)}")
+                parts.append(
+                    f"같은 문장이 이미 있음 (#{duplicate.earlier_id}{who}{how}): "
+                    f"{_snippet(duplicate.earlier_text)}"
+                )
             else:
-                parts.append(f"비슷한 문장이 이미 있음 (#{duplicate.earlier_id}{who}, 유사도 {duplicate.similarity:.2f}{how}): "
-                             f"{_snippet(duplicate.earlier_text)}")
+                parts.append(
+                    f"비슷한 문장이 이미 있음 (#{duplicate.earlier_id}{who}, 유사도 {duplicate.similarity:.2f}{how}): "
+                    f"{_snippet(duplicate.earlier_text)}"
+                )
         copy = self.copy_match
         if copy is not None:
-            what = "참고 말뭉치와 거의 같음" if copy.jaccard >= 0.8 else "참고 말뭉치 문장에 거의 그대로 들어 있음"
-            parts.append(f"{what} ({PurePath(copy.path).name}:{copy.line_number}, 일치 {copy.similarity:.2f}): "
-                         f"{_snippet(copy.reference_text)}")
+            what = (
+                "참고 말뭉치와 거의 같음"
+                if copy.jaccard >= 0.8
+                else "참고 말뭉치 문장에 거의 그대로 들어 있음"
+            )
+            parts.append(
+                f"{what} ({PurePath(copy.path).name}:{copy.line_number}, 일치 {copy.similarity:.2f}): "
+                f"{_snippet(copy.reference_text)}"
+            )
         parts.append(self._topic_ko())
         return " / ".join(parts)
 
     def _topic_ko(self) -> str:
         """The relevance and why: the topic's words found, and the other topic's words if they weigh."""
         if self.topic_undecided():
-            level = "낮음" if self.off_topic_without_words and self.topic_relevance < self.off_topic_below else "모름"
+            level = (
+                "낮음"
+                if self.off_topic_without_words and self.topic_relevance < self.off_topic_below
+                else "모름"
+            )
             return f"주제 관련도 {self.topic_relevance:.2f} ({level}: 어느 주제의 단어도 없음)"
         low = self.topic_relevance < self.off_topic_below
         level = "낮음" if low else "높음" if self.topic_relevance >= HIGH_RELEVANCE else "보통"
@@ -122,4 +151,4 @@ def _words(words: tuple[str, ...]) -> str:
 
 def _snippet(text: str) -> str:
     text = " ".join(text.split())
-    return text if len(text) <= SNIPPET_CHARS else text[:SNIPPET_CHARS - 1] + "…"
+    return text if len(text) <= SNIPPET_CHARS else text[: SNIPPET_CHARS - 1] + "…"

@@ -24,9 +24,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterable, Sequence
 
 from .shingles import normalize, prefix, shingle_counts, shingles
 
@@ -39,16 +39,26 @@ STEM_OVERLAP = 0.5  # a pair sharing this share of its stems exactly is always c
 MIN_SIZE_RATIO = 0.5
 MIN_TOKEN_SIMILARITY = 0.5  # a word pair less similar than this counts as no match
 MAX_NEAR_SIMILARITY = 0.99  # shown for texts that differ, however little
-SAME_STEM = 0.95  # two words with the same stem, or one is the other with a particle or ending added
+SAME_STEM = (
+    0.95  # two words with the same stem, or one is the other with a particle or ending added
+)
 
 # Particles and endings cut from the end of a word to get its stem (longest first).
-_SUFFIXES = tuple(sorted(set("""
+_SUFFIXES = tuple(
+    sorted(
+        set(
+            """
 은 는 이 가 을 를 의 에 에서 에게 한테 께 께서 로 으로 와 과 랑 이랑 하고 도 만 까지 부터 처럼 보다 이나 나
 이라도 라도 조차 마저 요 이요 들 들은 들이 들도 들을 들의 들한테 들이랑 들만 에는 에선 에서는 으로는 로는 한텐
 다 이다 한다 했다 는다 함 임 음 해 해요 어 아 여 지 지요 죠 냐 니 네 데 던데 는데 잖아 거든 고 며 면 서 래 대
 라 자 게 더라 더라고 다고 라고 냐고 니까 으니까 는거 는게 은거 은게 인듯 인거 인데 이야 야 이지 겠지 겠다 습니다
 ㅂ니다 입니다 어요 아요 예요 에요 이에요 네요 군요 구나 잖아요 거든요 던데요 는데요 ㅋ ㅋㅋ ㅋㅋㅋ ㅎ ㅎㅎ
-""".split()), key=len, reverse=True))
+""".split()
+        ),
+        key=len,
+        reverse=True,
+    )
+)
 _SUFFIX_SET = frozenset(_SUFFIXES)
 _SUFFIX_LENGTHS = sorted({len(s) for s in _SUFFIXES}, reverse=True)
 _TOKEN = re.compile(r"[^\W_]+")
@@ -60,7 +70,9 @@ class NearDuplicate:
     earlier_id: int
     earlier_text: str
     similarity: float  # 1.0 when the normalized texts are equal
-    same_writer: bool | None = None  # by the same writer as the later one; None when a writer is unknown
+    same_writer: bool | None = (
+        None  # by the same writer as the later one; None when a writer is unknown
+    )
     difference: str = ""  # how the two differ, in Korean (for the manager's hint); empty when equal
 
 
@@ -81,7 +93,11 @@ class _Features:
 
 def _syllable_jamo(code: int) -> str:
     base = code - _HANGUL_BASE
-    return chr(0x1100 + base // 588) + chr(0x1161 + base % 588 // 28) + (chr(0x11A7 + base % 28) if base % 28 else "")
+    return (
+        chr(0x1100 + base // 588)
+        + chr(0x1161 + base % 588 // 28)
+        + (chr(0x11A7 + base % 28) if base % 28 else "")
+    )
 
 
 _JAMO_TABLE = {code: _syllable_jamo(code) for code in range(_HANGUL_BASE, _HANGUL_LAST + 1)}
@@ -102,8 +118,10 @@ def stem(word: str) -> str:
 
 def features(text: str, shingle_size: int = DUPLICATE_SHINGLE_SIZE) -> _Features:
     normalized = normalize(text)
-    words = tuple(_Word(w, stem(w), jamo(w), len(w))
-                  for w in _TOKEN.findall(unicodedata.normalize("NFKC", text).lower()))
+    words = tuple(
+        _Word(w, stem(w), jamo(w), len(w))
+        for w in _TOKEN.findall(unicodedata.normalize("NFKC", text).lower())
+    )
     return _Features(normalized, shingles(jamo(normalized), shingle_size), words)
 
 
@@ -120,7 +138,9 @@ def words_similarity(a: _Features, b: _Features) -> float:
     total = sum(w.weight for w in a.words) + sum(w.weight for w in b.words)
     if len(a.words) < 2 or len(b.words) < 2 or not total:
         return 0.0
-    matched = sum(w.weight * _best(w, b.words) for w in a.words) + sum(w.weight * _best(w, a.words) for w in b.words)
+    matched = sum(w.weight * _best(w, b.words) for w in a.words) + sum(
+        w.weight * _best(w, a.words) for w in b.words
+    )
     return matched / total
 
 
@@ -140,11 +160,18 @@ def describe(a: _Features, b: _Features) -> str:
         return "어순만 다름"
     if len(words_a) == len(words_b):
         changed = [(x, y) for x, y in zip(a.words, b.words) if x.text != y.text]
-        if all(x.stem == y.stem or x.text.startswith(y.text) or y.text.startswith(x.text) for x, y in changed):
+        if all(
+            x.stem == y.stem or x.text.startswith(y.text) or y.text.startswith(x.text)
+            for x, y in changed
+        ):
             return "조사·어미만 다름"
         if all(_edits(x.jamo, y.jamo) <= 2 for x, y in changed):
             return "글자 몇 개만 다름"
-        if len(changed) == 1 and changed[0][0] is a.words[-1] and changed[0][0].jamo[0] == changed[0][1].jamo[0]:
+        if (
+            len(changed) == 1
+            and changed[0][0] is a.words[-1]
+            and changed[0][0].jamo[0] == changed[0][1].jamo[0]
+        ):
             return "끝말(어미)만 다름"
     if sorted(w.stem for w in a.words) == sorted(w.stem for w in b.words):
         return "어순·조사만 다름"
@@ -158,8 +185,11 @@ def _edits(a: str, b: str) -> int:
     return round((1 - similar) * longer) if similar else longer
 
 
-def find_near_duplicates(submissions: Iterable[tuple[int, str]], threshold: float = DUPLICATE_THRESHOLD,
-                         shingle_size: int = DUPLICATE_SHINGLE_SIZE) -> dict[int, NearDuplicate]:
+def find_near_duplicates(
+    submissions: Iterable[tuple[int, str]],
+    threshold: float = DUPLICATE_THRESHOLD,
+    shingle_size: int = DUPLICATE_SHINGLE_SIZE,
+) -> dict[int, NearDuplicate]:
     """For each submission (``(id, text)`` in time order) the most similar earlier one.
 
     Only submissions that have such an earlier one appear in the result. Among equally
@@ -183,7 +213,9 @@ def find_near_duplicates(submissions: Iterable[tuple[int, str]], threshold: floa
         if not mine.normalized:
             continue
         grams = prefix(mine.grams, gram_counts, threshold)
-        stems = prefix(stem_sets[position], stem_counts, STEM_OVERLAP) if stem_sets[position] else []
+        stems = (
+            prefix(stem_sets[position], stem_counts, STEM_OVERLAP) if stem_sets[position] else []
+        )
         earlier = first_with_text.get(mine.normalized)
         if earlier is not None:
             found[submission_id] = _duplicate(items[earlier], 1.0, describe(feats[earlier], mine))
@@ -193,8 +225,11 @@ def find_near_duplicates(submissions: Iterable[tuple[int, str]], threshold: floa
             by_words = {p for s in stems for p in stem_index.get(s, ())}
             best = _best_earlier(mine, by_letters, by_words, feats, threshold, candidate_threshold)
             if best is not None:
-                found[submission_id] = _duplicate(items[best[1]], min(best[0], MAX_NEAR_SIMILARITY),
-                                                  describe(feats[best[1]], mine))
+                found[submission_id] = _duplicate(
+                    items[best[1]],
+                    min(best[0], MAX_NEAR_SIMILARITY),
+                    describe(feats[best[1]], mine),
+                )
         for gram in grams:
             gram_index.setdefault(gram, []).append(position)
         for s in stems:
@@ -202,8 +237,14 @@ def find_near_duplicates(submissions: Iterable[tuple[int, str]], threshold: floa
     return found
 
 
-def _best_earlier(mine: _Features, by_letters: set[int], by_words: set[int], feats: Sequence[_Features],
-                  threshold: float, candidate_threshold: float) -> tuple[float, int] | None:
+def _best_earlier(
+    mine: _Features,
+    by_letters: set[int],
+    by_words: set[int],
+    feats: Sequence[_Features],
+    threshold: float,
+    candidate_threshold: float,
+) -> tuple[float, int] | None:
     """The most similar earlier candidate reaching the threshold (the first one on ties).
 
     ``by_letters`` share a probe trigram: their letters may reach the threshold, and their words
@@ -214,7 +255,9 @@ def _best_earlier(mine: _Features, by_letters: set[int], by_words: set[int], fea
     for position in sorted(by_letters | by_words):
         other = feats[position]
         ratio = len(other.grams) / size if size else 0.0
-        letters_may = position in by_letters and threshold <= ratio <= 1 / threshold  # Jaccard's size bound
+        letters_may = (
+            position in by_letters and threshold <= ratio <= 1 / threshold
+        )  # Jaccard's size bound
         words_may = position in by_words and MIN_SIZE_RATIO <= ratio <= 1 / MIN_SIZE_RATIO
         if not (letters_may or words_may):
             continue
@@ -234,7 +277,11 @@ def _best(word: _Word, others: Sequence[_Word]) -> float:
     for other in others:
         if word.text == other.text:
             return 1.0
-        if word.stem == other.stem or word.text.startswith(other.text) or other.text.startswith(word.text):
+        if (
+            word.stem == other.stem
+            or word.text.startswith(other.text)
+            or other.text.startswith(word.text)
+        ):
             score = SAME_STEM
         else:
             score = _token_similarity(word.jamo, other.jamo)
@@ -253,7 +300,9 @@ def _token_similarity(a: str, b: str) -> float:
     for i, char_a in enumerate(a, 1):
         current = [i]
         for j, char_b in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char_a != char_b)))
+            current.append(
+                min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char_a != char_b))
+            )
         previous = current
     return 1 - previous[-1] / longer
 
@@ -261,4 +310,6 @@ def _token_similarity(a: str, b: str) -> float:
 def _duplicate(item: tuple[int, str], similarity: float, difference: str) -> NearDuplicate:
     """1.0 only for equal normalized texts: anything else stays under it, also once rounded."""
     shown = 1.0 if similarity >= 1.0 else min(round(similarity, 4), MAX_NEAR_SIMILARITY)
-    return NearDuplicate(earlier_id=item[0], earlier_text=item[1], similarity=shown, difference=difference)
+    return NearDuplicate(
+        earlier_id=item[0], earlier_text=item[1], similarity=shown, difference=difference
+    )

@@ -11,9 +11,9 @@ carries its reason (the cue that made it one), shown to managers.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
-from typing import Iterator
 
 from .korean_names import find_name_matches, name_shaped
 
@@ -25,40 +25,72 @@ HANDLE = "handle"
 ACCOUNT = "account"
 ADDRESS = "address"
 NAME = "name"
-KINDS = (EMAIL, URL, RESIDENT_NUMBER, PHONE, ACCOUNT, ADDRESS, HANDLE, NAME)  # on overlap, the earlier kind wins
-CONTACT_KINDS = (EMAIL, RESIDENT_NUMBER, PHONE, ACCOUNT, ADDRESS)  # a name-shaped word next to one is a name
+KINDS = (
+    EMAIL,
+    URL,
+    RESIDENT_NUMBER,
+    PHONE,
+    ACCOUNT,
+    ADDRESS,
+    HANDLE,
+    NAME,
+)  # on overlap, the earlier kind wins
+CONTACT_KINDS = (
+    EMAIL,
+    RESIDENT_NUMBER,
+    PHONE,
+    ACCOUNT,
+    ADDRESS,
+)  # a name-shaped word next to one is a name
 
 _SEP = r"[-.\s]?"
-_AREA = r"(?:1[016789]|2|3[1-3]|4[1-4]|5[1-5]|6[1-4]|70|80|50\d)"  # mobile, area, VoIP, safe numbers
+_AREA = (
+    r"(?:1[016789]|2|3[1-3]|4[1-4]|5[1-5]|6[1-4]|70|80|50\d)"  # mobile, area, VoIP, safe numbers
+)
 _PHONE = re.compile(
     rf"(?<![\d+])(?:\+82{_SEP}(?:\(0\))?0?|(?P<paren>\()?0)(?P<area>{_AREA})(?(paren)\)){_SEP}"
-    rf"(?P<mid>\d{{3,4}}){_SEP}(?P<last>\d{{4}})(?!\d)")
-_RESIDENT = re.compile(r"(?<!\d)(?P<yy>\d{2})(?P<mm>\d{2})(?P<dd>\d{2})\s?-?\s?(?P<sex>[1-8])(?:\d{6}|[*xX●]{6})(?!\d)")
-_EMAIL = re.compile(r"(?<![\w.%+-])(?P<local>[A-Za-z0-9._%+-]+)@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+    rf"(?P<mid>\d{{3,4}}){_SEP}(?P<last>\d{{4}})(?!\d)"
+)
+_RESIDENT = re.compile(
+    r"(?<!\d)(?P<yy>\d{2})(?P<mm>\d{2})(?P<dd>\d{2})\s?-?\s?(?P<sex>[1-8])(?:\d{6}|[*xX●]{6})(?!\d)"
+)
+_EMAIL = re.compile(
+    r"(?<![\w.%+-])(?P<local>[A-Za-z0-9._%+-]+)@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
+)
 _URL_TAIL = r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]*"
 _TLDS = r"(?:com|net|org|kr|io|me|tv|co|info|biz|xyz|app|dev|ly|gl|be|jp|us|site|shop|blog|link)"
 _URL = re.compile(
     rf"(?:https?://|www\.){_URL_TAIL}"
     rf"|(?<![\w@.])(?:[A-Za-z0-9](?:[A-Za-z0-9-]{{0,61}}[A-Za-z0-9])?\.)+{_TLDS}(?![A-Za-z0-9])(?:/{_URL_TAIL})?",
-    re.IGNORECASE)
-_HANDLE = re.compile(r"(?<![\w@./])@(?P<body>[A-Za-z0-9_가-힣](?:[A-Za-z0-9_.가-힣]{0,29}[A-Za-z0-9_가-힣])?)")
+    re.IGNORECASE,
+)
+_HANDLE = re.compile(
+    r"(?<![\w@./])@(?P<body>[A-Za-z0-9_가-힣](?:[A-Za-z0-9_.가-힣]{0,29}[A-Za-z0-9_가-힣])?)"
+)
 _PLACEHOLDER = re.compile(r"[oOxX0○ㅇ*]+|아무개|모씨|익명")
 # A bank account: a bank (or "계좌", "입금" ...) shortly before 10-14 digits in 2-4 groups.
-_BANKS = (r"(?:[가-힣]*은행|국민|신한|우리|하나|농협|기업|카카오\s?뱅크|카뱅|토스\s?뱅크|토스|케이\s?뱅크|새마을(?:금고)?|"
-          r"우체국|신협|수협|씨티|SC제일|계좌(?:번호)?|입금|송금|이체|예금주)")
-_ACCOUNT = re.compile(rf"(?P<bank>{_BANKS})[^\d\n]{{0,12}}?(?<![\d-])"
-                      r"(?P<number>\d{2,6}(?:[- ]\d{2,7}){1,3}|\d{10,14})(?![\d-])")
+_BANKS = (
+    r"(?:[가-힣]*은행|국민|신한|우리|하나|농협|기업|카카오\s?뱅크|카뱅|토스\s?뱅크|토스|케이\s?뱅크|새마을(?:금고)?|"
+    r"우체국|신협|수협|씨티|SC제일|계좌(?:번호)?|입금|송금|이체|예금주)"
+)
+_ACCOUNT = re.compile(
+    rf"(?P<bank>{_BANKS})[^\d\n]{{0,12}}?(?<![\d-])"
+    r"(?P<number>\d{2,6}(?:[- ]\d{2,7}){1,3}|\d{10,14})(?![\d-])"
+)
 # A street address: province or city, district, then a road and a building number, or a
 # neighbourhood and a lot number; or an apartment's building and unit ("103동 1201호").
-_PROVINCE = (r"(?:서울|부산|대구|인천|광주|대전|울산|세종|경기|강원|충북|충남|전북|전남|경북|경남|제주|충청북|충청남|"
-             r"전라북|전라남|경상북|경상남)(?:특별시|광역시|특별자치시|특별자치도|도|시)?")
+_PROVINCE = (
+    r"(?:서울|부산|대구|인천|광주|대전|울산|세종|경기|강원|충북|충남|전북|전남|경북|경남|제주|충청북|충청남|"
+    r"전라북|전라남|경상북|경상남)(?:특별시|광역시|특별자치시|특별자치도|도|시)?"
+)
 _DISTRICT = r"[가-힣]{1,5}(?:시|군|구)"
 _ADDRESS = re.compile(
     rf"(?:{_PROVINCE}\s+)?(?:{_DISTRICT}\s+){{1,2}}"
     r"(?:[가-힣0-9]{1,10}(?:로|길)\s*(?:\d{1,4}(?:번길|가길|번가길|길)\s*)?\d{1,5}(?:-\d{1,4})?"
     r"|[가-힣0-9]{1,6}(?:동|읍|면|리|가)\s*\d{1,5}(?:-\d{1,4})?(?:\s*번지)?)(?![\d-])"
     r"|(?:[가-힣A-Za-z0-9]{0,12}(?:아파트|빌라|맨션|오피스텔|빌딩|타워|하이츠|캐슬)\s*)?"
-    r"(?<![\d-])\d{1,4}\s*동\s*\d{1,4}\s*호(?![가-힣])")
+    r"(?<![\d-])\d{1,4}\s*동\s*\d{1,4}\s*호(?![가-힣])"
+)
 _TRAILING = ".,!?;:)]}'\""
 
 
@@ -93,8 +125,13 @@ def _accounts(text: str) -> Iterator[PersonalInfoHint]:
     for match in _ACCOUNT.finditer(text):
         digits = re.sub(r"\D", "", match["number"])
         if 10 <= len(digits) <= 14 and len(set(digits)) > 1:
-            yield PersonalInfoHint(ACCOUNT, match["number"], match.start("number"), match.end("number"),
-                                   f"앞에 '{match['bank']}'")
+            yield PersonalInfoHint(
+                ACCOUNT,
+                match["number"],
+                match.start("number"),
+                match.end("number"),
+                f"앞에 '{match['bank']}'",
+            )
 
 
 def _addresses(text: str) -> Iterator[PersonalInfoHint]:
@@ -108,15 +145,24 @@ def _names_next_to_contacts(text: str, found: list[PersonalInfoHint]) -> list[Pe
     for hint in found:
         if hint.kind not in CONTACT_KINDS:
             continue
-        before = re.search(r"([가-힣]+)[\s(:,]*$", text[max(0, hint.start - 12):hint.start])
-        after = re.match(r"[\s),:]*(?:예금주|이름|성명)?[\s:]*([가-힣]+)", text[hint.end:hint.end + 16])
-        sides = ((before, max(0, hint.start - 12)), (after, hint.end)) if hint.kind != ADDRESS else \
-            ((before, max(0, hint.start - 12)),)  # "... 1234-5 반지하" is where, not who
+        before = re.search(r"([가-힣]+)[\s(:,]*$", text[max(0, hint.start - 12) : hint.start])
+        after = re.match(
+            r"[\s),:]*(?:예금주|이름|성명)?[\s:]*([가-힣]+)", text[hint.end : hint.end + 16]
+        )
+        sides = (
+            ((before, max(0, hint.start - 12)), (after, hint.end))
+            if hint.kind != ADDRESS
+            else ((before, max(0, hint.start - 12)),)
+        )  # "... 1234-5 반지하" is where, not who
         for match, offset in sides:
             name = name_shaped(match.group(1)) if match else None
             if name:
                 start = offset + match.start(1)
-                names.append(PersonalInfoHint(NAME, name, start, start + len(name), f"{KIND_WORDS[hint.kind]} 옆"))
+                names.append(
+                    PersonalInfoHint(
+                        NAME, name, start, start + len(name), f"{KIND_WORDS[hint.kind]} 옆"
+                    )
+                )
     return names
 
 
@@ -161,5 +207,11 @@ def _names(text: str) -> Iterator[PersonalInfoHint]:
         yield PersonalInfoHint(NAME, match.name, match.start, match.end, match.reason)
 
 
-KIND_WORDS = {EMAIL: "이메일", RESIDENT_NUMBER: "주민등록번호", PHONE: "전화번호", ACCOUNT: "계좌번호", ADDRESS: "주소"}
+KIND_WORDS = {
+    EMAIL: "이메일",
+    RESIDENT_NUMBER: "주민등록번호",
+    PHONE: "전화번호",
+    ACCOUNT: "계좌번호",
+    ADDRESS: "주소",
+}
 _FINDERS = (_emails, _urls, _resident_numbers, _phones, _accounts, _addresses, _handles, _names)

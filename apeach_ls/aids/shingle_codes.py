@@ -35,8 +35,10 @@ def _kept(chars: np.ndarray) -> np.ndarray:
 def normalized_chars(lines: list[str]) -> np.ndarray:
     """The code points of ``normalize(line)`` for every line, separated by newlines."""
     lines = [line.rstrip("\r\n") for line in lines]
-    lines = [line if unicodedata.is_normalized("NFKC", line) else unicodedata.normalize("NFKC", line)
-             for line in lines]
+    lines = [
+        line if unicodedata.is_normalized("NFKC", line) else unicodedata.normalize("NFKC", line)
+        for line in lines
+    ]
     chars = np.frombuffer("\n".join(lines).lower().encode("utf-32-le"), dtype=np.uint32)
     return chars[_kept(chars)]
 
@@ -48,7 +50,9 @@ class Alphabet:
         distinct = np.unique(chars[chars != NEWLINE])
         self.bits = max(1, len(distinct).bit_length())  # per character in a trigram code
         if 3 * self.bits > 54:
-            raise ValueError(f"the submissions use {len(distinct)} distinct characters; at most 2^18 fit")
+            raise ValueError(
+                f"the submissions use {len(distinct)} distinct characters; at most 2^18 fit"
+            )
         self.table = np.zeros(0x110000, dtype=np.int32)
         self.table[distinct] = np.arange(1, len(distinct) + 1, dtype=np.int32)
         self.line_bits = 63 - 3 * self.bits  # what is left in an int64 for a line index

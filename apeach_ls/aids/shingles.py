@@ -10,8 +10,8 @@ import math
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Iterable
 from itertools import chain
-from typing import Iterable
 
 SHINGLE_SIZE = 3  # characters per shingle; Hangul syllables are dense, so 3 is selective
 
@@ -27,7 +27,7 @@ def shingles(normalized: str, size: int = SHINGLE_SIZE) -> frozenset[str]:
     """The set of ``size``-character substrings; a shorter non-empty text is its own shingle."""
     if len(normalized) <= size:
         return frozenset((normalized,)) if normalized else frozenset()
-    return frozenset([normalized[i:i + size] for i in range(len(normalized) - size + 1)])
+    return frozenset([normalized[i : i + size] for i in range(len(normalized) - size + 1)])
 
 
 def min_overlap(size: int, threshold: float) -> int:

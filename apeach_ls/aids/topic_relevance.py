@@ -20,10 +20,10 @@ import hashlib
 import json
 import re
 import unicodedata
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from typing import Mapping, Sequence
 
 import numpy as np
 
@@ -40,10 +40,17 @@ CHATTER_NAME_KO = "연예 기사 댓글 같은 잡담"
 
 
 def _load_cues() -> tuple[dict[str, tuple[str, ...]], tuple[str, ...]]:
-    data = json.loads(resources.files("apeach_ls").joinpath("data/topic_cues.json").read_text(encoding="utf-8"))
-    keywords = {key: tuple(value["strong"]) + tuple(WEAK_MARK + w for w in value.get("weak", ()))
-                for key, value in data.items() if not key.startswith("_")}
-    chatter = tuple(data[CHATTER]["strong"]) + tuple(WEAK_MARK + w for w in data[CHATTER].get("weak", ()))
+    data = json.loads(
+        resources.files("apeach_ls").joinpath("data/topic_cues.json").read_text(encoding="utf-8")
+    )
+    keywords = {
+        key: tuple(value["strong"]) + tuple(WEAK_MARK + w for w in value.get("weak", ()))
+        for key, value in data.items()
+        if not key.startswith("_")
+    }
+    chatter = tuple(data[CHATTER]["strong"]) + tuple(
+        WEAK_MARK + w for w in data[CHATTER].get("weak", ())
+    )
     return keywords, chatter
 
 
@@ -86,11 +93,40 @@ def parse_cue(spec: str) -> Cue:
 
 
 # Words that say nothing about a topic, left out of the cues made from a prompt's own text.
-_GENERIC = frozenset("""발언 문장 사람 대한 떠올려 보세요 쓰세요 쓰지 혐오 표현 먼저 고른 의도 대로 하나 직접 규칙
+_GENERIC = frozenset(
+    """발언 문장 사람 대한 떠올려 보세요 쓰세요 쓰지 혐오 표현 먼저 고른 의도 대로 하나 직접 규칙
 이름 실제 인물 공인 자리표시자 인터넷 복사 붙여넣지 맞춤법 틀려도 괜찮습니다 차별 비하 에 특정 어떤 같은 이런
-따라 의한 기반한 대해 관한 다른 또는 그리고 하는 있는 없는 하거나 이나 이유로 것을""".split())
-_SUFFIXES = ("에 대한", "에서", "으로", "이나", "이랑", "에게", "한테", "까지", "부터", "처럼", "보다", "하는",
-             "하고", "을", "를", "이", "가", "은", "는", "에", "의", "로", "와", "과", "나", "도", "만")
+따라 의한 기반한 대해 관한 다른 또는 그리고 하는 있는 없는 하거나 이나 이유로 것을""".split()
+)
+_SUFFIXES = (
+    "에 대한",
+    "에서",
+    "으로",
+    "이나",
+    "이랑",
+    "에게",
+    "한테",
+    "까지",
+    "부터",
+    "처럼",
+    "보다",
+    "하는",
+    "하고",
+    "을",
+    "를",
+    "이",
+    "가",
+    "은",
+    "는",
+    "에",
+    "의",
+    "로",
+    "와",
+    "과",
+    "나",
+    "도",
+    "만",
+)
 
 
 def prompt_cues(prompt: Prompt, boilerplate: frozenset[str] = frozenset()) -> tuple[str, ...]:
@@ -99,7 +135,7 @@ def prompt_cues(prompt: Prompt, boilerplate: frozenset[str] = frozenset()) -> tu
     for word in re.findall(r"[가-힣a-z0-9]+", _fold(f"{prompt.topic} {prompt.guideline}")):
         for suffix in _SUFFIXES:
             if word.endswith(suffix) and len(word) - len(suffix) >= 2:
-                word = word[:-len(suffix)]
+                word = word[: -len(suffix)]
                 break
         if len(word) >= 2 and word not in _GENERIC and word not in boilerplate:
             words.append(word)
@@ -118,24 +154,44 @@ def _boilerplate(prompts: Sequence[Prompt]) -> frozenset[str]:
 class TopicScorer:
     """Scores sentences against the campaign's prompts, the default topics and chatter."""
 
-    def __init__(self, prompts: Sequence[Prompt], keywords: Mapping[str, Sequence[str]] = TOPIC_KEYWORDS,
-                 distractors: Sequence[Prompt] | None = None,
-                 chatter: Sequence[str] = CHATTER_KEYWORDS, prior: float = PRIOR):
+    def __init__(
+        self,
+        prompts: Sequence[Prompt],
+        keywords: Mapping[str, Sequence[str]] = TOPIC_KEYWORDS,
+        distractors: Sequence[Prompt] | None = None,
+        chatter: Sequence[str] = CHATTER_KEYWORDS,
+        prior: float = PRIOR,
+    ):
         topics = {p.key: p for p in prompts}
         for prompt in default_prompts() if distractors is None else distractors:
             topics.setdefault(prompt.key, prompt)
         self.keys = list(topics)
         self.names = {key: prompt.topic for key, prompt in topics.items()}
         boilerplate = _boilerplate(default_prompts())
-        self.cues = {key: _cues(keywords[key] if keywords.get(key) else prompt_cues(prompt, boilerplate))
-                     for key, prompt in topics.items()}
+        self.cues = {
+            key: _cues(keywords[key] if keywords.get(key) else prompt_cues(prompt, boilerplate))
+            for key, prompt in topics.items()
+        }
         if chatter:
             self.cues[CHATTER] = _cues(chatter)
             self.names[CHATTER] = CHATTER_NAME_KO
         self.prior = prior
-        self.fingerprint = hashlib.sha256(json.dumps(
-            [prior, [(key, self.names[key], [(c.pattern.pattern, c.weight) for c in cue_set.cues])
-                     for key, cue_set in self.cues.items()]], ensure_ascii=False).encode("utf-8")).hexdigest()
+        self.fingerprint = hashlib.sha256(
+            json.dumps(
+                [
+                    prior,
+                    [
+                        (
+                            key,
+                            self.names[key],
+                            [(c.pattern.pattern, c.weight) for c in cue_set.cues],
+                        )
+                        for key, cue_set in self.cues.items()
+                    ],
+                ],
+                ensure_ascii=False,
+            ).encode("utf-8")
+        ).hexdigest()
         """What the scorer's results depend on (its topics, their cue words and weights)."""
 
     def evidence(self, text: str) -> dict[str, tuple[float, tuple[str, ...]]]:
@@ -148,12 +204,20 @@ class TopicScorer:
             raise KeyError(f"unknown topic key(s): {prompt_key}")
         found = self.evidence(text)
         own, words = found[prompt_key]
-        rivals = [(weight, key) for key, (weight, _) in found.items() if key != prompt_key and weight > 0]
-        rival_weight, rival_key = max(rivals, key=lambda r: (r[0], -self._order(r[1]))) if rivals else (0.0, None)
-        relevance = own / (own + rival_weight + self.prior) if own + rival_weight + self.prior > 0 else 0.0
+        rivals = [
+            (weight, key) for key, (weight, _) in found.items() if key != prompt_key and weight > 0
+        ]
+        rival_weight, rival_key = (
+            max(rivals, key=lambda r: (r[0], -self._order(r[1]))) if rivals else (0.0, None)
+        )
+        relevance = (
+            own / (own + rival_weight + self.prior) if own + rival_weight + self.prior > 0 else 0.0
+        )
         if rival_key is None:
             return TopicEvidence(relevance, words)
-        return TopicEvidence(relevance, words, rival_key, self.names[rival_key], found[rival_key][1])
+        return TopicEvidence(
+            relevance, words, rival_key, self.names[rival_key], found[rival_key][1]
+        )
 
     def explain_many(self, texts: Sequence[str], prompt_keys: Sequence[str]) -> list[TopicEvidence]:
         unknown = sorted(set(prompt_keys) - set(self.keys))
@@ -175,8 +239,9 @@ class TopicScorer:
 
     def shares(self, texts: Sequence[str]) -> np.ndarray:
         """A (sentences x topics) array of relevances; topics in the order of ``keys``."""
-        return np.array([[self.explain(text, key).relevance for key in self.keys] for text in texts]
-                        ).reshape(len(texts), len(self.keys))
+        return np.array(
+            [[self.explain(text, key).relevance for key in self.keys] for text in texts]
+        ).reshape(len(texts), len(self.keys))
 
     def _order(self, key: str) -> int:
         return self.keys.index(key) if key in self.keys else len(self.keys)
@@ -213,8 +278,14 @@ def _found(cue_set: _CueSet, folded: str) -> tuple[float, tuple[str, ...]]:
     for match in cue_set.combined.finditer(folded):
         if match.end() == match.start():
             continue
-        weight = max((c.weight for c in cue_set.cues
-                      if (m := c.pattern.match(folded, match.start())) and m.end() == match.end()), default=0.0)
+        weight = max(
+            (
+                c.weight
+                for c in cue_set.cues
+                if (m := c.pattern.match(folded, match.start())) and m.end() == match.end()
+            ),
+            default=0.0,
+        )
         words[match.group()] = max(words.get(match.group(), 0.0), weight)
     return min(MAX_WEIGHT, sum(words.values())), tuple(words)
 

@@ -16,9 +16,10 @@ import hashlib
 import re
 import threading
 import warnings
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator, Mapping, Sequence
+from typing import Any
 
 from ..errors import ConfigError
 from ..labels import HATE, LABELS, NOT_HATE, Label, Verdict
@@ -30,23 +31,35 @@ KNOWN_LABEL_MAPS: tuple[dict[str, Label], ...] = (
 )
 
 
-def resolve_label_map(model_labels: Sequence[str], label_map: Mapping[str, str] | None) -> dict[str, Label]:
+def resolve_label_map(
+    model_labels: Sequence[str], label_map: Mapping[str, str] | None
+) -> dict[str, Label]:
     """Our label for each of the model's labels; ConfigError when it cannot be decided."""
     names = set(model_labels)
     if label_map is None:
         for known in KNOWN_LABEL_MAPS:
             if names == set(known):
                 return dict(known)
-        raise ConfigError(f"the checkpoint's labels are {', '.join(model_labels)}: pass a label map such as "
-                          f"'{model_labels[0]}=hate,...' that maps each of them to hate or not_hate")
+        raise ConfigError(
+            f"the checkpoint's labels are {', '.join(model_labels)}: pass a label map such as "
+            f"'{model_labels[0]}=hate,...' that maps each of them to hate or not_hate"
+        )
     unknown = sorted(set(label_map) - names)
     missing = sorted(names - set(label_map))
     bad = sorted(f"{k}={v}" for k, v in label_map.items() if v not in LABELS)
     if unknown or missing or bad:
-        problems = [f"{what}: {', '.join(items)}" for what, items in
-                    (("not labels of the model", unknown), ("unmapped model labels", missing),
-                     ("targets must be hate or not_hate", bad)) if items]
-        raise ConfigError(f"bad label map ({'; '.join(problems)}); the model's labels are {', '.join(model_labels)}")
+        problems = [
+            f"{what}: {', '.join(items)}"
+            for what, items in (
+                ("not labels of the model", unknown),
+                ("unmapped model labels", missing),
+                ("targets must be hate or not_hate", bad),
+            )
+            if items
+        ]
+        raise ConfigError(
+            f"bad label map ({'; '.join(problems)}); the model's labels are {', '.join(model_labels)}"
+        )
     if set(label_map.values()) != set(LABELS):
         raise ConfigError("bad label map: map at least one model label to hate and one to not_hate")
     return dict(label_map)  # type: ignore[arg-type]
@@ -59,7 +72,9 @@ def _input_limit(max_length: int, tokenizer: Any, config: Any) -> int:
         limits.append(int(tokenizer.model_max_length))
     positions = getattr(config, "max_position_embeddings", None)
     if positions:  # RoBERTa-like models number positions from padding_idx + 1
-        limits.append(positions - 2 if "roberta" in getattr(config, "model_type", "") else positions)
+        limits.append(
+            positions - 2 if "roberta" in getattr(config, "model_type", "") else positions
+        )
     return min(limits)
 
 
@@ -67,7 +82,9 @@ def _quantize_int8(torch: Any, model: Any) -> Any:
     """int8 dynamic quantization of every ``Linear`` (weights int8, activations quantized per call)."""
     with warnings.catch_warnings():  # torch.ao.quantization warns that it moves to torchao
         warnings.simplefilter("ignore")
-        return torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8).eval()
+        return torch.ao.quantization.quantize_dynamic(
+            model, {torch.nn.Linear}, dtype=torch.qint8
+        ).eval()
 
 
 PASS_COST_TOKENS = 32  # a forward pass costs about as much as this many padded tokens
@@ -83,20 +100,26 @@ def _one_line_errors(described: str, hint: str = "") -> Iterator[None]:
         raise ConfigError(f"cannot load {described}: {first_line}{hint}") from None
 
 
-def load_pretrained(source: str, purpose: str, described: str, hint: str = "", **model_kwargs: Any) -> tuple[Any, Any]:
+def load_pretrained(
+    source: str, purpose: str, described: str, hint: str = "", **model_kwargs: Any
+) -> tuple[Any, Any]:
     """Tokenizer and sequence-classification model of ``source`` (an id or a directory), or a
     one-line ConfigError: ``purpose`` needs torch and transformers; cannot load ``described``."""
     try:
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
     except ImportError as exc:
-        raise ConfigError(f"{purpose} needs torch and transformers ({exc}); install apeach-ls[checkpoint]") from None
+        raise ConfigError(
+            f"{purpose} needs torch and transformers ({exc}); install apeach-ls[checkpoint]"
+        ) from None
     with _one_line_errors(described, hint):
         tokenizer = AutoTokenizer.from_pretrained(source)
         model = AutoModelForSequenceClassification.from_pretrained(source, **model_kwargs)
     return tokenizer, model
 
 
-def length_groups(lengths: Sequence[int], batch_size: int, pass_cost: int = PASS_COST_TOKENS) -> list[list[int]]:
+def length_groups(
+    lengths: Sequence[int], batch_size: int, pass_cost: int = PASS_COST_TOKENS
+) -> list[list[int]]:
     """Indices of ``lengths`` in groups of at most ``batch_size`` that run cheapest.
 
     A group costs ``pass_cost + size * longest`` (every sentence is padded to the longest).
@@ -110,12 +133,14 @@ def length_groups(lengths: Sequence[int], batch_size: int, pass_cost: int = PASS
     cut = [0] * (len(order) + 1)  # where the last group of best[j] starts
     for j in range(1, len(order) + 1):
         longest = lengths[order[j - 1]]
-        cost, start = min((best[i] + pass_cost + (j - i) * longest, -i) for i in range(max(0, j - batch_size), j))
+        cost, start = min(
+            (best[i] + pass_cost + (j - i) * longest, -i) for i in range(max(0, j - batch_size), j)
+        )
         best[j], cut[j] = cost, -start  # on a tie, the longer last group
     groups: list[list[int]] = []
     j = len(order)
     while j:
-        groups.append(order[cut[j]:j])
+        groups.append(order[cut[j] : j])
         j = cut[j]
     return groups[::-1]
 
@@ -123,10 +148,19 @@ def length_groups(lengths: Sequence[int], batch_size: int, pass_cost: int = PASS
 class CheckpointClassifier:
     """``source`` is a Hugging Face model id or a local directory written by ``save_pretrained``."""
 
-    prefers_batching = True  # a forward pass costs more than an HTTP round trip: the backend batches
+    prefers_batching = (
+        True  # a forward pass costs more than an HTTP round trip: the backend batches
+    )
 
-    def __init__(self, source: str, label_map: Mapping[str, str] | None = None, device: str = "cpu",
-                 max_length: int = 256, batch_size: int = 32, quantize: bool = False):
+    def __init__(
+        self,
+        source: str,
+        label_map: Mapping[str, str] | None = None,
+        device: str = "cpu",
+        max_length: int = 256,
+        batch_size: int = 32,
+        quantize: bool = False,
+    ):
         if quantize and device != "cpu":
             raise ConfigError(f"int8 quantization runs on the CPU only, not on {device!r}")
         self.source, self.label_map, self.device = source, label_map, device
@@ -155,8 +189,14 @@ class CheckpointClassifier:
         """The same checkpoint, int8-quantized (itself when it already is)."""
         if self.quantize:
             return self
-        return CheckpointClassifier(self.source, self.label_map, self.device, self.max_length,
-                                    self.batch_size, quantize=True)
+        return CheckpointClassifier(
+            self.source,
+            self.label_map,
+            self.device,
+            self.max_length,
+            self.batch_size,
+            quantize=True,
+        )
 
     def load(self) -> CheckpointClassifier:
         """Import torch/transformers and read the tokenizer and weights (once)."""
@@ -177,7 +217,9 @@ class CheckpointClassifier:
         id2label = model.config.id2label
         names = [str(id2label[i]) for i in range(model.config.num_labels)]
         mapping = resolve_label_map(names, self.label_map)
-        self._hate_mask = torch.tensor([1.0 if mapping[n] == HATE else 0.0 for n in names], device=model.device)
+        self._hate_mask = torch.tensor(
+            [1.0 if mapping[n] == HATE else 0.0 for n in names], device=model.device
+        )
         self._tokenizer, self._model = tokenizer, model
         self._limit = _input_limit(self.max_length, tokenizer, model.config)
 
@@ -197,8 +239,13 @@ class CheckpointClassifier:
         verdicts: list[Verdict | None] = [None] * len(texts)
         with torch.inference_mode():
             for group in length_groups(lengths, self.batch_size):
-                encoded = self._tokenizer([texts[i] for i in group], padding=True, truncation=True,
-                                          max_length=self._limit, return_tensors="pt").to(self._model.device)
+                encoded = self._tokenizer(
+                    [texts[i] for i in group],
+                    padding=True,
+                    truncation=True,
+                    max_length=self._limit,
+                    return_tensors="pt",
+                ).to(self._model.device)
                 probabilities = torch.softmax(self._model(**encoded).logits.float(), dim=-1)
                 for i, p_hate in zip(group, (probabilities @ self._hate_mask).tolist()):
                     verdicts[i] = Verdict.from_hate_probability(min(max(p_hate, 0.0), 1.0))

@@ -19,9 +19,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Mapping
 
 from ..errors import DataFileError
 from ..labels import HATE, NOT_HATE, Label, parse_label
@@ -46,8 +46,10 @@ BEEP = _Format("BEEP! TSV", "comments", "hate", {"none": NOT_HATE, "offensive": 
 APEACH = _Format("APEACH CSV", "text", "class", {"Spoiled": HATE, "Default": NOT_HATE})
 PLAIN = _Format("text,label", "text", "label", {HATE: HATE, NOT_HATE: NOT_HATE})
 
-_EXPECTED = ("a BEEP! TSV (comments, contain_gender_bias, bias, hate), an APEACH CSV "
-             "(text,...,class,...) or text,label")
+_EXPECTED = (
+    "a BEEP! TSV (comments, contain_gender_bias, bias, hate), an APEACH CSV "
+    "(text,...,class,...) or text,label"
+)
 
 
 def from_pairs(pairs: Iterable[tuple[str, str]]) -> list[LabeledText]:
@@ -78,13 +80,18 @@ def _read_text(name: str) -> str:
     except OSError as exc:
         raise DataFileError(name, f"cannot read: {exc.strerror}") from None
     if b"\x00" in raw:
-        raise DataFileError(name, "binary file, expected UTF-8 text", row=raw[: raw.index(b"\x00")].count(b"\n") + 1)
+        raise DataFileError(
+            name, "binary file, expected UTF-8 text", row=raw[: raw.index(b"\x00")].count(b"\n") + 1
+        )
     try:
         content = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         row = raw[: exc.start].count(b"\n") + 1
-        raise DataFileError(name, f"not UTF-8 text (bad byte at offset {exc.start}); save the file as UTF-8",
-                            row=row) from None
+        raise DataFileError(
+            name,
+            f"not UTF-8 text (bad byte at offset {exc.start}); save the file as UTF-8",
+            row=row,
+        ) from None
     if not content.strip():
         raise DataFileError(name, f"empty file; expected {_EXPECTED}")
     return content
@@ -99,14 +106,18 @@ def _detect(name: str, header: list[str]) -> _Format:
     else:
         raise DataFileError(name, f"no text column in the header; expected {_EXPECTED}", row=1)
     if fmt.label_field not in columns:
-        raise DataFileError(name, f"missing column in the header (a {fmt.name} file)", row=1, field=fmt.label_field)
+        raise DataFileError(
+            name, f"missing column in the header (a {fmt.name} file)", row=1, field=fmt.label_field
+        )
     return fmt
 
 
 def _read_table(name: str, content: str) -> list[LabeledText]:
     first_line = content.split("\n", 1)[0]
     if "\t" in first_line:
-        reader = csv.reader(io.StringIO(content, newline=""), delimiter="\t", quoting=csv.QUOTE_NONE)
+        reader = csv.reader(
+            io.StringIO(content, newline=""), delimiter="\t", quoting=csv.QUOTE_NONE
+        )
     else:
         reader = csv.reader(io.StringIO(content, newline=""))
     row = 0  # the last row read
@@ -123,9 +134,15 @@ def _read_table(name: str, content: str) -> list[LabeledText]:
                 continue  # a blank line
             if len(values) != len(columns):
                 missing = columns[len(values)] if len(values) < len(columns) else None
-                raise DataFileError(name, f"has {len(values)} fields, the header has {len(columns)}",
-                                    row=row, field=missing)
-            text = unguard(values[text_at]) if fmt is PLAIN else values[text_at]  # our CSVs guard formulas
+                raise DataFileError(
+                    name,
+                    f"has {len(values)} fields, the header has {len(columns)}",
+                    row=row,
+                    field=missing,
+                )
+            text = (
+                unguard(values[text_at]) if fmt is PLAIN else values[text_at]
+            )  # our CSVs guard formulas
             examples.append(_example(name, fmt, row, text, values[label_at]))
     except csv.Error as exc:
         raise DataFileError(name, f"malformed table: {exc}", row=row + 1) from None
@@ -138,8 +155,12 @@ def _example(name: str, fmt: _Format, row: int, text: str, value: str) -> Labele
     label = fmt.labels.get(value.strip())
     if label is None:
         expected = ", ".join(fmt.labels)
-        raise DataFileError(name, f"unknown value {value!r}; expected one of {expected}",
-                            row=row, field=fmt.label_field)
+        raise DataFileError(
+            name,
+            f"unknown value {value!r}; expected one of {expected}",
+            row=row,
+            field=fmt.label_field,
+        )
     return LabeledText(text, label)
 
 

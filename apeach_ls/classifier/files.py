@@ -12,8 +12,10 @@ def check_target(directory: str | Path, replace: bool = False) -> Path:
     """ConfigError if ``directory`` holds files and ``replace`` is off: check before training."""
     directory = Path(directory)
     if directory.is_dir() and any(directory.iterdir()) and not replace:
-        raise ConfigError(f"{directory} already exists and is not empty; use another directory "
-                          "or replace it (classifier train --replace)")
+        raise ConfigError(
+            f"{directory} already exists and is not empty; use another directory "
+            "or replace it (classifier train --replace)"
+        )
     if directory.exists() and not directory.is_dir():
         raise ConfigError(f"{directory} is a file; the model needs a directory")
     return directory

@@ -19,9 +19,10 @@ import os
 import random
 import shutil
 import tempfile
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from ..labels import HATE, NOT_HATE
 from .checkpoint import _input_limit, load_pretrained
@@ -62,13 +63,22 @@ def steps_for(examples: int, params: FinetuneParams) -> int:
 def load_base(base: str) -> tuple[Any, Any]:
     """Tokenizer and a two-label model from ``base`` (``hf:`` prefix allowed)."""
     return load_pretrained(
-        base.removeprefix(HF_PREFIX), "fine-tuning", f"the base checkpoint {base!r}",
+        base.removeprefix(HF_PREFIX),
+        "fine-tuning",
+        f"the base checkpoint {base!r}",
         "; give a local save_pretrained directory or a Hugging Face id in the local cache",
-        id2label=ID2LABEL, label2id={v: k for k, v in ID2LABEL.items()}, ignore_mismatched_sizes=True)
+        id2label=ID2LABEL,
+        label2id={v: k for k, v in ID2LABEL.items()},
+        ignore_mismatched_sizes=True,
+    )
 
 
-def finetune(base: str, examples: Sequence[LabeledText], params: FinetuneParams | None = None,
-             on_step: Callable[[int, float], None] | None = None) -> Finetuned:
+def finetune(
+    base: str,
+    examples: Sequence[LabeledText],
+    params: FinetuneParams | None = None,
+    on_step: Callable[[int, float], None] | None = None,
+) -> Finetuned:
     """Load ``base`` and train it on ``examples``: :func:`prepare` then :func:`train`."""
     params = params or FinetuneParams()
     return train(prepare(base, examples, params), examples, params, on_step)
@@ -84,25 +94,40 @@ def prepare(base: str, examples: Sequence[LabeledText], params: FinetuneParams) 
     tokenizer, model = load_base(base)
     limit = _input_limit(params.max_length, tokenizer, model.config)  # tokens the model can take
     probe = random.Random(params.seed).sample(list(examples), min(PROBE_SIZE, len(examples)))
-    return Finetuned(model, tokenizer, limit, probe, probe_loss_before=_mean_loss(model, tokenizer, probe, limit))
+    return Finetuned(
+        model, tokenizer, limit, probe, probe_loss_before=_mean_loss(model, tokenizer, probe, limit)
+    )
 
 
-def train(prepared: Finetuned, examples: Sequence[LabeledText], params: FinetuneParams,
-          on_step: Callable[[int, float], None] | None = None) -> Finetuned:
+def train(
+    prepared: Finetuned,
+    examples: Sequence[LabeledText],
+    params: FinetuneParams,
+    on_step: Callable[[int, float], None] | None = None,
+) -> Finetuned:
     """AdamW over seeded shuffles; ``on_step(step, loss)`` after every optimizer step."""
     import torch
 
-    model, tokenizer, limit, result = prepared.model, prepared.tokenizer, prepared.max_length, prepared
+    model, tokenizer, limit, result = (
+        prepared.model,
+        prepared.tokenizer,
+        prepared.max_length,
+        prepared,
+    )
     torch.manual_seed(params.seed + 1)  # dropout masks
     total = steps_for(len(examples), params)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=params.lr, weight_decay=params.weight_decay)
-    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: max(0.0, 1.0 - step / total))
+    optimizer = torch.optim.AdamW(
+        model.parameters(), lr=params.lr, weight_decay=params.weight_decay
+    )
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda step: max(0.0, 1.0 - step / total)
+    )
     model.train()
     rng, order = random.Random(params.seed), list(range(len(examples)))
     for _ in range(params.epochs):
         rng.shuffle(order)
         for start in range(0, len(order), params.batch_size):
-            batch = [examples[i] for i in order[start:start + params.batch_size]]
+            batch = [examples[i] for i in order[start : start + params.batch_size]]
             loss = model(**_encode(tokenizer, batch, limit)).loss
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -120,20 +145,27 @@ def train(prepared: Finetuned, examples: Sequence[LabeledText], params: Finetune
 def _encode(tokenizer: Any, batch: Sequence[LabeledText], max_length: int) -> dict[str, Any]:
     import torch
 
-    encoded = tokenizer([ex.text for ex in batch], padding=True, truncation=True,
-                        max_length=max_length, return_tensors="pt")
+    encoded = tokenizer(
+        [ex.text for ex in batch],
+        padding=True,
+        truncation=True,
+        max_length=max_length,
+        return_tensors="pt",
+    )
     encoded["labels"] = torch.tensor([1 if ex.label == HATE else 0 for ex in batch])
     return dict(encoded)
 
 
-def _mean_loss(model: Any, tokenizer: Any, examples: Sequence[LabeledText], max_length: int) -> float:
+def _mean_loss(
+    model: Any, tokenizer: Any, examples: Sequence[LabeledText], max_length: int
+) -> float:
     import torch
 
     model.eval()
     total = 0.0
     with torch.inference_mode():
         for start in range(0, len(examples), 32):
-            batch = examples[start:start + 32]
+            batch = examples[start : start + 32]
             total += float(model(**_encode(tokenizer, batch, max_length)).loss) * len(batch)
     return total / len(examples)
 

@@ -15,8 +15,8 @@ are already hate/not_hate or BEEP!'s none/offensive/hate need none.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping
 
 from ..errors import ConfigError
 from .base import PseudoClassifier
@@ -33,7 +33,9 @@ def parse_label_map(text: str) -> dict[str, str]:
     for item in filter(None, (part.strip() for part in text.split(","))):
         name, sep, label = item.rpartition("=")
         if not sep or not name.strip() or not label.strip():
-            raise ConfigError(f"bad label map item {item!r}; expected MODEL_LABEL=hate or MODEL_LABEL=not_hate")
+            raise ConfigError(
+                f"bad label map item {item!r}; expected MODEL_LABEL=hate or MODEL_LABEL=not_hate"
+            )
         mapping[name.strip()] = label.strip()
     if not mapping:
         raise ConfigError("empty label map; expected e.g. 'none=not_hate,offensive=hate,hate=hate'")
@@ -48,26 +50,38 @@ def load_classifier(spec: str, label_map: Mapping[str, str] | None = None) -> Ps
     source, sep, suffix = spec.partition("#")
     if sep:
         if label_map is not None:
-            raise ConfigError("give the label map either after '#' in the model spec or separately, not both")
+            raise ConfigError(
+                "give the label map either after '#' in the model spec or separately, not both"
+            )
         label_map = parse_label_map(suffix)
     if source.startswith(HF_PREFIX):
-        return CheckpointClassifier(source[len(HF_PREFIX):], label_map=label_map)
+        return CheckpointClassifier(source[len(HF_PREFIX) :], label_map=label_map)
     path = Path(source)
     if is_registry(path):
         if label_map is not None:
-            raise ConfigError(f"{source} is a model registry: a label map applies to checkpoints only")
+            raise ConfigError(
+                f"{source} is a model registry: a label map applies to checkpoints only"
+            )
         return ModelRegistry(path).load_current()
     if (path / MODEL_FILE).is_file():
         if label_map is not None:
-            raise ConfigError(f"{source} is an n-gram model: a label map applies to checkpoints only")
+            raise ConfigError(
+                f"{source} is an n-gram model: a label map applies to checkpoints only"
+            )
         kind = read_model_json(path).get("kind")
         if kind == "ngram":
             return load_ngram(path)
-        raise ConfigError(f"{path / MODEL_FILE} names an unknown model kind {kind!r}; expected 'ngram'")
+        raise ConfigError(
+            f"{path / MODEL_FILE} names an unknown model kind {kind!r}; expected 'ngram'"
+        )
     if (path / "config.json").is_file():
         return CheckpointClassifier(str(path), label_map=label_map)
     if path.is_dir():
-        raise ConfigError(f"{source} is neither a saved n-gram model ({MODEL_FILE}) nor a transformers "
-                          "checkpoint (config.json)")
-    raise ConfigError(f"no model directory {source}; train one with `apeach-ls classifier train`, "
-                      f"or write hf:<id> for a Hugging Face checkpoint")
+        raise ConfigError(
+            f"{source} is neither a saved n-gram model ({MODEL_FILE}) nor a transformers "
+            "checkpoint (config.json)"
+        )
+    raise ConfigError(
+        f"no model directory {source}; train one with `apeach-ls classifier train`, "
+        f"or write hf:<id> for a Hugging Face checkpoint"
+    )

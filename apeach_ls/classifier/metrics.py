@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from ..labels import LABELS, Label
 
@@ -30,7 +30,9 @@ class Scores:
         return self.per_class[self.labels.index(label)]
 
 
-def score(gold: Sequence[Label], predicted: Sequence[Label], labels: Sequence[Label] = LABELS) -> Scores:
+def score(
+    gold: Sequence[Label], predicted: Sequence[Label], labels: Sequence[Label] = LABELS
+) -> Scores:
     """Compare two equally long label sequences; ValueError if empty, unequal or unknown labels."""
     if len(gold) != len(predicted):
         raise ValueError(f"{len(gold)} gold labels but {len(predicted)} predictions")
@@ -41,7 +43,9 @@ def score(gold: Sequence[Label], predicted: Sequence[Label], labels: Sequence[La
     confusion = [[0] * len(labels) for _ in labels]
     for g, p in zip(gold, predicted):
         if g not in position or p not in position:
-            raise ValueError(f"unknown label {g if g not in position else p!r}; expected one of {', '.join(labels)}")
+            raise ValueError(
+                f"unknown label {g if g not in position else p!r}; expected one of {', '.join(labels)}"
+            )
         confusion[position[g]][position[p]] += 1
     per_class = []
     for i, label in enumerate(labels):
@@ -53,21 +57,30 @@ def score(gold: Sequence[Label], predicted: Sequence[Label], labels: Sequence[La
         f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
         per_class.append(ClassScores(label, precision, recall, f1, support))
     correct = sum(confusion[i][i] for i in range(len(labels)))
-    return Scores(total=len(gold), accuracy=correct / len(gold),
-                  macro_f1=sum(c.f1 for c in per_class) / len(per_class), per_class=tuple(per_class),
-                  confusion=tuple(tuple(row) for row in confusion), labels=labels)
+    return Scores(
+        total=len(gold),
+        accuracy=correct / len(gold),
+        macro_f1=sum(c.f1 for c in per_class) / len(per_class),
+        per_class=tuple(per_class),
+        confusion=tuple(tuple(row) for row in confusion),
+        labels=labels,
+    )
 
 
 def format_scores(scores: Scores) -> str:
     """A small plain-text report: accuracy, macro-F1, a per-class table and the confusion counts."""
     width = max(len("label"), *(len(label) for label in scores.labels))
-    lines = [f"examples  {scores.total}",
-             f"accuracy  {scores.accuracy:.4f}",
-             f"macro-F1  {scores.macro_f1:.4f}",
-             "",
-             f"{'label':<{width}}  precision  recall  f1      support"]
+    lines = [
+        f"examples  {scores.total}",
+        f"accuracy  {scores.accuracy:.4f}",
+        f"macro-F1  {scores.macro_f1:.4f}",
+        "",
+        f"{'label':<{width}}  precision  recall  f1      support",
+    ]
     for c in scores.per_class:
-        lines.append(f"{c.label:<{width}}  {c.precision:<9.4f}  {c.recall:<6.4f}  {c.f1:<6.4f}  {c.support}")
+        lines.append(
+            f"{c.label:<{width}}  {c.precision:<9.4f}  {c.recall:<6.4f}  {c.f1:<6.4f}  {c.support}"
+        )
     corner = "gold \\ predicted"
     lines += ["", f"{corner:<{width + 9}}" + "".join(f"{label:>10}" for label in scores.labels)]
     for label, row in zip(scores.labels, scores.confusion):

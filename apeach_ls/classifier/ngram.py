@@ -12,9 +12,10 @@ import math
 import os
 import zipfile
 from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -43,8 +44,15 @@ class NgramParams:
 
     def vectorizer(self) -> TfidfVectorizer:
         """The vectorizer these params describe (lowercased, sublinear TF, L2 norm)."""
-        return TfidfVectorizer(analyzer=self.analyzer, ngram_range=(self.ngram_min, self.ngram_max),
-                               min_df=self.min_df, sublinear_tf=True, lowercase=True, norm="l2", dtype=np.float64)
+        return TfidfVectorizer(
+            analyzer=self.analyzer,
+            ngram_range=(self.ngram_min, self.ngram_max),
+            min_df=self.min_df,
+            sublinear_tf=True,
+            lowercase=True,
+            norm="l2",
+            dtype=np.float64,
+        )
 
 
 @dataclass
@@ -62,7 +70,9 @@ class NgramClassifier:
 
     def __post_init__(self) -> None:
         self._index = {term: i for i, term in enumerate(self.terms)}
-        if len(self._index) != len(self.terms) or not len(self.terms) == len(self.idf) == len(self.coef):
+        if len(self._index) != len(self.terms) or not len(self.terms) == len(self.idf) == len(
+            self.coef
+        ):
             raise ValueError("terms must be unique and match idf and coef in length")
         self._analyze = self.params.vectorizer().build_analyzer()
         self._version = f"{KIND}-{self.digest()[:10]}"
@@ -81,7 +91,11 @@ class NgramClassifier:
         return h.hexdigest()
 
     def arrays(self) -> dict[str, np.ndarray]:
-        return {"idf": self.idf, "coef": self.coef, "intercept": np.array([self.intercept], dtype=np.float64)}
+        return {
+            "idf": self.idf,
+            "coef": self.coef,
+            "intercept": np.array([self.intercept], dtype=np.float64),
+        }
 
     def hate_probability(self, text: str) -> float:
         """P(hate) = sigmoid(w . tfidf(text) + b), with sklearn's TF-IDF done by hand."""
@@ -101,8 +115,11 @@ class NgramClassifier:
         return verdicts
 
 
-def train_ngram(examples: Sequence[LabeledText], params: NgramParams | None = None,
-                on_step: Callable[[str], None] | None = None) -> NgramClassifier:
+def train_ngram(
+    examples: Sequence[LabeledText],
+    params: NgramParams | None = None,
+    on_step: Callable[[str], None] | None = None,
+) -> NgramClassifier:
     """Fit TF-IDF + class-balanced logistic regression on ``examples`` (both labels needed)."""
     from sklearn.linear_model import LogisticRegression
 
@@ -110,7 +127,9 @@ def train_ngram(examples: Sequence[LabeledText], params: NgramParams | None = No
     step = on_step or (lambda message: None)
     labels = {ex.label for ex in examples}
     if labels != {HATE, NOT_HATE}:
-        raise ValueError(f"training needs examples of both labels, got only {sorted(labels) or 'none'}")
+        raise ValueError(
+            f"training needs examples of both labels, got only {sorted(labels) or 'none'}"
+        )
     texts = [ex.text for ex in examples]
     y = np.array([ex.label == HATE for ex in examples], dtype=np.int64)
     step(f"extracting character n-grams from {len(texts):,} examples")
@@ -120,8 +139,13 @@ def train_ngram(examples: Sequence[LabeledText], params: NgramParams | None = No
     model = LogisticRegression(C=params.c, class_weight="balanced", max_iter=params.max_iter)
     model.fit(features, y)
     terms = [term for term, _ in sorted(vectorizer.vocabulary_.items(), key=lambda item: item[1])]
-    return NgramClassifier(params=params, terms=terms, idf=np.asarray(vectorizer.idf_, dtype=np.float64),
-                           coef=np.asarray(model.coef_[0], dtype=np.float64), intercept=float(model.intercept_[0]))
+    return NgramClassifier(
+        params=params,
+        terms=terms,
+        idf=np.asarray(vectorizer.idf_, dtype=np.float64),
+        coef=np.asarray(model.coef_[0], dtype=np.float64),
+        intercept=float(model.intercept_[0]),
+    )
 
 
 MODEL_FILE, VOCABULARY_FILE, WEIGHTS_FILE = "model.json", "vocabulary.json", "weights.npz"
@@ -129,17 +153,29 @@ FORMAT = 1
 _RETRAIN = "retrain it with `apeach-ls classifier train`"
 
 
-def save_ngram(model: NgramClassifier, directory: str | Path, *, replace: bool = False,
-               info: dict[str, Any] | None = None) -> Path:
+def save_ngram(
+    model: NgramClassifier,
+    directory: str | Path,
+    *,
+    replace: bool = False,
+    info: dict[str, Any] | None = None,
+) -> Path:
     """Write ``model.json`` (kind, version, params), ``vocabulary.json`` and ``weights.npz``.
 
     ``model.json`` is written last, so a half-written directory never looks like a model.
     """
     directory = check_target(directory, replace)
     directory.mkdir(parents=True, exist_ok=True)
-    meta = {"kind": KIND, "format": FORMAT, "version": model.version, "sha256": model.digest(),
-            "params": model.params.to_json(), "features": len(model.terms),
-            "labels": {"0": NOT_HATE, "1": HATE}, "info": info or {}}
+    meta = {
+        "kind": KIND,
+        "format": FORMAT,
+        "version": model.version,
+        "sha256": model.digest(),
+        "params": model.params.to_json(),
+        "features": len(model.terms),
+        "labels": {"0": NOT_HATE, "1": HATE},
+        "info": info or {},
+    }
     tmp = directory / f".{WEIGHTS_FILE}.tmp.npz"
     np.savez_compressed(tmp, **model.arrays())
     os.replace(tmp, directory / WEIGHTS_FILE)
@@ -154,7 +190,9 @@ def read_model_json(directory: str | Path) -> dict[str, Any]:
     try:
         meta = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError(f"{directory} has no {MODEL_FILE}: not a saved model; {_RETRAIN}") from None
+        raise ConfigError(
+            f"{directory} has no {MODEL_FILE}: not a saved model; {_RETRAIN}"
+        ) from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ConfigError(f"{path} is unreadable ({exc}); {_RETRAIN}") from None
     if not isinstance(meta, dict):
@@ -166,24 +204,38 @@ def load_ngram(directory: str | Path) -> NgramClassifier:
     """Load a directory written by :func:`save_ngram`; ConfigError for anything off."""
     meta = read_model_json(directory)
     if meta.get("kind") != KIND:
-        raise ConfigError(f"{directory} holds a model of kind {meta.get('kind')!r}, not an n-gram model")
+        raise ConfigError(
+            f"{directory} holds a model of kind {meta.get('kind')!r}, not an n-gram model"
+        )
     if meta.get("format") != FORMAT:
-        raise ConfigError(f"{directory}: model format {meta.get('format')!r} is not supported "
-                          f"(expected {FORMAT}); {_RETRAIN}")
+        raise ConfigError(
+            f"{directory}: model format {meta.get('format')!r} is not supported "
+            f"(expected {FORMAT}); {_RETRAIN}"
+        )
     try:
         params = NgramParams(**meta["params"])
         terms = json.loads((Path(directory) / VOCABULARY_FILE).read_text(encoding="utf-8"))
         if not (isinstance(terms, list) and all(isinstance(t, str) for t in terms)):
             raise ValueError(f"{VOCABULARY_FILE} is not a list of strings")
         with np.load(Path(directory) / WEIGHTS_FILE, allow_pickle=False) as weights:
-            idf, coef, intercept = (np.asarray(weights[k], dtype=np.float64) for k in ("idf", "coef", "intercept"))
+            idf, coef, intercept = (
+                np.asarray(weights[k], dtype=np.float64) for k in ("idf", "coef", "intercept")
+            )
         if idf.ndim != 1 or coef.ndim != 1 or intercept.shape != (1,):
             raise ValueError("weights have the wrong shape")
         model = NgramClassifier(params, terms, idf, coef, float(intercept[0]))
     except (KeyError, TypeError, ValueError, OSError, zipfile.BadZipFile) as exc:
-        reason = f"missing {exc}" if isinstance(exc, KeyError) else (str(exc) or type(exc).__name__).splitlines()[0]
-        raise ConfigError(f"cannot load the n-gram model in {directory}: {reason}; {_RETRAIN}") from None
+        reason = (
+            f"missing {exc}"
+            if isinstance(exc, KeyError)
+            else (str(exc) or type(exc).__name__).splitlines()[0]
+        )
+        raise ConfigError(
+            f"cannot load the n-gram model in {directory}: {reason}; {_RETRAIN}"
+        ) from None
     if model.digest() != meta.get("sha256"):
-        raise ConfigError(f"cannot load the n-gram model in {directory}: its files do not match the checksum "
-                          f"in {MODEL_FILE} (corrupted or edited); {_RETRAIN}")
+        raise ConfigError(
+            f"cannot load the n-gram model in {directory}: its files do not match the checksum "
+            f"in {MODEL_FILE} (corrupted or edited); {_RETRAIN}"
+        )
     return model

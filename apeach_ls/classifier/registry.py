@@ -17,9 +17,10 @@ import json
 import os
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from ..errors import ConfigError
 from .base import PseudoClassifier
@@ -45,8 +46,11 @@ class ModelRegistry:
 
     def versions(self) -> list[str]:
         folder = self.root / VERSIONS
-        return sorted(p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")) \
-            if folder.is_dir() else []
+        return (
+            sorted(p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
+            if folder.is_dir()
+            else []
+        )
 
     def path_of(self, version: str) -> Path:
         path = self.root / VERSIONS / version
@@ -115,7 +119,9 @@ class ModelRegistry:
         current = self.current()
         earlier = [c.version for c in self.history() if c.version != current]
         if not earlier:
-            raise ConfigError(f"nothing to roll back to in {self.root}: only {current!r} was ever served")
+            raise ConfigError(
+                f"nothing to roll back to in {self.root}: only {current!r} was ever served"
+            )
         self.pin(earlier[-1])
         return earlier[-1]
 
@@ -126,7 +132,10 @@ class ModelRegistry:
         """Load ``version`` (as read from :meth:`current` by the caller, so that the version it
         records and the model it serves are the same even if a publish lands in between)."""
         from .loading import load_classifier
+
         if version is None:
-            raise ConfigError(f"model registry {self.root} has no current version; "
-                              "publish one with `apeach-ls classifier train --registry`")
+            raise ConfigError(
+                f"model registry {self.root} has no current version; "
+                "publish one with `apeach-ls classifier train --registry`"
+            )
         return load_classifier(str(self.path_of(version)))

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import functools
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -33,16 +34,24 @@ def fail_cleanly(fn: F) -> F:
 def campaign_option(fn: F) -> F:
     """``--campaign NAME`` (env APEACH_CAMPAIGN, default ``apeach``)."""
     return click.option(
-        "--campaign", default=lambda: os.environ.get("APEACH_CAMPAIGN", "apeach"), show_default="apeach",
-        help="Campaign name; each campaign has its own projects. Env: APEACH_CAMPAIGN.")(fn)
+        "--campaign",
+        default=lambda: os.environ.get("APEACH_CAMPAIGN", "apeach"),
+        show_default="apeach",
+        help="Campaign name; each campaign has its own projects. Env: APEACH_CAMPAIGN.",
+    )(fn)
 
 
 def config_option(fn: F) -> F:
     """``--config FILE``: the campaign config (env APEACH_CAMPAIGN_CONFIG); required when used."""
     return click.option(
-        "--config", "config_path", envvar="APEACH_CAMPAIGN_CONFIG", show_envvar=True, required=False,
+        "--config",
+        "config_path",
+        envvar="APEACH_CAMPAIGN_CONFIG",
+        show_envvar=True,
+        required=False,
         type=click.Path(dir_okay=False, path_type=Path),
-        help="Campaign config (TOML): name, managers, k, rule, aids, rewards, database.")(fn)
+        help="Campaign config (TOML): name, managers, k, rule, aids, rewards, database.",
+    )(fn)
 
 
 def default_data_dir() -> Path:
@@ -54,10 +63,13 @@ def verdict_key() -> ReceiptKey:
     """The secret verdict receipts are checked with (APEACH_VERDICT_SECRET[_FILE], else the
     embedded set-up's ``<data dir>/verdict-secret``): every command that reads submissions needs it."""
     from ..settings import verdict_key as from_env
+
     return from_env(os.environ, default_data_dir())
 
 
 def require_config(config_path: Path | None) -> Path:
     if config_path is None:
-        raise click.UsageError("Missing option '--config' (or set APEACH_CAMPAIGN_CONFIG): the campaign config file")
+        raise click.UsageError(
+            "Missing option '--config' (or set APEACH_CAMPAIGN_CONFIG): the campaign config file"
+        )
     return config_path

@@ -15,9 +15,14 @@ from .common import fail_cleanly
 
 
 def registry_option(fn):
-    return click.option("--registry", "registry_dir", envvar="APEACH_LS_MODEL", show_envvar=True,
-                        type=click.Path(file_okay=False, path_type=Path),
-                        help="The model registry directory the backend serves from. Default: $APEACH_LS_MODEL.")(fn)
+    return click.option(
+        "--registry",
+        "registry_dir",
+        envvar="APEACH_LS_MODEL",
+        show_envvar=True,
+        type=click.Path(file_okay=False, path_type=Path),
+        help="The model registry directory the backend serves from. Default: $APEACH_LS_MODEL.",
+    )(fn)
 
 
 def _registry(registry_dir: Path | None, existing: bool = True) -> ModelRegistry:
@@ -25,9 +30,11 @@ def _registry(registry_dir: Path | None, existing: bool = True) -> ModelRegistry
     if registry_dir is None:
         raise ConfigError("no registry: pass --registry DIR or set APEACH_LS_MODEL to it")
     if existing and not is_registry(registry_dir):
-        raise ConfigError(f"there is no model registry at {registry_dir} (no {VERSIONS}/ folder); check --registry "
-                          f"or APEACH_LS_MODEL, or create one with: apeach-ls models publish MODEL_DIR --registry "
-                          f"{registry_dir}")
+        raise ConfigError(
+            f"there is no model registry at {registry_dir} (no {VERSIONS}/ folder); check --registry "
+            f"or APEACH_LS_MODEL, or create one with: apeach-ls models publish MODEL_DIR --registry "
+            f"{registry_dir}"
+        )
     return ModelRegistry(registry_dir)
 
 
@@ -57,8 +64,12 @@ def publish(model_dir: Path, registry_dir: Path | None) -> None:
     """
     registry = _registry(registry_dir, existing=False)
     version = load_classifier(str(model_dir)).version
-    moved = registry.publish(version, lambda target: shutil.copytree(model_dir, target), reason=f"published {model_dir}")
-    click.echo(f"{version}: {'now current' if moved else 'stored; current stays ' + str(registry.current())}")
+    moved = registry.publish(
+        version, lambda target: shutil.copytree(model_dir, target), reason=f"published {model_dir}"
+    )
+    click.echo(
+        f"{version}: {'now current' if moved else 'stored; current stays ' + str(registry.current())}"
+    )
 
 
 @models.command("list")
@@ -76,10 +87,14 @@ def list_command(registry_dir: Path | None) -> None:
     if not registry.versions():
         click.echo(f"no model versions in {registry.root} yet")
     for version in registry.versions():
-        marks = [m for m, on in (("current", version == current), ("pinned", version == pinned)) if on]
+        marks = [
+            m for m, on in (("current", version == current), ("pinned", version == pinned)) if on
+        ]
         click.echo(f"{version}{'  (' + ', '.join(marks) + ')' if marks else ''}")
     for change in registry.history():
-        click.echo(f"  {time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(change.at))}  {change.version}  {change.reason}")
+        click.echo(
+            f"  {time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(change.at))}  {change.version}  {change.reason}"
+        )
 
 
 @models.command()
@@ -121,4 +136,6 @@ def rollback(registry_dir: Path | None) -> None:
     Example:
       apeach-ls models rollback
     """
-    click.echo(f"rolled back to {_registry(registry_dir).rollback()} (pinned; `models unpin` to resume retraining)")
+    click.echo(
+        f"rolled back to {_registry(registry_dir).rollback()} (pinned; `models unpin` to resume retraining)"
+    )

@@ -11,18 +11,28 @@ from tqdm import tqdm
 from ..overlap import DEFAULT_CHUNK_SIZE, VIEWS, Corpus, Overlap, measure_overlap
 from .common import fail_cleanly
 
-MEASURES = {"centroid_cosine": "centroid", "mean_max_similarity": "mean-max", "coverage": "coverage"}
+MEASURES = {
+    "centroid_cosine": "centroid",
+    "mean_max_similarity": "mean-max",
+    "coverage": "coverage",
+}
 
 
-def parse_corpora(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> list[Corpus]:
+def parse_corpora(
+    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+) -> list[Corpus]:
     """``NAME=FILE`` (or just ``FILE``, named after its stem) into corpora with unique names."""
     corpora: list[Corpus] = []
     for value in values:
         name, _, file = value.partition("=") if "=" in value else (Path(value).stem, "", value)
         if not name or not file:
-            raise click.BadParameter(f"{value!r}: expected NAME=FILE, e.g. apeach=apeach.csv", ctx, param)
+            raise click.BadParameter(
+                f"{value!r}: expected NAME=FILE, e.g. apeach=apeach.csv", ctx, param
+            )
         if name in {corpus.name for corpus in corpora}:
-            raise click.BadParameter(f"the name {name!r} is used twice; give each file its own NAME", ctx, param)
+            raise click.BadParameter(
+                f"the name {name!r} is used twice; give each file its own NAME", ctx, param
+            )
         corpora.append(Corpus(name, Path(file)))
     return corpora
 
@@ -37,13 +47,23 @@ def count_lines(path: Path) -> int:
 
 
 def format_table(results: list[Overlap]) -> str:
-    headers = ["evaluation", "reference", "sentences"] + [f"{v} {m}" for v in VIEWS for m in MEASURES.values()]
-    rows = [[r.evaluation, r.reference, f"{r.eval_sentences:,}"]
-            + [f"{getattr(getattr(r, v), m):.3f}" for v in VIEWS for m in MEASURES] for r in results]
+    headers = ["evaluation", "reference", "sentences"] + [
+        f"{v} {m}" for v in VIEWS for m in MEASURES.values()
+    ]
+    rows = [
+        [r.evaluation, r.reference, f"{r.eval_sentences:,}"]
+        + [f"{getattr(getattr(r, v), m):.3f}" for v in VIEWS for m in MEASURES]
+        for r in results
+    ]
     widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows)]
     lines = [headers] + rows
-    return "\n".join("  ".join(cell.ljust(w) if i < 2 else cell.rjust(w)
-                               for i, (cell, w) in enumerate(zip(line, widths))).rstrip() for line in lines)
+    return "\n".join(
+        "  ".join(
+            cell.ljust(w) if i < 2 else cell.rjust(w)
+            for i, (cell, w) in enumerate(zip(line, widths))
+        ).rstrip()
+        for line in lines
+    )
 
 
 def write_csv(results: list[Overlap], path: Path) -> None:
@@ -67,31 +87,65 @@ def plot(results: list[Overlap], path: Path) -> None:
         for column, (measure, label) in enumerate(MEASURES.items()):
             ax = axes[row][column]
             for i, evaluation in enumerate(evaluations):
-                values = [getattr(getattr(by_pair[evaluation, ref], view), measure) for ref in references]
-                ax.bar([x + (i - (len(evaluations) - 1) / 2) * width for x in range(len(references))],
-                       values, width, label=evaluation)
+                values = [
+                    getattr(getattr(by_pair[evaluation, ref], view), measure) for ref in references
+                ]
+                ax.bar(
+                    [x + (i - (len(evaluations) - 1) / 2) * width for x in range(len(references))],
+                    values,
+                    width,
+                    label=evaluation,
+                )
             ax.set_xticks(range(len(references)), references)
             ax.set_ylim(0, 1)
             ax.set_title(f"{view} {label}")
             ax.grid(axis="y", alpha=0.3)
     axes[0][0].set_ylabel("overlap with the reference (0-1)")
-    figure.legend(*axes[0][0].get_legend_handles_labels(), loc="outside lower center", ncols=len(evaluations))
+    figure.legend(
+        *axes[0][0].get_legend_handles_labels(), loc="outside lower center", ncols=len(evaluations)
+    )
     figure.savefig(path, dpi=110)
 
 
 @click.command()
-@click.option("--eval", "evaluations", multiple=True, required=True, metavar="NAME=FILE", callback=parse_corpora,
-              help="An evaluation set (repeatable): text, one sentence a line, or CSV/TSV with a "
-                   "'text' or 'comments' column.")
-@click.option("--reference", "references", multiple=True, required=True, metavar="NAME=FILE",
-              callback=parse_corpora, help="A reference corpus, e.g. a model's pre-training text "
-              "(repeatable; same formats). Streamed: millions of lines are fine.")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True,
-              help="Directory for overlap.csv and overlap.png (created if missing).")
-@click.option("--chunk-size", type=click.IntRange(1), default=DEFAULT_CHUNK_SIZE, show_default=True,
-              help="Reference sentences compared at once; memory grows with chunk size x evaluation sentences.")
+@click.option(
+    "--eval",
+    "evaluations",
+    multiple=True,
+    required=True,
+    metavar="NAME=FILE",
+    callback=parse_corpora,
+    help="An evaluation set (repeatable): text, one sentence a line, or CSV/TSV with a "
+    "'text' or 'comments' column.",
+)
+@click.option(
+    "--reference",
+    "references",
+    multiple=True,
+    required=True,
+    metavar="NAME=FILE",
+    callback=parse_corpora,
+    help="A reference corpus, e.g. a model's pre-training text "
+    "(repeatable; same formats). Streamed: millions of lines are fine.",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="Directory for overlap.csv and overlap.png (created if missing).",
+)
+@click.option(
+    "--chunk-size",
+    type=click.IntRange(1),
+    default=DEFAULT_CHUNK_SIZE,
+    show_default=True,
+    help="Reference sentences compared at once; memory grows with chunk size x evaluation sentences.",
+)
 @fail_cleanly
-def overlap(evaluations: list[Corpus], references: list[Corpus], out: Path, chunk_size: int) -> None:
+def overlap(
+    evaluations: list[Corpus], references: list[Corpus], out: Path, chunk_size: int
+) -> None:
     """Lexical overlap of evaluation sets with reference corpora (TF-IDF, as in the APEACH paper).
 
     TF-IDF is fitted on each reference; on words and on character 2-4-grams, it reports the
@@ -108,7 +162,9 @@ def overlap(evaluations: list[Corpus], references: list[Corpus], out: Path, chun
     """
     total = 2 * sum(count_lines(reference.path) for reference in references)
     with tqdm(total=total, unit=" lines", desc="reading references", disable=None) as bar:
-        results = measure_overlap(evaluations, references, chunk_size=chunk_size, progress=bar.update)
+        results = measure_overlap(
+            evaluations, references, chunk_size=chunk_size, progress=bar.update
+        )
     click.echo(format_table(results))
     out.mkdir(parents=True, exist_ok=True)
     write_csv(results, out / "overlap.csv")

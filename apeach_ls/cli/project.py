@@ -18,7 +18,9 @@ def print_setup_report(report: SetupReport) -> None:
     for step in report.steps:
         line = f"{step.what}: {step.outcome}" + (f" ({step.detail})" if step.detail else "")
         click.echo(line, err=step.outcome == "warning")
-    click.echo("nothing changed" if not report.changed else f"generation project: {report.project_id}")
+    click.echo(
+        "nothing changed" if not report.changed else f"generation project: {report.project_id}"
+    )
 
 
 @click.command()
@@ -60,11 +62,20 @@ def read_topics(path: Path | None):
 
 @prompts.command("import")
 @campaign_option
-@click.option("--per-topic", type=click.IntRange(min=1, max=100000), default=10, show_default=True,
-              help="Writing tasks per topic (in total: a re-run adds only the missing ones).")
-@click.option("--topics", "topics_file", type=click.Path(dir_okay=False, path_type=Path),
-              help="Your own topics: JSON list or CSV with topic,topic_eng,guideline[,key]. "
-                   "Default: the ten APEACH topics.")
+@click.option(
+    "--per-topic",
+    type=click.IntRange(min=1, max=100000),
+    default=10,
+    show_default=True,
+    help="Writing tasks per topic (in total: a re-run adds only the missing ones).",
+)
+@click.option(
+    "--topics",
+    "topics_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Your own topics: JSON list or CSV with topic,topic_eng,guideline[,key]. "
+    "Default: the ten APEACH topics.",
+)
 @fail_cleanly
 def import_command(campaign: str, per_topic: int, topics_file: Path | None) -> None:
     """Create N writing tasks per topic in the generation project; never duplicates.
@@ -78,9 +89,15 @@ def import_command(campaign: str, per_topic: int, topics_file: Path | None) -> N
     client = connect(LabelStudioSettings.from_env())
     project = find_project(client, campaign, "generation")
     if project is None:
-        raise click.ClickException(f"Campaign {campaign!r} has no generation project yet. "
-                                   f"Run: apeach-ls setup --campaign {campaign}")
-    with click.progressbar(length=len(topics) * per_topic, label="importing prompts", file=None) as bar:
+        raise click.ClickException(
+            f"Campaign {campaign!r} has no generation project yet. "
+            f"Run: apeach-ls setup --campaign {campaign}"
+        )
+    with click.progressbar(
+        length=len(topics) * per_topic, label="importing prompts", file=None
+    ) as bar:
         report = import_prompts(client, int(project.id), topics, per_topic, progress=bar.update)
-    click.echo(f"{report.added} tasks added, {report.already_there} already there "
-               f"({len(topics)} topics x {per_topic})")
+    click.echo(
+        f"{report.added} tasks added, {report.already_there} already there "
+        f"({len(topics)} topics x {per_topic})"
+    )

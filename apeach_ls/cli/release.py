@@ -8,9 +8,10 @@ and the tallies and the roster from the campaign database named in ``--config``.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import click
 
@@ -55,8 +56,10 @@ def load_campaign(config_path: Path) -> Campaign:
     engine = open_ledger(config.database)
     tallies = load_tallies(engine)
     if not tallies:
-        raise ApeachError(f"No submission of campaign {config.name!r} has been tallied yet, so nothing is accepted. "
-                          f"Run: apeach-ls votes tally --config {config_path}")
+        raise ApeachError(
+            f"No submission of campaign {config.name!r} has been tallied yet, so nothing is accepted. "
+            f"Run: apeach-ls votes tally --config {config_path}"
+        )
     with engine.connect() as conn:
         roster, salt = load_roster(conn), ledger_id(conn)
     client = connect(LabelStudioSettings.from_env())
@@ -67,8 +70,10 @@ def load_campaign(config_path: Path) -> Campaign:
     emails = user_emails(client)
     build = build_release(config.name, submissions, tallies, roster, emails, salt)
     outcomes = Counter(t.outcome for t in tallies.values())
-    _step(f"{len(submissions)} submissions; tallied: {outcomes.get('accepted', 0)} accepted, "
-          f"{outcomes.get('dropped', 0)} dropped, {outcomes.get('pending', 0)} pending")
+    _step(
+        f"{len(submissions)} submissions; tallied: {outcomes.get('accepted', 0)} accepted, "
+        f"{outcomes.get('dropped', 0)} dropped, {outcomes.get('pending', 0)} pending"
+    )
     for skipped in build.skipped:
         _step(f"skipped submission {skipped.submission_id}: {skipped.why}")
     for held in build.held_back:
@@ -87,25 +92,46 @@ def vote_agreement(campaign: Campaign) -> ManagerAgreement | None:
         _step(f"warning: {line}")
     if not projects.by_manager:
         return None
-    _step(f"reading votes of projects {', '.join(map(str, projects.by_manager.values()))} for the managers' "
-          "agreement ...")
-    results, _ = tally_vote_projects(campaign.client, projects, campaign.submissions, campaign.emails,
-                                     config.managers, config.k, config.rule)
+    _step(
+        f"reading votes of projects {', '.join(map(str, projects.by_manager.values()))} for the managers' "
+        "agreement ..."
+    )
+    results, _ = tally_vote_projects(
+        campaign.client,
+        projects,
+        campaign.submissions,
+        campaign.emails,
+        config.managers,
+        config.k,
+        config.rule,
+    )
     return counted_agreement(r.counted for r in results.values())
 
 
-out_option = click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
-                          help="Directory to write; created, and must be empty unless --replace.")
-replace_option = click.option("--replace", is_flag=True,
-                              help="Replace the files of a non-empty --out directory (all or nothing).")
+out_option = click.option(
+    "--out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Directory to write; created, and must be empty unless --replace.",
+)
+replace_option = click.option(
+    "--replace",
+    is_flag=True,
+    help="Replace the files of a non-empty --out directory (all or nothing).",
+)
 
 
 @click.command("export")
 @config_option
 @out_option
 @replace_option
-@click.option("--license", "license_name", default=DEFAULT_LICENSE, show_default=True,
-              help="The dataset's license, as a Hugging Face identifier (cc-by-4.0, cc0-1.0, other, ...).")
+@click.option(
+    "--license",
+    "license_name",
+    default=DEFAULT_LICENSE,
+    show_default=True,
+    help="The dataset's license, as a Hugging Face identifier (cc-by-4.0, cc0-1.0, other, ...).",
+)
 @fail_cleanly
 def export(config_path: Path, out: Path, replace: bool, license_name: str) -> None:
     """Export the accepted sentences as a dataset release.
@@ -134,21 +160,30 @@ def export(config_path: Path, out: Path, replace: bool, license_name: str) -> No
     campaign = load_campaign(config_path)
     rows = campaign.build.rows
     if not rows and campaign.build.held_back:
-        raise ApeachError(f"Nothing to release in campaign {campaign.config.name!r}: every accepted sentence is held "
-                          "back as a conflict (the same sentence accepted with both classes); list them with: "
-                          f"apeach-ls report --config {config_path} --out <dir>")
+        raise ApeachError(
+            f"Nothing to release in campaign {campaign.config.name!r}: every accepted sentence is held "
+            "back as a conflict (the same sentence accepted with both classes); list them with: "
+            f"apeach-ls report --config {config_path} --out <dir>"
+        )
     if not rows:
-        raise ApeachError(f"No accepted sentence in campaign {campaign.config.name!r} yet; collect more votes, "
-                          f"then run: apeach-ls votes tally --config {config_path}")
+        raise ApeachError(
+            f"No accepted sentence in campaign {campaign.config.name!r} yet; collect more votes, "
+            f"then run: apeach-ls votes tally --config {config_path}"
+        )
     held_back = campaign.build.held_back
-    files = write_release(rows, out, campaign.config.name, license_name, replace, progress=_step,
-                          held_back=held_back)
+    files = write_release(
+        rows, out, campaign.config.name, license_name, replace, progress=_step, held_back=held_back
+    )
     classes = Counter(r.apeach_class for r in rows)
     topics = len({r.text_topic for r in rows})
-    click.echo(f"{files.rows} accepted sentences ({classes.get('Spoiled', 0)} Spoiled, "
-               f"{classes.get('Default', 0)} Default) over {topics} topics written to {out}")
+    click.echo(
+        f"{files.rows} accepted sentences ({classes.get('Spoiled', 0)} Spoiled, "
+        f"{classes.get('Default', 0)} Default) over {topics} topics written to {out}"
+    )
     if held_back:
-        click.echo(f"{held_back_line(held_back)} List them with: apeach-ls report --config {config_path} --out <dir>")
+        click.echo(
+            f"{held_back_line(held_back)} List them with: apeach-ls report --config {config_path} --out <dir>"
+        )
     else:
         click.echo("0 accepted submissions were held back: no accepted sentence repeats another.")
 
@@ -175,9 +210,15 @@ def report(config_path: Path, out: Path, replace: bool) -> None:
     check_output_dir(out, replace)
     campaign = load_campaign(config_path)
     flags = Counter(f for s in campaign.submissions for f in s.corrected.flags)
-    data = ReportData(campaign.config.name, campaign.build.rows, list(campaign.tallies.values()),
-                      verdict_unverified=flags[Flag.VERDICT_UNVERIFIED], no_verdict=flags[Flag.NO_VERDICT],
-                      submitted_at=[s.created_at for s in campaign.submissions], agreement=vote_agreement(campaign),
-                      held_back=campaign.build.held_back)
+    data = ReportData(
+        campaign.config.name,
+        campaign.build.rows,
+        list(campaign.tallies.values()),
+        verdict_unverified=flags[Flag.VERDICT_UNVERIFIED],
+        no_verdict=flags[Flag.NO_VERDICT],
+        submitted_at=[s.created_at for s in campaign.submissions],
+        agreement=vote_agreement(campaign),
+        held_back=campaign.build.held_back,
+    )
     files = write_report(data, out, replace, progress=_step)
     click.echo(f"report with {len(files.figures)} figures written to {files.html}")

@@ -31,8 +31,10 @@ def open_campaign_ledger(config: CampaignConfig, create: bool = False) -> Engine
     try:
         return open_ledger(config.database, create=create)
     except LedgerMissing as exc:
-        raise LedgerMissing(f"{exc}: check [campaign] database in {config.path} (APEACH_DATABASE_URL overrides it); "
-                            f"`apeach-ls writers import` creates the ledger") from None
+        raise LedgerMissing(
+            f"{exc}: check [campaign] database in {config.path} (APEACH_DATABASE_URL overrides it); "
+            f"`apeach-ls writers import` creates the ledger"
+        ) from None
 
 
 def label_studio_accounts(config: CampaignConfig) -> Accounts:
@@ -70,8 +72,10 @@ def import_command(roster: Path, config_path: Path | None) -> None:
     accounts = label_studio_accounts(config)
     currency = config.rewards.currency if config.rewards else None
     report = import_roster(open_campaign_ledger(config, create=True), roster, accounts, currency)
-    click.echo(f"{len(report.created)} writers added, {len(report.updated)} updated, "
-               f"{len(report.unchanged)} unchanged")
+    click.echo(
+        f"{len(report.created)} writers added, {len(report.updated)} updated, "
+        f"{len(report.unchanged)} unchanged"
+    )
     if report.ignored_columns:
         click.echo(f"ignored columns (not stored): {', '.join(report.ignored_columns)}")
 
@@ -79,7 +83,9 @@ def import_command(roster: Path, config_path: Path | None) -> None:
 @writers.command("remove")
 @click.argument("ls_users", nargs=-1, required=True)
 @config_option
-@click.option("--yes", is_flag=True, help="Remove them; without it, only show what would be removed.")
+@click.option(
+    "--yes", is_flag=True, help="Remove them; without it, only show what would be removed."
+)
 @fail_cleanly
 def remove_command(ls_users: tuple[str, ...], config_path: Path | None, yes: bool) -> None:
     """Take writers off the roster (Label Studio e-mails or user ids).
@@ -99,11 +105,17 @@ def remove_command(ls_users: tuple[str, ...], config_path: Path | None, yes: boo
     for r in removed:
         w = r.writer
         b = balances.get(w.ls_user_id) if w.ls_user_id is not None else None
-        history = (f"earned {format_money(b.earned, currency)}, in payout batches {format_money(b.in_batches, currency)}"
-                   f" (confirmed paid {format_money(b.paid, currency)}), held from now on "
-                   f"{format_money(b.balance, currency)}" if b else "no ledger entries")
-        click.echo(f"{'removed' if yes else 'would remove'} {w.ls_email or 'user ' + str(w.ls_user_id)} "
-                   f"({w.platform or 'no platform'} {w.platform_id}); ledger history kept: {history}")
+        history = (
+            f"earned {format_money(b.earned, currency)}, in payout batches {format_money(b.in_batches, currency)}"
+            f" (confirmed paid {format_money(b.paid, currency)}), held from now on "
+            f"{format_money(b.balance, currency)}"
+            if b
+            else "no ledger entries"
+        )
+        click.echo(
+            f"{'removed' if yes else 'would remove'} {w.ls_email or 'user ' + str(w.ls_user_id)} "
+            f"({w.platform or 'no platform'} {w.platform_id}); ledger history kept: {history}"
+        )
     if not yes:
         click.echo("nothing was removed; run again with --yes to remove them")
 
@@ -117,35 +129,65 @@ def campaign_outcomes(config: CampaignConfig, engine: Engine) -> list[Submission
     project_id = generation_project_id(client, config.name)
     tallies = load_tallies(engine)
     if not tallies:
-        raise click.ClickException(f"No submission of {config.name!r} was tallied yet. "
-                                   f"Run: apeach-ls votes tally --config {config.path}")
+        raise click.ClickException(
+            f"No submission of {config.name!r} was tallied yet. "
+            f"Run: apeach-ls votes tally --config {config.path}"
+        )
     emails = user_emails(client)
     submissions = list(read_submissions(client, project_id, verdict_key()))
     nobody = [str(s.annotation_id) for s in submissions if s.writer_id is None]
     if nobody:
-        _note("submission(s) have no writer in Label Studio (completed_by is empty); nothing is recorded for them",
-              nobody)
+        _note(
+            "submission(s) have no writer in Label Studio (completed_by is empty); nothing is recorded for them",
+            nobody,
+        )
     submissions = [s for s in submissions if s.writer_id is not None]
-    outcome_of = {s.annotation_id: tallies[s.annotation_id].outcome if s.annotation_id in tallies else PENDING
-                  for s in submissions}
-    repeated = repeats((s.annotation_id, s.corrected.text) for s in submissions
-                       if outcome_of[s.annotation_id] == ACCEPTED)
+    outcome_of = {
+        s.annotation_id: tallies[s.annotation_id].outcome if s.annotation_id in tallies else PENDING
+        for s in submissions
+    }
+    repeated = repeats(
+        (s.annotation_id, s.corrected.text)
+        for s in submissions
+        if outcome_of[s.annotation_id] == ACCEPTED
+    )
     if repeated:
-        _note("accepted submission(s) repeat an earlier accepted sentence and earn nothing (the release holds "
-              "them back too)", [f"{sid} (as {first})" for sid, first in repeated.items()])
-    outcomes = [SubmissionOutcome(
-        submission_id=s.annotation_id, writer_ls_id=int(s.writer_id or 0), writer_email=emails.get(s.writer_id or -1),
-        outcome=DROPPED if s.annotation_id in repeated else outcome_of[s.annotation_id], fooled=s.corrected.fooled)
-        for s in submissions]
+        _note(
+            "accepted submission(s) repeat an earlier accepted sentence and earn nothing (the release holds "
+            "them back too)",
+            [f"{sid} (as {first})" for sid, first in repeated.items()],
+        )
+    outcomes = [
+        SubmissionOutcome(
+            submission_id=s.annotation_id,
+            writer_ls_id=int(s.writer_id or 0),
+            writer_email=emails.get(s.writer_id or -1),
+            outcome=DROPPED if s.annotation_id in repeated else outcome_of[s.annotation_id],
+            fooled=s.corrected.fooled,
+        )
+        for s in submissions
+    ]
     gone = vanished(earning_submissions(engine), [s.annotation_id for s in submissions])
     if gone and not submissions:
-        raise click.ClickException(f"Label Studio lists no submission in project {project_id}, but the ledger has "
-                                   f"earnings for {len(gone)}: check LABEL_STUDIO_URL and the campaign name")
+        raise click.ClickException(
+            f"Label Studio lists no submission in project {project_id}, but the ledger has "
+            f"earnings for {len(gone)}: check LABEL_STUDIO_URL and the campaign name"
+        )
     if gone:
-        _note("submission(s) that earned are gone from Label Studio (deleted); their earnings are reversed",
-              [str(sid) for sid in gone])
-    outcomes += [SubmissionOutcome(submission_id=sid, writer_ls_id=writer, writer_email=emails.get(writer),
-                                   outcome=DROPPED, fooled=False) for sid, writer in gone.items()]
+        _note(
+            "submission(s) that earned are gone from Label Studio (deleted); their earnings are reversed",
+            [str(sid) for sid in gone],
+        )
+    outcomes += [
+        SubmissionOutcome(
+            submission_id=sid,
+            writer_ls_id=writer,
+            writer_email=emails.get(writer),
+            outcome=DROPPED,
+            fooled=False,
+        )
+        for sid, writer in gone.items()
+    ]
     return outcomes
 
 
@@ -158,8 +200,10 @@ def print_recorded(report: RecordReport) -> None:
     verb = "would record" if report.dry_run else "recorded"
     for action in ("recorded", "reversed", "held"):
         if report.count(action):
-            click.echo(f"{verb if action == 'recorded' else action}: {report.count(action)} entries, "
-                       f"{format_money(report.amount(action), report.currency)}")
+            click.echo(
+                f"{verb if action == 'recorded' else action}: {report.count(action)} entries, "
+                f"{format_money(report.amount(action), report.currency)}"
+            )
 
 
 def print_plan(plan: PayoutPlan) -> None:
@@ -169,12 +213,21 @@ def print_plan(plan: PayoutPlan) -> None:
         for entry in writer.entries:
             kinds[entry.kind] += 1
         why = ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items()))
-        state = f"held: {writer.held_reason}" if not writer.payable else f"to {writer.platform} {writer.platform_id}"
+        state = (
+            f"held: {writer.held_reason}"
+            if not writer.payable
+            else f"to {writer.platform} {writer.platform_id}"
+        )
         click.echo(f"  {who}: {format_money(writer.amount, plan.currency)} ({why}) {state}")
-    platforms = "; ".join(f"{name}: {n} writer(s), {format_money(amount, plan.currency)}"
-                          for name, (n, amount) in plan.by_platform().items())
-    click.echo(f"total payable: {format_money(plan.total, plan.currency)} to {len(plan.payable)} writers"
-               + (f" ({platforms})" if platforms else "") + (f"; {len(plan.held)} held" if plan.held else ""))
+    platforms = "; ".join(
+        f"{name}: {n} writer(s), {format_money(amount, plan.currency)}"
+        for name, (n, amount) in plan.by_platform().items()
+    )
+    click.echo(
+        f"total payable: {format_money(plan.total, plan.currency)} to {len(plan.payable)} writers"
+        + (f" ({platforms})" if platforms else "")
+        + (f"; {len(plan.held)} held" if plan.held else "")
+    )
     if plan.problem:
         click.echo(f"problem: {plan.problem}", err=True)
 
@@ -186,21 +239,36 @@ def print_missing_assignment_ids(plan: PayoutPlan, committed: bool) -> None:
         return
     who = ", ".join(w.writer_email or f"user {w.writer_ls_id}" for w in missing[:5])
     who += ", ..." if len(missing) > 5 else ""
-    advice = ("supply one for each when you upload the file" if committed else
-              "add an assignment_id column to the roster and import it again before --commit")
-    click.echo(f"note: {len(missing)} payable {MTURK} worker(s) have no assignment_id in the roster ({who}); their "
-               f"rows in mturk-bonuses.csv leave it empty, and MTurk's SendBonus needs one: {advice}", err=True)
+    advice = (
+        "supply one for each when you upload the file"
+        if committed
+        else "add an assignment_id column to the roster and import it again before --commit"
+    )
+    click.echo(
+        f"note: {len(missing)} payable {MTURK} worker(s) have no assignment_id in the roster ({who}); their "
+        f"rows in mturk-bonuses.csv leave it empty, and MTurk's SendBonus needs one: {advice}",
+        err=True,
+    )
 
 
 @click.group(invoke_without_command=True)
 @config_option
-@click.option("--dry-run", is_flag=True, help="Show what would be recorded and paid; write nothing.")
+@click.option(
+    "--dry-run", is_flag=True, help="Show what would be recorded and paid; write nothing."
+)
 @click.option("--commit", is_flag=True, help="Record a payout batch and write its files.")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("payouts"),
-              show_default=True, help="Folder for the batch folders (statements, one file per platform).")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("payouts"),
+    show_default=True,
+    help="Folder for the batch folders (statements, one file per platform).",
+)
 @click.pass_context
 @fail_cleanly
-def payout(ctx: click.Context, config_path: Path | None, dry_run: bool, commit: bool, out: Path) -> None:
+def payout(
+    ctx: click.Context, config_path: Path | None, dry_run: bool, commit: bool, out: Path
+) -> None:
     """Pay writers for accepted sentences, exactly once (amounts from the config's [rewards]).
 
     Earnings are recorded from the latest tally: accepted sentences earn, dropped ones earn
@@ -243,18 +311,24 @@ def payout(ctx: click.Context, config_path: Path | None, dry_run: bool, commit: 
     for batch_id in result.finished_batches:
         click.echo(f"finished batch {batch_id} left by an interrupted run")
     for moved in result.moved:
-        click.echo(f"batch {moved.batch_id} could not be written to {moved.moved_from}, where its files never were; "
-                   f"written to {moved.directory} instead")
+        click.echo(
+            f"batch {moved.batch_id} could not be written to {moved.moved_from}, where its files never were; "
+            f"written to {moved.directory} instead"
+        )
     for batch_id in result.finished_batches:
-        click.echo(f"  upload batch {batch_id}'s files, then run: apeach-ls payout confirm {batch_id} --yes")
+        click.echo(
+            f"  upload batch {batch_id}'s files, then run: apeach-ls payout confirm {batch_id} --yes"
+        )
     if result.batch_id is None:
         click.echo("nothing new to pay")
         return
     click.echo(f"batch {result.batch_id}: files written to {result.directory}")
     for path in result.files:
         click.echo(f"  {path}")
-    click.echo(f"not paid yet: upload the platform files (pay the manual transfers), then run: "
-               f"apeach-ls payout confirm {result.batch_id} --yes")
+    click.echo(
+        f"not paid yet: upload the platform files (pay the manual transfers), then run: "
+        f"apeach-ls payout confirm {result.batch_id} --yes"
+    )
 
 
 def ledger_currency(config: CampaignConfig, engine: Engine) -> str:
@@ -282,19 +356,27 @@ def status(group_config: Path | None, config_path: Path | None) -> None:
     state = payout_status(open_campaign_ledger(config))
     currency = config.rewards.currency if config.rewards else (state.currency or "KRW")
     if state.currency and state.currency != currency:
-        raise click.ClickException(f"the ledger is kept in {state.currency} but {config.path} says {currency}; "
-                                   "a campaign keeps one currency: check --config")
+        raise click.ClickException(
+            f"the ledger is kept in {state.currency} but {config.path} says {currency}; "
+            "a campaign keeps one currency: check --config"
+        )
 
     def money(amount: int) -> str:
         return format_money(amount, currency)
 
     for w in state.writers:
-        click.echo(f"  {w.writer_email or 'user ' + str(w.writer_ls_id)}: earned {money(w.earned)}, paid "
-                   f"{money(w.paid)}, awaiting confirmation {money(w.awaiting)}, owed {money(w.balance)}")
+        click.echo(
+            f"  {w.writer_email or 'user ' + str(w.writer_ls_id)}: earned {money(w.earned)}, paid "
+            f"{money(w.paid)}, awaiting confirmation {money(w.awaiting)}, owed {money(w.balance)}"
+        )
     for b in state.batches:
-        click.echo(f"  batch {b.id} ({b.state}): {money(b.total)} to {b.writers} writers, {b.directory}")
-    click.echo(f"total earned {money(state.earned)}, paid {money(state.paid)}, awaiting confirmation "
-               f"{money(state.awaiting)}, owed {money(state.owed)}")
+        click.echo(
+            f"  batch {b.id} ({b.state}): {money(b.total)} to {b.writers} writers, {b.directory}"
+        )
+    click.echo(
+        f"total earned {money(state.earned)}, paid {money(state.paid)}, awaiting confirmation "
+        f"{money(state.awaiting)}, owed {money(state.owed)}"
+    )
     if not state.writers and not state.batches:
         click.echo(f"the ledger {config.database} has no entries yet", err=True)
 
@@ -311,14 +393,18 @@ def show(group_config: Path | None, config_path: Path | None, batch: int) -> Non
     Example:
       apeach-ls payout --config campaign.toml show 1
     """
-    view = show_batch(open_campaign_ledger(load_config(require_config(config_path or group_config))), batch)
+    view = show_batch(
+        open_campaign_ledger(load_config(require_config(config_path or group_config))), batch
+    )
     paid = f", paid {view.batch.paid_at}" if view.batch.paid_at else ""
     click.echo(f"batch {view.batch.id} ({view.batch.state}{paid}), {view.batch.directory}")
     for item in view.items:
         platform = f"{item.platform} " if item.platform else ""
-        click.echo(f"  {item.writer_email or item.writer_ls_id} -> {platform}{item.platform_id}: "
-                   f"{format_money(item.amount, view.batch.currency)} for submissions "
-                   f"{', '.join(str(e.submission_id) for e in item.entries)}")
+        click.echo(
+            f"  {item.writer_email or item.writer_ls_id} -> {platform}{item.platform_id}: "
+            f"{format_money(item.amount, view.batch.currency)} for submissions "
+            f"{', '.join(str(e.submission_id) for e in item.entries)}"
+        )
     click.echo(f"total {format_money(view.total, view.batch.currency)}")
     for problem in view.problems:
         click.echo(f"problem: {problem}", err=True)
@@ -328,7 +414,9 @@ def show(group_config: Path | None, config_path: Path | None, batch: int) -> Non
 
 @payout.command()
 @click.argument("batch", type=int)
-@click.option("--yes", is_flag=True, help="Record it as paid; without it, only show what would be confirmed.")
+@click.option(
+    "--yes", is_flag=True, help="Record it as paid; without it, only show what would be confirmed."
+)
 @config_option
 @click.pass_obj
 @fail_cleanly
@@ -346,13 +434,19 @@ def confirm(group_config: Path | None, config_path: Path | None, batch: int, yes
     done = confirm_batch(engine, batch, dry_run=not yes)
     money = format_money(done.total, done.batch.currency)
     if done.already:
-        click.echo(f"batch {batch} was already confirmed paid at {done.batch.paid_at} ({money}); nothing changed")
+        click.echo(
+            f"batch {batch} was already confirmed paid at {done.batch.paid_at} ({money}); nothing changed"
+        )
         return
     if done.missing_files:
-        click.echo(f"note: batch {batch}'s folder {done.batch.directory} is gone; confirming from the ledger", err=True)
+        click.echo(
+            f"note: batch {batch}'s folder {done.batch.directory} is gone; confirming from the ledger",
+            err=True,
+        )
     if not yes:
-        click.echo(f"would confirm batch {batch} paid: {money}; nothing was changed; run again with --yes once its "
-                   "files are uploaded")
+        click.echo(
+            f"would confirm batch {batch} paid: {money}; nothing was changed; run again with --yes once its "
+            "files are uploaded"
+        )
         return
     click.echo(f"batch {batch} confirmed paid at {done.batch.paid_at}: {money}")
-

@@ -16,21 +16,48 @@ from ..labelstudio.submissions import Submission, read_submissions
 from ..spreadsheet import guard
 from .common import campaign_option, fail_cleanly, verdict_key
 
-COLUMNS = ["annotation_id", "task_id", "writer_id", "prompt_id", "topic", "topic_eng", "text", "intent",
-           "verdict", "verdict_score", "model_version", "agreement", "label", "fooled", "flags", "unverified_reason",
-           "created_at", "lead_time"]
+COLUMNS = [
+    "annotation_id",
+    "task_id",
+    "writer_id",
+    "prompt_id",
+    "topic",
+    "topic_eng",
+    "text",
+    "intent",
+    "verdict",
+    "verdict_score",
+    "model_version",
+    "agreement",
+    "label",
+    "fooled",
+    "flags",
+    "unverified_reason",
+    "created_at",
+    "lead_time",
+]
 
 
 def as_row(s: Submission) -> dict[str, object]:
     c = s.corrected
     return {
-        "annotation_id": s.annotation_id, "task_id": s.task_id, "writer_id": s.writer_id,
-        "prompt_id": s.prompt.get("prompt_id", ""), "topic": s.prompt.get("topic", ""),
-        "topic_eng": s.prompt.get("topic_eng", ""), "text": c.text, "intent": c.intent or "",
-        "verdict": c.verdict.label if c.verdict else "", "verdict_score": c.verdict.score if c.verdict else "",
-        "model_version": c.model_version or "", "agreement": c.agreement or "", "label": c.label or "",
-        "fooled": c.fooled, "flags": ",".join(sorted(f.value for f in c.flags)),
-        "unverified_reason": c.unverified_reason or "", "created_at": s.created_at,
+        "annotation_id": s.annotation_id,
+        "task_id": s.task_id,
+        "writer_id": s.writer_id,
+        "prompt_id": s.prompt.get("prompt_id", ""),
+        "topic": s.prompt.get("topic", ""),
+        "topic_eng": s.prompt.get("topic_eng", ""),
+        "text": c.text,
+        "intent": c.intent or "",
+        "verdict": c.verdict.label if c.verdict else "",
+        "verdict_score": c.verdict.score if c.verdict else "",
+        "model_version": c.model_version or "",
+        "agreement": c.agreement or "",
+        "label": c.label or "",
+        "fooled": c.fooled,
+        "flags": ",".join(sorted(f.value for f in c.flags)),
+        "unverified_reason": c.unverified_reason or "",
+        "created_at": s.created_at,
         "lead_time": s.lead_time if s.lead_time is not None else "",
     }
 
@@ -42,7 +69,11 @@ def submissions() -> None:
 
 @submissions.command("export")
 @campaign_option
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="CSV file to write (default: stdout).")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="CSV file to write (default: stdout).",
+)
 @fail_cleanly
 def export_command(campaign: str, out: Path | None) -> None:
     """Write every submission with its corrected label (CSV with a header).
@@ -65,7 +96,9 @@ def export_command(campaign: str, out: Path | None) -> None:
         check_csv_target(out)  # before the slow reading
     key = verdict_key()
     client = connect(LabelStudioSettings.from_env())
-    rows = [as_row(s) for s in read_submissions(client, generation_project_id(client, campaign), key)]
+    rows = [
+        as_row(s) for s in read_submissions(client, generation_project_id(client, campaign), key)
+    ]
     if out is None:
         write_csv(rows, sys.stdout)
         return
@@ -90,4 +123,6 @@ def write_csv(rows: list[dict[str, object]], fh: TextIO) -> None:
 def check_csv_target(out: Path) -> None:
     folder = out.parent
     if not folder.is_dir():
-        raise ApeachError(f"{folder} is not a directory, so {out} cannot be written; choose another --out")
+        raise ApeachError(
+            f"{folder} is not a directory, so {out} cannot be written; choose another --out"
+        )

@@ -13,10 +13,28 @@ from typing import Any
 
 import click
 
-from ..datadir import (API_KEY_FILE, CREDENTIALS, UpLock, admin_login, is_running, mark_login_shown,
-                       ml_basic_auth, read_state, verdict_secret_env)
-from ..embedded import (LOOPBACK, LS_START_TIMEOUT, SHIPPED_MODEL_DIR, ModelChoice, choose_model,
-                        label_studio_process, ml_backend_process, reach, ssrf_settings)
+from ..datadir import (
+    API_KEY_FILE,
+    CREDENTIALS,
+    UpLock,
+    admin_login,
+    is_running,
+    mark_login_shown,
+    ml_basic_auth,
+    read_state,
+    verdict_secret_env,
+)
+from ..embedded import (
+    LOOPBACK,
+    LS_START_TIMEOUT,
+    SHIPPED_MODEL_DIR,
+    ModelChoice,
+    choose_model,
+    label_studio_process,
+    ml_backend_process,
+    reach,
+    ssrf_settings,
+)
 from ..errors import ConfigError
 from ..labelstudio.campaign import MLConnection, move_ml_backends, setup_generation
 from ..labelstudio.connection import LabelStudioSettings, connect
@@ -39,12 +57,19 @@ def ensure_model(data_dir: Path, train_data: Path | None) -> ModelChoice:
     """The model to serve (:func:`choose_model`); with ``--train-data`` and none trained into
     the data dir yet, train one there first."""
     choice = choose_model(data_dir)
-    if train_data is None or choice.source == "APEACH_LS_MODEL" or choice.source.startswith("trained"):
+    if (
+        train_data is None
+        or choice.source == "APEACH_LS_MODEL"
+        or choice.source.startswith("trained")
+    ):
         return choice
     from ..classifier.training import train_and_save
+
     model_dir = data_dir / "models" / "default"
     say(f"training the default pseudo-classifier on {train_data} ...")
-    version = train_and_save(train_data, model_dir, replace=True)  # a crashed first run left no model.json
+    version = train_and_save(
+        train_data, model_dir, replace=True
+    )  # a crashed first run left no model.json
     say(f"model {version} saved to {model_dir}")
     return choose_model(data_dir)
 
@@ -62,27 +87,67 @@ def _api_key_lines(data_dir: Path) -> tuple[dict[str, str], list[str]]:
     if os.environ.get("LABEL_STUDIO_API_KEY"):
         return {}, ["LABEL_STUDIO_API_KEY: the one you gave `up` in the environment (not stored)"]
     if os.environ.get("LABEL_STUDIO_API_KEY_FILE"):
-        return {"LABEL_STUDIO_API_KEY_FILE": str(Path(os.environ["LABEL_STUDIO_API_KEY_FILE"]).resolve())}, []
+        return {
+            "LABEL_STUDIO_API_KEY_FILE": str(
+                Path(os.environ["LABEL_STUDIO_API_KEY_FILE"]).resolve()
+            )
+        }, []
     return {"LABEL_STUDIO_API_KEY_FILE": str(data_dir / API_KEY_FILE)}, []
 
 
 @click.command()
 @campaign_option
-@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=default_data_dir,
-              show_default="$APEACH_LS_HOME or ./apeach-ls-data", help="Where Label Studio's SQLite "
-              "database, the models, the generated logins and the logs live; a second run reuses it.")
-@click.option("--port", type=click.IntRange(1, 65535), default=8080, show_default=True, help="Label Studio port.")
-@click.option("--ml-port", type=click.IntRange(1, 65535), default=9090, show_default=True, help="ML backend port.")
-@click.option("--bind", default=LOOPBACK, show_default=True,
-              help="IPv4 address both servers listen on; 0.0.0.0 makes them reachable from the network.")
-@click.option("--per-topic", type=click.IntRange(0, 100000), default=10, show_default=True,
-              help="Writing tasks per topic to make sure exist.")
-@click.option("--train-data", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Labeled file (BEEP! TSV, APEACH CSV) to train the model from on the first run, "
-                   "instead of the built-in one.")
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=default_data_dir,
+    show_default="$APEACH_LS_HOME or ./apeach-ls-data",
+    help="Where Label Studio's SQLite "
+    "database, the models, the generated logins and the logs live; a second run reuses it.",
+)
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    default=8080,
+    show_default=True,
+    help="Label Studio port.",
+)
+@click.option(
+    "--ml-port",
+    type=click.IntRange(1, 65535),
+    default=9090,
+    show_default=True,
+    help="ML backend port.",
+)
+@click.option(
+    "--bind",
+    default=LOOPBACK,
+    show_default=True,
+    help="IPv4 address both servers listen on; 0.0.0.0 makes them reachable from the network.",
+)
+@click.option(
+    "--per-topic",
+    type=click.IntRange(0, 100000),
+    default=10,
+    show_default=True,
+    help="Writing tasks per topic to make sure exist.",
+)
+@click.option(
+    "--train-data",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Labeled file (BEEP! TSV, APEACH CSV) to train the model from on the first run, "
+    "instead of the built-in one.",
+)
 @fail_cleanly
-def up(campaign: str, data_dir: Path, port: int, ml_port: int, bind: str, per_topic: int,
-       train_data: Path | None) -> None:
+def up(
+    campaign: str,
+    data_dir: Path,
+    port: int,
+    ml_port: int,
+    bind: str,
+    per_topic: int,
+    train_data: Path | None,
+) -> None:
     """Run everything locally: Label Studio (SQLite) + the ML backend + the projects.
 
     Both servers listen on 127.0.0.1 (see --bind). Label Studio keeps its SSRF protection,
@@ -104,12 +169,19 @@ def up(campaign: str, data_dir: Path, port: int, ml_port: int, bind: str, per_to
     try:
         ipaddress.IPv4Address(bind)
     except ValueError:
-        raise ConfigError(f"--bind {bind!r} is not an IPv4 address; e.g. --bind 127.0.0.1 (the default)") from None
+        raise ConfigError(
+            f"--bind {bind!r} is not an IPv4 address; e.g. --bind 127.0.0.1 (the default)"
+        ) from None
     data_dir = data_dir.resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     ls_url, ml_url = f"http://{reach(bind)}:{port}", f"http://{reach(bind)}:{ml_port}"
-    state: dict[str, Any] = {"pid": os.getpid(), "data_dir": str(data_dir), "label_studio_url": ls_url,
-                             "ml_url": ml_url, "campaign": campaign}
+    state: dict[str, Any] = {
+        "pid": os.getpid(),
+        "data_dir": str(data_dir),
+        "label_studio_url": ls_url,
+        "ml_url": ml_url,
+        "campaign": campaign,
+    }
     lock = UpLock(data_dir)
     lock.acquire(state)
     try:
@@ -118,11 +190,22 @@ def up(campaign: str, data_dir: Path, port: int, ml_port: int, bind: str, per_to
         lock.release()
 
 
-def _run(lock: UpLock, state: dict[str, Any], campaign: str, data_dir: Path, port: int, ml_port: int, bind: str,
-         per_topic: int, train_data: Path | None) -> None:
+def _run(
+    lock: UpLock,
+    state: dict[str, Any],
+    campaign: str,
+    data_dir: Path,
+    port: int,
+    ml_port: int,
+    bind: str,
+    per_topic: int,
+    train_data: Path | None,
+) -> None:
     for name, p in (("--port", port), ("--ml-port", ml_port)):
         if port_in_use(p, reach(bind)):
-            raise ConfigError(f"port {p} ({name}) is already in use on {reach(bind)}; choose another with {name}")
+            raise ConfigError(
+                f"port {p} ({name}) is already in use on {reach(bind)}; choose another with {name}"
+            )
     login, sources = admin_login(data_dir)
     ml_auth = ml_basic_auth(data_dir)
     verdict_env = verdict_secret_env(data_dir)
@@ -131,14 +214,25 @@ def _run(lock: UpLock, state: dict[str, Any], campaign: str, data_dir: Path, por
     if os.environ.get("APEACH_VERDICT_SECRET"):
         notes.append("APEACH_VERDICT_SECRET: the one you gave `up` in the environment (not stored)")
     if os.environ.get("APEACH_ML_BASIC_AUTH_PASSWORD"):
-        notes.append("APEACH_ML_BASIC_AUTH_PASSWORD: the one you gave `up` in the environment (not stored)")
-    state["exports"] = {"LABEL_STUDIO_URL": state["label_studio_url"], **key_exports, "APEACH_ML_URL": state["ml_url"],
-                        **ml_auth.exports, **verdict_env, "APEACH_CAMPAIGN": campaign, "APEACH_LS_HOME": str(data_dir)}
+        notes.append(
+            "APEACH_ML_BASIC_AUTH_PASSWORD: the one you gave `up` in the environment (not stored)"
+        )
+    state["exports"] = {
+        "LABEL_STUDIO_URL": state["label_studio_url"],
+        **key_exports,
+        "APEACH_ML_URL": state["ml_url"],
+        **ml_auth.exports,
+        **verdict_env,
+        "APEACH_CAMPAIGN": campaign,
+        "APEACH_LS_HOME": str(data_dir),
+    }
     state["notes"] = notes
     lock.update(state)
 
     ls = label_studio_process(data_dir, port, login, bind=bind, ml_address=reach(bind))
-    ml = ml_backend_process(data_dir, ml_port, model.spec, bind=bind, extra_env={**ml_auth.backend_env, **verdict_env})
+    ml = ml_backend_process(
+        data_dir, ml_port, model.spec, bind=bind, extra_env={**ml_auth.backend_env, **verdict_env}
+    )
     handlers = {s: signal.signal(s, _stop_on) for s in (signal.SIGTERM, signal.SIGHUP)}
     # Started in the background by a shell, a process inherits SIGINT ignored: Ctrl-C (or
     # kill -INT) must still stop both servers.
@@ -152,20 +246,31 @@ def _run(lock: UpLock, state: dict[str, Any], campaign: str, data_dir: Path, por
         ml.wait_healthy(60, auth=auth)
         ls.wait_healthy(LS_START_TIMEOUT)
         client = connect(LabelStudioSettings(url=state["label_studio_url"], api_key=login.api_key))
-        connection = MLConnection(url=state["ml_url"], basic_auth_user=ml_auth.user,
-                                  basic_auth_password=ml_auth.password)
+        connection = MLConnection(
+            url=state["ml_url"], basic_auth_user=ml_auth.user, basic_auth_password=ml_auth.password
+        )
         report = setup_generation(client, campaign, connection)
         move_ml_backends(client, connection, report)
         print_setup_report(report)
         added = import_prompts(client, report.project_id, default_prompts(), per_topic)
         say(f"prompts: {added.added} added, {added.already_there} already there")
         invite = client.organizations.invites.get_invite_link()
-        say(f"\nLabel Studio: {state['label_studio_url']}/projects/{report.project_id}/data  (listening on {bind})")
-        say(f"ML backend:   {state['ml_url']}  (Basic auth user {ml_auth.user}; data in {data_dir})")
+        say(
+            f"\nLabel Studio: {state['label_studio_url']}/projects/{report.project_id}/data  (listening on {bind})"
+        )
+        say(
+            f"ML backend:   {state['ml_url']}  (Basic auth user {ml_auth.user}; data in {data_dir})"
+        )
         _show_login(data_dir, login.username, login.password, sources)
-        say(f"writers and managers sign up only with the invite link: {state['label_studio_url']}{invite.invite_url}")
-        env_hint = "" if data_dir == default_data_dir().resolve() else f" --data-dir {shlex.quote(str(data_dir))}"
-        say(f"campaign commands, in another terminal: eval \"$(apeach-ls env{env_hint})\"")
+        say(
+            f"writers and managers sign up only with the invite link: {state['label_studio_url']}{invite.invite_url}"
+        )
+        env_hint = (
+            ""
+            if data_dir == default_data_dir().resolve()
+            else f" --data-dir {shlex.quote(str(data_dir))}"
+        )
+        say(f'campaign commands, in another terminal: eval "$(apeach-ls env{env_hint})"')
         mark_login_shown(data_dir)
         say("ready. Press Ctrl-C to stop both servers.")
         supervise(ls, ml, lambda message: say(message, err=True), auth=auth)
@@ -193,12 +298,19 @@ def _show_login(data_dir: Path, username: str, password: str, sources: Any) -> N
     if sources.api_key_from_env:
         say("API key: as set in LABEL_STUDIO_API_KEY")
     else:
-        say(f"API key: in {data_dir / API_KEY_FILE} (LABEL_STUDIO_API_KEY_FILE; readable only by you)")
+        say(
+            f"API key: in {data_dir / API_KEY_FILE} (LABEL_STUDIO_API_KEY_FILE; readable only by you)"
+        )
 
 
 @click.command("env")
-@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=default_data_dir,
-              show_default="$APEACH_LS_HOME or ./apeach-ls-data", help="The data directory `up` runs on.")
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=default_data_dir,
+    show_default="$APEACH_LS_HOME or ./apeach-ls-data",
+    help="The data directory `up` runs on.",
+)
 @fail_cleanly
 def env_command(data_dir: Path) -> None:
     """Print the environment the campaign commands need for the embedded instance.
@@ -215,11 +327,19 @@ def env_command(data_dir: Path) -> None:
     data_dir = data_dir.resolve()
     state = read_state(data_dir)
     if not state or not isinstance(state.get("exports"), dict):
-        raise ConfigError(f"no `apeach-ls up` has run on {data_dir} yet; start one with `apeach-ls up` "
-                          "(or pass --data-dir)")
+        raise ConfigError(
+            f"no `apeach-ls up` has run on {data_dir} yet; start one with `apeach-ls up` "
+            "(or pass --data-dir)"
+        )
     running = is_running(data_dir)
-    click.echo(f"# apeach-ls up on {data_dir}: " + (f"running (pid {state.get('pid')})" if running
-                                                      else "not running; these are its last run's settings"))
+    click.echo(
+        f"# apeach-ls up on {data_dir}: "
+        + (
+            f"running (pid {state.get('pid')})"
+            if running
+            else "not running; these are its last run's settings"
+        )
+    )
     for note in state.get("notes") or []:
         click.echo(f"# {note}")
     for name, value in state["exports"].items():
@@ -247,8 +367,10 @@ def ssrf_settings_command(ml_address: str) -> None:
     try:
         ipaddress.ip_address(ml_address)
     except ValueError:
-        raise ConfigError(f"{ml_address!r} is not an IP address; give the address the ML backend "
-                          "listens on, e.g. 10.0.0.5") from None
+        raise ConfigError(
+            f"{ml_address!r} is not an IP address; give the address the ML backend "
+            "listens on, e.g. 10.0.0.5"
+        ) from None
     for name, value in ssrf_settings(ml_address).items():
         click.echo(f"export {name}={shlex.quote(value)}")
 

@@ -12,8 +12,15 @@ from ..campaign_config import CampaignConfig, load_config
 from ..labelstudio.campaign import generation_project_id
 from ..labelstudio.connection import LabelStudioSettings, connect
 from ..labelstudio.submissions import Submission, read_submissions
-from ..labelstudio.vote_round import (add_vote_tasks, ensure_vote_projects, find_vote_projects, invite_url,
-                                      missing_managers, tally_vote_projects, user_emails)
+from ..labelstudio.vote_round import (
+    add_vote_tasks,
+    ensure_vote_projects,
+    find_vote_projects,
+    invite_url,
+    missing_managers,
+    tally_vote_projects,
+    user_emails,
+)
 from ..prompts import Prompt
 from ..rewards.db import open_ledger
 from ..votes import counted_agreement
@@ -24,14 +31,20 @@ from .common import config_option, fail_cleanly, require_config, verdict_key
 
 def _campaign_submissions(client, config: CampaignConfig) -> list[Submission]:
     project_id = generation_project_id(client, config.name)
-    return sorted(read_submissions(client, project_id, verdict_key()), key=lambda s: s.annotation_id)
+    return sorted(
+        read_submissions(client, project_id, verdict_key()), key=lambda s: s.annotation_id
+    )
 
 
 def _prompt_of(submission: Submission) -> Prompt:
     data = submission.prompt
     key = str(data.get("prompt_id", "topic")).rsplit("-", 1)[0] or "topic"
-    return Prompt(key=key, topic=str(data.get("topic", "")), topic_eng=str(data.get("topic_eng", "")),
-                  guideline=str(data.get("guideline", "")))
+    return Prompt(
+        key=key,
+        topic=str(data.get("topic", "")),
+        topic_eng=str(data.get("topic_eng", "")),
+        guideline=str(data.get("guideline", "")),
+    )
 
 
 @click.group()
@@ -45,8 +58,13 @@ def votes() -> None:
 
 @votes.command("create")
 @config_option
-@click.option("--batch-size", type=click.IntRange(1, 5000), default=1000, show_default=True,
-              help="Vote tasks per import call.")
+@click.option(
+    "--batch-size",
+    type=click.IntRange(1, 5000),
+    default=1000,
+    show_default=True,
+    help="Vote tasks per import call.",
+)
 @fail_cleanly
 def create_command(config_path: Path | None, batch_size: int) -> None:
     """Create or update each manager's vote project and add one vote task per new submission.
@@ -81,19 +99,30 @@ def create_command(config_path: Path | None, batch_size: int) -> None:
     # Aids are computed once per submission: a re-run with nothing new reads them from a cache
     # file next to the config (deleting it only costs one slow run).
     with AidCache(config.path.parent / f"{config.name}.aids-cache.sqlite") as cache:
-        aids = compute_aids(texts, prompts, config.reference_corpora, duplicate_threshold=config.duplicate_threshold,
-                            copy_threshold=config.copy_threshold, off_topic_below=config.off_topic_below,
-                            off_topic_without_words=config.off_topic_without_words, cache=cache)
+        aids = compute_aids(
+            texts,
+            prompts,
+            config.reference_corpora,
+            duplicate_threshold=config.duplicate_threshold,
+            copy_threshold=config.copy_threshold,
+            off_topic_below=config.off_topic_below,
+            off_topic_without_words=config.off_topic_without_words,
+            cache=cache,
+        )
     reports = {}
-    with click.progressbar(length=len(submissions) * len(projects.by_manager), label="adding vote tasks",
-                           file=None) as bar:
+    with click.progressbar(
+        length=len(submissions) * len(projects.by_manager), label="adding vote tasks", file=None
+    ) as bar:
         bar.update(0)
         for manager, project_id in projects.by_manager.items():
-            reports[manager] = add_vote_tasks(client, project_id, submissions, aids, batch_size,
-                                              progress=bar.update)
+            reports[manager] = add_vote_tasks(
+                client, project_id, submissions, aids, batch_size, progress=bar.update
+            )
     for manager, report in reports.items():
-        click.echo(f"{manager}: {report.added} vote tasks added, {report.already_there} already there "
-                   f"(vote project {projects.by_manager[manager]})")
+        click.echo(
+            f"{manager}: {report.added} vote tasks added, {report.already_there} already there "
+            f"(vote project {projects.by_manager[manager]})"
+        )
     flagged = Counter(flag for a in aids.values() for flag in a.flags())
     if flagged:
         click.echo("aids flagged: " + ", ".join(f"{k} {v}" for k, v in sorted(flagged.items())))
@@ -101,14 +130,19 @@ def create_command(config_path: Path | None, batch_size: int) -> None:
 
 def _require_managers(config: CampaignConfig) -> None:
     if not config.managers:
-        raise click.ClickException(f"{config.path}: [votes] managers is empty; list the managers' e-mails")
+        raise click.ClickException(
+            f"{config.path}: [votes] managers is empty; list the managers' e-mails"
+        )
 
 
 def _format_scores(name: str, scores: AgreementScores) -> str:
     def value(c):
         return f"{c.value:.3f}" if c.value is not None else f"n/a ({c.note})"
-    return f"  {name:<16} Fleiss' kappa {value(scores.fleiss_kappa):<12} Krippendorff's alpha " \
-           f"{value(scores.krippendorff_alpha)}"
+
+    return (
+        f"  {name:<16} Fleiss' kappa {value(scores.fleiss_kappa):<12} Krippendorff's alpha "
+        f"{value(scores.krippendorff_alpha)}"
+    )
 
 
 @votes.command("tally")
@@ -136,21 +170,30 @@ def tally_command(config_path: Path | None) -> None:
     for line in projects.warnings(config.name, config.managers):
         click.echo(f"warning: {line}", err=True)
     if not projects.by_manager:
-        raise click.ClickException(f"Campaign {config.name!r} has no manager's vote project. "
-                                   f"Run: apeach-ls votes create --config {config.path}")
-    results, readout = tally_vote_projects(client, projects, submissions, user_emails(client),
-                                           config.managers, config.k, config.rule)
+        raise click.ClickException(
+            f"Campaign {config.name!r} has no manager's vote project. "
+            f"Run: apeach-ls votes create --config {config.path}"
+        )
+    results, readout = tally_vote_projects(
+        client, projects, submissions, user_emails(client), config.managers, config.k, config.rule
+    )
     save_tallies(open_ledger(config.database), results.values())
     outcomes = Counter(r.outcome for r in results.values())
-    reasons = Counter(reason for r in results.values() if r.outcome == "dropped" for reason in r.reasons)
+    reasons = Counter(
+        reason for r in results.values() if r.outcome == "dropped" for reason in r.reasons
+    )
     ignored = Counter(i.why for r in results.values() for i in r.ignored)
-    click.echo(f"{len(results)} submissions: {outcomes.get('accepted', 0)} accepted, "
-               f"{outcomes.get('dropped', 0)} dropped, {outcomes.get('pending', 0)} pending "
-               f"(rule {config.rule}, k={config.k})")
+    click.echo(
+        f"{len(results)} submissions: {outcomes.get('accepted', 0)} accepted, "
+        f"{outcomes.get('dropped', 0)} dropped, {outcomes.get('pending', 0)} pending "
+        f"(rule {config.rule}, k={config.k})"
+    )
     if reasons:
         click.echo("drop reasons: " + ", ".join(f"{k} {v}" for k, v in sorted(reasons.items())))
     if ignored:
-        click.echo("votes not counted: " + ", ".join(f"{k} {v}" for k, v in sorted(ignored.items())))
+        click.echo(
+            "votes not counted: " + ", ".join(f"{k} {v}" for k, v in sorted(ignored.items()))
+        )
     for line in readout.malformed:
         click.echo(f"malformed vote, not counted: {line}", err=True)
     agreement = counted_agreement(r.counted for r in results.values())
@@ -181,6 +224,10 @@ def managers(config_path: Path | None) -> None:
     emails = user_emails(client)
     missing = missing_managers(config.managers, emails)
     for manager in config.managers:
-        click.echo(f"{manager}: {'missing: needs to sign up' if manager in missing else 'has an account'}")
+        click.echo(
+            f"{manager}: {'missing: needs to sign up' if manager in missing else 'has an account'}"
+        )
     if missing:
-        click.echo(f"invite link (sign up with the e-mail above): {invite_url(client, settings.url)}")
+        click.echo(
+            f"invite link (sign up with the e-mail above): {invite_url(client, settings.url)}"
+        )

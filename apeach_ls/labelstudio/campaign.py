@@ -11,8 +11,9 @@ from __future__ import annotations
 import base64
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, Mapping
+from typing import Any, Literal
 
 from label_studio_sdk import LabelStudio
 
@@ -45,10 +46,12 @@ class MLConnection:
     title: str = "apeach-ls pseudo-classifier"
 
     def __repr__(self) -> str:
-        return f"MLConnection(url={self.url!r}, basic_auth={'on' if self.basic_auth_user else 'off'})"
+        return (
+            f"MLConnection(url={self.url!r}, basic_auth={'on' if self.basic_auth_user else 'off'})"
+        )
 
     @classmethod
-    def from_env(cls, env: "Mapping[str, str] | None" = None) -> "MLConnection | None":
+    def from_env(cls, env: Mapping[str, str] | None = None) -> MLConnection | None:
         """APEACH_ML_URL (how Label Studio reaches the backend) and the backend's Basic auth
         (APEACH_ML_BASIC_AUTH_USER, APEACH_ML_BASIC_AUTH_PASSWORD[_FILE]); None without a URL."""
         env = os.environ if env is None else env
@@ -56,8 +59,11 @@ class MLConnection:
         if not url:
             return None
         auth = ml_basic_auth_from_env(env)
-        return cls(url=url.rstrip("/"), basic_auth_user=auth[0] if auth else None,
-                   basic_auth_password=auth[1] if auth else None)
+        return cls(
+            url=url.rstrip("/"),
+            basic_auth_user=auth[0] if auth else None,
+            basic_auth_password=auth[1] if auth else None,
+        )
 
     @property
     def authorization(self) -> str | None:
@@ -89,8 +95,10 @@ class SetupReport:
 
 def check_campaign_name(campaign: str) -> str:
     if not CAMPAIGN_RE.match(campaign):
-        raise ConfigError(f"Campaign name {campaign!r} is not valid: use letters, digits, '.', '_' or '-' "
-                          "(at most 63 characters), e.g. --campaign apeach-2026")
+        raise ConfigError(
+            f"Campaign name {campaign!r} is not valid: use letters, digits, '.', '_' or '-' "
+            "(at most 63 characters), e.g. --campaign apeach-2026"
+        )
     return campaign
 
 
@@ -106,7 +114,7 @@ def generation_options(campaign: str) -> dict[str, Any]:
     return {
         "title": f"{campaign} · APEACH generation",
         "description": f"Writers write one sentence per prompt and confirm or flip the verdict. "
-                       f"{marker(campaign, 'generation')}",
+        f"{marker(campaign, 'generation')}",
         "label_config": label_config.load("generation"),
         "maximum_annotations": 1,
         "show_collab_predictions": False,
@@ -129,12 +137,16 @@ def project_with_marker(projects: list[Any], tag: str) -> Any | None:
     """The one project whose description carries ``tag``; None if none; an error if several."""
     found = [p for p in projects if tag in (p.description or "")]
     if len(found) > 1:
-        raise LabelStudioError(f"{len(found)} projects carry the marker {tag} (ids "
-                               f"{', '.join(str(p.id) for p in found)}); remove the marker from all but one")
+        raise LabelStudioError(
+            f"{len(found)} projects carry the marker {tag} (ids "
+            f"{', '.join(str(p.id) for p in found)}); remove the marker from all but one"
+        )
     return found[0] if found else None
 
 
-def find_project(client: LabelStudio, campaign: str, role: str, manager: str | None = None) -> Any | None:
+def find_project(
+    client: LabelStudio, campaign: str, role: str, manager: str | None = None
+) -> Any | None:
     return project_with_marker(list_projects(client), marker(campaign, role, manager))
 
 
@@ -142,13 +154,21 @@ def generation_project_id(client: LabelStudio, campaign: str) -> int:
     """The campaign's generation project, or an error that says how to create it."""
     project = find_project(client, campaign, "generation")
     if project is None:
-        raise ConfigError(f"Campaign {campaign!r} has no generation project. "
-                          f"Run: apeach-ls setup --campaign {campaign}")
+        raise ConfigError(
+            f"Campaign {campaign!r} has no generation project. "
+            f"Run: apeach-ls setup --campaign {campaign}"
+        )
     return int(project.id)
 
 
-def ensure_project(client: LabelStudio, campaign: str, role: str, wanted: dict[str, Any],
-                   report_steps: list[Step], manager: str | None = None) -> int:
+def ensure_project(
+    client: LabelStudio,
+    campaign: str,
+    role: str,
+    wanted: dict[str, Any],
+    report_steps: list[Step],
+    manager: str | None = None,
+) -> int:
     what = f"{role} project" + (f" of {manager}" if manager else "")
     project = find_project(client, campaign, role, manager)
     try:
@@ -157,10 +177,16 @@ def ensure_project(client: LabelStudio, campaign: str, role: str, wanted: dict[s
             report_steps.append(Step(what, "created", f"id {created.id}"))
             return int(created.id)
         current = client.projects.get(id=project.id)
-        diff = {k: v for k, v in wanted.items() if k != "title" and _differs(getattr(current, k, None), v)}
+        diff = {
+            k: v
+            for k, v in wanted.items()
+            if k != "title" and _differs(getattr(current, k, None), v)
+        }
         if diff:
             client.projects.update(id=project.id, **diff)
-            report_steps.append(Step(what, "updated", f"id {project.id}: {', '.join(sorted(diff))}"))
+            report_steps.append(
+                Step(what, "updated", f"id {project.id}: {', '.join(sorted(diff))}")
+            )
         else:
             report_steps.append(Step(what, "unchanged", f"id {project.id}"))
         return int(project.id)
@@ -176,23 +202,45 @@ def _differs(current: Any, wanted: Any) -> bool:
     return current != wanted
 
 
-def ensure_ml_backend(client: LabelStudio, project_id: int, ml: MLConnection, report: SetupReport) -> None:
+def ensure_ml_backend(
+    client: LabelStudio, project_id: int, ml: MLConnection, report: SetupReport
+) -> None:
     try:
         backends = [b for b in client.ml.list(project=project_id) if _same_url(b.url, ml.url)]
-        auth = {"auth_method": "BASIC_AUTH", "basic_auth_user": ml.basic_auth_user,
-                "basic_auth_pass": ml.basic_auth_password} if ml.basic_auth_user else {"auth_method": "NONE"}
+        auth = (
+            {
+                "auth_method": "BASIC_AUTH",
+                "basic_auth_user": ml.basic_auth_user,
+                "basic_auth_pass": ml.basic_auth_password,
+            }
+            if ml.basic_auth_user
+            else {"auth_method": "NONE"}
+        )
         created = not backends
         if created:
-            new = client.ml.create(project=project_id, url=ml.url, title=ml.title, is_interactive=True, **auth)
-            report.add("ML backend", "created", f"id {new.id}, {ml.url}, auth {auth['auth_method']}")
+            new = client.ml.create(
+                project=project_id, url=ml.url, title=ml.title, is_interactive=True, **auth
+            )
+            report.add(
+                "ML backend", "created", f"id {new.id}, {ml.url}, auth {auth['auth_method']}"
+            )
         else:
             backend = backends[0]
-            stale = (not backend.is_interactive or (backend.auth_method or "NONE") != auth["auth_method"]
-                     or (ml.basic_auth_user and backend.basic_auth_user != ml.basic_auth_user))
+            stale = (
+                not backend.is_interactive
+                or (backend.auth_method or "NONE") != auth["auth_method"]
+                or (ml.basic_auth_user and backend.basic_auth_user != ml.basic_auth_user)
+            )
             if stale:
                 # ml.update needs url and project in the body (LABEL_STUDIO_NOTES §6).
-                client.ml.update(id=backend.id, url=ml.url, project=project_id, is_interactive=True, **auth)
-                report.add("ML backend", "updated", f"id {backend.id}: interactive, auth {auth['auth_method']}")
+                client.ml.update(
+                    id=backend.id, url=ml.url, project=project_id, is_interactive=True, **auth
+                )
+                report.add(
+                    "ML backend",
+                    "updated",
+                    f"id {backend.id}: interactive, auth {auth['auth_method']}",
+                )
             else:
                 report.add("ML backend", "unchanged", f"id {backend.id}, {ml.url}")
     except Exception as exc:
@@ -204,32 +252,50 @@ def _same_url(a: str | None, b: str) -> bool:
     return (a or "").rstrip("/") == b.rstrip("/")
 
 
-def ensure_ml_webhook(client: LabelStudio, project_id: int, ml: MLConnection, report: SetupReport,
-                      backend_created: bool = False) -> None:
+def ensure_ml_webhook(
+    client: LabelStudio,
+    project_id: int,
+    ml: MLConnection,
+    report: SetupReport,
+    backend_created: bool = False,
+) -> None:
     """Label Studio adds ``<ml url>/webhook`` itself but without the Basic credentials
     (LABEL_STUDIO_NOTES §3): give it the Authorization header when auth is on."""
     hook_url = ml.url.rstrip("/") + "/webhook"
     try:
         hooks = [h for h in client.webhooks.list(project=project_id) if _same_url(h.url, hook_url)]
         if not hooks:
-            report.add("ML webhook", "warning",
-                       f"Label Studio did not create {hook_url}: its SSRF protection refused the backend's "
-                       "address. Allow that one address (`apeach-ls ssrf-settings ADDRESS` prints the settings "
-                       "for Label Studio's environment), restart Label Studio, then re-run setup")
+            report.add(
+                "ML webhook",
+                "warning",
+                f"Label Studio did not create {hook_url}: its SSRF protection refused the backend's "
+                "address. Allow that one address (`apeach-ls ssrf-settings ADDRESS` prints the settings "
+                "for Label Studio's environment), restart Label Studio, then re-run setup",
+            )
             return
         hook = hooks[0]
         headers = dict(hook.headers or {})
         wanted = ml.authorization
         if (headers.get("Authorization") or None) == wanted:
-            report.add("ML webhook", *(("created", f"id {hook.id}, by Label Studio with the backend")
-                                       if backend_created else ("unchanged", f"id {hook.id}")))
+            report.add(
+                "ML webhook",
+                *(
+                    ("created", f"id {hook.id}, by Label Studio with the backend")
+                    if backend_created
+                    else ("unchanged", f"id {hook.id}")
+                ),
+            )
             return
         if wanted:
             headers["Authorization"] = wanted
         else:
             headers.pop("Authorization", None)
         client.webhooks.update(id=hook.id, url=hook.url, headers=headers)
-        report.add("ML webhook", "updated", f"id {hook.id}: Authorization header {'set' if wanted else 'removed'}")
+        report.add(
+            "ML webhook",
+            "updated",
+            f"id {hook.id}: Authorization header {'set' if wanted else 'removed'}",
+        )
     except Exception as exc:
         raise describe_api_error(exc, "updating the ML backend's webhook") from exc
 
@@ -242,9 +308,12 @@ def setup_generation(client: LabelStudio, campaign: str, ml: MLConnection | None
     if ml is not None:
         ensure_ml_backend(client, project_id, ml, report)
     else:
-        report.add("ML backend", "warning", "no APEACH_ML_URL: writers will get no verdicts until one is connected")
+        report.add(
+            "ML backend",
+            "warning",
+            "no APEACH_ML_URL: writers will get no verdicts until one is connected",
+        )
     return report
-
 
 
 def move_ml_backends(client: LabelStudio, ml: MLConnection, report: SetupReport) -> None:
@@ -252,23 +321,38 @@ def move_ml_backends(client: LabelStudio, ml: MLConnection, report: SetupReport)
     calling the old address: each one connected to a backend of ours (same title) at another
     URL is connected to ``ml`` instead, and the old backend and its webhook are removed."""
     try:
-        projects = [p for p in client.projects.list(page_size=100)
-                    if "[apeach-ls campaign=" in (p.description or "") and "role=generation]" in p.description]
+        projects = [
+            p
+            for p in client.projects.list(page_size=100)
+            if "[apeach-ls campaign=" in (p.description or "")
+            and "role=generation]" in p.description
+        ]
         for project in projects:
-            stale = [b for b in client.ml.list(project=project.id)
-                     if b.title == ml.title and not _same_url(b.url, ml.url)]
+            stale = [
+                b
+                for b in client.ml.list(project=project.id)
+                if b.title == ml.title and not _same_url(b.url, ml.url)
+            ]
             if not stale:
                 continue
-            if int(project.id) != report.project_id:  # another campaign's: setup_generation did not see it
-                ensure_ml_backend(client, int(project.id), ml, SetupReport(project_id=int(project.id)))
+            if (
+                int(project.id) != report.project_id
+            ):  # another campaign's: setup_generation did not see it
+                ensure_ml_backend(
+                    client, int(project.id), ml, SetupReport(project_id=int(project.id))
+                )
             for backend in stale:
                 hook_url = (backend.url or "").rstrip("/") + "/webhook"
                 for hook in client.webhooks.list(project=project.id):
                     if _same_url(hook.url, hook_url):
                         client.webhooks.delete(id=hook.id)
                 client.ml.delete(id=backend.id)
-                report.add("old ML backend", "updated", f"project {project.id}: id {backend.id} at {backend.url} "
-                           f"removed with its webhook; connected to {ml.url}")
+                report.add(
+                    "old ML backend",
+                    "updated",
+                    f"project {project.id}: id {backend.id} at {backend.url} "
+                    f"removed with its webhook; connected to {ml.url}",
+                )
     except LabelStudioError:
         raise
     except Exception as exc:

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 import httpx
 from label_studio_sdk import LabelStudio
@@ -20,7 +21,6 @@ from label_studio_sdk.core.api_error import ApiError
 
 from ..errors import ConfigError, LabelStudioError
 from ..settings import read_secret
-
 
 DEFAULT_TIMEOUT = 900.0
 
@@ -35,20 +35,26 @@ class LabelStudioSettings:
         return f"LabelStudioSettings(url={self.url!r}, api_key=***)"
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> "LabelStudioSettings":
+    def from_env(cls, env: Mapping[str, str] | None = None) -> LabelStudioSettings:
         env = os.environ if env is None else env
         url = (env.get("LABEL_STUDIO_URL") or "").rstrip("/")
         key = read_secret(env, "LABEL_STUDIO_API_KEY")
         if not url:
-            raise ConfigError("Set LABEL_STUDIO_URL to your Label Studio, e.g. http://127.0.0.1:8080")
+            raise ConfigError(
+                "Set LABEL_STUDIO_URL to your Label Studio, e.g. http://127.0.0.1:8080"
+            )
         if not key:
-            raise ConfigError("Set LABEL_STUDIO_API_KEY (or LABEL_STUDIO_API_KEY_FILE) to an access token "
-                              "from Label Studio's Account & Settings page")
+            raise ConfigError(
+                "Set LABEL_STUDIO_API_KEY (or LABEL_STUDIO_API_KEY_FILE) to an access token "
+                "from Label Studio's Account & Settings page"
+            )
         raw_timeout = env.get("LABEL_STUDIO_TIMEOUT") or str(DEFAULT_TIMEOUT)
         try:
             timeout = float(raw_timeout)
         except ValueError:
-            raise ConfigError(f"LABEL_STUDIO_TIMEOUT must be a number of seconds, got {raw_timeout!r}") from None
+            raise ConfigError(
+                f"LABEL_STUDIO_TIMEOUT must be a number of seconds, got {raw_timeout!r}"
+            ) from None
         if timeout <= 0:
             raise ConfigError(f"LABEL_STUDIO_TIMEOUT must be positive, got {raw_timeout!r}")
         return cls(url=url, api_key=key, timeout=timeout)
@@ -67,18 +73,30 @@ def describe_api_error(exc: Exception, doing: str) -> LabelStudioError:
     dumped."""
     if isinstance(exc, ApiError):
         body: Any = exc.body
-        detail = body.get("detail") or body.get("validation_errors") or body if isinstance(body, dict) else body
+        detail = (
+            body.get("detail") or body.get("validation_errors") or body
+            if isinstance(body, dict)
+            else body
+        )
         if exc.status_code == 401:
-            return LabelStudioError(f"{doing}: Label Studio rejected the API key (401); check LABEL_STUDIO_API_KEY")
+            return LabelStudioError(
+                f"{doing}: Label Studio rejected the API key (401); check LABEL_STUDIO_API_KEY"
+            )
         if isinstance(detail, str) and _HTML.match(detail):
             title = _TITLE.search(detail)
             shown = " ".join(title.group(1).split()) if title else "untitled"
-            return LabelStudioError(f"{doing}: got a web page ({exc.status_code}, {shown!r}) instead of Label Studio's "
-                                    "API; check that LABEL_STUDIO_URL is your Label Studio's address, e.g. "
-                                    "http://127.0.0.1:8080 (no path)")
-        return LabelStudioError(f"{doing}: Label Studio answered {exc.status_code}: {_one_line(detail)}")
+            return LabelStudioError(
+                f"{doing}: got a web page ({exc.status_code}, {shown!r}) instead of Label Studio's "
+                "API; check that LABEL_STUDIO_URL is your Label Studio's address, e.g. "
+                "http://127.0.0.1:8080 (no path)"
+            )
+        return LabelStudioError(
+            f"{doing}: Label Studio answered {exc.status_code}: {_one_line(detail)}"
+        )
     if isinstance(exc, httpx.HTTPError):
-        return LabelStudioError(f"{doing}: cannot reach Label Studio ({type(exc).__name__}: {_one_line(exc)})")
+        return LabelStudioError(
+            f"{doing}: cannot reach Label Studio ({type(exc).__name__}: {_one_line(exc)})"
+        )
     return LabelStudioError(f"{doing}: {_one_line(exc)}")
 
 
@@ -88,4 +106,4 @@ _TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 
 def _one_line(value: object) -> str:
     text = " ".join(str(value).split())
-    return text if len(text) <= MAX_DETAIL else text[:MAX_DETAIL - 3] + "..."
+    return text if len(text) <= MAX_DETAIL else text[: MAX_DETAIL - 3] + "..."

@@ -22,19 +22,30 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any
 
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-ADMIN_ONLY = re.compile(r"^/api/(labels|label_links|projects|webhooks|storages|predictions|model-provider-connections|"
-                        r"import|organizations|invite|jwt|session-policy|fsm)(/|$)")
-FORMAT_SUFFIX = re.compile(r"\.(json|api)/?$")  # Django REST framework's /api/predictions.json is /api/predictions
+ADMIN_ONLY = re.compile(
+    r"^/api/(labels|label_links|projects|webhooks|storages|predictions|model-provider-connections|"
+    r"import|organizations|invite|jwt|session-policy|fsm)(/|$)"
+)
+FORMAT_SUFFIX = re.compile(
+    r"\.(json|api)/?$"
+)  # Django REST framework's /api/predictions.json is /api/predictions
 ANNOTATION_DRAFTS = re.compile(r"^/api/tasks/\d+/annotations/(\d+)/drafts/?$")
 # Fields of an annotation that say where it belongs and whose it is: the labeling UI never sends
 # them on an edit; changed by a member they move a sentence onto another task or un-skip it.
-PLACEMENT = ("task", "project", "updated_by")  # the UI sends lead_time, result, draft_id, parent_*, started_at
+PLACEMENT = (
+    "task",
+    "project",
+    "updated_by",
+)  # the UI sends lead_time, result, draft_id, parent_*, started_at
 DM_ACTIONS = re.compile(r"^/api/dm/actions/?$")
-WRITER_ACTIONS = frozenset({"next_task"})  # the labeling stream ("Label All Tasks") asks for the next task
+WRITER_ACTIONS = frozenset(
+    {"next_task"}
+)  # the labeling stream ("Label All Tasks") asks for the next task
 TASK = re.compile(r"^/api/tasks/?(\d+)?/?$")
 TASK_ANNOTATIONS = re.compile(r"^/api/tasks/(\d+)/annotations/?$")
 ANNOTATION = re.compile(r"^/api/annotations/(\d+)(/|/convert-to-draft/?)?$")
@@ -65,10 +76,18 @@ def project_manager(description: str | None) -> str | None:
 NOT_JSON = object()  # a body that is not JSON: Label Studio would parse it as a form
 
 
-def refusal(method: str, path: str, body: Any, user_id: int, is_admin: bool,
-            owner_of: Callable[[int], int | None], action: str | None = None,
-            slots_of: Callable[[int], TaskSlots | None] = lambda task_id: None, user_email: str = "",
-            draft_owner_of: Callable[[int], int | None] = lambda draft_id: None) -> str | None:
+def refusal(
+    method: str,
+    path: str,
+    body: Any,
+    user_id: int,
+    is_admin: bool,
+    owner_of: Callable[[int], int | None],
+    action: str | None = None,
+    slots_of: Callable[[int], TaskSlots | None] = lambda task_id: None,
+    user_email: str = "",
+    draft_owner_of: Callable[[int], int | None] = lambda draft_id: None,
+) -> str | None:
     """Why this request is refused, or None to let Label Studio handle it.
 
     ``owner_of(annotation_id)`` is the annotation's ``completed_by`` (None when unknown);
@@ -79,7 +98,9 @@ def refusal(method: str, path: str, body: Any, user_id: int, is_admin: bool,
     if is_admin:
         return None
     path = FORMAT_SUFFIX.sub("", path)
-    if WEBHOOKS.match(path):  # even reading: a webhook's headers carry the backend's Basic credentials
+    if WEBHOOKS.match(
+        path
+    ):  # even reading: a webhook's headers carry the backend's Basic credentials
         return "webhooks are for admins only"
     if method not in WRITES:
         return None
@@ -109,7 +130,9 @@ def refusal(method: str, path: str, body: Any, user_id: int, is_admin: bool,
         if slots.manager and slots.manager != user_email.strip().lower():
             return "only the manager this vote project belongs to can vote in it"
         if slots.maximum and slots.annotations >= slots.maximum:
-            return f"this task already has its {slots.maximum} annotation(s) (the project's maximum)"
+            return (
+                f"this task already has its {slots.maximum} annotation(s) (the project's maximum)"
+            )
     draft = DRAFT.match(path)
     if draft:
         owner = draft_owner_of(int(draft.group(1)))
@@ -143,14 +166,26 @@ class ApeachGuardMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: Any) -> Any:
-        if request.path.startswith("/api/") and (request.method in WRITES or WEBHOOKS.match(request.path)):
+        if request.path.startswith("/api/") and (
+            request.method in WRITES or WEBHOOKS.match(request.path)
+        ):
             user = _user(request)
             if user is not None:
-                why = refusal(request.method, request.path, _json(request), int(user.pk),
-                              bool(user.is_superuser), _annotation_owner, request.GET.get("id"), _task_slots,
-                              str(getattr(user, "email", "") or ""), _draft_owner)
+                why = refusal(
+                    request.method,
+                    request.path,
+                    _json(request),
+                    int(user.pk),
+                    bool(user.is_superuser),
+                    _annotation_owner,
+                    request.GET.get("id"),
+                    _task_slots,
+                    str(getattr(user, "email", "") or ""),
+                    _draft_owner,
+                )
                 if why is not None:
                     from django.http import JsonResponse
+
                     return JsonResponse({"detail": f"apeach-ls guard: {why}"}, status=403)
         return self.get_response(request)
 
@@ -162,6 +197,7 @@ def _user(request: Any) -> Any | None:
         return user
     try:
         from rest_framework.settings import api_settings
+
         for authenticator in api_settings.DEFAULT_AUTHENTICATION_CLASSES:
             found = authenticator().authenticate(request)
             if found:
@@ -178,7 +214,9 @@ def _json(request: Any) -> Any:
     raw = request.body
     if not raw:
         return None
-    charset = (request.content_params or {}).get("charset", "utf-8").strip().lower().replace("_", "-")
+    charset = (
+        (request.content_params or {}).get("charset", "utf-8").strip().lower().replace("_", "-")
+    )
     if "json" not in (request.content_type or "") or charset not in ("utf-8", "utf8"):
         return NOT_JSON
     try:
@@ -189,18 +227,27 @@ def _json(request: Any) -> Any:
 
 def _annotation_owner(annotation_id: int) -> int | None:
     from tasks.models import Annotation  # Label Studio's own model, imported inside its process
-    return Annotation.objects.filter(pk=annotation_id).values_list("completed_by_id", flat=True).first()
+
+    return (
+        Annotation.objects.filter(pk=annotation_id)
+        .values_list("completed_by_id", flat=True)
+        .first()
+    )
 
 
 def _task_slots(task_id: int) -> TaskSlots | None:
     from tasks.models import Annotation, Task
+
     task = Task.objects.select_related("project").filter(pk=task_id).first()
     if task is None:
         return None
     taken = Annotation.objects.filter(task_id=task_id, was_cancelled=False).count()
-    return TaskSlots(taken, int(task.project.maximum_annotations or 0), project_manager(task.project.description))
+    return TaskSlots(
+        taken, int(task.project.maximum_annotations or 0), project_manager(task.project.description)
+    )
 
 
 def _draft_owner(draft_id: int) -> int | None:
     from tasks.models import AnnotationDraft
+
     return AnnotationDraft.objects.filter(pk=draft_id).values_list("user_id", flat=True).first()

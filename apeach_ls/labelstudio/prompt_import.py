@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 from label_studio_sdk import LabelStudio
 
@@ -19,8 +19,13 @@ class ImportReport:
     already_there: int
 
 
-def import_prompts(client: LabelStudio, project_id: int, prompts: Sequence[Prompt], per_topic: int,
-                   progress: Callable[[int], None] = lambda n: None) -> ImportReport:
+def import_prompts(
+    client: LabelStudio,
+    project_id: int,
+    prompts: Sequence[Prompt],
+    per_topic: int,
+    progress: Callable[[int], None] = lambda n: None,
+) -> ImportReport:
     """Make sure every topic has ``per_topic`` writing tasks; add only the missing ones.
 
     Tasks are imported in batches, each exactly once (``tasks.import_in_batches``); an
@@ -30,6 +35,13 @@ def import_prompts(client: LabelStudio, project_id: int, prompts: Sequence[Promp
     have = {str(v) for v in task_data_values(client, project_id, "prompt_id", "tasks")}
     todo = missing_tasks(prompts, per_topic, have)
     wanted = {f"{p.key}-{n:04d}" for p in prompts for n in range(1, per_topic + 1)}
-    import_in_batches(client, project_id, [{"data": data} for data in todo], BATCH, "tasks", progress,
-                      key="prompt_id")
+    import_in_batches(
+        client,
+        project_id,
+        [{"data": data} for data in todo],
+        BATCH,
+        "tasks",
+        progress,
+        key="prompt_id",
+    )
     return ImportReport(added=len(todo), already_there=len(wanted & have))

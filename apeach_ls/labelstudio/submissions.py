@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 from label_studio_sdk import LabelStudio
 
-from ..correction import CorrectedSubmission, IncompleteSubmission, ReceiptContext, correct, extract_text
+from ..correction import (
+    CorrectedSubmission,
+    IncompleteSubmission,
+    ReceiptContext,
+    correct,
+    extract_text,
+)
 from ..generation_config import GenerationTags, parse_generation_config
 from ..receipts import ReceiptKey
 from .connection import describe_api_error
@@ -51,8 +58,9 @@ def read_submissions(client: LabelStudio, project_id: int, key: ReceiptKey) -> I
     return project_submissions(client, project_id, parse_generation_config(config), key)
 
 
-def project_submissions(client: LabelStudio, project_id: int, tags: GenerationTags,
-                        key: ReceiptKey) -> Iterator[Submission]:
+def project_submissions(
+    client: LabelStudio, project_id: int, tags: GenerationTags, key: ReceiptKey
+) -> Iterator[Submission]:
     """:func:`read_submissions` for a project whose config's ``tags`` the caller already has."""
     for task in export_tasks(client, project_id):
         for annotation in task.get("annotations") or []:
@@ -63,10 +71,17 @@ def project_submissions(client: LabelStudio, project_id: int, tags: GenerationTa
             if not text or not text.strip():
                 continue
             try:
-                corrected = correct(result, tags, ReceiptContext(key, int(project_id), int(task["id"])))
+                corrected = correct(
+                    result, tags, ReceiptContext(key, int(project_id), int(task["id"]))
+                )
             except IncompleteSubmission:
                 continue
             yield Submission(
-                annotation_id=int(annotation["id"]), task_id=int(task["id"]), writer_id=annotator_id(annotation),
-                prompt=dict(task.get("data") or {}), created_at=str(annotation.get("created_at") or ""),
-                lead_time=annotation.get("lead_time"), corrected=corrected)
+                annotation_id=int(annotation["id"]),
+                task_id=int(task["id"]),
+                writer_id=annotator_id(annotation),
+                prompt=dict(task.get("data") or {}),
+                created_at=str(annotation.get("created_at") or ""),
+                lead_time=annotation.get("lead_time"),
+                corrected=corrected,
+            )

@@ -15,7 +15,8 @@ the SDK's retries off, and a failed batch is handled here:
 from __future__ import annotations
 
 import time
-from typing import Any, Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 from label_studio_sdk import LabelStudio
 from label_studio_sdk.core.api_error import ApiError
@@ -33,42 +34,67 @@ def task_data_values(client: LabelStudio, project_id: int, key: str, what: str) 
     """``data[key]`` of every task in the project (empty values left out): the keys of the
     tasks already imported, so that a re-run adds only the rest."""
     try:
-        tasks: Iterable[Any] = client.tasks.list(project=project_id, fields="task_only", page_size=1000)
+        tasks: Iterable[Any] = client.tasks.list(
+            project=project_id, fields="task_only", page_size=1000
+        )
         return {value for t in tasks if (value := (t.data or {}).get(key)) not in (None, "")}
     except Exception as exc:
         raise describe_api_error(exc, f"listing {what} of project {project_id}") from exc
 
 
-def import_in_batches(client: LabelStudio, project_id: int, tasks: Sequence[dict[str, Any]], batch_size: int,
-                      what: str, progress: Callable[[int], None] = lambda n: None,
-                      after_batch: Callable[[], None] = lambda: None, key: str | None = None) -> None:
+def import_in_batches(
+    client: LabelStudio,
+    project_id: int,
+    tasks: Sequence[dict[str, Any]],
+    batch_size: int,
+    what: str,
+    progress: Callable[[int], None] = lambda n: None,
+    after_batch: Callable[[], None] = lambda: None,
+    key: str | None = None,
+) -> None:
     """Import ``tasks`` ``batch_size`` at a time, each batch exactly once (see module doc):
     an interrupted run leaves whole batches. ``key``: the data field that identifies a task,
     to check a failed batch against the project."""
     for start in range(0, len(tasks), batch_size):
-        batch = list(tasks[start:start + batch_size])
-        _import_once(client, project_id, batch, key, what, f"importing {what} {start + 1}-{start + len(batch)}")
+        batch = list(tasks[start : start + batch_size])
+        _import_once(
+            client,
+            project_id,
+            batch,
+            key,
+            what,
+            f"importing {what} {start + 1}-{start + len(batch)}",
+        )
         progress(len(batch))
         after_batch()
 
 
-def _import_once(client: LabelStudio, project_id: int, batch: list[dict[str, Any]], key: str | None, what: str,
-                 doing: str) -> None:
+def _import_once(
+    client: LabelStudio,
+    project_id: int,
+    batch: list[dict[str, Any]],
+    key: str | None,
+    what: str,
+    doing: str,
+) -> None:
     todo = batch
     for attempt in range(ATTEMPTS):
         try:
-            client.projects.import_tasks(id=project_id, request=todo, return_task_ids=True,
-                                         request_options=NO_SDK_RETRIES)  # type: ignore[arg-type]
+            client.projects.import_tasks(
+                id=project_id, request=todo, return_task_ids=True, request_options=NO_SDK_RETRIES
+            )  # type: ignore[arg-type]
             return
         except Exception as exc:
             error = exc
         if key is None or not (isinstance(error, ApiError) and error.status_code in ANSWERED):
             break
-        time.sleep(RETRY_WAIT * 2 ** attempt)
+        time.sleep(RETRY_WAIT * 2**attempt)
         have = {str(value) for value in task_data_values(client, project_id, key, what)}
         todo = [task for task in todo if str(task["data"][key]) not in have]
         if not todo:
             return
     described = describe_api_error(error, doing)
-    raise LabelStudioError(f"{described}; run the command again once Label Studio is reachable: tasks it already "
-                           "has are not added twice") from error
+    raise LabelStudioError(
+        f"{described}; run the command again once Label Studio is reachable: tasks it already "
+        "has are not added twice"
+    ) from error

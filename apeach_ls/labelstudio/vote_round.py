@@ -57,8 +57,9 @@ no manager); it is no longer read, and ``votes create`` and ``votes tally`` warn
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 from label_studio_sdk import LabelStudio
 
@@ -90,10 +91,10 @@ def vote_options(campaign: str, manager: str) -> dict[str, Any]:
     """The options of ``manager``'s own vote project."""
     title = f"{campaign} · vote · {manager}"
     return {
-        "title": title if len(title) <= TITLE_MAX else title[:TITLE_MAX - 1] + "…",
+        "title": title if len(title) <= TITLE_MAX else title[: TITLE_MAX - 1] + "…",
         "description": f"{manager}'s own votes: keep or drop each sentence (drop-only; never hate-or-not). "
-                       f"Only {manager}'s own votes in this project count; vote in your own project only. "
-                       f"{marker(campaign, 'vote', manager)}",
+        f"Only {manager}'s own votes in this project count; vote in your own project only. "
+        f"{marker(campaign, 'vote', manager)}",
         "label_config": label_config.load("vote"),
         "maximum_annotations": 1,
         "show_collab_predictions": False,
@@ -114,36 +115,50 @@ class VoteProjects:
     def warnings(self, campaign: str, managers: Iterable[str]) -> list[str]:
         lines = []
         if self.shared is not None:
-            lines.append(f"vote project {self.shared} is the campaign's old shared vote project (all managers in "
-                         f"one, where each saw the others' votes): its votes are not counted. Each manager votes "
-                         f"in their own vote project (apeach-ls votes create); to silence this warning, remove "
-                         f"{marker(campaign, 'vote')} from the description of project {self.shared}")
-        lines.extend(f"manager {m} has no vote project yet, so none of their votes count; "
-                     f"run: apeach-ls votes create" for m in managers if m not in self.by_manager)
+            lines.append(
+                f"vote project {self.shared} is the campaign's old shared vote project (all managers in "
+                f"one, where each saw the others' votes): its votes are not counted. Each manager votes "
+                f"in their own vote project (apeach-ls votes create); to silence this warning, remove "
+                f"{marker(campaign, 'vote')} from the description of project {self.shared}"
+            )
+        lines.extend(
+            f"manager {m} has no vote project yet, so none of their votes count; "
+            f"run: apeach-ls votes create"
+            for m in managers
+            if m not in self.by_manager
+        )
         return lines
 
 
 def find_vote_projects(client: LabelStudio, campaign: str, managers: Iterable[str]) -> VoteProjects:
     """Each listed manager's own vote project (one listing of the projects)."""
     projects = list_projects(client)
-    by_manager = {m: int(p.id) for m in managers
-                  if (p := project_with_marker(projects, marker(campaign, "vote", m))) is not None}
+    by_manager = {
+        m: int(p.id)
+        for m in managers
+        if (p := project_with_marker(projects, marker(campaign, "vote", m))) is not None
+    }
     shared = project_with_marker(projects, marker(campaign, "vote"))
     return VoteProjects(by_manager, int(shared.id) if shared is not None else None)
 
 
-def ensure_vote_projects(client: LabelStudio, campaign: str,
-                         managers: Iterable[str]) -> tuple[VoteProjects, list[Step]]:
+def ensure_vote_projects(
+    client: LabelStudio, campaign: str, managers: Iterable[str]
+) -> tuple[VoteProjects, list[Step]]:
     """Create or update each manager's own vote project; a re-run changes nothing."""
     steps: list[Step] = []
-    by_manager = {m: ensure_project(client, campaign, "vote", vote_options(campaign, m), steps, manager=m)
-                  for m in managers}
+    by_manager = {
+        m: ensure_project(client, campaign, "vote", vote_options(campaign, m), steps, manager=m)
+        for m in managers
+    }
     shared = find_project(client, campaign, "vote")
     return VoteProjects(by_manager, int(shared.id) if shared is not None else None), steps
 
 
-UNVERIFIED_HINT_KO = ("분류기 판정 확인 안 됨: 이 문장의 판정이 분류기가 낸 것과 다르거나(위조·변경) 판정 없이 "
-                      "제출되었습니다. 라벨은 작성자의 의도로 처리됩니다.")
+UNVERIFIED_HINT_KO = (
+    "분류기 판정 확인 안 됨: 이 문장의 판정이 분류기가 낸 것과 다르거나(위조·변경) 판정 없이 "
+    "제출되었습니다. 라벨은 작성자의 의도로 처리됩니다."
+)
 VERDICT_FLAGS = frozenset({Flag.VERDICT_UNVERIFIED, Flag.NO_VERDICT})
 
 
@@ -157,15 +172,17 @@ def vote_task(submission: Submission, aids: Aids | None) -> dict[str, Any]:
     if unverified:
         hints.append(UNVERIFIED_HINT_KO)
         flags |= {f.value for f in unverified}
-    return {"data": {
-        "submission_id": submission.annotation_id,
-        "prompt_id": submission.prompt.get("prompt_id", ""),
-        "topic": submission.prompt.get("topic", ""),
-        "guideline": submission.prompt.get("guideline", ""),
-        "text": submission.corrected.text,
-        "aids": " / ".join(hints),
-        "aid_flags": sorted(flags),
-    }}
+    return {
+        "data": {
+            "submission_id": submission.annotation_id,
+            "prompt_id": submission.prompt.get("prompt_id", ""),
+            "topic": submission.prompt.get("topic", ""),
+            "guideline": submission.prompt.get("guideline", ""),
+            "text": submission.corrected.text,
+            "aids": " / ".join(hints),
+            "aid_flags": sorted(flags),
+        }
+    }
 
 
 @dataclass(frozen=True)
@@ -174,13 +191,25 @@ class VoteTasksReport:
     already_there: int
 
 
-def add_vote_tasks(client: LabelStudio, project_id: int, submissions: Sequence[Submission],
-                   aids: Mapping[int, Aids], batch_size: int = 1000,
-                   progress: Callable[[int], None] = lambda n: None) -> VoteTasksReport:
+def add_vote_tasks(
+    client: LabelStudio,
+    project_id: int,
+    submissions: Sequence[Submission],
+    aids: Mapping[int, Aids],
+    batch_size: int = 1000,
+    progress: Callable[[int], None] = lambda n: None,
+) -> VoteTasksReport:
     have = {int(v) for v in task_data_values(client, project_id, "submission_id", "vote tasks")}
     todo = [s for s in submissions if s.annotation_id not in have]
-    import_in_batches(client, project_id, [vote_task(s, aids.get(s.annotation_id)) for s in todo], batch_size,
-                      "vote tasks", progress, after_batch=lambda: crash_point("vote-batch-imported"))
+    import_in_batches(
+        client,
+        project_id,
+        [vote_task(s, aids.get(s.annotation_id)) for s in todo],
+        batch_size,
+        "vote tasks",
+        progress,
+        after_batch=lambda: crash_point("vote-batch-imported"),
+    )
     return VoteTasksReport(added=len(todo), already_there=len(submissions) - len(todo))
 
 
@@ -202,7 +231,9 @@ class VoteReadout:
     malformed: list[str]  # "vote project N (manager), annotation N: reason", for the report
 
 
-def read_votes(client: LabelStudio, project_id: int, emails: Mapping[int, str], manager: str) -> VoteReadout:
+def read_votes(
+    client: LabelStudio, project_id: int, emails: Mapping[int, str], manager: str
+) -> VoteReadout:
     """Every vote annotation of ``manager``'s vote project (cancelled ones marked), from one export.
 
     Each vote carries its voter (``completed_by``), the account that created or last
@@ -219,25 +250,45 @@ def read_votes(client: LabelStudio, project_id: int, emails: Mapping[int, str], 
             continue
         for annotation in task.get("annotations") or []:
             voter_id, author_id = annotator_id(annotation), _user_id(annotation.get("updated_by"))
-            common = dict(submission_id=int(submission_id), manager=emails.get(voter_id, f"user:{voter_id}"),
-                          cast_by=None if author_id is None else emails.get(author_id, f"user:{author_id}"),
-                          project_manager=manager, vote_id=int(annotation["id"]),
-                          updated_at=str(annotation.get("updated_at") or ""))
+            common = dict(
+                submission_id=int(submission_id),
+                manager=emails.get(voter_id, f"user:{voter_id}"),
+                cast_by=None if author_id is None else emails.get(author_id, f"user:{author_id}"),
+                project_manager=manager,
+                vote_id=int(annotation["id"]),
+                updated_at=str(annotation.get("updated_at") or ""),
+            )
             if annotation.get("was_cancelled"):
-                votes.append(ManagerVote(decision="keep", reasons=frozenset(), note="", cancelled=True, **common))
+                votes.append(
+                    ManagerVote(
+                        decision="keep", reasons=frozenset(), note="", cancelled=True, **common
+                    )
+                )
                 continue
             try:
                 parsed = parse_vote_result(annotation.get("result") or [], tags)
             except MalformedVote as exc:
-                malformed.append(f"vote project {project_id} ({manager}), annotation {annotation['id']}: {exc}")
+                malformed.append(
+                    f"vote project {project_id} ({manager}), annotation {annotation['id']}: {exc}"
+                )
                 continue
-            votes.append(ManagerVote(decision=parsed.decision, reasons=parsed.reasons, note=parsed.note, **common))
+            votes.append(
+                ManagerVote(
+                    decision=parsed.decision, reasons=parsed.reasons, note=parsed.note, **common
+                )
+            )
     return VoteReadout(votes, malformed)
 
 
-def tally_vote_projects(client: LabelStudio, projects: VoteProjects, submissions: Sequence[Submission],
-                        emails: Mapping[int, str], managers: Iterable[str], k: int,
-                        rule: str) -> tuple[dict[int, TallyResult], VoteReadout]:
+def tally_vote_projects(
+    client: LabelStudio,
+    projects: VoteProjects,
+    submissions: Sequence[Submission],
+    emails: Mapping[int, str],
+    managers: Iterable[str],
+    k: int,
+    rule: str,
+) -> tuple[dict[int, TallyResult], VoteReadout]:
     """Read every manager's vote project and tally every submission (see votes/tally.py:
     only a manager's own unchanged votes in their own project count, never on their own
     sentence). The one reading of the votes that ``votes tally`` and ``report`` share."""
@@ -247,8 +298,9 @@ def tally_vote_projects(client: LabelStudio, projects: VoteProjects, submissions
         votes.extend(readout.votes)
         malformed.extend(readout.malformed)
     writer_of = {s.annotation_id: emails.get(s.writer_id or -1) for s in submissions}
-    results = tally(votes, [s.annotation_id for s in submissions], set(managers), writer_of,
-                    k, rule)  # type: ignore[arg-type]
+    results = tally(
+        votes, [s.annotation_id for s in submissions], set(managers), writer_of, k, rule
+    )  # type: ignore[arg-type]
     return results, VoteReadout(votes, malformed)
 
 

@@ -4,9 +4,10 @@ time, and the managers' agreement (from ``votes.agreement`` or a plain mapping).
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from typing import Any, Iterable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num
 from matplotlib.figure import Figure
@@ -32,7 +33,9 @@ def votes_figure(tallies: Iterable[Any]) -> Figure:
     fig = Figure(figsize=(10, 4), layout="constrained")
     left, right = fig.subplots(1, 2)
     outcomes = Counter(t.outcome for t in tallies)
-    bar_counts(left, [(o, outcomes[o]) for o in OUTCOMES if outcomes[o]], "#7f7f7f", "nothing tallied")
+    bar_counts(
+        left, [(o, outcomes[o]) for o in OUTCOMES if outcomes[o]], "#7f7f7f", "nothing tallied"
+    )
     left.set_title("tally outcomes")
     left.set_ylabel("sentences")
     reasons = Counter(r for t in tallies if t.outcome == "dropped" for r in t.reasons)
@@ -48,8 +51,8 @@ def parse_time(value: str) -> datetime | None:
     except (ValueError, AttributeError):
         return None
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc).replace(tzinfo=None)
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC).replace(tzinfo=None)
 
 
 def throughput_figure(submitted_at: Sequence[str], accepted_at: Sequence[str]) -> Figure:
@@ -66,22 +69,40 @@ def throughput_figure(submitted_at: Sequence[str], accepted_at: Sequence[str]) -
     unit = timedelta(hours=1) if hourly else timedelta(days=1)
 
     def floor(t: datetime) -> datetime:
-        return t.replace(minute=0, second=0, microsecond=0) if hourly else t.replace(
-            hour=0, minute=0, second=0, microsecond=0)
+        return (
+            t.replace(minute=0, second=0, microsecond=0)
+            if hourly
+            else t.replace(hour=0, minute=0, second=0, microsecond=0)
+        )
 
     per_bin = Counter(floor(t) for t in times)
     bins = sorted(per_bin)
     per = "hour" if hourly else "day"
-    ax.bar([date2num(b + unit / 2) for b in bins], [per_bin[b] for b in bins],
-           width=0.9 * (unit / timedelta(days=1)), color="#17becf", label=f"submissions per {per}")
+    ax.bar(
+        [date2num(b + unit / 2) for b in bins],
+        [per_bin[b] for b in bins],
+        width=0.9 * (unit / timedelta(days=1)),
+        color="#17becf",
+        label=f"submissions per {per}",
+    )
     ax.set_ylabel(f"submissions per {per}")
     ax.set_xlabel("time (UTC)")
     cumulative = ax.twinx()
-    cumulative.step([date2num(t) for t in times], range(1, len(times) + 1), where="post", color="#1f77b4",
-                    label="submitted (cumulative)")
+    cumulative.step(
+        [date2num(t) for t in times],
+        range(1, len(times) + 1),
+        where="post",
+        color="#1f77b4",
+        label="submitted (cumulative)",
+    )
     if accepted:
-        cumulative.step([date2num(t) for t in accepted], range(1, len(accepted) + 1), where="post", color="#2ca02c",
-                        label="accepted (cumulative)")
+        cumulative.step(
+            [date2num(t) for t in accepted],
+            range(1, len(accepted) + 1),
+            where="post",
+            color="#2ca02c",
+            label="accepted (cumulative)",
+        )
     cumulative.set_ylabel("cumulative sentences")
     cumulative.set_ylim(bottom=0)
     for axis in (ax, cumulative):
@@ -110,7 +131,10 @@ def agreement_rows(agreement: ManagerAgreement | Mapping[str, Any] | None) -> li
     if agreement is None:
         return []
     if isinstance(agreement, ManagerAgreement):
-        items: list[tuple[str, Any]] = [("keep/drop", agreement.decision), *agreement.reasons.items()]
+        items: list[tuple[str, Any]] = [
+            ("keep/drop", agreement.decision),
+            *agreement.reasons.items(),
+        ]
     else:
         items = list(agreement.items())
     rows = []
@@ -128,14 +152,25 @@ def agreement_figure(rows: Sequence[AgreementRow]) -> Figure:
     fig = Figure(figsize=(8, 4), layout="constrained")
     ax = fig.add_subplot()
     positions = range(len(rows))
-    for offset, name, values, color in ((-0.2, "Fleiss' kappa", [r.kappa for r in rows], "#8c564b"),
-                                        (0.2, "Krippendorff's alpha", [r.alpha for r in rows], "#e377c2")):
-        bars = ax.bar([p + offset for p in positions], [v or 0.0 for v in values], width=0.4, color=color,
-                      label=name)
-        ax.bar_label(bars, ["n/a" if v is None else f"{v:.2f}" for v in values], padding=2, fontsize=8)
+    for offset, name, values, color in (
+        (-0.2, "Fleiss' kappa", [r.kappa for r in rows], "#8c564b"),
+        (0.2, "Krippendorff's alpha", [r.alpha for r in rows], "#e377c2"),
+    ):
+        bars = ax.bar(
+            [p + offset for p in positions],
+            [v or 0.0 for v in values],
+            width=0.4,
+            color=color,
+            label=name,
+        )
+        ax.bar_label(
+            bars, ["n/a" if v is None else f"{v:.2f}" for v in values], padding=2, fontsize=8
+        )
     ax.set_xticks(list(positions), [r.what for r in rows])
     ax.axhline(0, color="black", linewidth=0.8)
-    ax.set_ylim(min(-0.1, *(v - 0.1 for r in rows for v in (r.kappa, r.alpha) if v is not None)), 1.1)
+    ax.set_ylim(
+        min(-0.1, *(v - 0.1 for r in rows for v in (r.kappa, r.alpha) if v is not None)), 1.1
+    )
     ax.set_ylabel("agreement (1 = perfect, 0 = chance)")
     ax.legend(loc="upper right")
     return fig

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from typing import Final, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Final
 
 from ..errors import ConfigError
 from .consistency import HeldBack, held_back_line
@@ -15,9 +16,15 @@ from .rows import DEFAULT, SPOILED, ReleaseRow
 
 DEFAULT_LICENSE: Final[str] = "cc-by-sa-4.0"
 LICENSE_NAMES: Final[Mapping[str, str]] = {
-    "cc-by-sa-4.0": "CC BY-SA 4.0", "cc-by-4.0": "CC BY 4.0", "cc-by-nc-4.0": "CC BY-NC 4.0",
-    "cc-by-nc-sa-4.0": "CC BY-NC-SA 4.0", "cc-by-nc-nd-4.0": "CC BY-NC-ND 4.0", "cc0-1.0": "CC0 1.0",
-    "apache-2.0": "Apache 2.0", "mit": "MIT", "other": "other (see the license section)",
+    "cc-by-sa-4.0": "CC BY-SA 4.0",
+    "cc-by-4.0": "CC BY 4.0",
+    "cc-by-nc-4.0": "CC BY-NC 4.0",
+    "cc-by-nc-sa-4.0": "CC BY-NC-SA 4.0",
+    "cc-by-nc-nd-4.0": "CC BY-NC-ND 4.0",
+    "cc0-1.0": "CC0 1.0",
+    "apache-2.0": "Apache 2.0",
+    "mit": "MIT",
+    "other": "other (see the license section)",
 }
 _LICENSE_RE = re.compile(r"^[a-z0-9][a-z0-9.+-]{0,63}$")
 
@@ -44,13 +51,20 @@ def license_id(value: str) -> str:
     """A Hugging Face license identifier from ``cc-by-sa-4.0`` or ``CC BY-SA 4.0``."""
     ident = re.sub(r"\s+", "-", value.strip().lower())
     if not _LICENSE_RE.match(ident):
-        raise ConfigError(f"--license {value!r} is not a license identifier; use e.g. cc-by-sa-4.0, cc-by-4.0, "
-                          "cc0-1.0 or other")
+        raise ConfigError(
+            f"--license {value!r} is not a license identifier; use e.g. cc-by-sa-4.0, cc-by-4.0, "
+            "cc0-1.0 or other"
+        )
     return ident
 
 
 def _size_category(n: int) -> str:
-    for limit, name in ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M")):
+    for limit, name in (
+        (1_000, "n<1K"),
+        (10_000, "1K<n<10K"),
+        (100_000, "10K<n<100K"),
+        (1_000_000, "100K<n<1M"),
+    ):
         if n < limit:
             return name
     return "n>1M"
@@ -62,13 +76,20 @@ def _cell(value: object) -> str:
 
 def topic_class_counts(rows: Sequence[ReleaseRow]) -> list[tuple[str, str, int, int]]:
     """(text_topic, text_topic_eng, Spoiled, Default) per topic, in order of first appearance."""
-    counts: Counter[tuple[str, str, str]] = Counter((r.text_topic, r.text_topic_eng, r.apeach_class) for r in rows)
+    counts: Counter[tuple[str, str, str]] = Counter(
+        (r.text_topic, r.text_topic_eng, r.apeach_class) for r in rows
+    )
     topics = list(dict.fromkeys((r.text_topic, r.text_topic_eng) for r in rows))
     return [(ko, en, counts[(ko, en, SPOILED)], counts[(ko, en, DEFAULT)]) for ko, en in topics]
 
 
-def dataset_card(campaign: str, rows: Sequence[ReleaseRow], license: str,
-                 checksums: Mapping[str, str], held_back: Sequence[HeldBack] = ()) -> str:
+def dataset_card(
+    campaign: str,
+    rows: Sequence[ReleaseRow],
+    license: str,
+    checksums: Mapping[str, str],
+    held_back: Sequence[HeldBack] = (),
+) -> str:
     """The README.md of a release: metadata, counts per topic x class, method, files, fields.
 
     When accepted submissions were held back (their sentence repeats another), one line
@@ -79,32 +100,64 @@ def dataset_card(campaign: str, rows: Sequence[ReleaseRow], license: str,
     fooled = sum(r.fooled for r in rows)
     table = topic_class_counts(rows)
     lines = [
-        "---", f"license: {ident}", "language:", "- ko", "task_categories:", "- text-classification",
-        "task_ids:", "- hate-speech-detection", f"pretty_name: {campaign} (APEACH-style)", "size_categories:",
-        f"- {_size_category(len(rows))}", "configs:", "- config_name: default", "  data_files: apeach.csv", "---",
-        "", f"# {campaign}: an APEACH-style Korean hate-speech evaluation set", "",
+        "---",
+        f"license: {ident}",
+        "language:",
+        "- ko",
+        "task_categories:",
+        "- text-classification",
+        "task_ids:",
+        "- hate-speech-detection",
+        f"pretty_name: {campaign} (APEACH-style)",
+        "size_categories:",
+        f"- {_size_category(len(rows))}",
+        "configs:",
+        "- config_name: default",
+        "  data_files: apeach.csv",
+        "---",
+        "",
+        f"# {campaign}: an APEACH-style Korean hate-speech evaluation set",
+        "",
         f"{len(rows)} crowd-written sentences by {writers} writers over {len(table)} topics; "
         f"{sum(s for *_, s, _ in table)} `Spoiled` (hate) and {sum(d for *_, d in table)} `Default` (not hate). "
-        f"{fooled} sentences fooled the pseudo-classifier.", "",
+        f"{fooled} sentences fooled the pseudo-classifier.",
+        "",
         *((held_back_line(held_back), "") if held_back else ()),
-        f"License: **{LICENSE_NAMES.get(ident, ident)}** (`{ident}`).", "",
-        "## Counts per topic and class", "",
-        "| text_topic | text_topic_eng | Spoiled | Default | total |", "|---|---|---:|---:|---:|",
+        f"License: **{LICENSE_NAMES.get(ident, ident)}** (`{ident}`).",
+        "",
+        "## Counts per topic and class",
+        "",
+        "| text_topic | text_topic_eng | Spoiled | Default | total |",
+        "|---|---|---:|---:|---:|",
     ]
     lines += [f"| {_cell(ko)} | {_cell(en)} | {s} | {d} | {s + d} |" for ko, en, s, d in table]
-    lines += [f"| **total** | | {sum(s for *_, s, _ in table)} | {sum(d for *_, d in table)} | {len(rows)} |", "",
-              "## Collection method", "", COLLECTION_METHOD, "## Files", "",
-              "| file | contents | SHA-256 |", "|---|---|---|"]
-    described = {"apeach.csv": "the APEACH schema: `text,user_age,user_gender,text_topic,class,age,text_topic_eng`",
-                 "extended.jsonl": "every field, one JSON object per line",
-                 "extended.parquet": "every field, Apache Parquet"}
-    lines += [f"| `{name}` | {described.get(name, '')} | `{digest}` |" for name, digest in sorted(checksums.items())]
-    lines += ["| `hf/` | every field, `datasets.load_from_disk(\"hf\")` | |", "", *FIELDS, *USAGE]
+    lines += [
+        f"| **total** | | {sum(s for *_, s, _ in table)} | {sum(d for *_, d in table)} | {len(rows)} |",
+        "",
+        "## Collection method",
+        "",
+        COLLECTION_METHOD,
+        "## Files",
+        "",
+        "| file | contents | SHA-256 |",
+        "|---|---|---|",
+    ]
+    described = {
+        "apeach.csv": "the APEACH schema: `text,user_age,user_gender,text_topic,class,age,text_topic_eng`",
+        "extended.jsonl": "every field, one JSON object per line",
+        "extended.parquet": "every field, Apache Parquet",
+    }
+    lines += [
+        f"| `{name}` | {described.get(name, '')} | `{digest}` |"
+        for name, digest in sorted(checksums.items())
+    ]
+    lines += ['| `hf/` | every field, `datasets.load_from_disk("hf")` | |', "", *FIELDS, *USAGE]
     return "\n".join(lines) + "\n"
 
 
 FIELDS: Final[tuple[str, ...]] = (
-    "## Fields", "",
+    "## Fields",
+    "",
     "- `text`: the sentence, byte for byte as written (may contain commas, quotes and newlines). It is not "
     "altered for spreadsheets: a text that starts with `=`, `+`, `-` or `@` would run as a formula in Excel, "
     "LibreOffice or Google Sheets, so read the files with code (below) or import them as text.",
@@ -115,13 +168,19 @@ FIELDS: Final[tuple[str, ...]] = (
     "- `class`: `Spoiled` (hate) or `Default` (not hate), corrected to the writer's intent.",
     "- Extended files also have: `id` (`apeach-ls:<campaign>:<annotation id>`), `writer` (a pseudonym), "
     "`label`, `intent`, `verdict`, `verdict_score`, `agreement` (confirm/flip), `fooled`, `outcome`, "
-    "`keeps`, `drops`, `reasons`, `flags`, `created_at`, `lead_time` (seconds), `prompt_id`.", "",
+    "`keeps`, `drops`, `reasons`, `flags`, `created_at`, `lead_time` (seconds), `prompt_id`.",
+    "",
 )
 
 USAGE: Final[tuple[str, ...]] = (
-    "## Usage", "", "```python", "import pandas as pd",
-    "df = pd.read_csv(\"apeach.csv\", keep_default_na=False, dtype=str)  # texts byte-for-byte", "",
+    "## Usage",
+    "",
+    "```python",
+    "import pandas as pd",
+    'df = pd.read_csv("apeach.csv", keep_default_na=False, dtype=str)  # texts byte-for-byte',
+    "",
     "from datasets import load_dataset, load_from_disk",
-    "csv = load_dataset(\"csv\", data_files=\"apeach.csv\", keep_default_na=False)",
-    "full = load_from_disk(\"hf\")", "```",
+    'csv = load_dataset("csv", data_files="apeach.csv", keep_default_na=False)',
+    'full = load_from_disk("hf")',
+    "```",
 )

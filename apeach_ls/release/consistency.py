@@ -27,27 +27,40 @@ duplicates naming it.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final, Literal, Sequence
+from typing import TYPE_CHECKING, Final, Literal
 
 if TYPE_CHECKING:
     from .rows import ApeachClass, ReleaseRow
 
 HoldBackKind = Literal["conflict", "duplicate"]
-CONFLICT: Final[HoldBackKind] = "conflict"  # the same sentence accepted with both classes: none released
-DUPLICATE: Final[HoldBackKind] = "duplicate"  # the same sentence and class again: the earliest is released
+CONFLICT: Final[HoldBackKind] = (
+    "conflict"  # the same sentence accepted with both classes: none released
+)
+DUPLICATE: Final[HoldBackKind] = (
+    "duplicate"  # the same sentence and class again: the earliest is released
+)
 
 
 # Default-ignorable code points that are not format characters (category Cf, dropped as a whole).
 _IGNORABLE_RANGES: Final[tuple[tuple[int, int], ...]] = (
-    (0x034F, 0x034F), (0x115F, 0x1160), (0x17B4, 0x17B5), (0x180B, 0x180F), (0x3164, 0x3164),
-    (0xFE00, 0xFE0F), (0xFFA0, 0xFFA0), (0xE0100, 0xE01EF),
+    (0x034F, 0x034F),
+    (0x115F, 0x1160),
+    (0x17B4, 0x17B5),
+    (0x180B, 0x180F),
+    (0x3164, 0x3164),
+    (0xFE00, 0xFE0F),
+    (0xFFA0, 0xFFA0),
+    (0xE0100, 0xE01EF),
 )
 
 
 def _invisible(char: str) -> bool:
     code = ord(char)
-    return unicodedata.category(char) == "Cf" or any(low <= code <= high for low, high in _IGNORABLE_RANGES)
+    return unicodedata.category(char) == "Cf" or any(
+        low <= code <= high for low, high in _IGNORABLE_RANGES
+    )
 
 
 def comparison_key(text: str) -> str:
@@ -83,19 +96,35 @@ def hold_back_repeats(rows: Sequence[ReleaseRow]) -> ConsistentRows:
     held: dict[int, HeldBack] = {}
     for group in groups.values():
         if len(group) > 1:
-            held.update((h.submission_id, h) for h in _hold_back(sorted(group, key=lambda r: r.annotation_id)))
-    return ConsistentRows(tuple(r for r in rows if r.annotation_id not in held),
-                          tuple(held[sid] for sid in sorted(held)))
+            held.update(
+                (h.submission_id, h)
+                for h in _hold_back(sorted(group, key=lambda r: r.annotation_id))
+            )
+    return ConsistentRows(
+        tuple(r for r in rows if r.annotation_id not in held),
+        tuple(held[sid] for sid in sorted(held)),
+    )
 
 
 def _hold_back(group: list[ReleaseRow]) -> list[HeldBack]:
     """The held-back submissions of one sentence accepted more than once (``group`` by id)."""
     if len({r.apeach_class for r in group}) > 1:
-        return [_held(row, group, CONFLICT, "conflict: same sentence as " + _others_by_class(row, group))
-                for row in group]
+        return [
+            _held(
+                row, group, CONFLICT, "conflict: same sentence as " + _others_by_class(row, group)
+            )
+            for row in group
+        ]
     kept = group[0].annotation_id
-    return [_held(row, group, DUPLICATE, f"duplicate: same sentence and class as submission {kept}, "
-                                         "which is released") for row in group[1:]]
+    return [
+        _held(
+            row,
+            group,
+            DUPLICATE,
+            f"duplicate: same sentence and class as submission {kept}, which is released",
+        )
+        for row in group[1:]
+    ]
 
 
 def _held(row: ReleaseRow, group: list[ReleaseRow], kind: HoldBackKind, why: str) -> HeldBack:
@@ -108,7 +137,11 @@ def _others_by_class(row: ReleaseRow, group: list[ReleaseRow]) -> str:
     classes = sorted({r.apeach_class for r in group}, key=lambda c: (c == row.apeach_class, c))
     parts = []
     for cls in classes:
-        ids = [r.annotation_id for r in group if r.apeach_class == cls and r.annotation_id != row.annotation_id]
+        ids = [
+            r.annotation_id
+            for r in group
+            if r.apeach_class == cls and r.annotation_id != row.annotation_id
+        ]
         if ids:
             parts.append(f"{_submissions(ids)} with class {cls}")
     return " and ".join(parts)
@@ -131,8 +164,11 @@ class HeldBackCounts:
 
 def count_held_back(held_back: Sequence[HeldBack]) -> HeldBackCounts:
     conflicts = [h for h in held_back if h.kind == CONFLICT]
-    return HeldBackCounts(len(conflicts), len({comparison_key(h.text) for h in conflicts}),
-                          sum(h.kind == DUPLICATE for h in held_back))
+    return HeldBackCounts(
+        len(conflicts),
+        len({comparison_key(h.text) for h in conflicts}),
+        sum(h.kind == DUPLICATE for h in held_back),
+    )
 
 
 def held_back_line(held_back: Sequence[HeldBack]) -> str:
@@ -142,12 +178,20 @@ def held_back_line(held_back: Sequence[HeldBack]) -> str:
         return ""
     reasons = []
     if counts.conflicts:
-        reasons.append(f"{_plural(counts.conflicts, 'conflict')} ({_plural(counts.conflicting_sentences, 'sentence')} "
-                       "accepted with both classes, not released)")
+        reasons.append(
+            f"{_plural(counts.conflicts, 'conflict')} ({_plural(counts.conflicting_sentences, 'sentence')} "
+            "accepted with both classes, not released)"
+        )
     if counts.duplicates:
-        reasons.append(f"{_plural(counts.duplicates, 'duplicate')} of a released sentence with the same class")
-    return (f"{_plural(counts.total, 'accepted submission')} {'was' if counts.total == 1 else 'were'} held back "
-            "(sentences compared after Unicode NFKC and whitespace collapsing): " + "; ".join(reasons) + ".")
+        reasons.append(
+            f"{_plural(counts.duplicates, 'duplicate')} of a released sentence with the same class"
+        )
+    return (
+        f"{_plural(counts.total, 'accepted submission')} {'was' if counts.total == 1 else 'were'} held back "
+        "(sentences compared after Unicode NFKC and whitespace collapsing): "
+        + "; ".join(reasons)
+        + "."
+    )
 
 
 def _plural(n: int, noun: str) -> str:

@@ -15,9 +15,10 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from ..errors import ApeachError, ConfigError
 from .card import DEFAULT_LICENSE, dataset_card, license_id
@@ -26,7 +27,12 @@ from .outdir import write_atomically
 from .rows import APEACH_COLUMNS, ReleaseRow
 
 CSV_FILE, JSONL_FILE, PARQUET_FILE, HF_DIR, CARD_FILE = (
-    "apeach.csv", "extended.jsonl", "extended.parquet", "hf", "README.md")
+    "apeach.csv",
+    "extended.jsonl",
+    "extended.parquet",
+    "hf",
+    "README.md",
+)
 Progress = Callable[[str], None]
 
 
@@ -62,13 +68,35 @@ def arrow_schema() -> Any:
     import pyarrow as pa
 
     s, i, f = pa.string(), pa.int64(), pa.float64()
-    return pa.schema([
-        ("id", s), ("text", s), ("user_age", i), ("user_gender", s), ("text_topic", s), ("class", s),
-        ("age", i), ("text_topic_eng", s), ("annotation_id", i), ("task_id", i), ("prompt_id", s),
-        ("writer", s), ("label", s), ("intent", s), ("verdict", s), ("verdict_score", f), ("agreement", s),
-        ("fooled", pa.bool_()), ("outcome", s), ("keeps", i), ("drops", i), ("reasons", pa.list_(s)),
-        ("flags", pa.list_(s)), ("created_at", s), ("lead_time", f),
-    ])
+    return pa.schema(
+        [
+            ("id", s),
+            ("text", s),
+            ("user_age", i),
+            ("user_gender", s),
+            ("text_topic", s),
+            ("class", s),
+            ("age", i),
+            ("text_topic_eng", s),
+            ("annotation_id", i),
+            ("task_id", i),
+            ("prompt_id", s),
+            ("writer", s),
+            ("label", s),
+            ("intent", s),
+            ("verdict", s),
+            ("verdict_score", f),
+            ("agreement", s),
+            ("fooled", pa.bool_()),
+            ("outcome", s),
+            ("keeps", i),
+            ("drops", i),
+            ("reasons", pa.list_(s)),
+            ("flags", pa.list_(s)),
+            ("created_at", s),
+            ("lead_time", f),
+        ]
+    )
 
 
 def write_parquet(rows: Sequence[ReleaseRow], path: Path) -> None:
@@ -76,18 +104,25 @@ def write_parquet(rows: Sequence[ReleaseRow], path: Path) -> None:
     import pyarrow.parquet as pq
 
     table = pa.Table.from_pylist([r.extended() for r in rows], schema=arrow_schema())
-    pq.write_table(table, path, compression="zstd", version="2.6", use_dictionary=True, write_statistics=True)
+    pq.write_table(
+        table, path, compression="zstd", version="2.6", use_dictionary=True, write_statistics=True
+    )
 
 
 def write_hf_dataset(rows: Sequence[ReleaseRow], path: Path, campaign: str, license: str) -> None:
     from datasets import Dataset, DatasetInfo, Features
 
     features = Features.from_arrow_schema(arrow_schema())
-    info = DatasetInfo(description=f"{campaign}: an APEACH-style Korean hate-speech evaluation set "
-                                   "(crowd-generated, accepted by the managers' vote)", license=license,
-                       features=features)
+    info = DatasetInfo(
+        description=f"{campaign}: an APEACH-style Korean hate-speech evaluation set "
+        "(crowd-generated, accepted by the managers' vote)",
+        license=license,
+        features=features,
+    )
     records = [r.extended() for r in rows]
-    columns = {name: [record[name] for record in records] for name in features}  # also when there are no rows
+    columns = {
+        name: [record[name] for record in records] for name in features
+    }  # also when there are no rows
     dataset = Dataset.from_dict(columns, features=features, info=info)
     dataset.save_to_disk(str(path))
 
@@ -109,13 +144,21 @@ def require_release_packages() -> None:
         except ImportError:
             missing.append(module)
     if missing:
-        raise ConfigError(f"the release needs {' and '.join(missing)}; install them with: "
-                          "pip install 'apeach-ls[release]'")
+        raise ConfigError(
+            f"the release needs {' and '.join(missing)}; install them with: "
+            "pip install 'apeach-ls[release]'"
+        )
 
 
-def write_release(rows: Sequence[ReleaseRow], out: Path, campaign: str, license: str = DEFAULT_LICENSE,
-                  replace: bool = False, progress: Progress = _quiet,
-                  held_back: Sequence[HeldBack] = ()) -> ReleaseFiles:
+def write_release(
+    rows: Sequence[ReleaseRow],
+    out: Path,
+    campaign: str,
+    license: str = DEFAULT_LICENSE,
+    replace: bool = False,
+    progress: Progress = _quiet,
+    held_back: Sequence[HeldBack] = (),
+) -> ReleaseFiles:
     """Write the release into ``out`` (created, or replaced when ``replace``), all or nothing.
 
     ``held_back`` (``ReleaseBuild.held_back``) is only counted in the dataset card.
@@ -128,15 +171,22 @@ def write_release(rows: Sequence[ReleaseRow], out: Path, campaign: str, license:
 
     def fill(tmp: Path) -> ReleaseFiles:
         checksums: dict[str, str] = {}
-        for name, write in ((CSV_FILE, write_apeach_csv), (JSONL_FILE, write_jsonl), (PARQUET_FILE, write_parquet)):
+        for name, write in (
+            (CSV_FILE, write_apeach_csv),
+            (JSONL_FILE, write_jsonl),
+            (PARQUET_FILE, write_parquet),
+        ):
             progress(f"writing {name}")
             write(ordered, tmp / name)
             checksums[name] = sha256_file(tmp / name)
         progress(f"writing the Hugging Face dataset {HF_DIR}/")
         write_hf_dataset(ordered, tmp / HF_DIR, campaign, ident)
         progress(f"writing the dataset card {CARD_FILE}")
-        (tmp / CARD_FILE).write_text(dataset_card(campaign, ordered, ident, checksums, held_back), encoding="utf-8",
-                                     newline="\n")
+        (tmp / CARD_FILE).write_text(
+            dataset_card(campaign, ordered, ident, checksums, held_back),
+            encoding="utf-8",
+            newline="\n",
+        )
         return ReleaseFiles(out, len(ordered), checksums)
 
     return write_atomically(out, replace, fill)

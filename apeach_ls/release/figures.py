@@ -12,9 +12,10 @@ import io
 import textwrap
 import warnings
 from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Final, Sequence
+from typing import Any, Final
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -22,12 +23,28 @@ from matplotlib.ticker import MaxNLocator
 
 from .rows import DEFAULT, SPOILED, ReleaseRow
 
-CJK_FONTS: Final[tuple[str, ...]] = ("Noto Sans CJK KR", "Noto Sans CJK JP", "Noto Sans KR", "NanumGothic",
-                                     "Source Han Sans KR", "Malgun Gothic", "AppleGothic")
+CJK_FONTS: Final[tuple[str, ...]] = (
+    "Noto Sans CJK KR",
+    "Noto Sans CJK JP",
+    "Noto Sans KR",
+    "NanumGothic",
+    "Source Han Sans KR",
+    "Malgun Gothic",
+    "AppleGothic",
+)
 # Font file names that may hold one of CJK_FONTS (lower case, without spaces, dashes or underscores).
-CJK_FILE_HINTS: Final[tuple[str, ...]] = ("cjk", "notosanskr", "nanum", "sourcehan", "malgun", "applegothic")
-NO_CJK_FONT: Final[str] = ("no font with Hangul found (tried: " + ", ".join(CJK_FONTS) + "): the figures use the "
-                           "English topic names. Install one, e.g. apt-get install fonts-noto-cjk")
+CJK_FILE_HINTS: Final[tuple[str, ...]] = (
+    "cjk",
+    "notosanskr",
+    "nanum",
+    "sourcehan",
+    "malgun",
+    "applegothic",
+)
+NO_CJK_FONT: Final[str] = (
+    "no font with Hangul found (tried: " + ", ".join(CJK_FONTS) + "): the figures use the "
+    "English topic names. Install one, e.g. apt-get install fonts-noto-cjk"
+)
 COLORS: Final[dict[str, str]] = {SPOILED: "#d62728", DEFAULT: "#1f77b4"}
 CLASS_NAMES: Final[dict[str, str]] = {SPOILED: "Spoiled (hate)", DEFAULT: "Default (not hate)"}
 TopicLabel = Callable[[str, str], str]
@@ -103,7 +120,9 @@ def topics_in_order(rows: Sequence[ReleaseRow], order: Sequence[str]) -> list[tu
     return sorted(seen, key=lambda t: (rank.get(t[0], len(rank)), t[0], t[1]))
 
 
-def topic_class_figure(rows: Sequence[ReleaseRow], topics: list[tuple[str, str]], label: TopicLabel) -> Figure:
+def topic_class_figure(
+    rows: Sequence[ReleaseRow], topics: list[tuple[str, str]], label: TopicLabel
+) -> Figure:
     fig = Figure(figsize=(9, 1.2 + 0.75 * max(1, len(topics))), layout="constrained")
     ax = fig.add_subplot()
     counts = Counter((r.text_topic, r.text_topic_eng, r.apeach_class) for r in rows)
@@ -113,7 +132,9 @@ def topic_class_figure(rows: Sequence[ReleaseRow], topics: list[tuple[str, str]]
     ys = range(len(topics))
     for offset, cls in ((-0.2, SPOILED), (0.2, DEFAULT)):
         values = [counts[(ko, en, cls)] for ko, en in topics]
-        bars = ax.barh([y + offset for y in ys], values, height=0.4, color=COLORS[cls], label=CLASS_NAMES[cls])
+        bars = ax.barh(
+            [y + offset for y in ys], values, height=0.4, color=COLORS[cls], label=CLASS_NAMES[cls]
+        )
         ax.bar_label(bars, padding=2, fontsize=8)
     ax.set_yticks(list(ys), [label(ko, en) for ko, en in topics], fontsize=8)
     ax.invert_yaxis()
@@ -126,15 +147,21 @@ def topic_class_figure(rows: Sequence[ReleaseRow], topics: list[tuple[str, str]]
 def length_figure(rows: Sequence[ReleaseRow]) -> Figure:
     fig = Figure(figsize=(8, 4.5), layout="constrained")
     ax = fig.add_subplot()
-    lengths = {cls: [len(r.text) for r in rows if r.apeach_class == cls] for cls in (SPOILED, DEFAULT)}
+    lengths = {
+        cls: [len(r.text) for r in rows if r.apeach_class == cls] for cls in (SPOILED, DEFAULT)
+    }
     longest = max((n for values in lengths.values() for n in values), default=0)
     if not longest:
         empty_note(ax, "no accepted sentences")
         return fig
     step = max(1, -(-longest // 30))
     bins = list(range(0, longest + step + 1, step))
-    ax.hist([lengths[SPOILED], lengths[DEFAULT]], bins=bins, color=[COLORS[SPOILED], COLORS[DEFAULT]],
-            label=[CLASS_NAMES[SPOILED], CLASS_NAMES[DEFAULT]])
+    ax.hist(
+        [lengths[SPOILED], lengths[DEFAULT]],
+        bins=bins,
+        color=[COLORS[SPOILED], COLORS[DEFAULT]],
+        label=[CLASS_NAMES[SPOILED], CLASS_NAMES[DEFAULT]],
+    )
     ax.set_xlabel("sentence length (characters)")
     ax.set_ylabel("sentences")
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
@@ -142,7 +169,9 @@ def length_figure(rows: Sequence[ReleaseRow]) -> Figure:
     return fig
 
 
-def fooled_figure(rows: Sequence[ReleaseRow], topics: list[tuple[str, str]], label: TopicLabel) -> Figure:
+def fooled_figure(
+    rows: Sequence[ReleaseRow], topics: list[tuple[str, str]], label: TopicLabel
+) -> Figure:
     fig = Figure(figsize=(9, 1.2 + 0.5 * max(1, len(topics))), layout="constrained")
     ax = fig.add_subplot()
     if not topics:
@@ -182,7 +211,9 @@ def writers_figure(rows: Sequence[ReleaseRow], what: str) -> Figure:
     else:
         genders = Counter(gender for _, gender in profile.values())
         counts = [(g, genders[g]) for g in ("female", "male") if genders[g]]
-    unknown = sum(1 for age, gender in profile.values() if (age if what == "age" else gender) is None)
+    unknown = sum(
+        1 for age, gender in profile.values() if (age if what == "age" else gender) is None
+    )
     if unknown:
         counts.append(("unknown", unknown))
     bar_counts(ax, counts, "#2ca02c", "no writers")

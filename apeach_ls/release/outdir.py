@@ -17,9 +17,10 @@ import fcntl
 import os
 import shutil
 import tempfile
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator, TypeVar
+from typing import TypeVar
 
 from ..crashpoints import crash_point
 from ..errors import ApeachError
@@ -41,10 +42,14 @@ def check_output_dir(out: Path, replace: bool) -> None:
         while not ancestor.exists():
             ancestor = ancestor.parent
         if not ancestor.is_dir():
-            raise OutputExists(f"--out {out}: {ancestor} is a file, not a directory; choose another --out")
+            raise OutputExists(
+                f"--out {out}: {ancestor} is a file, not a directory; choose another --out"
+            )
         if out.is_dir() and any(out.iterdir()) and not replace:
-            raise OutputExists(f"Directory {out} is not empty. Use --replace to overwrite it, "
-                               "or choose another --out")
+            raise OutputExists(
+                f"Directory {out} is not empty. Use --replace to overwrite it, "
+                "or choose another --out"
+            )
     except OSError as exc:
         raise ApeachError(f"--out {out}: {exc.strerror}; choose another --out") from None
 

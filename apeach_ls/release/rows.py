@@ -9,8 +9,9 @@ e-mail); their age and gender come from the campaign's roster, empty when unknow
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final, Iterable, Literal, Mapping, Protocol
+from typing import TYPE_CHECKING, Any, Final, Literal, Protocol
 
 from ..correction import Flag
 from ..labels import HATE, Label
@@ -21,8 +22,15 @@ if TYPE_CHECKING:
     from ..labelstudio.submissions import Submission
 
 # The released dataset's CSV header, byte-for-byte (APEACH_METHOD.md).
-APEACH_COLUMNS: Final[tuple[str, ...]] = ("text", "user_age", "user_gender", "text_topic", "class", "age",
-                                          "text_topic_eng")
+APEACH_COLUMNS: Final[tuple[str, ...]] = (
+    "text",
+    "user_age",
+    "user_gender",
+    "text_topic",
+    "class",
+    "age",
+    "text_topic_eng",
+)
 ApeachClass = Literal["Spoiled", "Default"]
 SPOILED: Final[ApeachClass] = "Spoiled"  # hate
 DEFAULT: Final[ApeachClass] = "Default"  # not hate
@@ -73,7 +81,7 @@ def writer_pseudonym(salt: str, ls_user_id: int | None) -> str:
     """A stable pseudonymous writer id: salted with the campaign database's secret id."""
     if ls_user_id is None:
         return ""
-    return hashlib.sha256(f"{salt}:{ls_user_id}".encode("utf-8")).hexdigest()[:16]
+    return hashlib.sha256(f"{salt}:{ls_user_id}".encode()).hexdigest()[:16]
 
 
 def release_id(campaign: str, annotation_id: int) -> str:
@@ -112,22 +120,47 @@ class ReleaseRow:
 
     def apeach(self) -> dict[str, str]:
         """The APEACH CSV fields as text; unknown values are empty."""
+
         def text(value: object) -> str:
             return "" if value is None else str(value)
-        return {"text": self.text, "user_age": text(self.user_age), "user_gender": text(self.user_gender),
-                "text_topic": self.text_topic, "class": self.apeach_class, "age": text(self.age),
-                "text_topic_eng": self.text_topic_eng}
+
+        return {
+            "text": self.text,
+            "user_age": text(self.user_age),
+            "user_gender": text(self.user_gender),
+            "text_topic": self.text_topic,
+            "class": self.apeach_class,
+            "age": text(self.age),
+            "text_topic_eng": self.text_topic_eng,
+        }
 
     def extended(self) -> dict[str, Any]:
         """Every field, JSON-ready, in a fixed order: the id, the APEACH columns, the rest."""
         return {
-            "id": self.id, "text": self.text, "user_age": self.user_age, "user_gender": self.user_gender,
-            "text_topic": self.text_topic, "class": self.apeach_class, "age": self.age,
-            "text_topic_eng": self.text_topic_eng, "annotation_id": self.annotation_id, "task_id": self.task_id,
-            "prompt_id": self.prompt_id, "writer": self.writer, "label": self.label, "intent": self.intent,
-            "verdict": self.verdict, "verdict_score": self.verdict_score, "agreement": self.agreement,
-            "fooled": self.fooled, "outcome": self.outcome, "keeps": self.keeps, "drops": self.drops,
-            "reasons": list(self.reasons), "flags": list(self.flags), "created_at": self.created_at,
+            "id": self.id,
+            "text": self.text,
+            "user_age": self.user_age,
+            "user_gender": self.user_gender,
+            "text_topic": self.text_topic,
+            "class": self.apeach_class,
+            "age": self.age,
+            "text_topic_eng": self.text_topic_eng,
+            "annotation_id": self.annotation_id,
+            "task_id": self.task_id,
+            "prompt_id": self.prompt_id,
+            "writer": self.writer,
+            "label": self.label,
+            "intent": self.intent,
+            "verdict": self.verdict,
+            "verdict_score": self.verdict_score,
+            "agreement": self.agreement,
+            "fooled": self.fooled,
+            "outcome": self.outcome,
+            "keeps": self.keeps,
+            "drops": self.drops,
+            "reasons": list(self.reasons),
+            "flags": list(self.flags),
+            "created_at": self.created_at,
             "lead_time": self.lead_time,
         }
 
@@ -142,11 +175,19 @@ class Skipped:
 class ReleaseBuild:
     rows: tuple[ReleaseRow, ...]  # ordered by annotation id
     skipped: tuple[Skipped, ...]  # accepted in the tally but not releasable
-    held_back: tuple[HeldBack, ...] = ()  # accepted, but the sentence repeats another (conflict, duplicate)
+    held_back: tuple[
+        HeldBack, ...
+    ] = ()  # accepted, but the sentence repeats another (conflict, duplicate)
 
 
-def build_release(campaign: str, submissions: Iterable[Submission], tallies: Mapping[int, SubmissionTally],
-                  roster: RosterLookup, emails: Mapping[int, str], salt: str) -> ReleaseBuild:
+def build_release(
+    campaign: str,
+    submissions: Iterable[Submission],
+    tallies: Mapping[int, SubmissionTally],
+    roster: RosterLookup,
+    emails: Mapping[int, str],
+    salt: str,
+) -> ReleaseBuild:
     """Release rows of the accepted submissions (``Submission`` objects from Label Studio).
 
     An accepted tally whose submission is gone from Label Studio, or a submission with no
@@ -160,17 +201,29 @@ def build_release(campaign: str, submissions: Iterable[Submission], tallies: Map
     for submission_id in sorted(sid for sid, t in tallies.items() if t.outcome == ACCEPTED):
         submission = by_id.get(submission_id)
         if submission is None:
-            skipped.append(Skipped(submission_id, "accepted, but not found in the generation project"))
+            skipped.append(
+                Skipped(submission_id, "accepted, but not found in the generation project")
+            )
         elif submission.corrected.label is None:
-            skipped.append(Skipped(submission_id, "accepted, but has neither a verdict nor an intent"))
+            skipped.append(
+                Skipped(submission_id, "accepted, but has neither a verdict nor an intent")
+            )
         else:
-            rows.append(release_row(campaign, submission, tallies[submission_id], roster, emails, salt))
+            rows.append(
+                release_row(campaign, submission, tallies[submission_id], roster, emails, salt)
+            )
     consistent = hold_back_repeats(rows)
     return ReleaseBuild(consistent.rows, tuple(skipped), consistent.held_back)
 
 
-def release_row(campaign: str, submission: Submission, tally: SubmissionTally, roster: RosterLookup,
-                emails: Mapping[int, str], salt: str) -> ReleaseRow:
+def release_row(
+    campaign: str,
+    submission: Submission,
+    tally: SubmissionTally,
+    roster: RosterLookup,
+    emails: Mapping[int, str],
+    salt: str,
+) -> ReleaseRow:
     corrected = submission.corrected
     label = corrected.label
     if label is None:
@@ -180,16 +233,29 @@ def release_row(campaign: str, submission: Submission, tally: SubmissionTally, r
     user_age = profile.age if profile is not None else None
     prompt = submission.prompt
     return ReleaseRow(
-        text=corrected.text, user_age=user_age, user_gender=profile.gender if profile is not None else None,
-        text_topic=str(prompt.get("topic") or ""), apeach_class=apeach_class(label),
-        age=age_bucket(user_age), text_topic_eng=str(prompt.get("topic_eng") or ""),
-        id=release_id(campaign, submission.annotation_id), annotation_id=submission.annotation_id,
-        task_id=submission.task_id, prompt_id=str(prompt.get("prompt_id") or ""),
-        writer=writer_pseudonym(salt, writer_id), label=label, intent=corrected.intent,
+        text=corrected.text,
+        user_age=user_age,
+        user_gender=profile.gender if profile is not None else None,
+        text_topic=str(prompt.get("topic") or ""),
+        apeach_class=apeach_class(label),
+        age=age_bucket(user_age),
+        text_topic_eng=str(prompt.get("topic_eng") or ""),
+        id=release_id(campaign, submission.annotation_id),
+        annotation_id=submission.annotation_id,
+        task_id=submission.task_id,
+        prompt_id=str(prompt.get("prompt_id") or ""),
+        writer=writer_pseudonym(salt, writer_id),
+        label=label,
+        intent=corrected.intent,
         verdict=corrected.verdict.label if corrected.verdict is not None else None,
         verdict_score=corrected.verdict.score if corrected.verdict is not None else None,
-        agreement=corrected.agreement, fooled=corrected.fooled, outcome=tally.outcome, keeps=tally.keeps,
-        drops=tally.drops, reasons=tuple(sorted(tally.reasons)),
+        agreement=corrected.agreement,
+        fooled=corrected.fooled,
+        outcome=tally.outcome,
+        keeps=tally.keeps,
+        drops=tally.drops,
+        reasons=tuple(sorted(tally.reasons)),
         flags=tuple(sorted(f.value if isinstance(f, Flag) else str(f) for f in corrected.flags)),
-        created_at=submission.created_at, lead_time=submission.lead_time,
+        created_at=submission.created_at,
+        lead_time=submission.lead_time,
     )

@@ -26,16 +26,31 @@ import csv
 import io
 import json
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Sequence
 
 from sqlalchemy import Connection, Engine, select, update
 
 from ..errors import ApeachError
 from .db import earnings, ledger_id, now_iso, payout_batches, payout_items, transaction
-from .durable import crash_point, fsync_dir, fsync_tree, read_tree, remove_tree, write_rendered_files
-from .model import BATCH_COMMITTED, BATCH_PREPARING, Batch, LedgerEntry, WriterPayout, format_major, format_money
+from .durable import (
+    crash_point,
+    fsync_dir,
+    fsync_tree,
+    read_tree,
+    remove_tree,
+    write_rendered_files,
+)
+from .model import (
+    BATCH_COMMITTED,
+    BATCH_PREPARING,
+    Batch,
+    LedgerEntry,
+    WriterPayout,
+    format_major,
+    format_money,
+)
 from .providers import PayoutProvider, provider_by_name
 
 SUMMARY = "summary.json"
@@ -49,28 +64,68 @@ def load_batch(conn: Connection, batch_id: int) -> tuple[Batch, list[WriterPayou
     """A batch and its writers (entries grouped per writer, in writer-id order)."""
     row = conn.execute(select(payout_batches).where(payout_batches.c.id == batch_id)).first()
     if row is None:
-        raise ApeachError(f"payout batch {batch_id} does not exist; the payout status lists the batches")
-    batch = Batch(row.id, row.status, row.currency, tuple(row.providers.split(",")), row.directory,
-                  row.created_at, row.committed_at, ledger_id(conn), row.file_format, row.paid_at)
-    rows = conn.execute(select(earnings, payout_items.c.platform_id, payout_items.c.assignment_id,
-                               payout_items.c.platform)
-                        .join(payout_items, payout_items.c.earning_id == earnings.c.id)
-                        .where(payout_items.c.batch_id == batch_id)
-                        .order_by(earnings.c.writer_ls_id, earnings.c.id)).all()
+        raise ApeachError(
+            f"payout batch {batch_id} does not exist; the payout status lists the batches"
+        )
+    batch = Batch(
+        row.id,
+        row.status,
+        row.currency,
+        tuple(row.providers.split(",")),
+        row.directory,
+        row.created_at,
+        row.committed_at,
+        ledger_id(conn),
+        row.file_format,
+        row.paid_at,
+    )
+    rows = conn.execute(
+        select(
+            earnings,
+            payout_items.c.platform_id,
+            payout_items.c.assignment_id,
+            payout_items.c.platform,
+        )
+        .join(payout_items, payout_items.c.earning_id == earnings.c.id)
+        .where(payout_items.c.batch_id == batch_id)
+        .order_by(earnings.c.writer_ls_id, earnings.c.id)
+    ).all()
     grouped: dict[int, list] = {}
     for r in rows:
         grouped.setdefault(r.writer_ls_id, []).append(r)
     items = []
     for writer, group in grouped.items():
-        entries = tuple(LedgerEntry(r.id, r.submission_id, r.kind, r.writer_ls_id, r.writer_email, r.amount,
-                                    r.currency, r.reason, r.recorded_at) for r in group)
-        items.append(WriterPayout(writer, group[-1].writer_email, group[0].platform_id,
-                                  sum(e.amount for e in entries), entries, assignment_id=group[0].assignment_id,
-                                  platform=group[0].platform))
+        entries = tuple(
+            LedgerEntry(
+                r.id,
+                r.submission_id,
+                r.kind,
+                r.writer_ls_id,
+                r.writer_email,
+                r.amount,
+                r.currency,
+                r.reason,
+                r.recorded_at,
+            )
+            for r in group
+        )
+        items.append(
+            WriterPayout(
+                writer,
+                group[-1].writer_email,
+                group[0].platform_id,
+                sum(e.amount for e in entries),
+                entries,
+                assignment_id=group[0].assignment_id,
+                platform=group[0].platform,
+            )
+        )
     return batch, items
 
 
-def resolve_providers(names: Sequence[str], given: Sequence[PayoutProvider] = ()) -> list[PayoutProvider]:
+def resolve_providers(
+    names: Sequence[str], given: Sequence[PayoutProvider] = ()
+) -> list[PayoutProvider]:
     """Provider objects for the names stored on a batch: the given ones first, else new ones."""
     by_name = {p.name: p for p in given}
     return [by_name.get(name) or provider_by_name(name) for name in names]
@@ -79,33 +134,63 @@ def resolve_providers(names: Sequence[str], given: Sequence[PayoutProvider] = ()
 def statement(batch: Batch, item: WriterPayout) -> bytes:
     buffer = io.StringIO()
     out = csv.writer(buffer, lineterminator="\n")
-    out.writerow(["earning_id", "submission_id", "kind", "amount", "amount_minor", "currency", "reason"])
+    out.writerow(
+        ["earning_id", "submission_id", "kind", "amount", "amount_minor", "currency", "reason"]
+    )
     for e in item.entries:
-        out.writerow([e.id, e.submission_id, e.kind, format_major(e.amount, e.currency), e.amount, e.currency,
-                      e.reason])
+        out.writerow(
+            [
+                e.id,
+                e.submission_id,
+                e.kind,
+                format_major(e.amount, e.currency),
+                e.amount,
+                e.currency,
+                e.reason,
+            ]
+        )
     return buffer.getvalue().encode("utf-8")
 
 
-def render_batch(batch: Batch, items: Sequence[WriterPayout], providers: Sequence[PayoutProvider]) -> dict[str, bytes]:
+def render_batch(
+    batch: Batch, items: Sequence[WriterPayout], providers: Sequence[PayoutProvider]
+) -> dict[str, bytes]:
     """Every file of the batch, by path relative to its folder."""
     files = {f"statements/writer-{i.writer_ls_id}.csv": statement(batch, i) for i in items}
     for provider in providers:
-        mine = [i for i in items if i.platform == provider.name] if batch.routes_by_platform else list(items)
+        mine = (
+            [i for i in items if i.platform == provider.name]
+            if batch.routes_by_platform
+            else list(items)
+        )
         files.update(provider.render(batch, mine))
     total = sum(i.amount for i in items)
     summary = {
-        "batch_id": batch.id, "ledger_id": batch.ledger_id, "created_at": batch.created_at,
-        "currency": batch.currency, "providers": list(batch.providers),
-        "total": format_major(total, batch.currency), "total_minor": total,
-        "writers": [{"writer_ls_id": i.writer_ls_id, "platform_id": i.platform_id,
-                     "amount": format_major(i.amount, batch.currency), "amount_minor": i.amount,
-                     "entries": len(i.entries), "statement": f"statements/writer-{i.writer_ls_id}.csv",
-                     **({"assignment_id": i.assignment_id} if batch.has_assignment_ids else {}),
-                     **({"platform": i.platform} if batch.routes_by_platform else {})}
-                    for i in items],
+        "batch_id": batch.id,
+        "ledger_id": batch.ledger_id,
+        "created_at": batch.created_at,
+        "currency": batch.currency,
+        "providers": list(batch.providers),
+        "total": format_major(total, batch.currency),
+        "total_minor": total,
+        "writers": [
+            {
+                "writer_ls_id": i.writer_ls_id,
+                "platform_id": i.platform_id,
+                "amount": format_major(i.amount, batch.currency),
+                "amount_minor": i.amount,
+                "entries": len(i.entries),
+                "statement": f"statements/writer-{i.writer_ls_id}.csv",
+                **({"assignment_id": i.assignment_id} if batch.has_assignment_ids else {}),
+                **({"platform": i.platform} if batch.routes_by_platform else {}),
+            }
+            for i in items
+        ],
         "files": sorted(files),
     }
-    files[SUMMARY] = (json.dumps(summary, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
+    files[SUMMARY] = (
+        json.dumps(summary, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    ).encode("utf-8")
     return files
 
 
@@ -117,8 +202,12 @@ class CompletedBatch:
     moved_from: Path | None = None  # where it was planned, when it could not be written there
 
 
-def complete_batch(engine: Engine, batch_id: int, given: Sequence[PayoutProvider] = (),
-                   fallback_dir: Path | None = None) -> CompletedBatch:
+def complete_batch(
+    engine: Engine,
+    batch_id: int,
+    given: Sequence[PayoutProvider] = (),
+    fallback_dir: Path | None = None,
+) -> CompletedBatch:
     """Write a preparing batch's files and mark it committed (see module doc); idempotent.
     Runs under the ledger lock, so two runs never write the same batch's folder at once.
     ``fallback_dir``: where to write it instead if its planned folder cannot be written."""
@@ -130,37 +219,57 @@ def complete_batch(engine: Engine, batch_id: int, given: Sequence[PayoutProvider
         final = Path(batch.directory)
         if _exists(final, batch):
             if read_tree(final) != expected:
-                raise ApeachError(f"{final} does not match payout batch {batch.id} in the ledger; "
-                                  "move the folder away and run the payout again to rewrite it")
+                raise ApeachError(
+                    f"{final} does not match payout batch {batch.id} in the ledger; "
+                    "move the folder away and run the payout again to rewrite it"
+                )
         elif batch.status == BATCH_PREPARING:
             try:
                 _write_folder(final, expected, batch, items, providers)
             except OSError as exc:
-                other = fallback_dir / batch_dir_name(batch.id) if fallback_dir is not None else None
+                other = (
+                    fallback_dir / batch_dir_name(batch.id) if fallback_dir is not None else None
+                )
                 if other is None or other == final or _exists(final, batch):
-                    raise ApeachError(f"cannot write payout batch {batch.id}'s files into {final} ({exc.strerror}); "
-                                      "they were never written there: run the payout with --out set to a folder "
-                                      "you can write, and the batch is written there") from None
+                    raise ApeachError(
+                        f"cannot write payout batch {batch.id}'s files into {final} ({exc.strerror}); "
+                        "they were never written there: run the payout with --out set to a folder "
+                        "you can write, and the batch is written there"
+                    ) from None
                 if _exists(other, batch):
-                    raise ApeachError(f"{other} already exists but is not batch {batch.id} of this ledger; "
-                                      "choose another output folder (one per campaign)")
+                    raise ApeachError(
+                        f"{other} already exists but is not batch {batch.id} of this ledger; "
+                        "choose another output folder (one per campaign)"
+                    )
                 moved_from, final = final, other
-                conn.execute(update(payout_batches).where(payout_batches.c.id == batch.id)
-                             .values(directory=str(final)))
+                conn.execute(
+                    update(payout_batches)
+                    .where(payout_batches.c.id == batch.id)
+                    .values(directory=str(final))
+                )
                 try:
                     _write_folder(final, expected, batch, items, providers)
                 except OSError as again:
-                    raise ApeachError(f"cannot write payout batch {batch.id}'s files into {final} "
-                                      f"({again.strerror}); choose another --out") from None
+                    raise ApeachError(
+                        f"cannot write payout batch {batch.id}'s files into {final} "
+                        f"({again.strerror}); choose another --out"
+                    ) from None
         else:
-            raise ApeachError(f"the files of committed payout batch {batch.id} are missing from {final}; "
-                              "restore them, or write them again from the ledger (rewrite_batch)")
+            raise ApeachError(
+                f"the files of committed payout batch {batch.id} are missing from {final}; "
+                "restore them, or write them again from the ledger (rewrite_batch)"
+            )
         if batch.status == BATCH_PREPARING:
-            conn.execute(update(payout_batches).where(payout_batches.c.id == batch.id)
-                         .values(status=BATCH_COMMITTED, committed_at=now_iso()))
+            conn.execute(
+                update(payout_batches)
+                .where(payout_batches.c.id == batch.id)
+                .values(status=BATCH_COMMITTED, committed_at=now_iso())
+            )
     if batch.status == BATCH_PREPARING:
         crash_point("batch_committed")
-    return CompletedBatch(batch.id, final, tuple(final / name for name in sorted(expected)), moved_from)
+    return CompletedBatch(
+        batch.id, final, tuple(final / name for name in sorted(expected)), moved_from
+    )
 
 
 def _exists(path: Path, batch: Batch) -> bool:
@@ -169,22 +278,36 @@ def _exists(path: Path, batch: Batch) -> bool:
     try:
         return path.exists()
     except OSError as exc:
-        raise ApeachError(f"cannot look at {path}, the folder of payout batch {batch.id} ({exc.strerror}); "
-                          "make it reachable and run the payout again") from None
+        raise ApeachError(
+            f"cannot look at {path}, the folder of payout batch {batch.id} ({exc.strerror}); "
+            "make it reachable and run the payout again"
+        ) from None
 
 
-def _write_folder(final: Path, expected: dict[str, bytes], batch: Batch, items: Sequence[WriterPayout],
-                  providers: Sequence[PayoutProvider]) -> None:
+def _write_folder(
+    final: Path,
+    expected: dict[str, bytes],
+    batch: Batch,
+    items: Sequence[WriterPayout],
+    providers: Sequence[PayoutProvider],
+) -> None:
     """The batch's files into a temporary sibling, fsynced, renamed into place."""
     temp = final.parent / f".{final.name}.partial"
     try:
         remove_tree(temp)
         temp.mkdir(parents=True)
-        write_rendered_files({k: v for k, v in expected.items() if k.startswith("statements/")}, temp)
+        write_rendered_files(
+            {k: v for k, v in expected.items() if k.startswith("statements/")}, temp
+        )
         crash_point("statements_written")
         for provider in providers:
-            provider.write_files(batch, [i for i in items if i.platform == provider.name]
-                                 if batch.routes_by_platform else items, temp)
+            provider.write_files(
+                batch,
+                [i for i in items if i.platform == provider.name]
+                if batch.routes_by_platform
+                else items,
+                temp,
+            )
         crash_point("provider_files_written")
         write_rendered_files({SUMMARY: expected[SUMMARY]}, temp)
         fsync_tree(temp)
@@ -208,8 +331,9 @@ class Confirmation:
     missing_files: bool  # its folder is gone (confirmed anyway: the files were uploaded)
 
 
-def confirm_batch(engine: Engine, batch_id: int, given: Sequence[PayoutProvider] = (),
-                  dry_run: bool = False) -> Confirmation:
+def confirm_batch(
+    engine: Engine, batch_id: int, given: Sequence[PayoutProvider] = (), dry_run: bool = False
+) -> Confirmation:
     """Record that a batch's files were uploaded and paid (``paid_at``), in one transaction
     (rolled back when ``dry_run``). Refused for a batch whose files are not written yet or
     no longer match the ledger; confirming a confirmed batch changes nothing."""
@@ -217,8 +341,10 @@ def confirm_batch(engine: Engine, batch_id: int, given: Sequence[PayoutProvider]
         batch, items = load_batch(conn, batch_id)
         total = sum(i.amount for i in items)
         if batch.status == BATCH_PREPARING:
-            raise ApeachError(f"payout batch {batch.id}'s files are not written yet; run `apeach-ls payout --commit` "
-                              "to write them, upload them, then confirm")
+            raise ApeachError(
+                f"payout batch {batch.id}'s files are not written yet; run `apeach-ls payout --commit` "
+                "to write them, upload them, then confirm"
+            )
         if batch.paid_at:
             return Confirmation(batch, total, already=True, missing_files=False)
         final = Path(batch.directory)
@@ -226,12 +352,18 @@ def confirm_batch(engine: Engine, batch_id: int, given: Sequence[PayoutProvider]
         if not missing:
             expected = render_batch(batch, items, resolve_providers(batch.providers, given))
             if read_tree(final) != expected:
-                raise ApeachError(f"the files in {final} differ from payout batch {batch.id} in the ledger, so what "
-                                  f"was uploaded is not what the ledger pays ({format_money(total, batch.currency)}); "
-                                  f"`apeach-ls payout show {batch.id}` lists the differences; nothing was confirmed")
+                raise ApeachError(
+                    f"the files in {final} differ from payout batch {batch.id} in the ledger, so what "
+                    f"was uploaded is not what the ledger pays ({format_money(total, batch.currency)}); "
+                    f"`apeach-ls payout show {batch.id}` lists the differences; nothing was confirmed"
+                )
         paid_at = now_iso()
-        conn.execute(update(payout_batches).where(payout_batches.c.id == batch.id).values(paid_at=paid_at))
-    return Confirmation(replace(batch, paid_at=paid_at), total, already=False, missing_files=missing)
+        conn.execute(
+            update(payout_batches).where(payout_batches.c.id == batch.id).values(paid_at=paid_at)
+        )
+    return Confirmation(
+        replace(batch, paid_at=paid_at), total, already=False, missing_files=missing
+    )
 
 
 def verify_batch(engine: Engine, batch_id: int, given: Sequence[PayoutProvider] = ()) -> list[str]:
@@ -244,19 +376,28 @@ def verify_batch(engine: Engine, batch_id: int, given: Sequence[PayoutProvider] 
         return [f"{final}: missing"]
     actual = read_tree(final)
     problems = [f"{final / name}: missing" for name in sorted(set(expected) - set(actual))]
-    problems += [f"{final / name}: not part of the batch" for name in sorted(set(actual) - set(expected))]
-    problems += [f"{final / name}: differs from the ledger" for name in sorted(set(expected) & set(actual))
-                 if expected[name] != actual[name]]
+    problems += [
+        f"{final / name}: not part of the batch" for name in sorted(set(actual) - set(expected))
+    ]
+    problems += [
+        f"{final / name}: differs from the ledger"
+        for name in sorted(set(expected) & set(actual))
+        if expected[name] != actual[name]
+    ]
     return problems
 
 
-def rewrite_batch(engine: Engine, batch_id: int, given: Sequence[PayoutProvider] = ()) -> list[Path]:
+def rewrite_batch(
+    engine: Engine, batch_id: int, given: Sequence[PayoutProvider] = ()
+) -> list[Path]:
     """Write a committed batch's lost folder again from the ledger (the same bytes)."""
     with transaction(engine) as conn:
         batch, items = load_batch(conn, batch_id)
         final = Path(batch.directory)
         if batch.status == BATCH_PREPARING:
-            raise ApeachError(f"payout batch {batch.id} is still preparing; run the payout to complete it")
+            raise ApeachError(
+                f"payout batch {batch.id} is still preparing; run the payout to complete it"
+            )
         if final.exists():
             raise ApeachError(f"{final} exists; verify_batch checks it against the ledger")
         expected = render_batch(batch, items, resolve_providers(batch.providers, given))
@@ -268,5 +409,7 @@ def rewrite_batch(engine: Engine, batch_id: int, given: Sequence[PayoutProvider]
             os.rename(temp, final)
             fsync_dir(final.parent)
         except OSError as exc:
-            raise ApeachError(f"cannot write payout batch {batch.id}'s files into {final}: {exc.strerror}") from None
+            raise ApeachError(
+                f"cannot write payout batch {batch.id}'s files into {final}: {exc.strerror}"
+            ) from None
     return [final / name for name in sorted(expected)]

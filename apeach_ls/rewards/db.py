@@ -9,13 +9,27 @@ The tables below mirror the schema the migrations build (a test checks they agre
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Iterator
 
-from sqlalchemy import (BigInteger, Column, Connection, Engine, ForeignKey, Integer,
-                        MetaData, String, Table, Text, UniqueConstraint, create_engine, event, select)
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    Engine,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+    select,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
@@ -26,11 +40,14 @@ LOCK_KEY = 0x41504541  # "APEA": the advisory lock that serializes ledger writes
 metadata = MetaData()
 
 writers = Table(
-    "writers", metadata,
+    "writers",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("ls_user_id", BigInteger, unique=True),  # Label Studio user id, or
     Column("ls_email", String(320), unique=True),  # Label Studio e-mail (lower case)
-    Column("platform_id", String(64), nullable=False),  # Prolific participant / MTurk worker id / payee reference
+    Column(
+        "platform_id", String(64), nullable=False
+    ),  # Prolific participant / MTurk worker id / payee reference
     Column("age", Integer),
     Column("gender", String(6)),  # "female" / "male"
     Column("updated_at", String(32), nullable=False),
@@ -39,7 +56,8 @@ writers = Table(
 )
 
 earnings = Table(
-    "earnings", metadata,
+    "earnings",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("submission_id", BigInteger, nullable=False),  # Label Studio annotation id
     Column("kind", String(16), nullable=False),
@@ -53,7 +71,8 @@ earnings = Table(
 )
 
 payout_batches = Table(
-    "payout_batches", metadata,
+    "payout_batches",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("status", String(16), nullable=False),
     Column("currency", String(3), nullable=False),
@@ -61,25 +80,34 @@ payout_batches = Table(
     Column("directory", Text, nullable=False),  # where the batch's files go (absolute)
     Column("created_at", String(32), nullable=False),
     Column("committed_at", String(32)),
-    Column("file_format", Integer, nullable=False),  # how its files are laid out (model.BATCH_FILE_FORMAT)
-    Column("paid_at", String(32)),  # when the operator confirmed it paid (after uploading its files)
+    Column(
+        "file_format", Integer, nullable=False
+    ),  # how its files are laid out (model.BATCH_FILE_FORMAT)
+    Column(
+        "paid_at", String(32)
+    ),  # when the operator confirmed it paid (after uploading its files)
 )
 
 payout_items = Table(
-    "payout_items", metadata,
+    "payout_items",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("batch_id", Integer, ForeignKey("payout_batches.id"), nullable=False),
-    Column("earning_id", Integer, ForeignKey("earnings.id"), nullable=False, unique=True),  # paid once
+    Column(
+        "earning_id", Integer, ForeignKey("earnings.id"), nullable=False, unique=True
+    ),  # paid once
     Column("platform_id", String(64), nullable=False),  # the writer's platform id when planned
     Column("assignment_id", String(64)),  # and their MTurk assignment id, if the roster had one
     Column("platform", String(16)),  # and their platform (None in batches of file format 1 and 2)
 )
 
 ledger_meta = Table(
-    "ledger_meta", metadata,
+    "ledger_meta",
+    metadata,
     Column("key", String(64), primary_key=True),
     Column("value", String(200), nullable=False),
 )
+
 
 def ledger_url(location: str | Path) -> str:
     """A database URL from a URL or a path to a SQLite file; ``postgresql://`` uses psycopg 3."""
@@ -123,8 +151,10 @@ def open_ledger(location: str | Path, create: bool = True) -> Engine:
         raise ConfigError(f"ledger database {url!r}: {exc}") from exc
     except SQLAlchemyError as exc:
         shown = make_url(url).render_as_string(hide_password=True)
-        raise ConfigError(f"cannot open the ledger database {shown}: {exc.__class__.__name__}: "
-                          f"{str(exc.orig if hasattr(exc, 'orig') else exc).strip()}") from exc
+        raise ConfigError(
+            f"cannot open the ledger database {shown}: {exc.__class__.__name__}: "
+            f"{str(exc.orig if hasattr(exc, 'orig') else exc).strip()}"
+        ) from exc
     return engine
 
 
@@ -158,8 +188,12 @@ def transaction(engine: Engine, rollback: bool = False) -> Iterator[Connection]:
 
 def ledger_id(conn: Connection) -> str:
     """The ledger's random identity (set by the first migration), used in request tokens."""
-    return str(conn.execute(select(ledger_meta.c.value).where(ledger_meta.c.key == "ledger_id")).scalar_one())
+    return str(
+        conn.execute(
+            select(ledger_meta.c.value).where(ledger_meta.c.key == "ledger_id")
+        ).scalar_one()
+    )
 
 
 def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")

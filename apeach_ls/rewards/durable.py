@@ -55,4 +55,8 @@ def remove_tree(path: Path) -> None:
 
 def read_tree(root: Path) -> dict[str, bytes]:
     """Every file under ``root`` by its relative POSIX path."""
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }

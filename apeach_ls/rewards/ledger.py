@@ -18,15 +18,25 @@ Totals (earned, in batches, paid, balance) are derived by queries, never stored.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from sqlalchemy import Connection, Engine, case, func, insert, select
 
 from ..errors import ApeachError, ConfigError
 from .db import earnings, now_iso, payout_batches, payout_items, transaction
-from .model import (ACCEPTED, DROPPED, EARNING_KINDS, KIND_ADJUSTMENT, OUTCOMES, Earning, EntryKind,
-                    LedgerEntry, RecordAction, SubmissionOutcome)
+from .model import (
+    ACCEPTED,
+    DROPPED,
+    EARNING_KINDS,
+    KIND_ADJUSTMENT,
+    OUTCOMES,
+    Earning,
+    EntryKind,
+    LedgerEntry,
+    RecordAction,
+    SubmissionOutcome,
+)
 from .policy import RewardPolicy, apply_limits, earnings_for
 
 
@@ -47,7 +57,7 @@ class RecordReport:
     dry_run: bool
 
     @classmethod
-    def of(cls, lines: Iterable[RecordLine], currency: str, dry_run: bool) -> "RecordReport":
+    def of(cls, lines: Iterable[RecordLine], currency: str, dry_run: bool) -> RecordReport:
         return cls(tuple(sorted(lines, key=lambda l: (l.submission_id, l.kind))), currency, dry_run)
 
     def count(self, action: RecordAction) -> int:
@@ -77,8 +87,12 @@ class WriterBalance:
         return self.earned - self.in_batches
 
 
-def record_outcomes(engine: Engine, outcomes: Iterable[SubmissionOutcome], policy: RewardPolicy,
-                    dry_run: bool = False) -> RecordReport:
+def record_outcomes(
+    engine: Engine,
+    outcomes: Iterable[SubmissionOutcome],
+    policy: RewardPolicy,
+    dry_run: bool = False,
+) -> RecordReport:
     """Record what the outcomes earn, in one transaction (rolled back when ``dry_run``)."""
     unique = unique_outcomes(outcomes)
     with transaction(engine, rollback=dry_run) as conn:
@@ -91,24 +105,41 @@ def unique_outcomes(outcomes: Iterable[SubmissionOutcome]) -> list[SubmissionOut
     for outcome in outcomes:
         writer = outcome.writer_ls_id
         if isinstance(writer, bool) or not isinstance(writer, int) or writer <= 0:
-            raise ApeachError(f"submission {outcome.submission_id} has no writer (Label Studio user id {writer!r}); "
-                              "leave it out until Label Studio names who wrote it")
+            raise ApeachError(
+                f"submission {outcome.submission_id} has no writer (Label Studio user id {writer!r}); "
+                "leave it out until Label Studio names who wrote it"
+            )
         if outcome.outcome not in OUTCOMES:
-            raise ApeachError(f"submission {outcome.submission_id}: unknown outcome {outcome.outcome!r}; "
-                              f"expected one of {', '.join(sorted(OUTCOMES))}")
+            raise ApeachError(
+                f"submission {outcome.submission_id}: unknown outcome {outcome.outcome!r}; "
+                f"expected one of {', '.join(sorted(OUTCOMES))}"
+            )
         if seen.get(outcome.submission_id, outcome) != outcome:
-            raise ApeachError(f"submission {outcome.submission_id} is given twice with different outcomes")
+            raise ApeachError(
+                f"submission {outcome.submission_id} is given twice with different outcomes"
+            )
         seen[outcome.submission_id] = outcome
     return [seen[key] for key in sorted(seen)]
 
 
-def record_lines(conn: Connection, outcomes: list[SubmissionOutcome], policy: RewardPolicy) -> list[RecordLine]:
-    rows = conn.execute(select(earnings.c.submission_id, earnings.c.kind, earnings.c.writer_ls_id,
-                               earnings.c.amount, earnings.c.currency)).all()
+def record_lines(
+    conn: Connection, outcomes: list[SubmissionOutcome], policy: RewardPolicy
+) -> list[RecordLine]:
+    rows = conn.execute(
+        select(
+            earnings.c.submission_id,
+            earnings.c.kind,
+            earnings.c.writer_ls_id,
+            earnings.c.amount,
+            earnings.c.currency,
+        )
+    ).all()
     currencies = {row.currency for row in rows}
     if currencies - {policy.currency}:
-        raise ConfigError(f"the ledger is kept in {', '.join(sorted(currencies))} but the policy says "
-                          f"{policy.currency}; a campaign keeps one currency")
+        raise ConfigError(
+            f"the ledger is kept in {', '.join(sorted(currencies))} but the policy says "
+            f"{policy.currency}; a campaign keeps one currency"
+        )
     by_submission: dict[int, dict[str, int]] = defaultdict(dict)
     writer_of: dict[int, int] = {}
     writer_totals: dict[int, int] = defaultdict(int)
@@ -123,45 +154,99 @@ def record_lines(conn: Connection, outcomes: list[SubmissionOutcome], policy: Re
         existing = by_submission.get(outcome.submission_id, {})
         sid, writer = outcome.submission_id, outcome.writer_ls_id
         if existing and writer_of[sid] != writer:
-            lines.append(RecordLine(sid, writer, "accepted", "ignored", 0,
-                                    f"the ledger has this submission from writer {writer_of[sid]}"))
+            lines.append(
+                RecordLine(
+                    sid,
+                    writer,
+                    "accepted",
+                    "ignored",
+                    0,
+                    f"the ledger has this submission from writer {writer_of[sid]}",
+                )
+            )
         elif outcome.outcome == DROPPED and KIND_ADJUSTMENT in existing:
-            lines.append(RecordLine(sid, writer, KIND_ADJUSTMENT, "unchanged", existing[KIND_ADJUSTMENT],
-                                    "already reversed"))
+            lines.append(
+                RecordLine(
+                    sid,
+                    writer,
+                    KIND_ADJUSTMENT,
+                    "unchanged",
+                    existing[KIND_ADJUSTMENT],
+                    "already reversed",
+                )
+            )
         elif outcome.outcome == DROPPED and existing:
             amount = -sum(existing.values())
             kinds = "+".join(kind for kind in EARNING_KINDS if kind in existing)
             reason = f"dropped after acceptance: reverses {kinds}"
-            _insert(conn, Earning(sid, writer, outcome.writer_email, KIND_ADJUSTMENT, amount, reason), policy)
+            _insert(
+                conn,
+                Earning(sid, writer, outcome.writer_email, KIND_ADJUSTMENT, amount, reason),
+                policy,
+            )
             writer_totals[writer] += amount
             campaign_total += amount
             lines.append(RecordLine(sid, writer, KIND_ADJUSTMENT, "reversed", amount, reason))
         elif outcome.outcome == ACCEPTED and KIND_ADJUSTMENT in existing:
-            lines.append(RecordLine(sid, writer, "accepted", "ignored", 0,
-                                    "accepted again after it was reversed; a reversed sentence is not credited again"))
+            lines.append(
+                RecordLine(
+                    sid,
+                    writer,
+                    "accepted",
+                    "ignored",
+                    0,
+                    "accepted again after it was reversed; a reversed sentence is not credited again",
+                )
+            )
         elif outcome.outcome == ACCEPTED:
             for earning in earnings_for([outcome], policy):
                 if earning.kind in existing:
-                    lines.append(RecordLine(sid, writer, earning.kind, "unchanged", existing[earning.kind],
-                                            "already recorded"))
+                    lines.append(
+                        RecordLine(
+                            sid,
+                            writer,
+                            earning.kind,
+                            "unchanged",
+                            existing[earning.kind],
+                            "already recorded",
+                        )
+                    )
                 else:
                     candidates.append(earning)
     granted, held = apply_limits(candidates, policy, writer_totals, campaign_total)
     for earning in granted:
         _insert(conn, earning, policy)
-        lines.append(RecordLine(earning.submission_id, earning.writer_ls_id, earning.kind, "recorded",
-                                earning.amount, earning.reason))
+        lines.append(
+            RecordLine(
+                earning.submission_id,
+                earning.writer_ls_id,
+                earning.kind,
+                "recorded",
+                earning.amount,
+                earning.reason,
+            )
+        )
     for item in held:
         e = item.earning
-        lines.append(RecordLine(e.submission_id, e.writer_ls_id, e.kind, "held", e.amount, item.reason))
+        lines.append(
+            RecordLine(e.submission_id, e.writer_ls_id, e.kind, "held", e.amount, item.reason)
+        )
     return lines
 
 
 def _insert(conn: Connection, earning: Earning, policy: RewardPolicy) -> None:
-    conn.execute(insert(earnings).values(
-        submission_id=earning.submission_id, kind=earning.kind, writer_ls_id=earning.writer_ls_id,
-        writer_email=(earning.writer_email or "").strip().lower() or None, amount=earning.amount,
-        currency=policy.currency, reason=earning.reason, recorded_at=now_iso()))
+    conn.execute(
+        insert(earnings).values(
+            submission_id=earning.submission_id,
+            kind=earning.kind,
+            writer_ls_id=earning.writer_ls_id,
+            writer_email=(earning.writer_email or "").strip().lower() or None,
+            amount=earning.amount,
+            currency=policy.currency,
+            reason=earning.reason,
+            recorded_at=now_iso(),
+        )
+    )
 
 
 def ledger_entries(conn: Connection, writer_ls_id: int | None = None) -> list[LedgerEntry]:
@@ -169,8 +254,20 @@ def ledger_entries(conn: Connection, writer_ls_id: int | None = None) -> list[Le
     query = select(earnings).order_by(earnings.c.id)
     if writer_ls_id is not None:
         query = query.where(earnings.c.writer_ls_id == writer_ls_id)
-    return [LedgerEntry(r.id, r.submission_id, r.kind, r.writer_ls_id, r.writer_email, r.amount, r.currency,
-                        r.reason, r.recorded_at) for r in conn.execute(query)]
+    return [
+        LedgerEntry(
+            r.id,
+            r.submission_id,
+            r.kind,
+            r.writer_ls_id,
+            r.writer_email,
+            r.amount,
+            r.currency,
+            r.reason,
+            r.recorded_at,
+        )
+        for r in conn.execute(query)
+    ]
 
 
 def writer_balances(engine: Engine) -> list[WriterBalance]:
@@ -178,19 +275,36 @@ def writer_balances(engine: Engine) -> list[WriterBalance]:
     and the batches' confirmations."""
     batched = func.sum(case((payout_items.c.id.is_not(None), earnings.c.amount), else_=0))
     paid = func.sum(case((payout_batches.c.paid_at.is_not(None), earnings.c.amount), else_=0))
-    query = (select(earnings.c.writer_ls_id, func.max(earnings.c.writer_email).label("email"),
-                    func.sum(earnings.c.amount).label("earned"), batched.label("batched"), paid.label("paid"),
-                    func.count(earnings.c.id).label("entries"))
-             .select_from(earnings.outerjoin(payout_items, payout_items.c.earning_id == earnings.c.id)
-                          .outerjoin(payout_batches, payout_batches.c.id == payout_items.c.batch_id))
-             .group_by(earnings.c.writer_ls_id).order_by(earnings.c.writer_ls_id))
+    query = (
+        select(
+            earnings.c.writer_ls_id,
+            func.max(earnings.c.writer_email).label("email"),
+            func.sum(earnings.c.amount).label("earned"),
+            batched.label("batched"),
+            paid.label("paid"),
+            func.count(earnings.c.id).label("entries"),
+        )
+        .select_from(
+            earnings.outerjoin(payout_items, payout_items.c.earning_id == earnings.c.id).outerjoin(
+                payout_batches, payout_batches.c.id == payout_items.c.batch_id
+            )
+        )
+        .group_by(earnings.c.writer_ls_id)
+        .order_by(earnings.c.writer_ls_id)
+    )
     with engine.connect() as conn:
-        return [WriterBalance(r.writer_ls_id, r.email, int(r.earned), int(r.batched), int(r.paid), int(r.entries))
-                for r in conn.execute(query)]
+        return [
+            WriterBalance(
+                r.writer_ls_id, r.email, int(r.earned), int(r.batched), int(r.paid), int(r.entries)
+            )
+            for r in conn.execute(query)
+        ]
 
 
 def earning_submissions(engine: Engine) -> dict[int, int]:
     """``{submission id: writer's Label Studio id}`` of every submission with ledger entries."""
     with engine.connect() as conn:
-        return {row.submission_id: row.writer_ls_id
-                for row in conn.execute(select(earnings.c.submission_id, earnings.c.writer_ls_id))}
+        return {
+            row.submission_id: row.writer_ls_id
+            for row in conn.execute(select(earnings.c.submission_id, earnings.c.writer_ls_id))
+        }

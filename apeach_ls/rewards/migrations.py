@@ -10,11 +10,25 @@ once released: change the schema by appending a new migration, and mirror the re
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
-from sqlalchemy import (BigInteger, CheckConstraint, Column, Connection, Engine, ForeignKey, Integer,
-                        MetaData, String, Table, Text, UniqueConstraint, insert, select)
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    Connection,
+    Engine,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    insert,
+    select,
+)
 
 from .db import lock_ledger, now_iso
 
@@ -27,45 +41,71 @@ class Migration:
 
 def _create_ledger(conn: Connection) -> None:
     md = MetaData()
-    Table("writers", md,
-          Column("id", Integer, primary_key=True),
-          Column("ls_user_id", BigInteger, unique=True),
-          Column("ls_email", String(320), unique=True),
-          Column("platform_id", String(64), nullable=False),
-          Column("age", Integer, CheckConstraint("age BETWEEN 14 AND 100", name="ck_writers_age")),
-          Column("gender", String(6), CheckConstraint("gender IN ('female', 'male')", name="ck_writers_gender")),
-          Column("updated_at", String(32), nullable=False),
-          CheckConstraint("ls_user_id IS NOT NULL OR ls_email IS NOT NULL", name="ck_writers_key"))
-    Table("earnings", md,
-          Column("id", Integer, primary_key=True),
-          Column("submission_id", BigInteger, nullable=False),
-          Column("kind", String(16), nullable=False),
-          Column("writer_ls_id", BigInteger, nullable=False),
-          Column("writer_email", String(320)),
-          Column("amount", BigInteger, nullable=False),
-          Column("currency", String(3), nullable=False),
-          Column("reason", Text, nullable=False),
-          Column("recorded_at", String(32), nullable=False),
-          UniqueConstraint("submission_id", "kind", name="uq_earnings_submission_kind"),
-          CheckConstraint("(kind = 'adjustment' AND amount < 0) OR "
-                          "(kind IN ('accepted', 'fooled_bonus') AND amount > 0)", name="ck_earnings_kind_amount"))
-    Table("payout_batches", md,
-          Column("id", Integer, primary_key=True),
-          Column("status", String(16), CheckConstraint("status IN ('preparing', 'committed')",
-                                                       name="ck_batches_status"), nullable=False),
-          Column("currency", String(3), nullable=False),
-          Column("providers", String(200), nullable=False),
-          Column("directory", Text, nullable=False),
-          Column("created_at", String(32), nullable=False),
-          Column("committed_at", String(32)))
-    Table("payout_items", md,
-          Column("id", Integer, primary_key=True),
-          Column("batch_id", Integer, ForeignKey("payout_batches.id"), nullable=False, index=True),
-          Column("earning_id", Integer, ForeignKey("earnings.id"), nullable=False, unique=True),
-          Column("platform_id", String(64), nullable=False))
-    meta = Table("ledger_meta", md,
-                 Column("key", String(64), primary_key=True),
-                 Column("value", String(200), nullable=False))
+    Table(
+        "writers",
+        md,
+        Column("id", Integer, primary_key=True),
+        Column("ls_user_id", BigInteger, unique=True),
+        Column("ls_email", String(320), unique=True),
+        Column("platform_id", String(64), nullable=False),
+        Column("age", Integer, CheckConstraint("age BETWEEN 14 AND 100", name="ck_writers_age")),
+        Column(
+            "gender",
+            String(6),
+            CheckConstraint("gender IN ('female', 'male')", name="ck_writers_gender"),
+        ),
+        Column("updated_at", String(32), nullable=False),
+        CheckConstraint("ls_user_id IS NOT NULL OR ls_email IS NOT NULL", name="ck_writers_key"),
+    )
+    Table(
+        "earnings",
+        md,
+        Column("id", Integer, primary_key=True),
+        Column("submission_id", BigInteger, nullable=False),
+        Column("kind", String(16), nullable=False),
+        Column("writer_ls_id", BigInteger, nullable=False),
+        Column("writer_email", String(320)),
+        Column("amount", BigInteger, nullable=False),
+        Column("currency", String(3), nullable=False),
+        Column("reason", Text, nullable=False),
+        Column("recorded_at", String(32), nullable=False),
+        UniqueConstraint("submission_id", "kind", name="uq_earnings_submission_kind"),
+        CheckConstraint(
+            "(kind = 'adjustment' AND amount < 0) OR "
+            "(kind IN ('accepted', 'fooled_bonus') AND amount > 0)",
+            name="ck_earnings_kind_amount",
+        ),
+    )
+    Table(
+        "payout_batches",
+        md,
+        Column("id", Integer, primary_key=True),
+        Column(
+            "status",
+            String(16),
+            CheckConstraint("status IN ('preparing', 'committed')", name="ck_batches_status"),
+            nullable=False,
+        ),
+        Column("currency", String(3), nullable=False),
+        Column("providers", String(200), nullable=False),
+        Column("directory", Text, nullable=False),
+        Column("created_at", String(32), nullable=False),
+        Column("committed_at", String(32)),
+    )
+    Table(
+        "payout_items",
+        md,
+        Column("id", Integer, primary_key=True),
+        Column("batch_id", Integer, ForeignKey("payout_batches.id"), nullable=False, index=True),
+        Column("earning_id", Integer, ForeignKey("earnings.id"), nullable=False, unique=True),
+        Column("platform_id", String(64), nullable=False),
+    )
+    meta = Table(
+        "ledger_meta",
+        md,
+        Column("key", String(64), primary_key=True),
+        Column("value", String(200), nullable=False),
+    )
     md.create_all(conn)
     conn.execute(insert(meta).values(key="ledger_id", value=uuid.uuid4().hex))
 
@@ -73,14 +113,23 @@ def _create_ledger(conn: Connection) -> None:
 def _create_vote_tallies(conn: Connection) -> None:
     """The managers' vote outcome per submission, replaced at every tally (not money)."""
     md = MetaData()
-    Table("vote_tallies", md,
-          Column("submission_id", BigInteger, primary_key=True),
-          Column("outcome", String(16), CheckConstraint("outcome IN ('accepted', 'dropped', 'pending')",
-                                                        name="ck_vote_tallies_outcome"), nullable=False),
-          Column("reasons", String(200), nullable=False),
-          Column("keeps", Integer, nullable=False),
-          Column("drops", Integer, nullable=False),
-          Column("tallied_at", String(32), nullable=False))
+    Table(
+        "vote_tallies",
+        md,
+        Column("submission_id", BigInteger, primary_key=True),
+        Column(
+            "outcome",
+            String(16),
+            CheckConstraint(
+                "outcome IN ('accepted', 'dropped', 'pending')", name="ck_vote_tallies_outcome"
+            ),
+            nullable=False,
+        ),
+        Column("reasons", String(200), nullable=False),
+        Column("keeps", Integer, nullable=False),
+        Column("drops", Integer, nullable=False),
+        Column("tallied_at", String(32), nullable=False),
+    )
     md.create_all(conn)
 
 
@@ -91,7 +140,9 @@ def _add_mturk_assignment_ids(conn: Connection) -> None:
     files still match the ledger byte for byte."""
     conn.exec_driver_sql("ALTER TABLE writers ADD COLUMN assignment_id VARCHAR(64)")
     conn.exec_driver_sql("ALTER TABLE payout_items ADD COLUMN assignment_id VARCHAR(64)")
-    conn.exec_driver_sql("ALTER TABLE payout_batches ADD COLUMN file_format INTEGER NOT NULL DEFAULT 1")
+    conn.exec_driver_sql(
+        "ALTER TABLE payout_batches ADD COLUMN file_format INTEGER NOT NULL DEFAULT 1"
+    )
 
 
 def _add_platforms_and_confirmation(conn: Connection) -> None:
@@ -113,9 +164,12 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration("0004_platforms_and_confirmation", _add_platforms_and_confirmation),
 )
 
-_record = Table("schema_migrations", MetaData(),
-                Column("name", String(100), primary_key=True),
-                Column("applied_at", String(32), nullable=False))
+_record = Table(
+    "schema_migrations",
+    MetaData(),
+    Column("name", String(100), primary_key=True),
+    Column("applied_at", String(32), nullable=False),
+)
 
 
 def applied_migrations(engine: Engine) -> list[str]:
@@ -133,7 +187,9 @@ def migrate(engine: Engine) -> list[str]:
         with engine.begin() as conn:
             lock_ledger(conn)
             _record.create(conn, checkfirst=True)
-            done = conn.execute(select(_record.c.name).where(_record.c.name == migration.name)).first()
+            done = conn.execute(
+                select(_record.c.name).where(_record.c.name == migration.name)
+            ).first()
             if done is not None:
                 continue
             migration.apply(conn)

@@ -53,7 +53,7 @@ PLATFORMS: Final[tuple[Platform, ...]] = (PROLIFIC, MTURK, MANUAL)
 
 # The largest amount a policy may name (minor units): sums of a million entries still fit
 # the database's 64-bit integers.
-MAX_AMOUNT: Final[int] = 10 ** 12
+MAX_AMOUNT: Final[int] = 10**12
 
 # What ``record_outcomes`` did with one candidate entry.
 RecordAction = Literal["recorded", "reversed", "unchanged", "held", "ignored"]
@@ -106,7 +106,7 @@ def format_major(amount: int, currency: str) -> str:
         raise TypeError(f"money must be an int of minor units, got {amount!r}")
     exponent = MINOR_UNIT_EXPONENTS[currency]
     sign = "-" if amount < 0 else ""
-    whole, fraction = divmod(abs(amount), 10 ** exponent)
+    whole, fraction = divmod(abs(amount), 10**exponent)
     return f"{sign}{whole}" if exponent == 0 else f"{sign}{whole}.{fraction:0{exponent}d}"
 
 
@@ -126,7 +126,9 @@ class WriterPayout:
     entries: tuple[LedgerEntry, ...]  # why: the entries this payment settles
     held_reason: str | None = None  # None: payable
     assignment_id: str | None = None  # MTurk: an assignment of the writer, which SendBonus needs
-    platform: str | None = None  # where they are paid (PLATFORMS); None in batches of format 1 and 2
+    platform: str | None = (
+        None  # where they are paid (PLATFORMS); None in batches of format 1 and 2
+    )
 
     @property
     def payable(self) -> bool:

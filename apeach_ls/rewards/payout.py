@@ -27,9 +27,9 @@ from __future__ import annotations
 
 import os
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
 
 from sqlalchemy import Connection, Engine, insert, select, update
 
@@ -38,20 +38,51 @@ from .batches import CompletedBatch, batch_dir_name, complete_batch
 from .db import now_iso, payout_batches, payout_items, transaction
 from .durable import crash_point
 from .ledger import RecordReport, ledger_entries, record_lines, unique_outcomes
-from .model import (BATCH_FILE_FORMAT, BATCH_PREPARING, MTURK, PLATFORMS, UNFINISHED_BATCH_STATUSES, LedgerEntry,
-                    SubmissionOutcome, WriterPayout, format_money)
+from .model import (
+    BATCH_FILE_FORMAT,
+    BATCH_PREPARING,
+    MTURK,
+    PLATFORMS,
+    UNFINISHED_BATCH_STATUSES,
+    LedgerEntry,
+    SubmissionOutcome,
+    WriterPayout,
+    format_money,
+)
 from .policy import RewardPolicy
 from .providers import PayoutProvider, all_providers
 from .roster import Roster, load_roster
 from .status import BatchSummary, BatchView, PayoutStatus, payout_status, show_batch
 
-__all__ = ["CRASH_STEPS", "BatchSummary", "BatchView", "PayoutPlan", "PayoutResult", "PayoutStatus", "check_payout",
-           "commit_payout", "crash_point", "finish_batches", "payout_status", "plan_payout", "preview_payout",
-           "show_batch"]
+__all__ = [
+    "CRASH_STEPS",
+    "BatchSummary",
+    "BatchView",
+    "PayoutPlan",
+    "PayoutResult",
+    "PayoutStatus",
+    "check_payout",
+    "commit_payout",
+    "crash_point",
+    "finish_batches",
+    "payout_status",
+    "plan_payout",
+    "preview_payout",
+    "show_batch",
+]
 
 # Where a payout can be killed (APEACH_CRASH_AT), in the order they are reached.
-CRASH_STEPS = ("planned", "batch_inserted", "batch_recorded", "file_half_written", "statements_written",
-               "provider_files_written", "files_synced", "dir_renamed", "batch_committed")
+CRASH_STEPS = (
+    "planned",
+    "batch_inserted",
+    "batch_recorded",
+    "file_half_written",
+    "statements_written",
+    "provider_files_written",
+    "files_synced",
+    "dir_renamed",
+    "batch_committed",
+)
 
 
 @dataclass(frozen=True)
@@ -81,17 +112,24 @@ class PayoutPlan:
 
     def by_platform(self) -> dict[str, tuple[int, int]]:
         """Platform -> (payable writers, amount), in PLATFORMS order."""
-        totals = {p: (sum(1 for w in self.payable if w.platform == p), sum(w.amount for w in self.payable
-                                                                             if w.platform == p)) for p in PLATFORMS}
+        totals = {
+            p: (
+                sum(1 for w in self.payable if w.platform == p),
+                sum(w.amount for w in self.payable if w.platform == p),
+            )
+            for p in PLATFORMS
+        }
         return {p: t for p, t in totals.items() if t[0]}
 
     @property
     def problem(self) -> str | None:
         budget = self.campaign_budget
         if budget is not None and self.paid_before + self.total > budget:
-            return (f"this payout of {format_money(self.total, self.currency)} would bring the campaign's payments "
-                    f"to {format_money(self.paid_before + self.total, self.currency)}, over campaign_budget "
-                    f"{format_money(budget, self.currency)}")
+            return (
+                f"this payout of {format_money(self.total, self.currency)} would bring the campaign's payments "
+                f"to {format_money(self.paid_before + self.total, self.currency)}, over campaign_budget "
+                f"{format_money(budget, self.currency)}"
+            )
         return None
 
 
@@ -102,7 +140,9 @@ class PayoutResult:
     directory: Path | None
     files: tuple[Path, ...]
     finished_batches: tuple[int, ...]  # batches from a crashed run completed first
-    moved: tuple[CompletedBatch, ...] = ()  # finished ones written elsewhere than planned (moved_from)
+    moved: tuple[
+        CompletedBatch, ...
+    ] = ()  # finished ones written elsewhere than planned (moved_from)
 
 
 def plan_payout(engine: Engine, policy: RewardPolicy) -> PayoutPlan:
@@ -111,8 +151,9 @@ def plan_payout(engine: Engine, policy: RewardPolicy) -> PayoutPlan:
         return _plan(conn, policy)
 
 
-def preview_payout(engine: Engine, outcomes: Iterable[SubmissionOutcome],
-                   policy: RewardPolicy) -> tuple[RecordReport, PayoutPlan]:
+def preview_payout(
+    engine: Engine, outcomes: Iterable[SubmissionOutcome], policy: RewardPolicy
+) -> tuple[RecordReport, PayoutPlan]:
     """What recording ``outcomes`` and then paying would do (the ``--dry-run``): both computed
     in one locked transaction that is rolled back, so the preview holds and pays exactly as a
     commit would (roster, caps, budget)."""
@@ -133,50 +174,85 @@ def _plan(conn: Connection, policy: RewardPolicy) -> PayoutPlan:
         if entry.writer_email:
             emails[entry.writer_ls_id] = entry.writer_email
         if entry.currency != policy.currency:
-            raise ApeachError(f"ledger entry {entry.id} is in {entry.currency}, the policy in {policy.currency}; "
-                              "a campaign keeps one currency")
+            raise ApeachError(
+                f"ledger entry {entry.id} is in {entry.currency}, the policy in {policy.currency}; "
+                "a campaign keeps one currency"
+            )
         if entry.id in paid_ids:
             paid_by_writer[entry.writer_ls_id] += entry.amount
         else:
             unpaid[entry.writer_ls_id].append(entry)
-    unfinished = tuple(conn.execute(select(payout_batches.c.id).where(
-        payout_batches.c.status.in_(UNFINISHED_BATCH_STATUSES)).order_by(payout_batches.c.id)).scalars())
+    unfinished = tuple(
+        conn.execute(
+            select(payout_batches.c.id)
+            .where(payout_batches.c.status.in_(UNFINISHED_BATCH_STATUSES))
+            .order_by(payout_batches.c.id)
+        ).scalars()
+    )
     roster = load_roster(conn)
-    writers = tuple(_writer_payout(w, emails.get(w), tuple(unpaid[w]), paid_by_writer[w], roster, policy)
-                    for w in sorted(unpaid))
-    return PayoutPlan(policy.currency, writers, sum(paid_by_writer.values()), policy.campaign_budget, unfinished)
+    writers = tuple(
+        _writer_payout(w, emails.get(w), tuple(unpaid[w]), paid_by_writer[w], roster, policy)
+        for w in sorted(unpaid)
+    )
+    return PayoutPlan(
+        policy.currency, writers, sum(paid_by_writer.values()), policy.campaign_budget, unfinished
+    )
 
 
-def _writer_payout(writer: int, email: str | None, entries: tuple[LedgerEntry, ...], paid: int, roster: Roster,
-                   policy: RewardPolicy) -> WriterPayout:
+def _writer_payout(
+    writer: int,
+    email: str | None,
+    entries: tuple[LedgerEntry, ...],
+    paid: int,
+    roster: Roster,
+    policy: RewardPolicy,
+) -> WriterPayout:
     amount = sum(e.amount for e in entries)
     found = roster.find(writer, email)
     money, cap = policy.currency, policy.per_writer_cap
     reason = None
     who = f"Label Studio user {writer}" + (f" ({email})" if email else "")
     if found is None:
-        reason = f"no roster entry for {who}: import a roster row with their platform and platform id"
+        reason = (
+            f"no roster entry for {who}: import a roster row with their platform and platform id"
+        )
     elif found.platform is None:
-        reason = (f"no payout platform on the roster for {who}: import their row again with a platform column "
-                  f"({', '.join(PLATFORMS)})")
+        reason = (
+            f"no payout platform on the roster for {who}: import their row again with a platform column "
+            f"({', '.join(PLATFORMS)})"
+        )
     elif amount <= 0:
         reason = f"net {format_money(amount, money)}: nothing to pay; reversals are set against later earnings"
     elif cap is not None and paid + amount > cap:
-        reason = (f"would bring the writer's payments to {format_money(paid + amount, money)}, "
-                  f"over per_writer_cap {format_money(cap, money)}")
-    return WriterPayout(writer, email, found.platform_id if found else None, amount, entries, reason,
-                        found.assignment_id if found else None, found.platform if found else None)
+        reason = (
+            f"would bring the writer's payments to {format_money(paid + amount, money)}, "
+            f"over per_writer_cap {format_money(cap, money)}"
+        )
+    return WriterPayout(
+        writer,
+        email,
+        found.platform_id if found else None,
+        amount,
+        entries,
+        reason,
+        found.assignment_id if found else None,
+        found.platform if found else None,
+    )
 
 
 def _registry(providers: Sequence[PayoutProvider] | None) -> dict[str, PayoutProvider]:
     chosen = list(providers) if providers is not None else all_providers()
     names = [p.name for p in chosen]
     if not chosen or len(set(names)) != len(names):
-        raise ApeachError(f"choose one or more providers for different platforms (got {', '.join(names) or 'none'})")
+        raise ApeachError(
+            f"choose one or more providers for different platforms (got {', '.join(names) or 'none'})"
+        )
     return {p.name: p for p in chosen}
 
 
-def roster_problems(conn: Connection, currency: str, providers: dict[str, PayoutProvider]) -> list[str]:
+def roster_problems(
+    conn: Connection, currency: str, providers: dict[str, PayoutProvider]
+) -> list[str]:
     """Stored writers who cannot be paid as the roster says: a platform without a provider,
     one that does not pay in ``currency``, or an id of the wrong shape."""
     problems: list[str] = []
@@ -202,8 +278,12 @@ def roster_problems(conn: Connection, currency: str, providers: dict[str, Payout
     return problems
 
 
-def check_payout(engine: Engine, policy: RewardPolicy, out_dir: str | Path | None = None,
-                 providers: Sequence[PayoutProvider] | None = None) -> Path | None:
+def check_payout(
+    engine: Engine,
+    policy: RewardPolicy,
+    out_dir: str | Path | None = None,
+    providers: Sequence[PayoutProvider] | None = None,
+) -> Path | None:
     """What must hold before anything is recorded: the roster fits each platform's rules in
     the policy's currency, and ``out_dir`` (when given) is a folder that can be written.
     Returns ``out_dir`` made absolute."""
@@ -212,8 +292,10 @@ def check_payout(engine: Engine, policy: RewardPolicy, out_dir: str | Path | Non
         problems = roster_problems(conn, policy.currency, registry)
     if problems:
         more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
-        raise ApeachError(f"the roster does not fit the payout platforms' rules: {problems[0]}{more}; nothing was "
-                          "recorded or paid. Fix the rows and run `apeach-ls writers import` again")
+        raise ApeachError(
+            f"the roster does not fit the payout platforms' rules: {problems[0]}{more}; nothing was "
+            "recorded or paid. Fix the rows and run `apeach-ls writers import` again"
+        )
     if out_dir is None:
         return None
     return prepare_out_dir(out_dir)
@@ -227,28 +309,45 @@ def prepare_out_dir(out_dir: str | Path) -> Path:
     try:
         while not existing.exists():
             existing = existing.parent
-        problem = (None if existing.is_dir() and os.access(existing, os.W_OK | os.X_OK) else
-                   f"{existing} is not a folder" if not existing.is_dir() else f"{existing} is not writable")
+        problem = (
+            None
+            if existing.is_dir() and os.access(existing, os.W_OK | os.X_OK)
+            else f"{existing} is not a folder"
+            if not existing.is_dir()
+            else f"{existing} is not writable"
+        )
     except OSError as exc:
         problem = exc.strerror
     if problem:
-        raise ApeachError(f"--out {out_dir}: cannot write payout files there ({problem}); choose a folder you can "
-                          "write. Nothing was recorded or paid")
+        raise ApeachError(
+            f"--out {out_dir}: cannot write payout files there ({problem}); choose a folder you can "
+            "write. Nothing was recorded or paid"
+        )
     return out.resolve()
 
 
-def finish_batches(engine: Engine, providers: Sequence[PayoutProvider] = (),
-                   fallback_dir: Path | None = None) -> tuple[CompletedBatch, ...]:
+def finish_batches(
+    engine: Engine, providers: Sequence[PayoutProvider] = (), fallback_dir: Path | None = None
+) -> tuple[CompletedBatch, ...]:
     """Complete every batch a crashed run left preparing (into ``fallback_dir`` when its own
     folder cannot be written)."""
     with engine.connect() as conn:
-        ids = tuple(conn.execute(select(payout_batches.c.id).where(
-            payout_batches.c.status.in_(UNFINISHED_BATCH_STATUSES)).order_by(payout_batches.c.id)).scalars())
+        ids = tuple(
+            conn.execute(
+                select(payout_batches.c.id)
+                .where(payout_batches.c.status.in_(UNFINISHED_BATCH_STATUSES))
+                .order_by(payout_batches.c.id)
+            ).scalars()
+        )
     return tuple(complete_batch(engine, batch_id, providers, fallback_dir) for batch_id in ids)
 
 
-def commit_payout(engine: Engine, policy: RewardPolicy, out_dir: str | Path,
-                  providers: Sequence[PayoutProvider] | None = None) -> PayoutResult:
+def commit_payout(
+    engine: Engine,
+    policy: RewardPolicy,
+    out_dir: str | Path,
+    providers: Sequence[PayoutProvider] | None = None,
+) -> PayoutResult:
     """Pay what is owed and unpaid: one new batch and its files (see module doc)."""
     registry = _registry(providers)
     check_payout(engine, policy, providers=list(registry.values()))
@@ -260,21 +359,49 @@ def commit_payout(engine: Engine, policy: RewardPolicy, out_dir: str | Path,
         plan = _plan(conn, policy)
         crash_point("planned")
         if plan.problem:
-            raise ApeachError(f"{plan.problem}; nothing was paid or written. Raise campaign_budget or hold writers back")
+            raise ApeachError(
+                f"{plan.problem}; nothing was paid or written. Raise campaign_budget or hold writers back"
+            )
         if not plan.payable:
             return PayoutResult(plan, None, None, (), done, moved)
         platforms = [name for name in registry if any(w.platform == name for w in plan.payable)]
-        batch_id = int(conn.execute(insert(payout_batches).values(
-            status=BATCH_PREPARING, currency=policy.currency, providers=",".join(platforms), directory="",
-            created_at=now_iso(), file_format=BATCH_FILE_FORMAT)).inserted_primary_key[0])
+        batch_id = int(
+            conn.execute(
+                insert(payout_batches).values(
+                    status=BATCH_PREPARING,
+                    currency=policy.currency,
+                    providers=",".join(platforms),
+                    directory="",
+                    created_at=now_iso(),
+                    file_format=BATCH_FILE_FORMAT,
+                )
+            ).inserted_primary_key[0]
+        )
         directory = out / batch_dir_name(batch_id)
         if directory.exists():
-            raise ApeachError(f"{directory} already exists but is not batch {batch_id} of this ledger; "
-                              "choose another output folder (one per campaign)")
-        conn.execute(update(payout_batches).where(payout_batches.c.id == batch_id).values(directory=str(directory)))
-        conn.execute(insert(payout_items), [{"batch_id": batch_id, "earning_id": e.id, "platform_id": w.platform_id,
-                                             "assignment_id": w.assignment_id, "platform": w.platform}
-                                            for w in plan.payable for e in w.entries])
+            raise ApeachError(
+                f"{directory} already exists but is not batch {batch_id} of this ledger; "
+                "choose another output folder (one per campaign)"
+            )
+        conn.execute(
+            update(payout_batches)
+            .where(payout_batches.c.id == batch_id)
+            .values(directory=str(directory))
+        )
+        conn.execute(
+            insert(payout_items),
+            [
+                {
+                    "batch_id": batch_id,
+                    "earning_id": e.id,
+                    "platform_id": w.platform_id,
+                    "assignment_id": w.assignment_id,
+                    "platform": w.platform,
+                }
+                for w in plan.payable
+                for e in w.entries
+            ],
+        )
         crash_point("batch_inserted")
     crash_point("batch_recorded")
     completed = complete_batch(engine, batch_id, list(registry.values()))

@@ -12,13 +12,22 @@ is therefore exactly ``per_accepted`` or ``fooled_bonus``.
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from ..errors import ConfigError
-from .model import (ACCEPTED, KIND_ACCEPTED, KIND_FOOLED_BONUS, MAX_AMOUNT, MINOR_UNIT_EXPONENTS, Earning,
-                    SubmissionOutcome, format_money)
+from .model import (
+    ACCEPTED,
+    KIND_ACCEPTED,
+    KIND_FOOLED_BONUS,
+    MAX_AMOUNT,
+    MINOR_UNIT_EXPONENTS,
+    Earning,
+    SubmissionOutcome,
+    format_money,
+)
 
 SECTION = "rewards"
 KNOWN_KEYS = ("per_accepted", "currency", "fooled_bonus", "per_writer_cap", "campaign_budget")
@@ -55,35 +64,51 @@ def parse_policy(section: Mapping[str, Any], source: str = "config") -> RewardPo
         raise ConfigError(f"{where} {unknown[0]}: unknown key; known keys: {', '.join(KNOWN_KEYS)}")
     currency = section.get("currency", "KRW")
     if not isinstance(currency, str) or currency.upper() not in MINOR_UNIT_EXPONENTS:
-        raise ConfigError(f"{where} currency: {currency!r} is not supported; "
-                          f"use one of {', '.join(sorted(MINOR_UNIT_EXPONENTS))}")
+        raise ConfigError(
+            f"{where} currency: {currency!r} is not supported; "
+            f"use one of {', '.join(sorted(MINOR_UNIT_EXPONENTS))}"
+        )
     currency = currency.upper()
     if "per_accepted" not in section:
-        raise ConfigError(f"{where} per_accepted: missing; set the amount per accepted sentence "
-                          f"in minor units of {currency}")
+        raise ConfigError(
+            f"{where} per_accepted: missing; set the amount per accepted sentence "
+            f"in minor units of {currency}"
+        )
     per_accepted = _minor_units(section["per_accepted"], "per_accepted", where, currency, minimum=1)
-    fooled_bonus = _minor_units(section.get("fooled_bonus", 0), "fooled_bonus", where, currency, minimum=0)
+    fooled_bonus = _minor_units(
+        section.get("fooled_bonus", 0), "fooled_bonus", where, currency, minimum=0
+    )
     cap = section.get("per_writer_cap")
     budget = section.get("campaign_budget")
     return RewardPolicy(
-        per_accepted=per_accepted, currency=currency, fooled_bonus=fooled_bonus,
-        per_writer_cap=None if cap is None else _minor_units(cap, "per_writer_cap", where, currency, minimum=1),
-        campaign_budget=None if budget is None else _minor_units(budget, "campaign_budget", where, currency,
-                                                                 minimum=1))
+        per_accepted=per_accepted,
+        currency=currency,
+        fooled_bonus=fooled_bonus,
+        per_writer_cap=None
+        if cap is None
+        else _minor_units(cap, "per_writer_cap", where, currency, minimum=1),
+        campaign_budget=None
+        if budget is None
+        else _minor_units(budget, "campaign_budget", where, currency, minimum=1),
+    )
 
 
 def _minor_units(value: Any, key: str, where: str, currency: str, minimum: int) -> int:
     exponent = MINOR_UNIT_EXPONENTS[currency]
     example = "1500 means 1500 KRW" if exponent == 0 else f"150 means 1.50 {currency}"
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ConfigError(f"{where} {key}: {value!r} is not a whole number; write minor units of "
-                          f"{currency} as an integer ({example})")
+        raise ConfigError(
+            f"{where} {key}: {value!r} is not a whole number; write minor units of "
+            f"{currency} as an integer ({example})"
+        )
     if value < minimum:
         bound = "greater than 0" if minimum == 1 else "0 or more"
         raise ConfigError(f"{where} {key}: {value} must be {bound}")
     if value > MAX_AMOUNT:
-        raise ConfigError(f"{where} {key}: {value} is more than the ledger takes ({MAX_AMOUNT} minor units of "
-                          f"{currency}, {format_money(MAX_AMOUNT, currency)}); amounts are minor units ({example})")
+        raise ConfigError(
+            f"{where} {key}: {value} is more than the ledger takes ({MAX_AMOUNT} minor units of "
+            f"{currency}, {format_money(MAX_AMOUNT, currency)}); amounts are minor units ({example})"
+        )
     return value
 
 
@@ -94,11 +119,27 @@ def earnings_for(outcomes: Iterable[SubmissionOutcome], policy: RewardPolicy) ->
     for outcome in sorted(outcomes, key=lambda o: o.submission_id):
         if outcome.outcome != ACCEPTED:
             continue
-        earnings.append(Earning(outcome.submission_id, outcome.writer_ls_id, outcome.writer_email,
-                                KIND_ACCEPTED, policy.per_accepted, "accepted sentence"))
+        earnings.append(
+            Earning(
+                outcome.submission_id,
+                outcome.writer_ls_id,
+                outcome.writer_email,
+                KIND_ACCEPTED,
+                policy.per_accepted,
+                "accepted sentence",
+            )
+        )
         if outcome.fooled and policy.fooled_bonus > 0:
-            earnings.append(Earning(outcome.submission_id, outcome.writer_ls_id, outcome.writer_email,
-                                    KIND_FOOLED_BONUS, policy.fooled_bonus, "fooled the pseudo-classifier"))
+            earnings.append(
+                Earning(
+                    outcome.submission_id,
+                    outcome.writer_ls_id,
+                    outcome.writer_email,
+                    KIND_FOOLED_BONUS,
+                    policy.fooled_bonus,
+                    "fooled the pseudo-classifier",
+                )
+            )
     return earnings
 
 
@@ -108,8 +149,12 @@ class HeldEarning:
     reason: str
 
 
-def apply_limits(candidates: Iterable[Earning], policy: RewardPolicy, writer_totals: Mapping[int, int],
-                 campaign_total: int) -> tuple[list[Earning], list[HeldEarning]]:
+def apply_limits(
+    candidates: Iterable[Earning],
+    policy: RewardPolicy,
+    writer_totals: Mapping[int, int],
+    campaign_total: int,
+) -> tuple[list[Earning], list[HeldEarning]]:
     """Split candidates into those that fit the cap and budget and those held (see module doc).
 
     ``writer_totals`` and ``campaign_total`` are the ledger's current net sums (adjustments
@@ -121,11 +166,21 @@ def apply_limits(candidates: Iterable[Earning], policy: RewardPolicy, writer_tot
         writer_total = totals.get(earning.writer_ls_id, 0)
         cap, budget, money = policy.per_writer_cap, policy.campaign_budget, policy.currency
         if cap is not None and writer_total + earning.amount > cap:
-            held.append(HeldEarning(earning, f"per_writer_cap {format_money(cap, money)} reached "
-                                             f"(writer has {format_money(writer_total, money)})"))
+            held.append(
+                HeldEarning(
+                    earning,
+                    f"per_writer_cap {format_money(cap, money)} reached "
+                    f"(writer has {format_money(writer_total, money)})",
+                )
+            )
         elif budget is not None and campaign_total + earning.amount > budget:
-            held.append(HeldEarning(earning, f"campaign_budget {format_money(budget, money)} reached "
-                                             f"(ledger has {format_money(campaign_total, money)})"))
+            held.append(
+                HeldEarning(
+                    earning,
+                    f"campaign_budget {format_money(budget, money)} reached "
+                    f"(ledger has {format_money(campaign_total, money)})",
+                )
+            )
         else:
             granted.append(earning)
             totals[earning.writer_ls_id] = writer_total + earning.amount

@@ -23,14 +23,25 @@ import hashlib
 import io
 import json
 import re
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol, Sequence
+from typing import Protocol
 
 from ..errors import ConfigError
 from ..spreadsheet import guard_row
 from .durable import write_rendered_files as write_rendered
-from .model import (KIND_ACCEPTED, KIND_ADJUSTMENT, KIND_FOOLED_BONUS, MANUAL, MTURK, PLATFORMS, PROLIFIC, Batch,
-                    WriterPayout, format_major)
+from .model import (
+    KIND_ACCEPTED,
+    KIND_ADJUSTMENT,
+    KIND_FOOLED_BONUS,
+    MANUAL,
+    MTURK,
+    PLATFORMS,
+    PROLIFIC,
+    Batch,
+    WriterPayout,
+    format_major,
+)
 
 
 class PayoutProvider(Protocol):
@@ -63,8 +74,10 @@ def request_token(batch: Batch, item: WriterPayout) -> str:
 
 
 def bonus_reason(batch: Batch, item: WriterPayout) -> str:
-    counts = {kind: sum(1 for e in item.entries if e.kind == kind)
-              for kind in (KIND_ACCEPTED, KIND_FOOLED_BONUS, KIND_ADJUSTMENT)}
+    counts = {
+        kind: sum(1 for e in item.entries if e.kind == kind)
+        for kind in (KIND_ACCEPTED, KIND_FOOLED_BONUS, KIND_ADJUSTMENT)
+    }
     parts = [f"{counts[KIND_ACCEPTED]} accepted sentence(s)"]
     if counts[KIND_FOOLED_BONUS]:
         parts.append(f"{counts[KIND_FOOLED_BONUS]} fooled-model bonus(es)")
@@ -87,9 +100,11 @@ class _Platform:
     def check(self, currency: str) -> None:
         if self.currencies is not None and currency not in self.currencies:
             allowed = " or ".join(sorted(self.currencies))
-            raise ConfigError(f"{self.title} pays in {allowed} only, but the campaign's [rewards] currency is "
-                              f"{currency}; pay these writers with platform {MANUAL} (a manual-transfer sheet), "
-                              f"or use a {allowed} campaign")
+            raise ConfigError(
+                f"{self.title} pays in {allowed} only, but the campaign's [rewards] currency is "
+                f"{currency}; pay these writers with platform {MANUAL} (a manual-transfer sheet), "
+                f"or use a {allowed} campaign"
+            )
 
     def id_problem(self, platform_id: str) -> str | None:
         if self.id_pattern.fullmatch(platform_id):
@@ -137,10 +152,25 @@ class MTurkProvider(_Platform):
 
     def render(self, batch: Batch, items: Sequence[WriterPayout]) -> dict[str, bytes]:
         assignment = batch.has_assignment_ids
-        rows = [["worker_id", *(["assignment_id"] if assignment else []), "amount", "reason", "unique_request_token"]]
-        rows += [[str(i.platform_id), *([i.assignment_id or ""] if assignment else []),
-                  format_major(i.amount, batch.currency), bonus_reason(batch, i), request_token(batch, i)]
-                 for i in items]
+        rows = [
+            [
+                "worker_id",
+                *(["assignment_id"] if assignment else []),
+                "amount",
+                "reason",
+                "unique_request_token",
+            ]
+        ]
+        rows += [
+            [
+                str(i.platform_id),
+                *([i.assignment_id or ""] if assignment else []),
+                format_major(i.amount, batch.currency),
+                bonus_reason(batch, i),
+                request_token(batch, i),
+            ]
+            for i in items
+        ]
         return {self.file_name: _csv(rows)}
 
 
@@ -159,10 +189,31 @@ class ManualProvider(_Platform):
     id_shape = "letters, digits, '-' and '_', starting with a letter or digit, at most 64"
 
     def render(self, batch: Batch, items: Sequence[WriterPayout]) -> dict[str, bytes]:
-        rows = [["writer_ls_id", "writer_email", "platform_id", "amount", "currency", "reference", "reason"]]
-        rows += [guard_row([i.writer_ls_id, i.writer_email or "", i.platform_id, format_major(i.amount, batch.currency),
-                            batch.currency, f"APEACH-{request_token(batch, i)[:16].upper()}", bonus_reason(batch, i)])
-                 for i in items]
+        rows = [
+            [
+                "writer_ls_id",
+                "writer_email",
+                "platform_id",
+                "amount",
+                "currency",
+                "reference",
+                "reason",
+            ]
+        ]
+        rows += [
+            guard_row(
+                [
+                    i.writer_ls_id,
+                    i.writer_email or "",
+                    i.platform_id,
+                    format_major(i.amount, batch.currency),
+                    batch.currency,
+                    f"APEACH-{request_token(batch, i)[:16].upper()}",
+                    bonus_reason(batch, i),
+                ]
+            )
+            for i in items
+        ]
         return {self.file_name: _csv(rows)}
 
 
@@ -190,7 +241,11 @@ class FakeProvider(_Platform):
         return write_rendered(self.render(batch, items), out_dir)
 
 
-PROVIDERS: dict[str, type] = {PROLIFIC: ProlificProvider, MTURK: MTurkProvider, MANUAL: ManualProvider}  # = PLATFORMS
+PROVIDERS: dict[str, type] = {
+    PROLIFIC: ProlificProvider,
+    MTURK: MTurkProvider,
+    MANUAL: ManualProvider,
+}  # = PLATFORMS
 
 
 def provider_by_name(name: str) -> PayoutProvider:

@@ -12,7 +12,7 @@ that are gone from Label Studio. Pure logic, no I/O.
 
 from __future__ import annotations
 
-from typing import Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
 from ..release.consistency import comparison_key
 

@@ -6,8 +6,8 @@ operator confirmed the batch after uploading its files (``batches.confirm_batch`
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from sqlalchemy import Engine, func, select
 
@@ -64,17 +64,33 @@ class PayoutStatus:
 
 def payout_status(engine: Engine) -> PayoutStatus:
     """Earned, paid and balance per writer, and every batch with its derived total."""
-    query = (select(payout_batches.c.id, payout_batches.c.status, payout_batches.c.directory, payout_batches.c.paid_at,
-                    func.count(func.distinct(earnings.c.writer_ls_id)).label("writers"),
-                    func.coalesce(func.sum(earnings.c.amount), 0).label("total"))
-             .select_from(payout_batches.outerjoin(payout_items, payout_items.c.batch_id == payout_batches.c.id)
-                          .outerjoin(earnings, earnings.c.id == payout_items.c.earning_id))
-             .group_by(payout_batches.c.id, payout_batches.c.status, payout_batches.c.directory,
-                       payout_batches.c.paid_at)
-             .order_by(payout_batches.c.id))
+    query = (
+        select(
+            payout_batches.c.id,
+            payout_batches.c.status,
+            payout_batches.c.directory,
+            payout_batches.c.paid_at,
+            func.count(func.distinct(earnings.c.writer_ls_id)).label("writers"),
+            func.coalesce(func.sum(earnings.c.amount), 0).label("total"),
+        )
+        .select_from(
+            payout_batches.outerjoin(
+                payout_items, payout_items.c.batch_id == payout_batches.c.id
+            ).outerjoin(earnings, earnings.c.id == payout_items.c.earning_id)
+        )
+        .group_by(
+            payout_batches.c.id,
+            payout_batches.c.status,
+            payout_batches.c.directory,
+            payout_batches.c.paid_at,
+        )
+        .order_by(payout_batches.c.id)
+    )
     with engine.connect() as conn:
-        batches = tuple(BatchSummary(r.id, r.status, int(r.writers), int(r.total), r.directory, r.paid_at)
-                        for r in conn.execute(query))
+        batches = tuple(
+            BatchSummary(r.id, r.status, int(r.writers), int(r.total), r.directory, r.paid_at)
+            for r in conn.execute(query)
+        )
         currency = conn.execute(select(earnings.c.currency).limit(1)).scalar()
     return PayoutStatus(currency, tuple(writer_balances(engine)), batches)
 
@@ -90,7 +106,9 @@ class BatchView:
         return sum(i.amount for i in self.items)
 
 
-def show_batch(engine: Engine, batch_id: int, providers: Sequence[PayoutProvider] = ()) -> BatchView:
+def show_batch(
+    engine: Engine, batch_id: int, providers: Sequence[PayoutProvider] = ()
+) -> BatchView:
     """One batch: its writers and entries, and whether its files still match the ledger."""
     with engine.connect() as conn:
         batch, items = load_batch(conn, batch_id)

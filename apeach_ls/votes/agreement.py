@@ -20,9 +20,9 @@ Plain Python; no I/O.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import permutations
-from typing import Hashable, Iterable, Mapping, Sequence
 
 from .model import DECISIONS, DROP, REASONS, ManagerVote, Reason
 
@@ -57,7 +57,9 @@ def fleiss_kappa(counts: Sequence[Sequence[int]]) -> Coefficient:
     if raters < 2:
         return Coefficient(None, len(rows), "fewer than two ratings per item")
     items, total = len(rows), len(rows) * raters
-    observed = sum((sum(n * n for n in row) - raters) / (raters * (raters - 1)) for row in rows) / items
+    observed = (
+        sum((sum(n * n for n in row) - raters) / (raters * (raters - 1)) for row in rows) / items
+    )
     shares = [sum(row[j] for row in rows) / total for j in range(len(rows[0]))]
     chance = sum(p * p for p in shares)
     if chance >= 1.0 - 1e-12:
@@ -81,11 +83,15 @@ def krippendorff_alpha(units: Iterable[Sequence[Hashable]]) -> Coefficient:
     disagree = sum(w for (a, b), w in coincidences.items() if a != b)
     expected = sum(marginals[a] * marginals[b] for a in marginals for b in marginals if a != b)
     if expected == 0:
-        return Coefficient(None, len(pairable), "every rating is in one category; alpha is undefined")
+        return Coefficient(
+            None, len(pairable), "every rating is in one category; alpha is undefined"
+        )
     return Coefficient(1.0 - (n - 1) * disagree / expected, len(pairable))
 
 
-def count_table(units: Sequence[Sequence[Hashable]], categories: Sequence[Hashable]) -> list[list[int]]:
+def count_table(
+    units: Sequence[Sequence[Hashable]], categories: Sequence[Hashable]
+) -> list[list[int]]:
     """Rows of rating counts per category, in the order of ``categories``."""
     index = {c: j for j, c in enumerate(categories)}
     table = []
@@ -109,7 +115,9 @@ def scores(units: Iterable[Sequence[Hashable]], categories: Sequence[Hashable]) 
         left_out = len(units) - sizes[modal]
         if left_out:
             kept = f"used the {sizes[modal]} items with {modal} ratings; left out {left_out} other items"
-            kappa = Coefficient(kappa.value, kappa.items, "; ".join(filter(None, [kappa.note, kept])))
+            kappa = Coefficient(
+                kappa.value, kappa.items, "; ".join(filter(None, [kappa.note, kept]))
+            )
     return AgreementScores(kappa, krippendorff_alpha(units))
 
 
@@ -122,7 +130,11 @@ def manager_agreement(votes_per_item: Iterable[Sequence[ManagerVote]]) -> Manage
     """Agreement on keep/drop and on each drop reason, from the votes on each submission."""
     items = [list(votes) for votes in votes_per_item]
     decision = scores([[v.decision for v in votes] for votes in items], DECISIONS)
-    per_reason = {reason: scores([[v.decision == DROP and reason in v.reasons for v in votes] for votes in items],
-                                 (False, True))
-                  for reason in REASONS}
+    per_reason = {
+        reason: scores(
+            [[v.decision == DROP and reason in v.reasons for v in votes] for votes in items],
+            (False, True),
+        )
+        for reason in REASONS
+    }
     return ManagerAgreement(decision, per_reason)

@@ -27,7 +27,9 @@ class VoteTags:
     note: str | None = None  # free text for the reason "other"
 
 
-DEFAULT_VOTE_TAGS = VoteTags(object_name="sentence", decision="decision", reasons="reasons", note="note")
+DEFAULT_VOTE_TAGS = VoteTags(
+    object_name="sentence", decision="decision", reasons="reasons", note="note"
+)
 
 
 def parse_vote_config(xml: str) -> VoteTags:
@@ -39,11 +41,17 @@ def parse_vote_config(xml: str) -> VoteTags:
     notes = [e for e in root.iter("TextArea")]
     problems = []
     if len(decisions) != 1:
-        problems.append(f"one Choices with values {'/'.join(DECISIONS)} (the decision); found {len(decisions)}")
+        problems.append(
+            f"one Choices with values {'/'.join(DECISIONS)} (the decision); found {len(decisions)}"
+        )
     if len(reasons) != 1:
-        problems.append(f"one Choices with values {'/'.join(REASONS)} (the drop reasons); found {len(reasons)}")
+        problems.append(
+            f"one Choices with values {'/'.join(REASONS)} (the drop reasons); found {len(reasons)}"
+        )
     elif reasons[0].get("choice") != "multiple":
-        problems.append('choice="multiple" on the reasons Choices (a drop may have several reasons)')
+        problems.append(
+            'choice="multiple" on the reasons Choices (a drop may have several reasons)'
+        )
     if len(notes) > 1:
         problems.append(f"at most one TextArea (the note); found {len(notes)}")
     if problems:
@@ -51,8 +59,10 @@ def parse_vote_config(xml: str) -> VoteTags:
     object_name = decisions[0].get("toName", "")
     objects = {e.get("name") for e in root.iter() if e.tag in OBJECT_TAGS}
     if object_name not in objects:
-        raise ConfigError(f"Vote label config: the decision points to toName={object_name!r}, "
-                          "which is not a Text tag; point it to the sentence's Text tag")
+        raise ConfigError(
+            f"Vote label config: the decision points to toName={object_name!r}, "
+            "which is not a Text tag; point it to the sentence's Text tag"
+        )
     return VoteTags(
         object_name=object_name,
         decision=decisions[0].get("name", ""),

@@ -6,8 +6,9 @@ Each vocabulary is a tuple of constants; named subsets are frozensets.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Final, Literal, Mapping
+from typing import Final, Literal
 
 # What one manager says about one sentence.
 Decision = Literal["keep", "drop"]
@@ -39,8 +40,15 @@ RULES: Final[tuple[Rule, Rule]] = (MAJORITY, ANY_DROP)
 DEFAULT_K: Final[int] = 3  # managers per sentence, as in APEACH
 
 # Why the tally left a vote out.
-Ignored = Literal["not_a_manager", "changed_by_other", "not_own_project", "own_sentence", "cancelled", "superseded",
-                  "beyond_k"]
+Ignored = Literal[
+    "not_a_manager",
+    "changed_by_other",
+    "not_own_project",
+    "own_sentence",
+    "cancelled",
+    "superseded",
+    "beyond_k",
+]
 NOT_A_MANAGER: Final[Ignored] = "not_a_manager"  # the voter is not on the campaign's manager list
 # another account created the vote in the voter's name or changed it since (or none is recorded)
 CHANGED_BY_OTHER: Final[Ignored] = "changed_by_other"
@@ -49,8 +57,15 @@ OWN_SENTENCE: Final[Ignored] = "own_sentence"  # a manager voted on a sentence t
 CANCELLED: Final[Ignored] = "cancelled"  # skipped or withdrawn in Label Studio
 SUPERSEDED: Final[Ignored] = "superseded"  # the same manager has a more recently updated vote
 BEYOND_K: Final[Ignored] = "beyond_k"  # k other managers had voted earlier
-IGNORED: Final[tuple[Ignored, ...]] = (NOT_A_MANAGER, CHANGED_BY_OTHER, NOT_OWN_PROJECT, OWN_SENTENCE, CANCELLED,
-                                       SUPERSEDED, BEYOND_K)
+IGNORED: Final[tuple[Ignored, ...]] = (
+    NOT_A_MANAGER,
+    CHANGED_BY_OTHER,
+    NOT_OWN_PROJECT,
+    OWN_SENTENCE,
+    CANCELLED,
+    SUPERSEDED,
+    BEYOND_K,
+)
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,9 @@ Label Studio stores the choices' aliases (keep/drop, copied/...). Rules:
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from ..errors import ApeachError
 from .config import DEFAULT_VOTE_TAGS, VoteTags
@@ -39,7 +40,9 @@ class ParsedVote:
 def _find(result: Sequence[Any], name: str | None) -> Mapping[str, Any] | None:
     found = [item for item in result if isinstance(item, Mapping) and item.get("from_name") == name]
     if len(found) > 1:
-        raise MalformedVote(f"vote result has {len(found)} items from {name!r}; expected at most one")
+        raise MalformedVote(
+            f"vote result has {len(found)} items from {name!r}; expected at most one"
+        )
     return found[0] if found else None
 
 
@@ -48,7 +51,9 @@ def _choices(item: Mapping[str, Any] | None, name: str) -> list[str]:
         return []
     values = (item.get("value") or {}).get("choices")
     if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-        raise MalformedVote(f"vote result item {name!r} has no list of choices: {item.get('value')!r}")
+        raise MalformedVote(
+            f"vote result item {name!r} has no list of choices: {item.get('value')!r}"
+        )
     return values
 
 
@@ -66,7 +71,9 @@ def _note(item: Mapping[str, Any] | None) -> str:
 def parse_vote_result(result: Sequence[Any], tags: VoteTags = DEFAULT_VOTE_TAGS) -> ParsedVote:
     """The decision, reasons and note of one vote annotation; MalformedVote says what is wrong."""
     if not isinstance(result, Sequence) or isinstance(result, (str, bytes)):
-        raise MalformedVote(f"vote result must be a list of result items, not {type(result).__name__}")
+        raise MalformedVote(
+            f"vote result must be a list of result items, not {type(result).__name__}"
+        )
     decision_item = _find(result, tags.decision)
     if decision_item is None:
         raise MalformedVote(f"vote has no decision ({tags.decision!r} with {'/'.join(DECISIONS)})")
@@ -77,7 +84,9 @@ def parse_vote_result(result: Sequence[Any], tags: VoteTags = DEFAULT_VOTE_TAGS)
     named = _choices(_find(result, tags.reasons), tags.reasons)
     unknown = [r for r in named if r not in REASONS]
     if unknown:
-        raise MalformedVote(f"vote has unknown reasons {unknown!r}; expected some of {', '.join(REASONS)}")
+        raise MalformedVote(
+            f"vote has unknown reasons {unknown!r}; expected some of {', '.join(REASONS)}"
+        )
     note = _note(_find(result, tags.note)) if tags.note else ""
     if decision != DROP:
         return ParsedVote(decision, frozenset(), note)

@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Iterable, Mapping
 
-from sqlalchemy import BigInteger, Column, Engine, Integer, MetaData, String, Table, delete, insert, select
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Engine,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    delete,
+    insert,
+    select,
+)
 
 from ..rewards.db import now_iso, transaction
 from .model import TallyResult
 
 vote_tallies = Table(
-    "vote_tallies", MetaData(),
+    "vote_tallies",
+    MetaData(),
     Column("submission_id", BigInteger, primary_key=True),
     Column("outcome", String(16), nullable=False),
     Column("reasons", String(200), nullable=False),
@@ -34,12 +46,25 @@ class StoredTally:
 def save_tallies(engine: Engine, results: Iterable[TallyResult]) -> int:
     """Replace the stored outcome of every tallied submission, in one transaction."""
     at = now_iso()
-    rows = [{"submission_id": r.submission_id, "outcome": r.outcome, "reasons": ",".join(sorted(r.reasons)),
-             "keeps": r.keeps, "drops": r.drops, "tallied_at": at} for r in results]
+    rows = [
+        {
+            "submission_id": r.submission_id,
+            "outcome": r.outcome,
+            "reasons": ",".join(sorted(r.reasons)),
+            "keeps": r.keeps,
+            "drops": r.drops,
+            "tallied_at": at,
+        }
+        for r in results
+    ]
     with transaction(engine) as conn:
         ids = [row["submission_id"] for row in rows]
         for start in range(0, len(ids), 500):
-            conn.execute(delete(vote_tallies).where(vote_tallies.c.submission_id.in_(ids[start:start + 500])))
+            conn.execute(
+                delete(vote_tallies).where(
+                    vote_tallies.c.submission_id.in_(ids[start : start + 500])
+                )
+            )
         if rows:
             conn.execute(insert(vote_tallies), rows)
     return len(rows)
@@ -47,6 +72,14 @@ def save_tallies(engine: Engine, results: Iterable[TallyResult]) -> int:
 
 def load_tallies(engine: Engine) -> Mapping[int, StoredTally]:
     with engine.connect() as conn:
-        return {r.submission_id: StoredTally(r.submission_id, r.outcome, tuple(filter(None, r.reasons.split(","))),
-                                             r.keeps, r.drops, r.tallied_at)
-                for r in conn.execute(select(vote_tallies))}
+        return {
+            r.submission_id: StoredTally(
+                r.submission_id,
+                r.outcome,
+                tuple(filter(None, r.reasons.split(","))),
+                r.keeps,
+                r.drops,
+                r.tallied_at,
+            )
+            for r in conn.execute(select(vote_tallies))
+        }

@@ -43,13 +43,33 @@ submission gets a result, pending when it has no votes.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from datetime import datetime, timezone
-from typing import Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
 
 from .model import (
-    ACCEPTED, ANY_DROP, BEYOND_K, CANCELLED, CHANGED_BY_OTHER, DEFAULT_K, DROP, DROPPED, KEEP, MAJORITY,
-    NOT_A_MANAGER, NOT_OWN_PROJECT, OWN_SENTENCE, PENDING, REASONS, RULES, SUPERSEDED, IgnoredVote, ManagerVote,
-    Outcome, Reason, Rule, TallyResult,
+    ACCEPTED,
+    ANY_DROP,
+    BEYOND_K,
+    CANCELLED,
+    CHANGED_BY_OTHER,
+    DEFAULT_K,
+    DROP,
+    DROPPED,
+    KEEP,
+    MAJORITY,
+    NOT_A_MANAGER,
+    NOT_OWN_PROJECT,
+    OWN_SENTENCE,
+    PENDING,
+    REASONS,
+    RULES,
+    SUPERSEDED,
+    IgnoredVote,
+    ManagerVote,
+    Outcome,
+    Reason,
+    Rule,
+    TallyResult,
 )
 
 
@@ -61,8 +81,10 @@ def _updated(vote: ManagerVote) -> datetime:
     try:
         when = datetime.fromisoformat(vote.updated_at.replace("Z", "+00:00"))
     except ValueError:
-        raise ValueError(f"vote {vote.vote_id}: updated_at {vote.updated_at!r} is not an ISO 8601 time") from None
-    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+        raise ValueError(
+            f"vote {vote.vote_id}: updated_at {vote.updated_at!r} is not an ISO 8601 time"
+        ) from None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def _outcome(keeps: int, drops: int, k: int, rule: Rule) -> Outcome:
@@ -87,8 +109,14 @@ def drop_reasons(drop_votes: Iterable[ManagerVote]) -> tuple[frozenset[Reason], 
     return frozenset(r for r, n in ordered.items() if n == top), ordered
 
 
-def _tally_one(submission_id: int, votes: list[ManagerVote], managers: set[str], writer: str,
-               k: int, rule: Rule) -> TallyResult:
+def _tally_one(
+    submission_id: int,
+    votes: list[ManagerVote],
+    managers: set[str],
+    writer: str,
+    k: int,
+    rule: Rule,
+) -> TallyResult:
     ignored: list[IgnoredVote] = []
     by_manager: dict[str, list[ManagerVote]] = defaultdict(list)
     for vote in sorted(votes, key=lambda v: v.vote_id):
@@ -118,15 +146,25 @@ def _tally_one(submission_id: int, votes: list[ManagerVote], managers: set[str],
     outcome = _outcome(keeps, drops, k, rule)
     reasons, counts = drop_reasons(v for v in counted if v.decision == DROP)
     return TallyResult(
-        submission_id=submission_id, outcome=outcome, reasons=reasons if outcome == DROPPED else frozenset(),
-        keeps=keeps, drops=drops, reason_counts=counts, counted=counted,
+        submission_id=submission_id,
+        outcome=outcome,
+        reasons=reasons if outcome == DROPPED else frozenset(),
+        keeps=keeps,
+        drops=drops,
+        reason_counts=counts,
+        counted=counted,
         ignored=tuple(sorted(ignored, key=lambda i: i.vote.vote_id)),
     )
 
 
-def tally(votes: Iterable[ManagerVote], submissions: Iterable[int], managers: set[str],
-          writer_of: Mapping[int, str | None] | None = None, k: int = DEFAULT_K,
-          rule: Rule = MAJORITY) -> dict[int, TallyResult]:
+def tally(
+    votes: Iterable[ManagerVote],
+    submissions: Iterable[int],
+    managers: set[str],
+    writer_of: Mapping[int, str | None] | None = None,
+    k: int = DEFAULT_K,
+    rule: Rule = MAJORITY,
+) -> dict[int, TallyResult]:
     """Tally the managers' votes of each listed submission (see the module's rules)."""
     if k < 1:
         raise ValueError(f"k (managers per sentence) must be at least 1, not {k}")
@@ -139,5 +177,7 @@ def tally(votes: Iterable[ManagerVote], submissions: Iterable[int], managers: se
         if vote.submission_id in by_submission:
             by_submission[vote.submission_id].append(vote)
     roster = {_email(m) for m in managers}
-    return {sid: _tally_one(sid, by_submission[sid], roster, _email(writer_of.get(sid)), k, rule)
-            for sid in listed}
+    return {
+        sid: _tally_one(sid, by_submission[sid], roster, _email(writer_of.get(sid)), k, rule)
+        for sid in listed
+    }
