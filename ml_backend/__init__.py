@@ -1,7 +1,7 @@
 """The apeach-ls ML backend: Label Studio's ML backend protocol on a current Flask.
 
 ``create_app(settings, classifier)`` builds the app with its classifier injected, so tests
-and ``apeach-ls up`` build their own; ``ml_backend.wsgi:app`` is what gunicorn serves.
+and ``apeach-ls up`` build their own; ``apeach_ls.ml_backend.wsgi:app`` is what gunicorn serves.
 With ``APEACH_ML_QUANTIZE=int8`` a checkpoint model (loaded or injected) is served
 int8-quantized (:meth:`CheckpointClassifier.int8`); n-gram models are served as they are.
 """

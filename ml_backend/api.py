@@ -1,6 +1,6 @@
 """Routes of the Label Studio ML backend protocol: /health, /setup, /predict, /webhook.
 
-Thin: each route unpacks JSON, calls the :class:`~ml_backend.model.VerdictService`, and
+Thin: each route unpacks JSON, calls the :class:`~apeach_ls.ml_backend.model.VerdictService`, and
 packs the answer in Label Studio's wire format.
 """
 

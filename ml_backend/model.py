@@ -1,6 +1,6 @@
 """The verdict service: a pseudo-classifier speaking Label Studio's result format.
 
-Knows nothing about HTTP. The routes in :mod:`ml_backend.api` unpack requests and call it.
+Knows nothing about HTTP. The routes in :mod:`apeach_ls.ml_backend.api` unpack requests and call it.
 """
 
 from __future__ import annotations

@@ -52,15 +52,15 @@ from tornado.wsgi import to_wsgi_str
 
 log = logging.getLogger("apeach_ls.ml_backend")
 
-WORKER_CLASS = "ml_backend.serving.BufferingWorker"
-LOGGER_CLASS = "ml_backend.serving.RedactingLogger"
+WORKER_CLASS = "apeach_ls.ml_backend.serving.BufferingWorker"
+LOGGER_CLASS = "apeach_ls.ml_backend.serving.RedactingLogger"
 SECRET_HEADERS = ("authorization", "proxy-authorization", "cookie")
 
 
 def gunicorn_argv(
     host: str, port: int, workers: int, threads: int, timeout: int | None = None
 ) -> list[str]:
-    """The command that serves ``ml_backend.wsgi:app``: our worker and logger classes."""
+    """The command that serves ``apeach_ls.ml_backend.wsgi:app``: our worker and logger classes."""
     argv = [
         sys.executable,
         "-m",
@@ -78,7 +78,7 @@ def gunicorn_argv(
     ]
     if timeout is not None:
         argv += ["--timeout", str(timeout)]
-    return argv + ["ml_backend.wsgi:app"]
+    return argv + ["apeach_ls.ml_backend.wsgi:app"]
 
 
 class RedactingLogger(Logger):

@@ -1,6 +1,6 @@
-"""gunicorn entry point: ``gunicorn 'ml_backend.wsgi:app'``; settings from the environment.
+"""gunicorn entry point: ``gunicorn 'apeach_ls.ml_backend.wsgi:app'``; settings from the environment.
 
-``apeach-ls backend`` serves it with :class:`ml_backend.serving.BufferingWorker` (see there
+``apeach-ls backend`` serves it with :class:`apeach_ls.ml_backend.serving.BufferingWorker` (see there
 why). Logs go to stderr at APEACH_ML_LOG_LEVEL (default info: one line per annotation
 checked), never headers, bodies or credentials.
 """

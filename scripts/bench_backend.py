@@ -39,7 +39,7 @@ import requests
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-import label_config  # noqa: E402
+from apeach_ls import label_config  # noqa: E402
 from apeach_ls.embedded import ml_backend_process  # noqa: E402
 from apeach_ls.processes import ManagedProcess, free_port  # noqa: E402
 

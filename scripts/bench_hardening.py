@@ -2,7 +2,7 @@
 
 1. Slow clients. Two backends on 127.0.0.1 serving the same app and n-gram model, 1 worker and
    4 threads each (as ``apeach-ls up`` starts it): *before*, gunicorn's gthread worker (the
-   previous ``apeach-ls backend``); *after*, :class:`ml_backend.serving.BufferingWorker` with
+   previous ``apeach-ls backend``); *after*, :class:`apeach_ls.ml_backend.serving.BufferingWorker` with
    its default deadlines (APEACH_ML_IDLE_TIMEOUT 10 s, APEACH_ML_BODY_TIMEOUT 30 s). For each:
    ``/health`` and an interactive ``/predict`` latency with 0 and with 64 slow connections open
    (a third send headers and one body byte then go silent, a third half a header block, a third
@@ -36,11 +36,11 @@ import requests
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-import label_config  # noqa: E402
+from apeach_ls import label_config  # noqa: E402
 from apeach_ls.errors import ConfigError  # noqa: E402
 from apeach_ls.generation_config import parse_generation_config  # noqa: E402
 from apeach_ls.processes import ManagedProcess, free_port  # noqa: E402
-from ml_backend.serving import gunicorn_argv  # noqa: E402
+from apeach_ls.ml_backend.serving import gunicorn_argv  # noqa: E402
 
 BEFORE_COMMIT = "32ee321"
 SLOW = 64
@@ -190,7 +190,7 @@ def bench_slow_clients(model: Path, tmp: Path) -> list[str]:
             "4",
             "--timeout",
             "120",
-            "ml_backend.wsgi:app",
+            "apeach_ls.ml_backend.wsgi:app",
         ],
         "after (BufferingWorker)": gunicorn_argv("127.0.0.1", 0, 1, 4, timeout=120),
     }

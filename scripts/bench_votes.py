@@ -382,7 +382,7 @@ def breakdown(
 def bench(args: argparse.Namespace, work: Path, table: Table, notes: list[str]) -> None:
     from ls_users import sign_up  # tests/: sign-up through the invite link, as a person does
 
-    import label_config
+    from apeach_ls import label_config
     from apeach_ls.embedded import LS_START_TIMEOUT, AdminLogin, label_studio_process
     from apeach_ls.labelstudio.campaign import find_project, setup_generation
     from apeach_ls.labelstudio.connection import LabelStudioSettings, connect

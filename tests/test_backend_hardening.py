@@ -15,12 +15,12 @@ import pytest
 from test_ml_backend import INTENT, KeywordClassifier, interactive, text_item
 from verdicts import TEST_SECRET, generation_result
 
-import label_config
+from apeach_ls import label_config
 from apeach_ls.errors import ConfigError
 from apeach_ls.generation_config import parse_generation_config
-from ml_backend import create_app
-from ml_backend.auth import basic_auth_ok
-from ml_backend.settings import BackendSettings
+from apeach_ls.ml_backend import create_app
+from apeach_ls.ml_backend.auth import basic_auth_ok
+from apeach_ls.ml_backend.settings import BackendSettings
 
 CONFIG = label_config.load("generation")
 
@@ -359,7 +359,7 @@ def test_config_size_limit_is_a_setting():
 
 
 def test_failed_configs_are_cached_and_the_cache_is_bounded(client, monkeypatch):
-    import ml_backend.model as model
+    import apeach_ls.ml_backend.model as model
 
     calls = []
     real = model.parse_generation_config

@@ -22,7 +22,7 @@ import pytest
 import requests
 from test_ml_backend import interactive, text_item
 
-import label_config
+from apeach_ls import label_config
 
 AUTH = ("mluser", "s3cret-password-Qx7")
 IDLE_TIMEOUT, BODY_TIMEOUT = 3, 4

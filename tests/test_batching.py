@@ -9,9 +9,9 @@ import pytest
 from verdicts import TEST_SECRET
 
 from apeach_ls.labels import Verdict
-from ml_backend import create_app
-from ml_backend.batching import BatcherDown, MicroBatcher, Overloaded
-from ml_backend.settings import BackendSettings
+from apeach_ls.ml_backend import create_app
+from apeach_ls.ml_backend.batching import BatcherDown, MicroBatcher, Overloaded
+from apeach_ls.ml_backend.settings import BackendSettings
 
 
 class SlowModel:
@@ -34,7 +34,7 @@ class SlowModel:
 
 
 def test_a_lone_request_is_answered_without_a_collection_window(monkeypatch):
-    import ml_backend.batching as batching
+    import apeach_ls.ml_backend.batching as batching
 
     # Any collection window would now last 20 s: a lone request answered well under that never
     # waited for one, however loaded the machine (no tight wall-clock bound).
@@ -74,7 +74,7 @@ def test_concurrent_requests_share_forward_passes_and_get_their_own_answers():
 def test_after_a_busy_batch_its_callers_next_requests_regroup_instead_of_one_going_alone(
     monkeypatch,
 ):
-    import ml_backend.batching as batching
+    import apeach_ls.ml_backend.batching as batching
 
     # Wait up to a whole pass of 1 s: callers arriving 30 ms apart regroup even when a loaded
     # machine delays a thread's start by several hundred milliseconds.

@@ -237,8 +237,8 @@ def test_int8_quantized_model_loads_gives_verdicts_and_its_own_version(tiny):
 
 
 def test_the_backend_serves_a_checkpoint_int8_when_told(tiny):
-    from ml_backend import create_app
-    from ml_backend.settings import BackendSettings
+    from apeach_ls.ml_backend import create_app
+    from apeach_ls.ml_backend.settings import BackendSettings
 
     settings = BackendSettings.from_env(
         {"APEACH_ML_QUANTIZE": "int8", "APEACH_VERDICT_SECRET": TEST_SECRET}

@@ -384,8 +384,14 @@ def test_the_wheel_builds_without_warnings_and_ships_the_model(tmp_path):
     names = set(zipfile.ZipFile(wheel).namelist())
     for name in ("model.json", "vocabulary.json", "weights.npz", "README.md"):
         assert f"apeach_ls/data/default_model/{name}" in names
-    assert "apeach_ls/data/topics.json" in names and "label_config/generation.xml" in names
+    assert "apeach_ls/data/topics.json" in names
+    assert "apeach_ls/label_config/generation.xml" in names
+    assert "apeach_ls/ml_backend/wsgi.py" in names
     assert not any("__pycache__" in n for n in names)
+    # installing apeach-ls claims one top-level import name: ml_backend and label_config live
+    # under it (the repository keeps their folders beside apeach_ls/)
+    top_level = {n.split("/")[0] for n in names if not n.split("/")[0].endswith(".dist-info")}
+    assert top_level == {"apeach_ls"}
 
 
 # --- scripts/up.sh installs only when the requirements changed ------------------------------
@@ -505,3 +511,28 @@ def test_backoff_starts_over_after_a_stable_run():
     assert [backoff.next_delay() for _ in range(7)] == [1, 2, 4, 8, 16, 30, 30]
     backoff.reset()
     assert backoff.next_delay() == 1
+
+
+def test_the_product_imports_ml_backend_and_label_config_only_under_apeach_ls():
+    """The wheel has no top-level ``ml_backend`` or ``label_config``: an import of either by its
+    bare name works in a checkout (the repository root is on the path) and fails once installed."""
+    import ast
+
+    bare = []
+    for path in sorted((REPO / "apeach_ls").rglob("*.py")) + sorted(
+        (REPO / "scripts").glob("*.py")
+    ):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = (
+                [node.module or ""]
+                if isinstance(node, ast.ImportFrom) and node.level == 0
+                else [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else []
+            )
+            bare += [
+                f"{path.relative_to(REPO)}:{node.lineno} {n}"
+                for n in names
+                if n.split(".")[0] in ("ml_backend", "label_config")
+            ]
+    assert bare == []

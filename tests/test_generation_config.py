@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-import label_config
+from apeach_ls import label_config
 from apeach_ls.errors import ConfigError
 from apeach_ls.generation_config import DEFAULT_TAGS, parse_generation_config
 

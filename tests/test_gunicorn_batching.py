@@ -9,7 +9,7 @@ import pytest
 import requests
 from test_classifier_checkpoint import BEEP_LABELS, build_tiny_bert
 
-import label_config
+from apeach_ls import label_config
 
 pytestmark = pytest.mark.integration
 

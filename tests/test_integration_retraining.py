@@ -10,15 +10,15 @@ import requests
 from ls_users import sign_up
 from verdicts import TEST_SECRET
 
-import label_config
+from apeach_ls import label_config
 from apeach_ls.classifier.data import read_labeled
 from apeach_ls.classifier.ngram import save_ngram, train_ngram
 from apeach_ls.classifier.registry import ModelRegistry
 from apeach_ls.labelstudio.campaign import setup_generation
 from apeach_ls.labelstudio.prompt_import import import_prompts
 from apeach_ls.prompts import default_prompts
-from ml_backend import create_app
-from ml_backend.settings import BackendSettings
+from apeach_ls.ml_backend import create_app
+from apeach_ls.ml_backend.settings import BackendSettings
 
 pytestmark = pytest.mark.integration
 

@@ -17,7 +17,7 @@ from campaign_seed import seed_campaign, sign_up_managers, vote, vote_tasks, wri
 from click.testing import CliRunner
 from ls_users import sign_up
 
-import label_config
+from apeach_ls import label_config
 from apeach_ls.cli import cli
 from apeach_ls.labelstudio.campaign import find_project, marker
 from apeach_ls.labelstudio.connection import LabelStudioSettings, connect

@@ -12,11 +12,11 @@ import logging
 import pytest
 from verdicts import KEY, TEST_SECRET, context, generation_result
 
-import label_config
+from apeach_ls import label_config
 from apeach_ls.labels import Verdict
 from apeach_ls.receipts import verify
-from ml_backend import create_app
-from ml_backend.settings import BackendSettings
+from apeach_ls.ml_backend import create_app
+from apeach_ls.ml_backend.settings import BackendSettings
 
 CONFIG = label_config.load("generation")
 

@@ -9,15 +9,15 @@ import pytest
 from click.testing import CliRunner
 from verdicts import TEST_SECRET
 
-import label_config
+from apeach_ls import label_config
 from apeach_ls.classifier.data import read_labeled
 from apeach_ls.classifier.loading import load_classifier
 from apeach_ls.classifier.ngram import save_ngram, train_ngram
 from apeach_ls.classifier.registry import ModelRegistry
 from apeach_ls.cli import cli
-from ml_backend import create_app
-from ml_backend.retraining import CampaignLabel
-from ml_backend.settings import BackendSettings
+from apeach_ls.ml_backend import create_app
+from apeach_ls.ml_backend.retraining import CampaignLabel
+from apeach_ls.ml_backend.settings import BackendSettings
 
 CONFIG = label_config.load("generation")
 SENTENCES = [

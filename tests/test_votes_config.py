@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-import label_config
+from apeach_ls import label_config
 from apeach_ls.errors import ConfigError
 from apeach_ls.votes.config import DEFAULT_VOTE_TAGS, parse_vote_config
 from apeach_ls.votes.parse import MalformedVote, ParsedVote, parse_vote_result

@@ -7,7 +7,7 @@ matters when the model is used.
 ``quantize=True`` applies int8 dynamic quantization to the model's ``Linear`` layers after
 loading (CPU only; in ``scripts/bench_backend.py`` on a 2-core CPU a BERT-base-shaped model ran
 2.1-3.2x faster, its p(hate) on average 0.03 from the float model's). Its version ends in ``-int8``. The ML backend turns it on with
-``APEACH_ML_QUANTIZE=int8`` (see :mod:`ml_backend.settings`); it is off by default.
+``APEACH_ML_QUANTIZE=int8`` (see :mod:`apeach_ls.ml_backend.settings`); it is off by default.
 """
 
 from __future__ import annotations

@@ -393,9 +393,9 @@ def backend(host: str, port: int, workers: int, threads: int) -> None:
     Example:
       APEACH_LS_MODEL=apeach-ls-data/models/default apeach-ls backend --port 9090
     """
-    from ml_backend import receipt_key
-    from ml_backend.serving import gunicorn_argv
-    from ml_backend.settings import BackendSettings
+    from apeach_ls.ml_backend import receipt_key
+    from apeach_ls.ml_backend.serving import gunicorn_argv
+    from apeach_ls.ml_backend.settings import BackendSettings
 
     if not os.environ.get("APEACH_LS_MODEL"):
         os.environ["APEACH_LS_MODEL"] = str(SHIPPED_MODEL_DIR)  # execv passes os.environ on

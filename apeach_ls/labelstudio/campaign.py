@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from label_studio_sdk import LabelStudio
 
-import label_config
+from apeach_ls import label_config
 
 from ..errors import ConfigError, LabelStudioError
 from ..settings import ml_basic_auth_from_env

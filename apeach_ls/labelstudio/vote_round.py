@@ -63,7 +63,7 @@ from typing import Any
 
 from label_studio_sdk import LabelStudio
 
-import label_config
+from apeach_ls import label_config
 
 from ..aids import Aids
 from ..correction import Flag
