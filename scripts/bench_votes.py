@@ -305,7 +305,7 @@ def run_cli(
             p(vote_round, "read_votes", "read votes (export + parse)")
             p(vote_round, "export_tasks", "export votes (download_sync JSON)")
             p(vote_round, "tally", "tally")
-            p(votes_cli, "open_ledger", "open campaign DB")
+            p(votes_cli, "open_database", "open campaign DB")
             p(votes_cli, "save_tallies", "save tallies (SQLite)")
             p(votes_cli, "counted_agreement", "managers' agreement (kappa, alpha)")
         seconds, result = timed(

@@ -11,13 +11,13 @@ from __future__ import annotations
 import json
 import sys
 
-from apeach_ls.rewards.db import open_ledger
+from apeach_ls.database import open_database
 from apeach_ls.rewards.payout import commit_payout
 from apeach_ls.rewards.policy import load_policy
 
 
 def main(url: str, policy_path: str, out_dir: str) -> None:
-    engine = open_ledger(url)
+    engine = open_database(url)
     result = commit_payout(engine, load_policy(policy_path), out_dir)
     print(
         json.dumps(

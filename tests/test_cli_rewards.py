@@ -13,8 +13,9 @@ from sqlalchemy import func, select, update
 import apeach_ls.cli.rewards as rewards_cli
 from apeach_ls.cli import cli
 from apeach_ls.correction import CorrectedSubmission
+from apeach_ls.database import open_database
+from apeach_ls.database.schema import earnings, payout_batches, payout_items
 from apeach_ls.labelstudio.submissions import Submission
-from apeach_ls.rewards.db import earnings, open_ledger, payout_batches, payout_items
 from apeach_ls.rewards.model import SubmissionOutcome
 from apeach_ls.rewards.roster import Accounts
 from apeach_ls.votes.store import StoredTally
@@ -59,7 +60,7 @@ def run(*args, code=0):
 
 
 def count(url, table):
-    engine = open_ledger(url)
+    engine = open_database(url)
     with engine.connect() as conn:
         n = conn.execute(select(func.count()).select_from(table)).scalar_one()
     engine.dispose()
@@ -143,7 +144,7 @@ def test_a_batch_left_bound_to_an_unwritable_folder_is_written_to_the_next_good_
     """The state the probe left: batch 1 preparing, its folder under /dev/null."""
     run("writers", "import", tmp_path / "roster.csv", "--config", campaign)
     run("payout", "--config", campaign, "--commit", "--out", tmp_path / "payouts")
-    engine = open_ledger(tmp_path / "ledger.db")
+    engine = open_database(tmp_path / "ledger.db")
     with engine.begin() as conn:
         conn.execute(
             update(payout_batches).values(
@@ -293,7 +294,7 @@ def test_the_ledger_refuses_an_outcome_without_a_writer(tmp_path):
     from apeach_ls.rewards.ledger import record_outcomes
     from apeach_ls.rewards.policy import RewardPolicy
 
-    engine = open_ledger(tmp_path / "l.db")
+    engine = open_database(tmp_path / "l.db")
     for writer in (0, None, -3):
         with pytest.raises(
             ApeachError,

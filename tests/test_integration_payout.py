@@ -11,8 +11,9 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from apeach_ls.cli import cli
+from apeach_ls.database import open_database
+from apeach_ls.database.schema import earnings
 from apeach_ls.labelstudio.campaign import find_project
-from apeach_ls.rewards.db import earnings, open_ledger
 
 pytestmark = pytest.mark.integration
 
@@ -127,7 +128,7 @@ def test_payout_round_trip(label_studio, campaign, tmp_path):
     assert "3 accepted, 2 dropped, 1 pending" in run("votes", "tally")
     run("payout", "--commit", "--out", str(tmp_path / "payouts"))
     run("payout", "--commit", "--out", str(tmp_path / "payouts"))
-    engine = open_ledger(tmp_path / "campaign.db")
+    engine = open_database(tmp_path / "campaign.db")
     with engine.connect() as conn:
         rows = conn.execute(
             select(earnings.c.submission_id, earnings.c.kind, earnings.c.amount)

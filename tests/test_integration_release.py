@@ -11,11 +11,11 @@ from click.testing import CliRunner
 from verdicts import generation_result
 
 from apeach_ls.cli.release import export, report
+from apeach_ls.database import open_database
 from apeach_ls.labelstudio.campaign import setup_generation
 from apeach_ls.labelstudio.prompt_import import import_prompts
 from apeach_ls.labelstudio.vote_round import user_emails
 from apeach_ls.prompts import default_prompts
-from apeach_ls.rewards.db import open_ledger
 from apeach_ls.rewards.roster import Accounts, import_roster
 from apeach_ls.votes.model import TallyResult
 from apeach_ls.votes.store import save_tallies
@@ -92,7 +92,7 @@ def test_export_releases_exactly_the_accepted_sentences(label_studio, campaign, 
         f"{writers[2].id},manual,P-three,68,Female,Park\n",
         encoding="utf-8",
     )
-    engine = open_ledger(database)
+    engine = open_database(database)
     import_roster(engine, roster, Accounts(user_emails(client)))
     accepted = [
         TallyResult(sid, "accepted", frozenset(), 3, 0) for sid in (s1, s2, s3, s7, s8, s9, s10)

@@ -19,9 +19,9 @@ from ls_users import sign_up
 
 from apeach_ls import label_config
 from apeach_ls.cli import cli
+from apeach_ls.database import open_database
 from apeach_ls.labelstudio.campaign import find_project, marker
 from apeach_ls.labelstudio.connection import LabelStudioSettings, connect
-from apeach_ls.rewards.db import open_ledger
 from apeach_ls.votes.store import load_tallies
 
 pytestmark = pytest.mark.integration
@@ -135,7 +135,7 @@ def test_vote_round_end_to_end(label_studio, campaign, tmp_path, beep_dir):
     assert res.exit_code == 0, res.output
     assert "6 submissions: 2 accepted, 3 dropped, 1 pending" in res.output
     assert "votes not counted: own_sentence 1\n" in res.output and "Fleiss' kappa" in res.output
-    stored = load_tallies(open_ledger(tmp_path / "campaign.db"))
+    stored = load_tallies(open_database(tmp_path / "campaign.db"))
     assert [stored[s].outcome for s in subs] == [
         "accepted",
         "accepted",
@@ -154,7 +154,7 @@ def test_vote_round_end_to_end(label_studio, campaign, tmp_path, beep_dir):
     m3.client.annotations.update(id=own.id, result=vote("drop", "copied"))
     res = runner.invoke(cli, ["votes", "tally", "--config", str(config)], env=env)
     assert "2 accepted, 3 dropped, 1 pending" in res.output
-    assert load_tallies(open_ledger(tmp_path / "campaign.db"))[subs[2]].drops == 3
+    assert load_tallies(open_database(tmp_path / "campaign.db"))[subs[2]].drops == 3
 
     # the report's agreement reads the same managers' projects
     res = runner.invoke(
@@ -235,7 +235,7 @@ def test_votes_made_in_a_managers_name_or_in_another_managers_project_are_not_co
     def tally():
         res = runner.invoke(cli, ["votes", "tally", "--config", str(config)], env=env)
         assert res.exit_code == 0, res.output
-        return res.output, load_tallies(open_ledger(tmp_path / "campaign.db"))
+        return res.output, load_tallies(open_database(tmp_path / "campaign.db"))
 
     assert runner.invoke(cli, ["votes", "create", "--config", str(config)], env=env).exit_code == 0
     projects = manager_projects(client, campaign, [a, b, c])

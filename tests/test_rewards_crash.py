@@ -18,9 +18,10 @@ from pg import ledger_url, postgres_server  # noqa: F401
 from sqlalchemy import func, select
 from test_rewards_ledger import accepted, dropped
 
+from apeach_ls.database import open_database
+from apeach_ls.database.schema import earnings, payout_batches, payout_items
 from apeach_ls.errors import ApeachError
 from apeach_ls.rewards.batches import rewrite_batch, verify_batch
-from apeach_ls.rewards.db import earnings, open_ledger, payout_batches, payout_items
 from apeach_ls.rewards.durable import CRASH_ENV
 from apeach_ls.rewards.ledger import record_outcomes
 from apeach_ls.rewards.model import SubmissionOutcome
@@ -47,7 +48,7 @@ def campaign(ledger_url, tmp_path):  # noqa: F811
         f"w2@example.com,{','.join(PLATFORM[2])}\n",
         encoding="utf-8",
     )
-    engine = open_ledger(ledger_url)
+    engine = open_database(ledger_url)
     import_roster(
         engine, tmp_path / "roster.csv", Accounts({1: "w1@example.com", 2: "w2@example.com"})
     )
@@ -100,7 +101,7 @@ def crash(url: str, policy: Path, out: Path, step: str) -> None:
 
 def assert_consistent(url: str, out: Path, paid: dict[int, int]) -> None:
     """Paid once, nothing lost, files match the ledger."""
-    engine = open_ledger(url)
+    engine = open_database(url)
     with engine.connect() as conn:
         batches = conn.execute(
             select(payout_batches.c.id, payout_batches.c.status).order_by(payout_batches.c.id)
@@ -179,13 +180,13 @@ def test_kill_during_a_later_payout_while_new_work_arrives(campaign, step):
     url, policy_path, out = campaign
     policy = load_policy(policy_path)
     assert run_ok(url, policy_path, out)["batch_id"] == 1
-    engine = open_ledger(url)
+    engine = open_database(url)
     record_outcomes(
         engine, [dropped(10, 1), accepted(13, 1), accepted(14, 1), accepted(23, 2)], policy
     )
     engine.dispose()
     crash(url, policy_path, out, step)
-    engine = open_ledger(url)
+    engine = open_database(url)
     record_outcomes(engine, [accepted(24, 2)], policy)  # new work between the crash and the re-run
     engine.dispose()
     result = run_ok(url, policy_path, out)
@@ -202,7 +203,7 @@ def test_a_tampered_folder_stops_completion_and_a_lost_one_is_rewritten(campaign
     folder = out / "batch-000001"
     original = (folder / "prolific-bonuses.csv").read_bytes()
     (folder / "prolific-bonuses.csv").write_text("P1,500.00\n")
-    engine = open_ledger(url)
+    engine = open_database(url)
     assert verify_batch(engine, 1) == [
         f"{folder / 'prolific-bonuses.csv'}: differs from the ledger"
     ]

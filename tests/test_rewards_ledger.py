@@ -12,10 +12,10 @@ from pg import ledger_url, postgres_server  # noqa: F401
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from apeach_ls.database import migrations, open_database
+from apeach_ls.database.schema import earnings, metadata, payout_batches, payout_items
 from apeach_ls.errors import ApeachError, ConfigError
 from apeach_ls.rewards import ledger as ledger_module
-from apeach_ls.rewards import migrations
-from apeach_ls.rewards.db import earnings, metadata, open_ledger, payout_batches, payout_items
 from apeach_ls.rewards.ledger import record_outcomes, writer_balances
 from apeach_ls.rewards.model import SubmissionOutcome
 from apeach_ls.rewards.payout import (
@@ -46,7 +46,7 @@ def dropped(sid, writer):
 
 @pytest.fixture
 def engine(ledger_url, tmp_path):  # noqa: F811
-    engine = open_ledger(ledger_url)
+    engine = open_database(ledger_url)
     roster = tmp_path / "roster.csv"
     roster.write_text(
         "ls_user,platform,platform_id,age,gender\n1,manual,P1,30,female\n2,manual,P2,41,male\n"
@@ -365,7 +365,7 @@ def test_the_database_enforces_once_only(engine, tmp_path):
 
 
 def test_migrations_are_named_recorded_and_match_the_tables(ledger_url):  # noqa: F811
-    engine = open_ledger(ledger_url)
+    engine = open_database(ledger_url)
     assert migrations.applied_migrations(engine) == [m.name for m in migrations.MIGRATIONS]
     assert migrations.migrate(engine) == []
     with engine.connect() as conn:
@@ -386,9 +386,9 @@ def test_a_failing_migration_leaves_no_trace(ledger_url, monkeypatch):  # noqa: 
         migrations.MIGRATIONS + (migrations.Migration("9999_x", half_done),),
     )
     with pytest.raises(RuntimeError, match="interrupted"):
-        open_ledger(ledger_url)
+        open_database(ledger_url)
     monkeypatch.undo()
-    engine = open_ledger(ledger_url)
+    engine = open_database(ledger_url)
     assert migrations.applied_migrations(engine) == [m.name for m in migrations.MIGRATIONS]
     with engine.connect() as conn:
         assert not conn.dialect.has_table(conn, "half_done")
@@ -431,18 +431,18 @@ def test_a_foreign_folder_in_the_way_stops_the_payout_before_anything_is_recorde
 
 
 def test_open_ledger_names_the_database_it_cannot_open(tmp_path):
-    from apeach_ls.rewards.db import ledger_url as to_url
+    from apeach_ls.database.connection import database_url as to_url
 
     assert to_url(tmp_path / "l.sqlite") == f"sqlite:///{tmp_path / 'l.sqlite'}"
     assert to_url("postgresql://u:secret@db/apeach") == "postgresql+psycopg://u:secret@db/apeach"
     with pytest.raises(
         ConfigError, match=r"cannot open the ledger database sqlite:////nonexistent-dir/l.sqlite"
     ):
-        open_ledger("sqlite:////nonexistent-dir/l.sqlite")
+        open_database("sqlite:////nonexistent-dir/l.sqlite")
     from apeach_ls.processes import free_port
 
     with pytest.raises(ConfigError) as caught:
-        open_ledger(f"postgresql://u:secret@127.0.0.1:{free_port()}/apeach")
+        open_database(f"postgresql://u:secret@127.0.0.1:{free_port()}/apeach")
     assert "cannot open the ledger database postgresql+psycopg://u:***@127.0.0.1:" in str(
         caught.value
     )
@@ -495,7 +495,7 @@ def test_batches_made_before_assignment_ids_keep_their_file_layout(
     """A ledger from before migration 0003, with a committed batch: after the upgrade the batch
     reads as file format 1, so it renders the old MTurk layout and its files still verify."""
     monkeypatch.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:2])
-    old = open_ledger(ledger_url)
+    old = open_database(ledger_url)
     with old.begin() as conn:
         conn.exec_driver_sql(
             "INSERT INTO writers (ls_user_id, platform_id, updated_at) VALUES (1, 'P1', 'then')"
@@ -513,7 +513,7 @@ def test_batches_made_before_assignment_ids_keep_their_file_layout(
         )
     old.dispose()
     monkeypatch.undo()
-    engine = open_ledger(ledger_url)
+    engine = open_database(ledger_url)
     assert migrations.applied_migrations(engine)[-1] == migrations.MIGRATIONS[-1].name
     with engine.begin() as conn:
         conn.execute(

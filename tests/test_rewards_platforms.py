@@ -15,10 +15,10 @@ from pg import ledger_url, postgres_server  # noqa: F401
 from sqlalchemy import func, select, update
 from test_rewards_ledger import accepted
 
+from apeach_ls.database import migrations, open_database
+from apeach_ls.database.schema import earnings, payout_batches, writers
 from apeach_ls.errors import ApeachError
-from apeach_ls.rewards import migrations
 from apeach_ls.rewards.batches import confirm_batch, verify_batch
-from apeach_ls.rewards.db import earnings, open_ledger, payout_batches, writers
 from apeach_ls.rewards.ledger import record_outcomes, writer_balances
 from apeach_ls.rewards.payout import check_payout, commit_payout, payout_status, show_batch
 from apeach_ls.rewards.policy import RewardPolicy
@@ -36,7 +36,7 @@ def rows(path) -> list[list[str]]:
 
 @pytest.fixture
 def engine(ledger_url, tmp_path):  # noqa: F811
-    engine = open_ledger(ledger_url)
+    engine = open_database(ledger_url)
     yield engine
     engine.dispose()
 
@@ -230,7 +230,7 @@ def test_batches_of_file_format_2_keep_every_writer_in_every_file(
     """A batch made before platforms were routed (format 2, providers prolific and mturk):
     after the upgrade it still renders its old layout, so its files match the ledger."""
     monkeypatch.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:3])
-    old = open_ledger(ledger_url)
+    old = open_database(ledger_url)
     with old.begin() as conn:
         conn.exec_driver_sql(
             "INSERT INTO writers (ls_user_id, platform_id, updated_at) VALUES (1, 'P1', 'then')"
@@ -255,7 +255,7 @@ def test_batches_of_file_format_2_keep_every_writer_in_every_file(
             )
     old.dispose()
     monkeypatch.undo()
-    engine = open_ledger(ledger_url)
+    engine = open_database(ledger_url)
     result = commit_payout(
         engine, USD, tmp_path / "out"
     )  # finishes the old batch as it was planned

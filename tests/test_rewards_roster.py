@@ -7,8 +7,9 @@ import pytest
 from pg import ledger_url, postgres_server  # noqa: F401
 from sqlalchemy import func, select
 
+from apeach_ls.database import open_database
+from apeach_ls.database.schema import earnings, writers
 from apeach_ls.errors import ApeachError, DataFileError
-from apeach_ls.rewards.db import earnings, open_ledger, writers
 from apeach_ls.rewards.ledger import record_outcomes, writer_balances
 from apeach_ls.rewards.model import SubmissionOutcome
 from apeach_ls.rewards.payout import commit_payout, plan_payout
@@ -189,7 +190,7 @@ def test_bad_rows_name_the_row_and_field(text, message):
 
 
 def test_unreadable_file(tmp_path):
-    engine = open_ledger(f"sqlite:///{tmp_path / 'l.sqlite'}")
+    engine = open_database(f"sqlite:///{tmp_path / 'l.sqlite'}")
     missing = tmp_path / "nope.csv"
     with pytest.raises(
         DataFileError, match=r"nope.csv: cannot read the file: No such file or directory"
@@ -268,7 +269,7 @@ def test_unreadable_file(tmp_path):
     ],
 )
 def test_import_checks_accounts_managers_and_platform_rules(tmp_path, rows, currency, message):
-    engine = open_ledger(f"sqlite:///{tmp_path / 'l.sqlite'}")
+    engine = open_database(f"sqlite:///{tmp_path / 'l.sqlite'}")
     path = tmp_path / "r.csv"
     path.write_text(HEADER + rows, encoding="utf-8")
     with pytest.raises(DataFileError) as caught:
@@ -282,7 +283,7 @@ def test_import_checks_accounts_managers_and_platform_rules(tmp_path, rows, curr
 
 
 def test_an_assignment_id_is_for_mturk_workers_only(tmp_path):
-    engine = open_ledger(f"sqlite:///{tmp_path / 'l.sqlite'}")
+    engine = open_database(f"sqlite:///{tmp_path / 'l.sqlite'}")
     path = tmp_path / "r.csv"
     path.write_text(
         "ls_user,platform,platform_id,assignment_id\n3,manual,P3,3ABC\n", encoding="utf-8"
@@ -296,7 +297,7 @@ def test_an_assignment_id_is_for_mturk_workers_only(tmp_path):
 
 
 def test_one_platform_account_cannot_be_two_writers_across_imports(tmp_path):
-    engine = open_ledger(f"sqlite:///{tmp_path / 'l.sqlite'}")
+    engine = open_database(f"sqlite:///{tmp_path / 'l.sqlite'}")
     (tmp_path / "a.csv").write_text(HEADER + "3,manual,SAME,,\n", encoding="utf-8")
     import_roster(engine, tmp_path / "a.csv", ACCOUNTS)
     (tmp_path / "b.csv").write_text(HEADER + "17,manual,SAME,,\n", encoding="utf-8")
@@ -315,7 +316,7 @@ def test_one_platform_account_cannot_be_two_writers_across_imports(tmp_path):
 
 
 def test_reimport_updates_never_erases_and_never_duplicates(tmp_path, ledger_url):  # noqa: F811
-    engine = open_ledger(ledger_url)
+    engine = open_database(ledger_url)
     first = tmp_path / "roster.csv"
     first.write_text(
         HEADER + "17,manual,P17,37,female\nw18@example.com,manual,PW,22,male\n", encoding="utf-8"
@@ -392,7 +393,7 @@ def test_reimport_updates_never_erases_and_never_duplicates(tmp_path, ledger_url
 
 
 def test_a_writer_stored_by_id_and_by_email_before_is_merged_into_one(tmp_path):
-    engine = open_ledger(f"sqlite:///{tmp_path / 'l.sqlite'}")
+    engine = open_database(f"sqlite:///{tmp_path / 'l.sqlite'}")
     with engine.begin() as conn:  # as imports before accounts were checked could leave it
         conn.exec_driver_sql(
             "INSERT INTO writers (ls_user_id, platform_id, age, updated_at) VALUES (3, 'OLD', 30, 'x')"
@@ -417,7 +418,7 @@ def test_a_writer_stored_by_id_and_by_email_before_is_merged_into_one(tmp_path):
 
 
 def test_removing_a_writer_keeps_their_ledger_history(tmp_path, ledger_url):  # noqa: F811
-    engine = open_ledger(ledger_url)
+    engine = open_database(ledger_url)
     (tmp_path / "r.csv").write_text(
         HEADER + "3,manual,P3,30,female\n17,manual,P17,,\n", encoding="utf-8"
     )
@@ -450,7 +451,7 @@ def test_removing_a_writer_keeps_their_ledger_history(tmp_path, ledger_url):  # 
 
 
 def test_only_the_needed_columns_are_stored(tmp_path):
-    engine = open_ledger(f"sqlite:///{tmp_path / 'l.sqlite'}")
+    engine = open_database(f"sqlite:///{tmp_path / 'l.sqlite'}")
     assert sorted(writers.c.keys()) == [
         "age",
         "assignment_id",

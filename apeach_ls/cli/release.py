@@ -17,6 +17,8 @@ import click
 
 from ..campaign_config import CampaignConfig, load_config
 from ..correction import Flag
+from ..database import open_database
+from ..database.connection import ledger_id
 from ..errors import ApeachError
 from ..labelstudio.campaign import generation_project_id
 from ..labelstudio.connection import LabelStudioSettings, connect
@@ -28,7 +30,6 @@ from ..release.export import require_release_packages, write_release
 from ..release.outdir import check_output_dir
 from ..release.report import ReportData, write_report
 from ..release.rows import ReleaseBuild, build_release
-from ..rewards.db import ledger_id, open_ledger
 from ..rewards.roster import load_roster
 from ..votes import counted_agreement
 from ..votes.agreement import ManagerAgreement
@@ -53,7 +54,7 @@ def _step(message: str) -> None:
 def load_campaign(config_path: Path) -> Campaign:
     """Tallies and roster from the database, submissions from Label Studio, the release rows."""
     config = load_config(require_config(config_path))
-    engine = open_ledger(config.database)
+    engine = open_database(config.database)
     tallies = load_tallies(engine)
     if not tallies:
         raise ApeachError(

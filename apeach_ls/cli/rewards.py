@@ -9,12 +9,12 @@ import click
 from sqlalchemy import Engine
 
 from ..campaign_config import CampaignConfig, load_config
+from ..database import DatabaseMissing, open_database
 from ..labelstudio.campaign import generation_project_id
 from ..labelstudio.connection import LabelStudioSettings, connect
 from ..labelstudio.submissions import read_submissions
 from ..labelstudio.vote_round import user_emails
 from ..rewards.batches import confirm_batch
-from ..rewards.db import LedgerMissing, open_ledger
 from ..rewards.ledger import RecordReport, earning_submissions, record_outcomes, writer_balances
 from ..rewards.model import MTURK, PENDING, SubmissionOutcome, format_money
 from ..rewards.payout import PayoutPlan, check_payout, commit_payout, preview_payout
@@ -29,9 +29,9 @@ from .common import config_option, fail_cleanly, require_config, verdict_key
 def open_campaign_ledger(config: CampaignConfig, create: bool = False) -> Engine:
     """The campaign's ledger; one that does not exist is an error unless ``create``."""
     try:
-        return open_ledger(config.database, create=create)
-    except LedgerMissing as exc:
-        raise LedgerMissing(
+        return open_database(config.database, create=create)
+    except DatabaseMissing as exc:
+        raise DatabaseMissing(
             f"{exc}: check [campaign] database in {config.path} (APEACH_DATABASE_URL overrides it); "
             f"`apeach-ls writers import` creates the ledger"
         ) from None

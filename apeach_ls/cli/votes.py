@@ -9,6 +9,7 @@ import click
 
 from ..aids import AidCache, SubmissionText, compute_aids
 from ..campaign_config import CampaignConfig, load_config
+from ..database import open_database
 from ..labelstudio.campaign import generation_project_id
 from ..labelstudio.connection import LabelStudioSettings, connect
 from ..labelstudio.submissions import Submission, read_submissions
@@ -22,7 +23,6 @@ from ..labelstudio.vote_round import (
     user_emails,
 )
 from ..prompts import Prompt
-from ..rewards.db import open_ledger
 from ..votes import counted_agreement
 from ..votes.agreement import AgreementScores
 from ..votes.store import save_tallies
@@ -177,7 +177,7 @@ def tally_command(config_path: Path | None) -> None:
     results, readout = tally_vote_projects(
         client, projects, submissions, user_emails(client), config.managers, config.k, config.rule
     )
-    save_tallies(open_ledger(config.database), results.values())
+    save_tallies(open_database(config.database), results.values())
     outcomes = Counter(r.outcome for r in results.values())
     reasons = Counter(
         reason for r in results.values() if r.outcome == "dropped" for reason in r.reasons

@@ -1,8 +1,7 @@
 """Writers' rewards: roster, policy, an append-only ledger, and crash-safe payouts.
 
 No Label Studio here: the input is a list of ``SubmissionOutcome`` built elsewhere.
-Modules: ``model`` (vocabulary, money), ``roster``, ``policy``, ``db`` + ``migrations``,
-``ledger`` (record_outcomes), ``payout`` (plan/commit/status/show), ``batches`` (batch
+Modules: ``model`` (vocabulary, money), ``roster``, ``policy``, ``ledger`` (record_outcomes), ``payout`` (plan/commit/status/show), ``batches`` (batch
 files, confirmation), ``providers`` (Prolific, MTurk, manual transfers, fake), ``durable`` (fsync,
-the crash hook).
+the crash hook). Their tables are in the campaign database (``apeach_ls.database``).
 """

@@ -32,8 +32,9 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, select, update
 
+from ..database.connection import ledger_id, now_iso, transaction
+from ..database.schema import earnings, payout_batches, payout_items
 from ..errors import ApeachError
-from .db import earnings, ledger_id, now_iso, payout_batches, payout_items, transaction
 from .durable import (
     crash_point,
     fsync_dir,

@@ -23,8 +23,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine, case, func, insert, select
 
+from ..database.connection import now_iso, transaction
+from ..database.schema import earnings, payout_batches, payout_items
 from ..errors import ApeachError, ConfigError
-from .db import earnings, now_iso, payout_batches, payout_items, transaction
 from .model import (
     ACCEPTED,
     DROPPED,

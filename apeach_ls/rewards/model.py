@@ -51,6 +51,12 @@ MTURK: Final[Platform] = "mturk"
 MANUAL: Final[Platform] = "manual"  # a bank transfer or anything else, done by hand from a sheet
 PLATFORMS: Final[tuple[Platform, ...]] = (PROLIFIC, MTURK, MANUAL)
 
+# A writer's profile, as the roster stores it and the released dataset names it.
+Gender = Literal["female", "male"]
+GENDERS: Final[tuple[Gender, ...]] = ("female", "male")
+MIN_AGE: Final[int] = 14  # whole years
+MAX_AGE: Final[int] = 100
+
 # The largest amount a policy may name (minor units): sums of a million entries still fit
 # the database's 64-bit integers.
 MAX_AMOUNT: Final[int] = 10**12

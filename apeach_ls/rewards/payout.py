@@ -33,9 +33,10 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, insert, select, update
 
+from ..database.connection import now_iso, transaction
+from ..database.schema import payout_batches, payout_items
 from ..errors import ApeachError
 from .batches import CompletedBatch, batch_dir_name, complete_batch
-from .db import now_iso, payout_batches, payout_items, transaction
 from .durable import crash_point
 from .ledger import RecordReport, ledger_entries, record_lines, unique_outcomes
 from .model import (

@@ -35,16 +35,15 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, delete, insert, select, update
 
+from ..database.connection import now_iso, transaction
+from ..database.schema import writers
 from ..errors import ApeachError, ConfigError, DataFileError
-from .db import now_iso, transaction, writers
-from .model import MTURK, PLATFORMS
+from .model import GENDERS, MAX_AGE, MIN_AGE, MTURK, PLATFORMS
 from .providers import MTurkProvider, provider_by_name
 
 COLUMNS = ("ls_user", "platform", "platform_id", "age", "gender", "assignment_id")
 REQUIRED = ("ls_user", "platform_id")
 OPTIONAL = ("platform", "age", "gender", "assignment_id")  # empty or absent: keep what is stored
-MIN_AGE, MAX_AGE = 14, 100
-GENDERS = ("female", "male")
 HEADER_HINT = "ls_user,platform,platform_id[,age,gender,assignment_id]"
 _EMAIL_RE = re.compile(r"^[^@\s,]+@[^@\s,]+\.[^@\s,]+$")
 _PLATFORM_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine, func, select
 
+from ..database.schema import earnings, payout_batches, payout_items
 from .batches import load_batch, verify_batch
-from .db import earnings, payout_batches, payout_items
 from .ledger import WriterBalance, writer_balances
 from .model import UNFINISHED_BATCH_STATUSES, Batch, BatchState, WriterPayout, batch_state
 from .providers import PayoutProvider

@@ -5,32 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import (
-    BigInteger,
-    Column,
-    Engine,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    delete,
-    insert,
-    select,
-)
+from sqlalchemy import Engine, delete, insert, select
 
-from ..rewards.db import now_iso, transaction
+from ..database.connection import now_iso, transaction
+from ..database.schema import vote_tallies
 from .model import TallyResult
-
-vote_tallies = Table(
-    "vote_tallies",
-    MetaData(),
-    Column("submission_id", BigInteger, primary_key=True),
-    Column("outcome", String(16), nullable=False),
-    Column("reasons", String(200), nullable=False),
-    Column("keeps", Integer, nullable=False),
-    Column("drops", Integer, nullable=False),
-    Column("tallied_at", String(32), nullable=False),
-)
 
 
 @dataclass(frozen=True)

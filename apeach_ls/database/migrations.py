@@ -2,9 +2,14 @@
 
 Each migration runs in its own locked transaction together with the row that records it
 (PostgreSQL and our SQLite connections both have transactional DDL), so a crash leaves a
-migration either fully applied and recorded, or not at all. A migration's body is frozen
-once released: change the schema by appending a new migration, and mirror the result in
-``db.py``'s tables.
+migration either fully applied and recorded, or not at all.
+
+A migration is frozen once released: its body spells out the tables it built then instead of
+using the live schema (``schema.py``), so a database made long ago upgrades the same way
+as one made today. Change the schema by editing ``schema.py`` AND appending a migration;
+tests/test_database_schema.py fails until a migrated database equals ``schema.py`` in every
+table, column, type and constraint (SQLite and PostgreSQL), and when a released migration's
+SQL changes.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     Connection,
+    DateTime,
     Engine,
     ForeignKey,
     Integer,
@@ -28,9 +34,11 @@ from sqlalchemy import (
     UniqueConstraint,
     insert,
     select,
+    text,
 )
 
-from .db import lock_ledger, now_iso
+from .connection import lock_database, now_iso
+from .schema import schema_migrations
 
 
 @dataclass(frozen=True)
@@ -157,19 +165,40 @@ def _add_platforms_and_confirmation(conn: Connection) -> None:
     conn.exec_driver_sql("ALTER TABLE payout_batches ADD COLUMN paid_at VARCHAR(32)")
 
 
+def _create_rounds_and_writer_holds(conn: Connection) -> None:
+    """Rounds (a named period of a campaign with the model versions pinned for it) and holds
+    on writers (since when, why, and who released them when)."""
+    md = MetaData()
+    Table(
+        "rounds",
+        md,
+        Column("campaign", Text, primary_key=True),
+        Column("name", Text, primary_key=True),
+        Column("started_at", DateTime(timezone=True), nullable=False),
+        Column("pinned_model_versions", Text, nullable=False, server_default=text("'[]'")),
+    )
+    Table(
+        "writer_holds",
+        md,
+        Column("campaign", Text, primary_key=True),
+        Column("writer_id", Integer, primary_key=True, autoincrement=False),
+        Column("since", DateTime(timezone=True), primary_key=True),
+        Column("reason", Text, nullable=False),
+        Column("released_at", DateTime(timezone=True)),
+        Column("released_by", Text),
+    )
+    md.create_all(conn)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("0001_create_ledger", _create_ledger),
     Migration("0002_vote_tallies", _create_vote_tallies),
     Migration("0003_mturk_assignment_ids", _add_mturk_assignment_ids),
     Migration("0004_platforms_and_confirmation", _add_platforms_and_confirmation),
+    Migration("0005_rounds_and_writer_holds", _create_rounds_and_writer_holds),
 )
 
-_record = Table(
-    "schema_migrations",
-    MetaData(),
-    Column("name", String(100), primary_key=True),
-    Column("applied_at", String(32), nullable=False),
-)
+_record = schema_migrations
 
 
 def applied_migrations(engine: Engine) -> list[str]:
@@ -185,7 +214,7 @@ def migrate(engine: Engine) -> list[str]:
     applied_now: list[str] = []
     for migration in MIGRATIONS:
         with engine.begin() as conn:
-            lock_ledger(conn)
+            lock_database(conn)
             _record.create(conn, checkfirst=True)
             done = conn.execute(
                 select(_record.c.name).where(_record.c.name == migration.name)
