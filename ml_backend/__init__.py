@@ -50,12 +50,13 @@ def create_app(
                 "(train one with `apeach-ls classifier train`)"
             )
         from apeach_ls.classifier import load_classifier
+        from apeach_ls.classifier.loading import load_version
         from apeach_ls.classifier.registry import ModelRegistry, is_registry
 
         if is_registry(settings.model_spec):
             registry = ModelRegistry(settings.model_spec)
             served_version = registry.current()
-            classifier = registry.load(served_version)
+            classifier = load_version(registry, served_version)
         else:
             classifier = load_classifier(settings.model_spec)
     configure_torch_threads(settings, classifier)

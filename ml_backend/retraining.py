@@ -29,6 +29,7 @@ from typing import Any
 
 from apeach_ls.classifier.base import PseudoClassifier
 from apeach_ls.classifier.data import LabeledText, read_labeled
+from apeach_ls.classifier.loading import load_version
 from apeach_ls.classifier.metrics import score
 from apeach_ls.classifier.ngram import save_ngram, train_ngram
 from apeach_ls.classifier.registry import ModelRegistry
@@ -67,7 +68,7 @@ class ModelWatcher:
             wanted = self.registry.current()
             if wanted is None or wanted == self.version:
                 return False
-            model = self.wrap(self.registry.load(wanted))
+            model = self.wrap(load_version(self.registry, wanted))
             old = self.service.swap(model)
             self.version = wanted
         if isinstance(old, MicroBatcher):

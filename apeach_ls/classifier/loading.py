@@ -62,7 +62,8 @@ def load_classifier(spec: str, label_map: Mapping[str, str] | None = None) -> Ps
             raise ConfigError(
                 f"{source} is a model registry: a label map applies to checkpoints only"
             )
-        return ModelRegistry(path).load_current()
+        registry = ModelRegistry(path)
+        return load_version(registry, registry.current())
     if (path / MODEL_FILE).is_file():
         if label_map is not None:
             raise ConfigError(
@@ -85,3 +86,15 @@ def load_classifier(spec: str, label_map: Mapping[str, str] | None = None) -> Ps
         f"no model directory {source}; train one with `apeach-ls classifier train`, "
         f"or write hf:<id> for a Hugging Face checkpoint"
     )
+
+
+def load_version(registry: ModelRegistry, version: str | None) -> PseudoClassifier:
+    """Load ``version`` of ``registry`` (as read from ``registry.current()`` by the caller, so
+    that the version it records and the model it serves are the same even if a publish lands
+    in between). The registry knows paths only; loading happens here."""
+    if version is None:
+        raise ConfigError(
+            f"model registry {registry.root} has no current version; "
+            "publish one with `apeach-ls classifier train --registry`"
+        )
+    return load_classifier(str(registry.path_of(version)))

@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
-from .base import PseudoClassifier
 from .files import write_atomic
 
 CURRENT, PINNED, HISTORY, VERSIONS = "current", "pinned", "history.jsonl", "versions"
@@ -124,18 +123,3 @@ class ModelRegistry:
             )
         self.pin(earlier[-1])
         return earlier[-1]
-
-    def load_current(self) -> PseudoClassifier:
-        return self.load(self.current())
-
-    def load(self, version: str | None) -> PseudoClassifier:
-        """Load ``version`` (as read from :meth:`current` by the caller, so that the version it
-        records and the model it serves are the same even if a publish lands in between)."""
-        from .loading import load_classifier
-
-        if version is None:
-            raise ConfigError(
-                f"model registry {self.root} has no current version; "
-                "publish one with `apeach-ls classifier train --registry`"
-            )
-        return load_classifier(str(self.path_of(version)))
