@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from huggingface_hub import DatasetCard
 from release_samples import TRICKY_TEXTS, sample_rows
 
 from apeach_ls.cli.release import export, report
@@ -112,7 +113,19 @@ def test_extended_jsonl_parquet_and_hf_directory(release, rows):
     assert hf["id"] == [r.id for r in rows] and hf["text"] == [r.text for r in rows]
     assert hf.info.license == "cc-by-sa-4.0"
     card = (release / "README.md").read_text(encoding="utf-8")
-    assert card.startswith("---\nlicense: cc-by-sa-4.0\n")
+    meta = DatasetCard(card).data  # the Hugging Face dataset card fields
+    assert card.startswith("---\n") and meta.license == "cc-by-sa-4.0"
+    assert (meta.annotations_creators, meta.language_creators, meta.source_datasets) == (
+        ["crowdsourced"],
+        ["crowdsourced"],
+        ["original"],
+    )
+    assert (meta.task_categories, meta.task_ids, meta.language) == (
+        ["text-classification"],
+        ["hate-speech-detection"],
+        ["ko"],
+    )
+    assert "## Personal and sensitive information" in card and "## Limitations" in card
     assert "| 성별 고정관념에 기반한 발언 | Gender sterotypes | 4 | 2 | 6 |" in card
     assert "k managers" in card and "pseudo-classifier" in card
 

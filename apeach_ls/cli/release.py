@@ -8,7 +8,7 @@ and the tallies and the roster from the campaign database named in ``--config``.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,6 +31,8 @@ from ..release.outdir import check_output_dir
 from ..release.report import ReportData, write_report
 from ..release.rows import ReleaseBuild, build_release
 from ..rewards.roster import load_roster
+from ..rounds import FoolingRecord, Round, fooling_records
+from ..rounds_store import load_rounds
 from ..votes import counted_agreement
 from ..votes.agreement import ManagerAgreement
 from ..votes.store import StoredTally, load_tallies
@@ -45,6 +47,7 @@ class Campaign:
     tallies: Mapping[int, StoredTally]
     emails: Mapping[int, str]
     build: ReleaseBuild
+    rounds: Sequence[Round] = ()
 
 
 def _step(message: str) -> None:
@@ -69,7 +72,8 @@ def load_campaign(config_path: Path) -> Campaign:
     _step(f"reading submissions of project {project_id} from Label Studio ...")
     submissions = sorted(read_submissions(client, project_id, key), key=lambda s: s.annotation_id)
     emails = user_emails(client)
-    build = build_release(config.name, submissions, tallies, roster, emails, salt)
+    rounds = load_rounds(engine, config.name)
+    build = build_release(config.name, submissions, tallies, roster, emails, salt, rounds)
     outcomes = Counter(t.outcome for t in tallies.values())
     _step(
         f"{len(submissions)} submissions; tallied: {outcomes.get('accepted', 0)} accepted, "
@@ -79,7 +83,15 @@ def load_campaign(config_path: Path) -> Campaign:
         _step(f"skipped submission {skipped.submission_id}: {skipped.why}")
     for held in build.held_back:
         _step(f"held back submission {held.submission_id} ({held.apeach_class}): {held.why}")
-    return Campaign(config, client, submissions, tallies, emails, build)
+    return Campaign(config, client, submissions, tallies, emails, build, rounds)
+
+
+def fooling(campaign: Campaign) -> list[FoolingRecord]:
+    """Every submission's round, model version, fooled, verified and dropped (for MER, vMER)."""
+    outcomes = {sid: t.outcome for sid, t in campaign.tallies.items()}
+    return fooling_records(
+        campaign.submissions, outcomes, campaign.rounds, lambda s: str(s.writer_id or "")
+    )
 
 
 def vote_agreement(campaign: Campaign) -> ManagerAgreement | None:
@@ -140,9 +152,10 @@ def export(config_path: Path, out: Path, replace: bool, license_name: str) -> No
     Only sentences the managers' vote accepted are released, with the label corrected to
     the writer's intent (class Spoiled = hate, Default = not hate), the writer's age and
     gender from the roster, and a pseudonymous writer id. The directory gets apeach.csv
-    (exactly the APEACH columns), extended.jsonl and extended.parquet (every field), a
-    Hugging Face datasets directory hf/ and a dataset card README.md. Files are written
-    all or nothing, and the same accepted set gives the same bytes.
+    (exactly the APEACH columns), extended.jsonl and extended.parquet (every field, with
+    each sentence's round, model version, fooled and verified), a Hugging Face datasets
+    directory hf/ and a dataset card README.md (with MER and vMER per round). Files are
+    written all or nothing, and the same accepted set gives the same bytes.
 
     Each sentence is released once and with one class: sentences are compared after
     Unicode NFKC and whitespace collapsing; one accepted with both classes is held back
@@ -173,7 +186,15 @@ def export(config_path: Path, out: Path, replace: bool, license_name: str) -> No
         )
     held_back = campaign.build.held_back
     files = write_release(
-        rows, out, campaign.config.name, license_name, replace, progress=_step, held_back=held_back
+        rows,
+        out,
+        campaign.config.name,
+        license_name,
+        replace,
+        progress=_step,
+        held_back=held_back,
+        fooling=fooling(campaign),
+        rounds=campaign.rounds,
     )
     classes = Counter(r.apeach_class for r in rows)
     topics = len({r.text_topic for r in rows})
@@ -200,8 +221,9 @@ def report(config_path: Path, out: Path, replace: bool) -> None:
     report.html is self-contained (figures embedded): accepted sentences per topic and
     class, sentence lengths, fooled rate per topic, writers' ages and gender, vote
     outcomes and drop reasons, throughput over time, the managers' agreement (Fleiss'
-    kappa, Krippendorff's alpha) when the managers have vote projects, and the accepted
-    submissions held back from the release (conflicts and duplicates, with their ids).
+    kappa, Krippendorff's alpha) when the managers have vote projects, the accepted
+    submissions held back from the release (conflicts and duplicates, with their ids),
+    and MER and vMER per round (with a plot), per model version and per topic.
 
     \b
     Example:
@@ -220,6 +242,8 @@ def report(config_path: Path, out: Path, replace: bool) -> None:
         submitted_at=[s.created_at for s in campaign.submissions],
         agreement=vote_agreement(campaign),
         held_back=campaign.build.held_back,
+        fooling=fooling(campaign),
+        rounds=campaign.rounds,
     )
     files = write_report(data, out, replace, progress=_step)
     click.echo(f"report with {len(files.figures)} figures written to {files.html}")

@@ -11,8 +11,9 @@ from typing import Any
 
 from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num
 from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import MaxNLocator, PercentFormatter
 
+from ..rounds import FoolingCounts
 from ..votes.agreement import AgreementScores, Coefficient, ManagerAgreement
 from ..votes.model import OUTCOMES, REASONS
 from .figures import bar_counts, empty_note
@@ -172,5 +173,46 @@ def agreement_figure(rows: Sequence[AgreementRow]) -> Figure:
         min(-0.1, *(v - 0.1 for r in rows for v in (r.kappa, r.alpha) if v is not None)), 1.1
     )
     ax.set_ylabel("agreement (1 = perfect, 0 = chance)")
+    ax.legend(loc="upper right")
+    return fig
+
+
+def rounds_figure(counts: Mapping[str, FoolingCounts]) -> Figure:
+    """MER and vMER per round, in order of the rounds' start, with fooled / submitted labels."""
+    fig = Figure(figsize=(8, 4), layout="constrained")
+    ax = fig.add_subplot()
+    names = [name for name, c in counts.items() if c.submitted]
+    if not names:
+        empty_note(ax, "no submissions")
+        return fig
+    x = list(range(len(names)))
+    mer = [counts[n].mer or 0.0 for n in names]
+    vmer = [counts[n].vmer or 0.0 for n in names]
+    ax.plot(x, mer, marker="o", color="#9467bd", label="MER (fooled / submitted)")
+    ax.plot(x, vmer, marker="s", color="#2ca02c", label="vMER (verified fooled / submitted)")
+    for i, n in enumerate(names):
+        c = counts[n]
+        ax.annotate(
+            f"{c.fooled}/{c.submitted}",
+            (i, mer[i]),
+            textcoords="offset points",
+            xytext=(0, 7),
+            ha="center",
+            fontsize=8,
+        )
+        ax.annotate(
+            f"{c.verified_fooled}/{c.submitted}",
+            (i, vmer[i]),
+            textcoords="offset points",
+            xytext=(0, -13),
+            ha="center",
+            fontsize=8,
+        )
+    ax.set_xticks(x, names)
+    ax.set_xlim(-0.5, len(names) - 0.5)
+    ax.set_ylim(-0.05, 1.1)
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_xlabel("round")
+    ax.set_ylabel("share of submitted sentences")
     ax.legend(loc="upper right")
     return fig

@@ -1,6 +1,8 @@
 """The release's dataset card (README.md with Hugging Face metadata). Pure text, no I/O.
 
-The card holds no timestamp: the same accepted set gives the same card, byte for byte.
+The metadata follows the Hugging Face dataset card fields and is written with
+``huggingface_hub``'s card tools (``DatasetCardData``, ``DatasetCard``). The card holds no
+timestamp: the same accepted set gives the same card, byte for byte.
 """
 
 from __future__ import annotations
@@ -11,6 +13,14 @@ from collections.abc import Mapping, Sequence
 from typing import Final
 
 from ..errors import ConfigError
+from ..rounds import (
+    FoolingCounts,
+    FoolingRecord,
+    Round,
+    fooling_metrics,
+    metric_rows,
+    metrics_by_round,
+)
 from .consistency import HeldBack, held_back_line
 from .rows import DEFAULT, SPOILED, ReleaseRow
 
@@ -83,39 +93,101 @@ def topic_class_counts(rows: Sequence[ReleaseRow]) -> list[tuple[str, str, int, 
     return [(ko, en, counts[(ko, en, SPOILED)], counts[(ko, en, DEFAULT)]) for ko, en in topics]
 
 
+def card_metadata(campaign: str, rows: Sequence[ReleaseRow], license: str) -> str:
+    """The card's YAML metadata block (without the ``---`` lines), from ``DatasetCardData``."""
+    from huggingface_hub import DatasetCardData
+
+    data = DatasetCardData(
+        language=["ko"],
+        license=license,
+        annotations_creators=["crowdsourced"],  # the writer's intent is the label
+        language_creators=["crowdsourced"],  # the sentences were written by the crowd
+        multilinguality=["monolingual"],
+        size_categories=[_size_category(len(rows))],
+        source_datasets=["original"],
+        task_categories=["text-classification"],
+        task_ids=["hate-speech-detection"],
+        pretty_name=f"{campaign} (APEACH-style)",
+        configs=[{"config_name": "default", "data_files": "apeach.csv"}],
+    )
+    return str(data.to_yaml())
+
+
+def fooling_section(records: Sequence[FoolingRecord], rounds: Sequence[Round]) -> list[str]:
+    """MER and vMER per round and per model version, over every submission of the campaign."""
+    header = "| {} | submitted | fooled | MER | verified fooled | vMER | dropped |"
+    rule = "|---|---:|---:|---:|---:|---:|---:|"
+
+    def table(first: str, counts: Mapping[str, FoolingCounts]) -> list[str]:
+        return [
+            header.format(first),
+            rule,
+            *(
+                "| " + " | ".join(_cell(c) for c in (key or "(no verified verdict)", *rest)) + " |"
+                for key, *rest in metric_rows(counts)
+            ),
+        ]
+
+    return [
+        "## Fooling the model: MER and vMER per round",
+        "",
+        f"Over all {len(records)} submissions of the campaign, released or not. MER (model error "
+        "rate) = fooled / submitted: the writer flipped the verified verdict of the model in the loop. "
+        "vMER = verified fooled / submitted: the fooling was also verified (the managers' vote "
+        "accepted the sentence, or validators agreed with the writer's label when validation was on). "
+        "Dropped: the managers' vote dropped the sentence.",
+        "",
+        *table("round", metrics_by_round(records, rounds)),
+        "",
+        *table("model version", dict(sorted(fooling_metrics(records, "model_version").items()))),
+        "",
+    ]
+
+
+PERSONAL_AND_LIMITATIONS: Final[tuple[str, ...]] = (
+    "## Personal and sensitive information",
+    "",
+    "The sentences were written for this dataset, not collected: writers were asked not to name "
+    'private persons (placeholders such as "ooo" instead), and the managers dropped sentences '
+    "naming one. Hateful sentences target groups by gender, age, religion, region, origin, "
+    "disability, sexual orientation and other attributes. Writers appear only under a pseudonym "
+    "(a salted hash), with the age and gender they gave the crowd platform.",
+    "",
+    "## Limitations",
+    "",
+    "- An **evaluation** set: small, written on prompts, and not meant for training.",
+    "- The label is the writer's intent; it was not checked by other annotators (the managers only "
+    "dropped sentences), unless validation was on.",
+    "- The writers saw a pseudo-classifier's verdict: `fooled` sentences are hard for that model, "
+    "and a model trained like it may find the set harder than others would.",
+    "- The writers' demographics follow the crowd that took part (see `user_age`, `user_gender`).",
+    "",
+)
+
+
 def dataset_card(
     campaign: str,
     rows: Sequence[ReleaseRow],
     license: str,
     checksums: Mapping[str, str],
     held_back: Sequence[HeldBack] = (),
+    fooling: Sequence[FoolingRecord] = (),
+    rounds: Sequence[Round] = (),
 ) -> str:
     """The README.md of a release: metadata, counts per topic x class, method, files, fields.
 
     When accepted submissions were held back (their sentence repeats another), one line
     under the summary says how many and why; without any, the card is unchanged.
+    ``fooling`` (every submission's record, released or not) adds MER and vMER per round
+    and per model version.
     """
+    from huggingface_hub import DatasetCard
+
     ident = license_id(license)
     writers = len({r.writer for r in rows if r.writer})
     fooled = sum(r.fooled for r in rows)
     table = topic_class_counts(rows)
     lines = [
-        "---",
-        f"license: {ident}",
-        "language:",
-        "- ko",
-        "task_categories:",
-        "- text-classification",
-        "task_ids:",
-        "- hate-speech-detection",
-        f"pretty_name: {campaign} (APEACH-style)",
-        "size_categories:",
-        f"- {_size_category(len(rows))}",
-        "configs:",
-        "- config_name: default",
-        "  data_files: apeach.csv",
-        "---",
-        "",
         f"# {campaign}: an APEACH-style Korean hate-speech evaluation set",
         "",
         f"{len(rows)} crowd-written sentences by {writers} writers over {len(table)} topics; "
@@ -134,6 +206,7 @@ def dataset_card(
     lines += [
         f"| **total** | | {sum(s for *_, s, _ in table)} | {sum(d for *_, d in table)} | {len(rows)} |",
         "",
+        *(fooling_section(fooling, rounds) if fooling else ()),
         "## Collection method",
         "",
         COLLECTION_METHOD,
@@ -151,8 +224,16 @@ def dataset_card(
         f"| `{name}` | {described.get(name, '')} | `{digest}` |"
         for name, digest in sorted(checksums.items())
     ]
-    lines += ['| `hf/` | every field, `datasets.load_from_disk("hf")` | |', "", *FIELDS, *USAGE]
-    return "\n".join(lines) + "\n"
+    lines += [
+        '| `hf/` | every field, `datasets.load_from_disk("hf")` | |',
+        "",
+        *FIELDS,
+        *PERSONAL_AND_LIMITATIONS,
+        *USAGE,
+    ]
+    body = "\n".join(lines) + "\n"
+    card = DatasetCard(f"---\n{card_metadata(campaign, rows, ident)}\n---\n\n{body}")
+    return str(card)
 
 
 FIELDS: Final[tuple[str, ...]] = (
@@ -168,7 +249,10 @@ FIELDS: Final[tuple[str, ...]] = (
     "- `class`: `Spoiled` (hate) or `Default` (not hate), corrected to the writer's intent.",
     "- Extended files also have: `id` (`apeach-ls:<campaign>:<annotation id>`), `writer` (a pseudonym), "
     "`label`, `intent`, `verdict`, `verdict_score`, `agreement` (confirm/flip), `fooled`, `outcome`, "
-    "`keeps`, `drops`, `reasons`, `flags`, `created_at`, `lead_time` (seconds), `prompt_id`.",
+    "`keeps`, `drops`, `reasons`, `flags`, `created_at`, `lead_time` (seconds), `prompt_id`, "
+    "`round` (the campaign round it was written in), `model_version` (of the model whose verified "
+    "verdict the writer saw; empty when none verified) and `verified` (fooled, and the fooling "
+    "verified: accepted by the managers' vote, or validated when validation was on).",
     "",
 )
 

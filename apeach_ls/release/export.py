@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ApeachError, ConfigError
+from ..rounds import FoolingRecord, Round
 from .card import DEFAULT_LICENSE, dataset_card, license_id
 from .consistency import HeldBack
 from .outdir import write_atomically
@@ -88,6 +89,9 @@ def arrow_schema() -> Any:
             ("verdict_score", f),
             ("agreement", s),
             ("fooled", pa.bool_()),
+            ("verified", pa.bool_()),
+            ("round", s),
+            ("model_version", s),
             ("outcome", s),
             ("keeps", i),
             ("drops", i),
@@ -136,9 +140,10 @@ def sha256_file(path: Path) -> str:
 
 
 def require_release_packages() -> None:
-    """``pyarrow`` and ``datasets`` come with the ``release`` extra; say so before any work."""
+    """``pyarrow``, ``datasets`` and ``huggingface_hub`` come with the ``release`` extra; say so
+    before any work."""
     missing = []
-    for module in ("pyarrow", "datasets"):
+    for module in ("pyarrow", "datasets", "huggingface_hub"):
         try:
             __import__(module)
         except ImportError:
@@ -158,10 +163,14 @@ def write_release(
     replace: bool = False,
     progress: Progress = _quiet,
     held_back: Sequence[HeldBack] = (),
+    fooling: Sequence[FoolingRecord] = (),
+    rounds: Sequence[Round] = (),
 ) -> ReleaseFiles:
     """Write the release into ``out`` (created, or replaced when ``replace``), all or nothing.
 
-    ``held_back`` (``ReleaseBuild.held_back``) is only counted in the dataset card.
+    ``held_back`` (``ReleaseBuild.held_back``) is only counted in the dataset card;
+    ``fooling`` (every submission's record, ``rounds.fooling_records``) and the campaign's
+    ``rounds`` give the card's MER and vMER per round and model version.
     """
     ident = license_id(license)
     if not rows:
@@ -183,7 +192,7 @@ def write_release(
         write_hf_dataset(ordered, tmp / HF_DIR, campaign, ident)
         progress(f"writing the dataset card {CARD_FILE}")
         (tmp / CARD_FILE).write_text(
-            dataset_card(campaign, ordered, ident, checksums, held_back),
+            dataset_card(campaign, ordered, ident, checksums, held_back, fooling, rounds),
             encoding="utf-8",
             newline="\n",
         )

@@ -18,6 +18,14 @@ from typing import Any
 from matplotlib import rc_context
 
 from ..prompts import default_prompts
+from ..rounds import (
+    METRIC_COLUMNS,
+    FoolingRecord,
+    Round,
+    fooling_metrics,
+    metric_rows,
+    metrics_by_round,
+)
 from ..votes.agreement import ManagerAgreement
 from . import campaign_figures as cf
 from . import figures as ff
@@ -44,6 +52,10 @@ class ReportData:
         0  # submissions whose verdict's receipt did not verify (label = intent)
     )
     no_verdict: int = 0  # submissions made without any verdict
+    fooling: Sequence[
+        FoolingRecord
+    ] = ()  # every submission's round, model version, fooled, verified
+    rounds: Sequence[Round] = ()  # the campaign's rounds (none: one implicit round)
 
 
 @dataclass(frozen=True)
@@ -118,6 +130,18 @@ def build_charts(
                 lambda: cf.agreement_figure(agreement),
             )
         )
+    if data.fooling:
+        plans.insert(
+            3,
+            (
+                "rounds",
+                "MER and vMER over rounds",
+                "Per round, the share of submitted sentences (all of them, released or not) that fooled "
+                "the model in the loop (MER: the writer flipped its verified verdict) and whose fooling "
+                "was verified (vMER); the labels give fooled / submitted and verified fooled / submitted.",
+                lambda: cf.rounds_figure(metrics_by_round(data.fooling, data.rounds)),
+            ),
+        )
     charts = []
     with rc_context(ff.rc(font)):
         for key, title, caption, draw in plans:
@@ -162,6 +186,32 @@ def held_back_section(held_back: Sequence[HeldBack]) -> list[str]:
     ]
 
 
+FOOLING_NOTE = (
+    "Over every submission of the campaign, released or not. MER (model error rate) = fooled / "
+    "submitted: the writer flipped the verified verdict of the model in the loop. vMER = verified "
+    "fooled / submitted: the fooling was also verified (the managers' vote accepted the sentence, "
+    "or validators agreed with the writer's label when validation was on). Dropped: the managers' "
+    "vote dropped the sentence. A submission belongs to the latest round started before it was made."
+)
+
+
+def fooling_section(data: ReportData) -> list[str]:
+    """MER and vMER per round, per model version and per topic (none without records)."""
+    if not data.fooling:
+        return []
+    parts = ["<h2>Fooling the model: MER and vMER</h2>", f"<p>{html.escape(FOOLING_NOTE)}</p>"]
+    by_version = dict(sorted(fooling_metrics(data.fooling, "model_version").items()))
+    by_topic = fooling_metrics(data.fooling, "topic")
+    for title, first, counts, css in (
+        ("Per round", "round", metrics_by_round(data.fooling, data.rounds), "per-round"),
+        ("Per model version (of the verdict)", "model version", by_version, "per-model-version"),
+        ("Per topic", "topic", by_topic, "per-topic"),
+    ):
+        rows = [(key or "(no verified verdict)", *rest) for key, *rest in metric_rows(counts)]
+        parts += [f"<h3>{title}</h3>", _table([first, *METRIC_COLUMNS], rows, css=css)]
+    return parts
+
+
 def render_html(data: ReportData, charts: Sequence[ff.Chart]) -> str:
     outcomes = Counter(t.outcome for t in data.tallies)
     rows = data.rows
@@ -191,6 +241,7 @@ def render_html(data: ReportData, charts: Sequence[ff.Chart]) -> str:
         "<h2>Counts per topic and class</h2>",
         _table(["text_topic", "text_topic_eng", "Spoiled", "Default", "total"], counts),
         *held_back_section(data.held_back),
+        *fooling_section(data),
         "<h2>Managers' agreement</h2>",
     ]
     if agreement:

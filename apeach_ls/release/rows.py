@@ -9,12 +9,13 @@ e-mail); their age and gender come from the campaign's roster, empty when unknow
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Final, Literal, Protocol
 
 from ..correction import Flag
 from ..labels import HATE, Label
+from ..rounds import DEFAULT_ROUND, Round, fooling_record
 from ..votes.model import ACCEPTED
 from .consistency import HeldBack, hold_back_repeats
 
@@ -117,6 +118,9 @@ class ReleaseRow:
     flags: tuple[str, ...]
     created_at: str
     lead_time: float | None
+    round: str = DEFAULT_ROUND  # the campaign round the sentence was written in
+    model_version: str | None = None  # the model whose verified verdict the writer saw
+    verified: bool = False  # fooled, and the fooling verified (rounds.fooling_record)
 
     def apeach(self) -> dict[str, str]:
         """The APEACH CSV fields as text; unknown values are empty."""
@@ -155,6 +159,9 @@ class ReleaseRow:
             "verdict_score": self.verdict_score,
             "agreement": self.agreement,
             "fooled": self.fooled,
+            "verified": self.verified,
+            "round": self.round,
+            "model_version": self.model_version,
             "outcome": self.outcome,
             "keeps": self.keeps,
             "drops": self.drops,
@@ -187,6 +194,8 @@ def build_release(
     roster: RosterLookup,
     emails: Mapping[int, str],
     salt: str,
+    rounds: Sequence[Round] = (),
+    verified_by_validation: Mapping[int, bool] | None = None,
 ) -> ReleaseBuild:
     """Release rows of the accepted submissions (``Submission`` objects from Label Studio).
 
@@ -194,6 +203,9 @@ def build_release(
     label at all (neither verdict nor intent), is listed in ``skipped`` instead. A sentence
     accepted more than once is released once, from the earliest submission, or not at all
     when it was accepted with both classes; the others are listed in ``held_back``.
+    Each row carries its round (from ``rounds``), its verdict's model version, and whether
+    its fooling is verified (``rounds.fooling_record``: accepted, or validated when
+    ``verified_by_validation`` is given).
     """
     by_id = {s.annotation_id: s for s in submissions}
     rows: list[ReleaseRow] = []
@@ -209,8 +221,23 @@ def build_release(
                 Skipped(submission_id, "accepted, but has neither a verdict nor an intent")
             )
         else:
+            row = release_row(campaign, submission, tallies[submission_id], roster, emails, salt)
+            record = fooling_record(
+                submission,
+                row.outcome,
+                rounds,
+                row.writer,
+                None
+                if verified_by_validation is None
+                else bool(verified_by_validation.get(submission_id, False)),
+            )
             rows.append(
-                release_row(campaign, submission, tallies[submission_id], roster, emails, salt)
+                replace(
+                    row,
+                    round=record.round,
+                    model_version=submission.corrected.model_version,
+                    verified=record.verified,
+                )
             )
     consistent = hold_back_repeats(rows)
     return ReleaseBuild(consistent.rows, tuple(skipped), consistent.held_back)

@@ -1,0 +1,175 @@
+"""``apeach-ls rounds start|pin|list|metrics``: the campaign's rounds and how often writers
+fooled the model in each (MER, vMER)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+
+from ..campaign_config import load_config
+from ..rounds import (
+    CAMPAIGN_START,
+    DIMENSIONS,
+    METRIC_COLUMNS,
+    current_rounds,
+    fooling_metrics,
+    fooling_records,
+    metric_rows,
+    metrics_by_round,
+    pin_model,
+    start_round,
+)
+from ..rounds_store import load_rounds, update_rounds
+from .common import config_option, fail_cleanly, require_config, verdict_key
+
+
+@click.group()
+def rounds() -> None:
+    """Rounds: named periods of the campaign, with the model version(s) in the loop.
+
+    A campaign that never names a round has one, round-1. A submission belongs to the
+    latest round started before it was made; its verdict's receipt says which model
+    version it fooled (or not). `rounds metrics` shows MER (fooled / submitted) and vMER
+    (verified fooled / submitted) per round, topic, writer or model version.
+    """
+
+
+def _engine_and_name(config_path: Path | None):  # type: ignore[no-untyped-def]
+    from ..rewards.db import open_ledger
+
+    config = load_config(require_config(config_path))
+    return config, open_ledger(config.database)
+
+
+def _started(at: datetime) -> str:
+    return "the campaign's beginning" if at == CAMPAIGN_START else at.isoformat(timespec="seconds")
+
+
+@rounds.command("start")
+@config_option
+@click.argument("name")
+@fail_cleanly
+def start_command(config_path: Path | None, name: str) -> None:
+    """Start round NAME now: submissions from now on belong to it.
+
+    The first round named in a campaign that had none keeps the submissions made before
+    in round-1. Starting a round that exists is refused. Retrain and publish the model
+    (apeach-ls models ...) when you start a round, then pin its version.
+
+    \b
+    Example:
+      apeach-ls rounds start round-2 --config campaign.toml
+      apeach-ls rounds pin round-2 ngram-20261201-1 --config campaign.toml
+    """
+    config, engine = _engine_and_name(config_path)
+    now = datetime.now(UTC)
+    stored = update_rounds(engine, config.name, lambda rs: start_round(rs, name, now))
+    started = next(r for r in stored if r.name == name)
+    click.echo(f"round {name} started at {started.started_at.isoformat(timespec='seconds')}")
+    if len(stored) == 2 and stored[0].started_at == CAMPAIGN_START:
+        click.echo(f"submissions made before it stay in {stored[0].name}")
+
+
+@rounds.command("pin")
+@config_option
+@click.argument("name")
+@click.argument("model_version")
+@fail_cleanly
+def pin_command(config_path: Path | None, name: str, model_version: str) -> None:
+    """Record MODEL_VERSION as a model in the loop during round NAME (re-pinning is a no-op).
+
+    \b
+    Example:
+      apeach-ls rounds pin round-2 ngram-20261201-1 --config campaign.toml
+    """
+    config, engine = _engine_and_name(config_path)
+    stored = update_rounds(engine, config.name, lambda rs: [pin_model(rs, name, model_version)])
+    pinned = next(r for r in stored if r.name == name)
+    click.echo(f"round {name}: model versions {', '.join(pinned.model_versions)}")
+
+
+@rounds.command("list")
+@config_option
+@fail_cleanly
+def list_command(config_path: Path | None) -> None:
+    """List the campaign's rounds: name, start, pinned model versions.
+
+    \b
+    Example:
+      apeach-ls rounds list --config campaign.toml
+    """
+    config, engine = _engine_and_name(config_path)
+    stored = load_rounds(engine, config.name)
+    for r in current_rounds(stored):
+        pinned = ", ".join(r.model_versions) or "none pinned"
+        implicit = "" if stored else " (no round named yet: the whole campaign)"
+        click.echo(f"{r.name}\tfrom {_started(r.started_at)}\tmodels: {pinned}{implicit}")
+
+
+def format_table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> list[str]:
+    cells = [[str(c) for c in header], *[[str(c) for c in row] for row in rows]]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
+    return [
+        "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths)))
+        for row in cells
+    ]
+
+
+@rounds.command("metrics")
+@config_option
+@click.option(
+    "--by",
+    type=click.Choice(DIMENSIONS),
+    default="round",
+    show_default=True,
+    help="Count per round, topic, writer (e-mail) or model version of the verdict.",
+)
+@fail_cleanly
+def metrics_command(config_path: Path | None, by: str) -> None:
+    """Submitted, fooled, MER, verified fooled, vMER and dropped sentences.
+
+    Reads every submission from Label Studio and the tallies and rounds from the
+    campaign database. Fooled: the writer flipped a verified verdict (MER = fooled /
+    submitted). Verified fooled: and the managers' vote accepted the sentence (vMER =
+    verified fooled / submitted). Dropped: the managers' vote dropped it. A submission
+    whose verdict did not verify has model version "" and is never fooled.
+
+    \b
+    Example:
+      apeach-ls rounds metrics --config campaign.toml --by model_version
+    """
+    from ..labelstudio.campaign import generation_project_id
+    from ..labelstudio.connection import LabelStudioSettings, connect
+    from ..labelstudio.submissions import read_submissions
+    from ..labelstudio.vote_round import user_emails
+    from ..votes.store import load_tallies
+
+    config, engine = _engine_and_name(config_path)
+    stored = load_rounds(engine, config.name)
+    tallies = load_tallies(engine)
+    client = connect(LabelStudioSettings.from_env())
+    project_id = generation_project_id(client, config.name)
+    submissions = list(read_submissions(client, project_id, verdict_key()))
+    emails = user_emails(client)
+
+    def writer(s):  # type: ignore[no-untyped-def]
+        if s.writer_id is None:
+            return "unknown"
+        return emails.get(s.writer_id) or f"user {s.writer_id}"
+
+    records = fooling_records(
+        submissions, {sid: t.outcome for sid, t in tallies.items()}, stored, writer
+    )
+    if by == "round":
+        counts = metrics_by_round(records, stored)
+    else:
+        counts = fooling_metrics(records, by)  # type: ignore[arg-type]
+        counts = dict(sorted(counts.items()))
+    header = ("model version (of the verdict)" if by == "model_version" else by, *METRIC_COLUMNS)
+    empty = "(no verified verdict)" if by == "model_version" else "(none)"
+    rows = [(key or empty, *rest) for key, *rest in metric_rows(counts)]
+    for line in format_table(header, rows):
+        click.echo(line.rstrip())
