@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from apeach_ls.prompts import default_prompts
 from apeach_ls.release.rows import (
     ReleaseRow,
@@ -10,6 +12,7 @@ from apeach_ls.release.rows import (
     release_id,
     writer_pseudonym,
 )
+from apeach_ls.rounds import FoolingRecord, Round
 from apeach_ls.votes.store import StoredTally
 
 TRICKY_TEXTS = [
@@ -95,3 +98,25 @@ def sample_tallies(rows: list[ReleaseRow]) -> list[StoredTally]:
         StoredTally(6000 + i, "pending", (), 1, 0, "2024-05-03T00:00:00+00:00") for i in range(3)
     ]
     return tallies
+
+
+def fooling_sample() -> tuple[list[FoolingRecord], list[Round]]:
+    """Two rounds: r1 4 submitted, 2 fooled (1 verified), 1 dropped; r2 5 submitted, 1 fooled
+    and verified."""
+    r = [
+        Round("r1", datetime(2026, 11, 1, tzinfo=UTC), ("ng-a",)),
+        Round("r2", datetime(2026, 11, 9, tzinfo=UTC)),
+    ]
+
+    def rec(i, round_, fooled=False, verified=False, dropped=False):
+        version = "ng-a" if round_ == "r1" else "ng-b"
+        return FoolingRecord(i, round_, "t", f"w{i % 2}", version, fooled, verified, dropped)
+
+    records = [
+        rec(1, "r1", True, True),
+        rec(2, "r1", True, False, True),
+        rec(3, "r1"),
+        rec(4, "r1"),
+        *[rec(i, "r2", i == 5, i == 5) for i in range(5, 10)],
+    ]
+    return records, r

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from huggingface_hub import DatasetCard
-from release_samples import TRICKY_TEXTS, sample_rows
+from release_samples import TRICKY_TEXTS, fooling_sample, sample_rows
 
 from apeach_ls.cli.release import export, report
 from apeach_ls.errors import ApeachError
@@ -273,3 +273,56 @@ def test_formula_like_sentences_are_released_byte_exact_and_the_card_says_so(row
         "altered for spreadsheets: a text that starts with `=`, `+`, `-` or `@` would run as a formula in Excel, "
         "LibreOffice or Google Sheets, so read the files with code (below) or import them as text."
     ) in card
+
+
+def test_extended_files_carry_round_model_version_fooled_and_verified(rows, tmp_path):
+    tagged = [
+        replace(r, round="r2" if i % 2 else "r1", model_version=f"ng-{i % 2}", verified=r.fooled)
+        for i, r in enumerate(rows)
+    ]
+    records, rounds = fooling_sample()
+    out = tmp_path / "tagged"
+    write_release(tagged, out, "sample", fooling=records, rounds=rounds)
+    lines = [
+        json.loads(line)
+        for line in (out / "extended.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
+    assert [(e["round"], e["model_version"], e["fooled"], e["verified"]) for e in lines[:3]] == [
+        ("r1", "ng-0", rows[0].fooled, rows[0].fooled),
+        ("r2", "ng-1", rows[1].fooled, rows[1].fooled),
+        ("r1", "ng-0", rows[2].fooled, rows[2].fooled),
+    ]
+    pq = pytest.importorskip("pyarrow.parquet")
+    table = pq.read_table(out / "extended.parquet")
+    assert table.column("round").to_pylist() == [r.round for r in tagged]
+    assert table.column("verified").to_pylist() == [r.verified for r in tagged]
+    datasets = pytest.importorskip("datasets")
+    assert datasets.load_from_disk(str(out / "hf"))["model_version"] == [
+        r.model_version for r in tagged
+    ]
+
+
+def test_the_apeach_csv_does_not_change_with_rounds(release, rows, tmp_path):
+    tagged = [replace(r, round="r9", model_version="x", verified=True) for r in rows]
+    write_release(tagged, tmp_path / "tagged", "sample")
+    assert (tmp_path / "tagged" / "apeach.csv").read_bytes() == (
+        release / "apeach.csv"
+    ).read_bytes()
+    assert (release / "apeach.csv").read_bytes().startswith(HEADER)
+
+
+def test_the_card_shows_mer_and_vmer_per_round_and_model_version_deterministically(rows):
+    records, rounds = fooling_sample()
+    checksums = {"apeach.csv": "0" * 64}
+    card = dataset_card("sample", rows, "cc-by-sa-4.0", checksums, (), records, rounds)
+    assert "| r1 | 4 | 2 | 50.0% | 1 | 25.0% | 1 |" in card
+    assert "| r2 | 5 | 1 | 20.0% | 1 | 20.0% | 0 |" in card
+    assert "| all | 9 | 3 | 33.3% | 2 | 22.2% | 1 |" in card
+    assert "| ng-b | 5 | 1 | 20.0% | 1 | 20.0% | 0 |" in card
+    assert "Over all 9 submissions of the campaign" in card
+    again = dataset_card(
+        "sample", list(rows), "cc-by-sa-4.0", dict(checksums), (), list(records), list(rounds)
+    )
+    assert again.encode() == card.encode()
+    assert "MER" not in dataset_card("sample", rows, "cc-by-sa-4.0", checksums)
+    assert DatasetCard(card).data.pretty_name == "sample (APEACH-style)"

@@ -12,7 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from release_samples import sample_rows, sample_tallies
+from release_samples import fooling_sample, sample_rows, sample_tallies
 
 from apeach_ls.release.campaign_figures import agreement_rows
 from apeach_ls.release.consistency import hold_back_repeats
@@ -200,3 +200,23 @@ def test_the_report_counts_submissions_whose_verdict_did_not_verify():
         "<td>3</td>"
     ) in page
     assert "<td>submissions made without a verdict</td><td>2</td>" in page
+
+
+def test_the_report_shows_mer_and_vmer_per_round_with_a_plot(data, tmp_path):
+    records, rounds = fooling_sample()
+    files = write_report(replace(data, fooling=records, rounds=rounds), tmp_path / "r")
+    page = files.html.read_text(encoding="utf-8")
+    assert (tmp_path / "r" / "figures" / "rounds.png").stat().st_size > 0
+    assert 'id="fig-rounds"' in page and "MER and vMER over rounds" in page
+    per_round = page[page.index('<table class="per-round">') :]
+    per_round = per_round[: per_round.index("</table>")]
+    assert (
+        "<td>r1</td><td>4</td><td>2</td><td>50.0%</td><td>1</td><td>25.0%</td><td>1</td>"
+        in per_round
+    )
+    assert (
+        "<td>r2</td><td>5</td><td>1</td><td>20.0%</td><td>1</td><td>20.0%</td><td>0</td>"
+        in per_round
+    )
+    assert '<table class="per-model-version">' in page and "<td>ng-b</td><td>5</td>" in page
+    assert "MER" not in render_html(data, [])  # without records, no such section
