@@ -181,6 +181,9 @@ def test_the_readme_walkthrough_runs_as_written(tmp_path, beep_dir):
     cast_votes(ls_url, admin, tokens)
     out = run_block(blocks, 2, repo)
     assert "5 submissions: 4 accepted, 1 dropped, 0 pending (rule majority, k=3)" in out
+    # one round: 5 submitted, 2 fooled (both accepted: verified), the dropped one not fooled
+    metrics = [line.split() for line in out.splitlines() if line.startswith("round-1 ")]
+    assert metrics == [["round-1", "5", "2", "40.0%", "2", "40.0%", "1"]], out
     assert "2 writers added, 0 updated, 0 unchanged" in out
     assert "batch 1: files written to" in out and "batch 1 confirmed paid at" in out
     with open(repo / "release" / "apeach.csv", encoding="utf-8", newline="") as fh:
