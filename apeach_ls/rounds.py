@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from .labelstudio.submissions import Submission
 
 DEFAULT_ROUND: Final[str] = "round-1"
+ALL: Final[str] = "all"  # the figures' total row; not a round name
 CAMPAIGN_START: Final[datetime] = datetime(1970, 1, 1, tzinfo=UTC)  # the implicit round's start
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _VERSION_RE = re.compile(r"^[^\s\x00-\x1f]{1,200}$")
@@ -73,10 +74,10 @@ class RoundError(ApeachError):
 
 
 def check_round_name(name: str) -> str:
-    if not _NAME_RE.match(name):
+    if not _NAME_RE.match(name) or name == ALL:
         raise RoundError(
             f"round name {name!r} is not allowed: use 1 to 64 letters, digits, '.', '_' or '-', "
-            "starting with a letter or digit (e.g. round-2)"
+            f"starting with a letter or digit, not {ALL!r} (e.g. round-2)"
         )
     return name
 
@@ -298,5 +299,5 @@ def metric_rows(
     )
     return [
         (key, c.submitted, c.fooled, percent(c.mer), c.verified_fooled, percent(c.vmer), c.dropped)
-        for key, c in [*counts.items(), ("all", total)]
+        for key, c in [*counts.items(), (ALL, total)]
     ]

@@ -123,6 +123,7 @@ def test_the_first_named_round_keeps_earlier_submissions_in_round_1():
         ("r3", datetime(2026, 11, 10, tzinfo=UTC), "not after round 'r2'"),  # the same time
         ("round 3", datetime(2026, 12, 2, tzinfo=UTC), "round name 'round 3' is not allowed"),
         ("", datetime(2026, 12, 2, tzinfo=UTC), "round name '' is not allowed"),
+        ("all", datetime(2026, 12, 2, tzinfo=UTC), "round name 'all' is not allowed"),
     ],
 )
 def test_a_round_that_exists_or_does_not_follow_the_last_is_refused(name, at, message):
