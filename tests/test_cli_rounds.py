@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from apeach_ls.cli.rounds import rounds
-from apeach_ls.rewards.db import open_ledger
+from apeach_ls.database import open_database
 from apeach_ls.rounds import CAMPAIGN_START, DEFAULT_ROUND
 from apeach_ls.rounds_store import load_rounds
 
@@ -47,14 +47,14 @@ def test_start_pin_and_list_rounds(config, tmp_path):
     again = run(config, "pin", "round-2", "ngram-b")  # re-pinning changes nothing
     assert again.output == "round round-2: model versions ngram-b\n"
 
-    stored = load_rounds(open_ledger(tmp_path / "campaign.db"), "c1")
+    stored = load_rounds(open_database(tmp_path / "campaign.db"), "c1")
     assert [(r.name, r.model_versions) for r in stored] == [
         (DEFAULT_ROUND, ("ngram-a",)),
         ("round-2", ("ngram-b",)),
     ]
     assert stored[0].started_at == CAMPAIGN_START and stored[1].started_at >= before
     assert stored[1].started_at.tzinfo is not None
-    assert load_rounds(open_ledger(tmp_path / "campaign.db"), "another campaign") == []
+    assert load_rounds(open_database(tmp_path / "campaign.db"), "another campaign") == []
     lines = run(config, "list").output.splitlines()
     assert lines[0] == "round-1\tfrom the campaign's beginning\tmodels: ngram-a"
     assert lines[1].startswith("round-2\tfrom 20") and lines[1].endswith("\tmodels: ngram-b")
@@ -71,7 +71,7 @@ def test_start_pin_and_list_rounds(config, tmp_path):
 def test_bad_names_are_refused_and_nothing_is_stored(config, tmp_path, args, message):
     refused = run(config, *args)
     assert refused.exit_code == 1 and message in refused.output
-    assert load_rounds(open_ledger(tmp_path / "campaign.db"), "c1") == []
+    assert load_rounds(open_database(tmp_path / "campaign.db"), "c1") == []
 
 
 def test_a_round_is_started_once(config):

@@ -17,6 +17,7 @@ from apeach_ls.database.rounds import (
     add_round,
     list_holds,
     list_rounds,
+    pin_model_version,
     release_holds,
 )
 from apeach_ls.database.schema import rounds
@@ -110,3 +111,13 @@ def test_holds_are_added_once_listed_and_released_keeping_who_and_when(engine):
     assert list_holds(engine, "apeach", active_only=True) == [other]
     assert list_holds(engine, "apeach", writer_id=7) == released  # kept, never deleted
     assert list_holds(engine, "other", active_only=True)[0].writer_id == 7
+
+
+def test_pinning_a_model_version_adds_it_once_to_a_stored_round(engine):
+    add_round(engine, "apeach", "round-2", T0, ["ngram-2"])
+    pinned = pin_model_version(engine, "apeach", "round-2", "ngram-3")
+    assert pinned == StoredRound("apeach", "round-2", T0, ("ngram-2", "ngram-3"))
+    assert pin_model_version(engine, "apeach", "round-2", "ngram-3") == pinned
+    assert list_rounds(engine, "apeach") == [pinned]
+    with pytest.raises(LookupError, match="campaign 'apeach' has no round 'round-9'"):
+        pin_model_version(engine, "apeach", "round-9", "ngram-3")

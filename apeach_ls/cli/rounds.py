@@ -19,10 +19,8 @@ from ..rounds import (
     fooling_records,
     metric_rows,
     metrics_by_round,
-    pin_model,
-    start_round,
 )
-from ..rounds_store import load_rounds, update_rounds
+from ..rounds_store import load_rounds, store_pin, store_start
 from .common import config_option, fail_cleanly, require_config, verdict_key
 
 
@@ -38,10 +36,10 @@ def rounds() -> None:
 
 
 def _engine_and_name(config_path: Path | None):  # type: ignore[no-untyped-def]
-    from ..rewards.db import open_ledger
+    from ..database import open_database
 
     config = load_config(require_config(config_path))
-    return config, open_ledger(config.database)
+    return config, open_database(config.database)
 
 
 def _started(at: datetime) -> str:
@@ -66,7 +64,7 @@ def start_command(config_path: Path | None, name: str) -> None:
     """
     config, engine = _engine_and_name(config_path)
     now = datetime.now(UTC)
-    stored = update_rounds(engine, config.name, lambda rs: start_round(rs, name, now))
+    stored = store_start(engine, config.name, name, now)
     started = next(r for r in stored if r.name == name)
     click.echo(f"round {name} started at {started.started_at.isoformat(timespec='seconds')}")
     if len(stored) == 2 and stored[0].started_at == CAMPAIGN_START:
@@ -86,8 +84,7 @@ def pin_command(config_path: Path | None, name: str, model_version: str) -> None
       apeach-ls rounds pin round-2 ngram-20261201-1 --config campaign.toml
     """
     config, engine = _engine_and_name(config_path)
-    stored = update_rounds(engine, config.name, lambda rs: [pin_model(rs, name, model_version)])
-    pinned = next(r for r in stored if r.name == name)
+    pinned = store_pin(engine, config.name, name, model_version)
     click.echo(f"round {name}: model versions {', '.join(pinned.model_versions)}")
 
 

@@ -209,3 +209,22 @@ def release_holds(
             released = {h.since for h in active}
             return [h for h in _holds(conn, campaign, writer_id) if h.since in released]
     return []
+
+
+def pin_model_version(engine: Engine, campaign: str, name: str, model_version: str) -> StoredRound:
+    """Add ``model_version`` to a stored round's pinned versions, in one locked transaction
+    (pinning it again does nothing); a round that is not stored is a ``LookupError``."""
+    _text(model_version, "model version")
+    with transaction(engine) as conn:
+        key = (rounds.c.campaign == campaign, rounds.c.name == name)
+        row = conn.execute(select(rounds).where(*key)).first()
+        if row is None:
+            raise LookupError(f"campaign {campaign!r} has no round {name!r}")
+        stored = _round(row)
+        if model_version in stored.pinned_model_versions:
+            return stored
+        versions = (*stored.pinned_model_versions, model_version)
+        conn.execute(
+            update(rounds).where(*key).values(pinned_model_versions=json.dumps(list(versions)))
+        )
+    return StoredRound(campaign, name, stored.started_at, versions)
