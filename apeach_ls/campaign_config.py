@@ -21,6 +21,15 @@ off_topic_without_words = false  # also flag sentences with no word of any topic
 [rewards]                                  # see apeach_ls.rewards.policy
 per_accepted = 500
 currency = "KRW"
+
+[validation]               # optional, off by default: see apeach_ls.validation
+enabled = false            # fooled sentences get validation tasks (`apeach-ls validation create`)
+validators = []            # e-mails; default: the managers. Never given their own sentences
+
+[quality]                  # optional: see apeach_ls.writer_quality (no maximum set: no one held)
+min_sentences = 5          # writers with fewer sentences are not judged
+max_drop_rate = 0.5        # also max_fooled_rate, max_duplicate_rate, max_copy_rate,
+                           # max_unverified_rate: a writer over any is held for review
 ```
 Relative paths are resolved against the config file's folder.
 """
@@ -41,6 +50,7 @@ from .labelstudio.campaign import check_campaign_name
 from .rewards.policy import RewardPolicy, parse_policy
 from .settings import read_secret
 from .votes.model import DEFAULT_K, MAJORITY, RULES
+from .writer_quality import QualityThresholds
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 KNOWN = {
@@ -53,6 +63,8 @@ KNOWN = {
         "off_topic_below",
         "off_topic_without_words",
     },
+    "validation": {"enabled", "validators"},
+    "quality": {"min_sentences", *(key for key, _, _ in QualityThresholds.RATES)},
 }
 
 
@@ -70,6 +82,9 @@ class CampaignConfig:
     rewards: RewardPolicy | None
     off_topic_below: float = OFF_TOPIC_BELOW  # pass to compute_aids(off_topic_below=...)
     off_topic_without_words: bool = False  # pass to compute_aids(off_topic_without_words=...)
+    validation: bool = False  # fooled sentences are validated by other people
+    validators: tuple[str, ...] = ()  # e-mails (the managers when [validation] names none)
+    quality: QualityThresholds = QualityThresholds()  # when writers are held for review
 
     def require_rewards(self) -> RewardPolicy:
         if self.rewards is None:
@@ -124,6 +139,22 @@ def load_config(path: str | Path, env: Mapping[str, str] | None = None) -> Campa
     rule = votes.get("rule", MAJORITY)
     if rule not in RULES:
         raise ConfigError(f"{where('votes')} rule: {rule!r}; expected one of {', '.join(RULES)}")
+    validation = data.get("validation", {})
+    validators = validation.get("validators", [])
+    if not isinstance(validators, list) or not all(
+        isinstance(v, str) and EMAIL_RE.match(v.strip()) for v in validators
+    ):
+        raise ConfigError(f"{where('validation')} validators: must be a list of e-mail addresses")
+    validators_clean = tuple(dict.fromkeys(v.strip().lower() for v in validators))
+    validation_on = _flag(validation, "enabled", False, where("validation"))
+    rewards = (
+        parse_policy(data["rewards"], str(path)) if isinstance(data.get("rewards"), dict) else None
+    )
+    if rewards is not None and rewards.fooled_bonus_verified_only and not validation_on:
+        raise ConfigError(
+            f"{where('rewards')} fooled_bonus_verified_only: needs validation; "
+            "set enabled = true in [validation] (else no fooled bonus is ever paid)"
+        )
     corpora = aids.get("reference_corpora", [])
     if not isinstance(corpora, list) or not all(isinstance(c, str) for c in corpora):
         raise ConfigError(f"{where('aids')} reference_corpora: must be a list of file paths")
@@ -137,14 +168,29 @@ def load_config(path: str | Path, env: Mapping[str, str] | None = None) -> Campa
         reference_corpora=tuple(_resolve(path, c) for c in corpora),
         copy_threshold=_fraction(aids, "copy_threshold", 0.7, where("aids")),
         duplicate_threshold=_fraction(aids, "duplicate_threshold", 0.8, where("aids")),
-        rewards=parse_policy(data["rewards"], str(path))
-        if isinstance(data.get("rewards"), dict)
-        else None,
+        rewards=rewards,
         off_topic_below=_fraction(
             aids, "off_topic_below", OFF_TOPIC_BELOW, where("aids"), allow_zero=True
         ),
         off_topic_without_words=_flag(aids, "off_topic_without_words", False, where("aids")),
+        validation=validation_on,
+        validators=validators_clean or managers_clean,
+        quality=_quality(data.get("quality", {}), where("quality")),
     )
+
+
+def _quality(table: Mapping[str, Any], where: str) -> QualityThresholds:
+    low = table.get("min_sentences", QualityThresholds.min_sentences)
+    if isinstance(low, bool) or not isinstance(low, int) or low < 1:
+        raise ConfigError(
+            f"{where} min_sentences: must be a whole number of at least 1, got {low!r}"
+        )
+    rates = {
+        key: _fraction(table, key, 1.0, where, allow_zero=True)
+        for key, _, _ in QualityThresholds.RATES
+        if key in table
+    }
+    return QualityThresholds(min_sentences=low, **rates)
 
 
 def _resolve(config_path: Path, value: str) -> Path:

@@ -88,7 +88,7 @@ def test_defaults():
         (
             {"per_accepted": 100, "per_acepted": 1},
             "c.toml: [rewards] per_acepted: unknown key; known keys: per_accepted, currency, fooled_bonus, "
-            "per_writer_cap, campaign_budget",
+            "per_writer_cap, campaign_budget, fooled_bonus_verified_only",
         ),
     ],
 )

@@ -15,14 +15,17 @@ from ..labelstudio.connection import LabelStudioSettings, connect
 from ..labelstudio.submissions import read_submissions
 from ..labelstudio.vote_round import user_emails
 from ..rewards.batches import confirm_batch
+from ..rewards.holds import load_holds
 from ..rewards.ledger import RecordReport, earning_submissions, record_outcomes, writer_balances
 from ..rewards.model import MTURK, PENDING, SubmissionOutcome, format_money
 from ..rewards.payout import PayoutPlan, check_payout, commit_payout, preview_payout
 from ..rewards.repeats import repeats, vanished
 from ..rewards.roster import Accounts, import_roster, remove_writers
 from ..rewards.status import payout_status, show_batch
+from ..validation.store import load_verified
 from ..votes.model import ACCEPTED, DROPPED
 from ..votes.store import load_tallies
+from ..writer_quality import held_reason
 from .common import config_option, fail_cleanly, require_config, verdict_key
 
 
@@ -157,6 +160,8 @@ def campaign_outcomes(config: CampaignConfig, engine: Engine) -> list[Submission
             "them back too)",
             [f"{sid} (as {first})" for sid, first in repeated.items()],
         )
+    verified = load_verified(engine)  # validation of fooled sentences (issue 14)
+    holds = load_holds(engine, config.name)  # writers held for review (`writers quality`)
     outcomes = [
         SubmissionOutcome(
             submission_id=s.annotation_id,
@@ -164,6 +169,8 @@ def campaign_outcomes(config: CampaignConfig, engine: Engine) -> list[Submission
             writer_email=emails.get(s.writer_id or -1),
             outcome=DROPPED if s.annotation_id in repeated else outcome_of[s.annotation_id],
             fooled=s.corrected.fooled,
+            verified=verified.get(s.annotation_id),
+            held=held_reason(int(s.writer_id or 0), s.created_at, holds),
         )
         for s in submissions
     ]
@@ -450,3 +457,10 @@ def confirm(group_config: Path | None, config_path: Path | None, batch: int, yes
         )
         return
     click.echo(f"batch {batch} confirmed paid at {done.batch.paid_at}: {money}")
+
+
+# writers quality / writers release (apeach_ls/cli/writer_quality.py)
+from .writer_quality import quality_command, release_command  # noqa: E402
+
+writers.add_command(quality_command)
+writers.add_command(release_command)

@@ -190,12 +190,36 @@ def _create_rounds_and_writer_holds(conn: Connection) -> None:
     md.create_all(conn)
 
 
+def _create_validation_tallies(conn: Connection) -> None:
+    """The validation outcome of each fooled sentence, replaced at every tally (not money)."""
+    md = MetaData()
+    Table(
+        "validation_tallies",
+        md,
+        Column("submission_id", BigInteger, primary_key=True),
+        Column(
+            "status",
+            String(16),
+            CheckConstraint(
+                "status IN ('verified', 'rejected', 'undecided')",
+                name="ck_validation_tallies_status",
+            ),
+            nullable=False,
+        ),
+        Column("rights", Integer, nullable=False),
+        Column("wrongs", Integer, nullable=False),
+        Column("tallied_at", String(32), nullable=False),
+    )
+    md.create_all(conn)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("0001_create_ledger", _create_ledger),
     Migration("0002_vote_tallies", _create_vote_tallies),
     Migration("0003_mturk_assignment_ids", _add_mturk_assignment_ids),
     Migration("0004_platforms_and_confirmation", _add_platforms_and_confirmation),
     Migration("0005_rounds_and_writer_holds", _create_rounds_and_writer_holds),
+    Migration("0006_validation_tallies", _create_validation_tallies),
 )
 
 _record = schema_migrations

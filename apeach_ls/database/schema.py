@@ -43,6 +43,7 @@ from ..rewards.model import (
     MAX_AGE,
     MIN_AGE,
 )
+from ..validation.model import STATUSES as VALIDATION_STATUSES
 from ..votes.model import OUTCOMES
 
 
@@ -175,6 +176,21 @@ vote_tallies = Table(
     Column("drops", Integer, nullable=False),
     Column("tallied_at", String(32), nullable=False),
     CheckConstraint(f"outcome IN {sql_list(OUTCOMES)}", name="ck_vote_tallies_outcome"),
+)
+
+# The validation outcome of each fooled sentence (validation/tally.py), replaced at every
+# validation tally: verified (the writer's label validated right), rejected, undecided.
+validation_tallies = Table(
+    "validation_tallies",
+    metadata,
+    Column("submission_id", BigInteger, primary_key=True),  # Label Studio annotation id
+    Column("status", String(16), nullable=False),
+    Column("rights", Integer, nullable=False),  # counted answers: the label is right
+    Column("wrongs", Integer, nullable=False),  # ... wrong
+    Column("tallied_at", String(32), nullable=False),
+    CheckConstraint(
+        f"status IN {sql_list(VALIDATION_STATUSES)}", name="ck_validation_tallies_status"
+    ),
 )
 
 # A named period of a campaign, from its start until the next round starts, with the model

@@ -5,7 +5,8 @@
 
 * accepted -> an ``accepted`` entry (per_accepted) and, when the writer fooled the model
   and the policy has a bonus, a ``fooled_bonus`` entry; caps and budget may hold an entry
-  back (see ``policy.apply_limits``), it is then considered again on the next run;
+  back (see ``policy.apply_limits``), it is then considered again on the next run; so is
+  the sentence of a writer on hold (``SubmissionOutcome.held``) until the hold is released;
 * dropped after entries were recorded (paid or not) -> ONE ``adjustment`` entry whose
   amount is minus the sum of that submission's entries. Nothing is edited or deleted.
   A reversed submission is final: if it is later accepted again it is reported, not
@@ -211,6 +212,10 @@ def record_lines(
                             existing[earning.kind],
                             "already recorded",
                         )
+                    )
+                elif outcome.held:  # its writer is on hold: considered again on every run
+                    lines.append(
+                        RecordLine(sid, writer, earning.kind, "held", earning.amount, outcome.held)
                     )
                 else:
                     candidates.append(earning)

@@ -77,6 +77,8 @@ class SubmissionOutcome:
     writer_email: str | None
     outcome: Outcome
     fooled: bool  # the writer flipped the verdict: the pseudo-classifier was fooled
+    verified: bool | None = None  # validation: the writer's label right (True), wrong, undecided
+    held: str | None = None  # why it is not paid yet (its writer is on hold); None: payable
 
 
 @dataclass(frozen=True)

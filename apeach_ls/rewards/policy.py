@@ -30,7 +30,14 @@ from .model import (
 )
 
 SECTION = "rewards"
-KNOWN_KEYS = ("per_accepted", "currency", "fooled_bonus", "per_writer_cap", "campaign_budget")
+KNOWN_KEYS = (
+    "per_accepted",
+    "currency",
+    "fooled_bonus",
+    "per_writer_cap",
+    "campaign_budget",
+    "fooled_bonus_verified_only",
+)
 
 
 @dataclass(frozen=True)
@@ -40,6 +47,8 @@ class RewardPolicy:
     fooled_bonus: int = 0  # extra minor units when the accepted sentence fooled the model
     per_writer_cap: int | None = None  # most one writer can earn in this campaign
     campaign_budget: int | None = None  # most the whole campaign can pay out
+    # pay the fooled bonus only once validation verified the fooling (needs [validation] on)
+    fooled_bonus_verified_only: bool = False
 
 
 def load_policy(path: str | Path) -> RewardPolicy:
@@ -78,6 +87,11 @@ def parse_policy(section: Mapping[str, Any], source: str = "config") -> RewardPo
     fooled_bonus = _minor_units(
         section.get("fooled_bonus", 0), "fooled_bonus", where, currency, minimum=0
     )
+    verified_only = section.get("fooled_bonus_verified_only", False)
+    if not isinstance(verified_only, bool):
+        raise ConfigError(
+            f"{where} fooled_bonus_verified_only: must be true or false, got {verified_only!r}"
+        )
     cap = section.get("per_writer_cap")
     budget = section.get("campaign_budget")
     return RewardPolicy(
@@ -90,6 +104,7 @@ def parse_policy(section: Mapping[str, Any], source: str = "config") -> RewardPo
         campaign_budget=None
         if budget is None
         else _minor_units(budget, "campaign_budget", where, currency, minimum=1),
+        fooled_bonus_verified_only=verified_only,
     )
 
 
@@ -114,7 +129,9 @@ def _minor_units(value: Any, key: str, where: str, currency: str, minimum: int) 
 
 def earnings_for(outcomes: Iterable[SubmissionOutcome], policy: RewardPolicy) -> list[Earning]:
     """What each accepted submission earns under the policy, before caps and budget,
-    in submission-id order. Dropped and pending submissions earn nothing."""
+    in submission-id order. Dropped and pending submissions earn nothing. With
+    ``fooled_bonus_verified_only`` the fooled bonus waits until validation verified the
+    fooling (``outcome.verified`` True); validated wrong, it is never earned."""
     earnings: list[Earning] = []
     for outcome in sorted(outcomes, key=lambda o: o.submission_id):
         if outcome.outcome != ACCEPTED:
@@ -129,7 +146,8 @@ def earnings_for(outcomes: Iterable[SubmissionOutcome], policy: RewardPolicy) ->
                 "accepted sentence",
             )
         )
-        if outcome.fooled and policy.fooled_bonus > 0:
+        verified = outcome.verified is True or not policy.fooled_bonus_verified_only
+        if outcome.fooled and verified and policy.fooled_bonus > 0:
             earnings.append(
                 Earning(
                     outcome.submission_id,
@@ -137,7 +155,8 @@ def earnings_for(outcomes: Iterable[SubmissionOutcome], policy: RewardPolicy) ->
                     outcome.writer_email,
                     KIND_FOOLED_BONUS,
                     policy.fooled_bonus,
-                    "fooled the pseudo-classifier",
+                    "fooled the pseudo-classifier"
+                    + (", verified" if policy.fooled_bonus_verified_only else ""),
                 )
             )
     return earnings

@@ -1,0 +1,133 @@
+"""``apeach-ls writers quality`` and ``apeach-ls writers release``: writers over the campaign's
+quality thresholds are held for review; an admin releases them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+
+from ..aids.for_campaign import campaign_aids
+from ..campaign_config import load_config
+from ..database import open_database
+from ..errors import ConfigError
+from ..labelstudio.campaign import generation_project_id
+from ..labelstudio.connection import LabelStudioSettings, connect, describe_api_error
+from ..labelstudio.submissions import read_submissions
+from ..labelstudio.vote_round import user_emails
+from ..rewards.holds import add_holds, load_holds, release_holds
+from ..votes.store import load_tallies
+from ..writer_quality import (
+    WriterQuality,
+    holds_to_add,
+    last_releases,
+    over_thresholds,
+    sentence_records,
+    writer_quality,
+)
+from .common import config_option, fail_cleanly, require_config, verdict_key
+
+
+def _line(who: str, q: WriterQuality) -> str:
+    reasons = ", ".join(f"{r} {n}" for r, n in sorted(q.drops_by_reason.items()))
+    since = f" since {q.since.isoformat(timespec='seconds')}" if q.since else ""
+    return (
+        f"{who}: {q.sentences} sentences{since}, fooled {q.fooled_rate:.2f}, dropped "
+        f"{q.dropped}/{q.decided}{f' ({reasons})' if reasons else ''}, near-duplicates "
+        f"{q.near_duplicates}, copy-paste {q.copy_paste}, unverified verdicts {q.unverified}"
+    )
+
+
+@click.command("quality")
+@config_option
+@click.option("--dry-run", is_flag=True, help="List the writers; hold no one.")
+@fail_cleanly
+def quality_command(config_path: Path | None, dry_run: bool) -> None:
+    """Per writer: sentences, fooled rate, drops by reason, near-duplicates, copy-paste hits,
+    unverified verdicts; writers over the [quality] thresholds are held for review.
+
+    A held writer's sentences made from the moment they are held on are not paid until
+    `apeach-ls writers release` releases them (then each is paid once). After a release
+    the figures count from the release on. Reads the stored tally (`votes tally`) and the
+    aids; re-running holds no one twice.
+
+    \b
+    Example:
+      apeach-ls writers quality --config campaign.toml
+    """
+    config = load_config(require_config(config_path))
+    client = connect(LabelStudioSettings.from_env())
+    project_id = generation_project_id(client, config.name)
+    submissions = sorted(
+        read_submissions(client, project_id, verdict_key()), key=lambda s: s.annotation_id
+    )
+    engine = open_database(config.database)
+    tallies = {sid: (t.outcome, t.reasons) for sid, t in load_tallies(engine).items()}
+    aids = campaign_aids(config, submissions)
+    flags = {sid: a.flags() for sid, a in aids.items()}
+    holds = load_holds(engine, config.name)
+    quality = writer_quality(sentence_records(submissions, tallies, flags), last_releases(holds))
+    emails = user_emails(client)
+    new = holds_to_add(quality, config.quality, holds)
+    if new and not dry_run:
+        add_holds(engine, config.name, new, datetime.now(UTC))
+    active = {h.writer_id: h for h in holds if h.active}
+    for writer, q in sorted(quality.items(), key=lambda item: emails.get(item[0], "")):
+        line = _line(emails.get(writer, f"user {writer}"), q)
+        over = over_thresholds(q, config.quality)
+        if writer in active:
+            line += f"; on hold since {active[writer].since.isoformat(timespec='seconds')}"
+        elif writer in new:
+            line += f"; {'would be held' if dry_run else 'held from now on'}: {new[writer]}"
+        elif over:
+            line += f"; over: {'; '.join(over)}"
+        click.echo(line)
+    if not config.quality.active:
+        click.echo(f"no maximum set in [quality] of {config.path}: no one is held", err=True)
+    verb = "would be held" if dry_run else "held now"
+    click.echo(f"{len(quality)} writers: {len(new)} {verb}, {len(active)} on hold already")
+
+
+@click.command("release")
+@click.argument("writer")
+@config_option
+@click.option("--dry-run", is_flag=True, help="Show the hold that would be released.")
+@fail_cleanly
+def release_command(writer: str, config_path: Path | None, dry_run: bool) -> None:
+    """Release WRITER's hold (Label Studio e-mail or user id): the sentences they made while
+    held are paid at the next payout, each once.
+
+    The release is recorded with the account of LABEL_STUDIO_API_KEY as who released it.
+
+    \b
+    Example:
+      apeach-ls writers release w7@example.org --config campaign.toml
+    """
+    config = load_config(require_config(config_path))
+    client = connect(LabelStudioSettings.from_env())
+    emails = user_emails(client)
+    ids = {e: i for i, e in emails.items()}
+    key = writer.strip().lower()
+    writer_id = int(key) if key.isdigit() else ids.get(key)
+    if writer_id is None or writer_id not in emails:
+        raise ConfigError(f"{writer}: no such Label Studio user (give an e-mail or a user id)")
+    engine = open_database(config.database)
+    active = [h for h in load_holds(engine, config.name) if h.writer_id == writer_id and h.active]
+    who = emails[writer_id]
+    if not active:
+        click.echo(f"{who} is not on hold; nothing changed")
+        return
+    if dry_run:
+        for h in active:
+            click.echo(f"would release {who}: on hold since {h.since.isoformat()} ({h.reason})")
+        return
+    try:
+        by = (client.users.whoami().email or "").strip().lower() or "unknown"
+    except Exception as exc:
+        raise describe_api_error(exc, "reading who LABEL_STUDIO_API_KEY belongs to") from exc
+    for h in release_holds(engine, config.name, writer_id, by, datetime.now(UTC)):
+        click.echo(
+            f"released {who} (on hold since {h.since.isoformat(timespec='seconds')}, {h.reason}); "
+            f"their sentences are paid at the next payout"
+        )
