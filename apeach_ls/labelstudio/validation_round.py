@@ -131,17 +131,15 @@ def read_answers(
     answers, malformed, assigned = [], [], {}
     for validator, project_id in projects.items():
         try:
-            tag = answer_tag(client.projects.get(id=project_id).label_config)
-        except ConfigError:
-            raise
+            xml = client.projects.get(id=project_id).label_config or ""
         except Exception as exc:
             raise describe_api_error(exc, f"reading validation project {project_id}") from exc
-        holds: set[int] = set()
+        tag = answer_tag(xml)
+        holds = {int(s) for s in task_data_values(client, project_id, "submission_id", "tasks")}
         for task in export_tasks(client, project_id):
             sid = (task.get("data") or {}).get("submission_id")
             if sid is None:
                 continue
-            holds.add(int(sid))
             for annotation in task.get("annotations") or []:
                 who, author = annotator_id(annotation), _user_id(annotation.get("updated_by"))
                 cancelled = bool(annotation.get("was_cancelled"))
@@ -155,7 +153,7 @@ def read_answers(
                 answers.append(
                     ValidationAnswer(
                         submission_id=int(sid),
-                        validator=emails.get(who, f"user:{who}"),
+                        validator=emails.get(who or -1, f"user:{who}"),
                         answer=answer or "right",  # type: ignore[arg-type]
                         answer_id=int(annotation["id"]),
                         updated_at=str(annotation.get("updated_at") or ""),
@@ -164,8 +162,8 @@ def read_answers(
                         project_validator=validator,
                     )
                 )
-        assigned[validator] = holds | task_data_values(client, project_id, "submission_id", "tasks")
-    return AnswerReadout(answers, malformed, {v: {int(s) for s in h} for v, h in assigned.items()})
+        assigned[validator] = holds
+    return AnswerReadout(answers, malformed, assigned)
 
 
 def fooled_sentences(submissions: Iterable[Submission]) -> list[Submission]:
