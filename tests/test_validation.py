@@ -166,3 +166,22 @@ def test_work_goes_to_the_least_loaded_validators():
     # b already holds more: new work goes to the others
     plan = plan_assignments({3: None}, ["a@x.org", "b@x.org", "c@x.org"], {"b@x.org": {9}}, {})
     assert plan == {"a@x.org": [3], "c@x.org": [3]}
+
+
+def test_shipped_validation_config_and_answers():
+    import re
+
+    from apeach_ls import label_config
+    from apeach_ls.errors import ConfigError
+    from apeach_ls.labelstudio.validation_round import answer_tag, parse_answer
+
+    xml = label_config.load("validation")
+    assert answer_tag(xml) == "answer"
+    # validators see the sentence, its topic and the writer's label; not who wrote it, no verdict
+    assert set(re.findall(r"\$(\w+)", xml)) == {"text", "topic", "label"}
+    item = {"from_name": "answer", "to_name": "sentence", "type": "choices"}
+    assert parse_answer([{**item, "value": {"choices": ["wrong"]}}], "answer") == "wrong"
+    assert parse_answer([{**item, "value": {"choices": ["right", "wrong"]}}], "answer") is None
+    assert parse_answer([], "answer") is None
+    with pytest.raises(ConfigError, match="one Choices with values right/wrong; found 0"):
+        answer_tag(xml.replace('alias="wrong"', 'alias="no"'))

@@ -20,7 +20,7 @@ from ..labelstudio.validation_round import (
     read_answers,
     tally_validation,
 )
-from ..labelstudio.vote_round import user_emails
+from ..labelstudio.vote_round import missing_managers, user_emails
 from ..validation.model import REJECTED, UNDECIDED, VERIFIED
 from ..validation.store import save_validation
 from .common import config_option, fail_cleanly, require_config, verdict_key
@@ -85,6 +85,12 @@ def create_command(config_path: Path | None, batch_size: int) -> None:
     for step in steps:
         click.echo(f"{step.what}: {step.outcome} ({step.detail})")
     emails = user_emails(client)
+    for validator in missing_managers(config.validators, emails):
+        click.echo(
+            f"warning: validator {validator} has no Label Studio account: no sentence is given "
+            "to them until they sign up (`apeach-ls managers` prints the invite link)",
+            err=True,
+        )
     readout = read_answers(client, projects, emails)
     results = tally_validation(readout, submissions, emails, config.validators)
     added = add_assignments(client, projects, submissions, emails, readout, results, batch_size)

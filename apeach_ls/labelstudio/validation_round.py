@@ -193,11 +193,12 @@ def add_assignments(
     batch_size: int = 1000,
     progress: Callable[[int], None] = lambda n: None,
 ) -> dict[str, int]:
-    """Add to each validator's project the sentences the stopping rule needs them for now;
-    how many each got."""
+    """Add to each validator's project the sentences the stopping rule needs them for now
+    (validators without a Label Studio account get none); how many each got."""
     fooled = {s.annotation_id: s for s in fooled_sentences(submissions)}
     writers = {sid: emails.get(s.writer_id or -1) for sid, s in fooled.items()}
-    plan = plan_assignments(writers, list(projects), readout.assigned, results)
+    known = set(emails.values())  # a validator without an account would hold sentences up
+    plan = plan_assignments(writers, [v for v in projects if v in known], readout.assigned, results)
     for validator, sids in plan.items():
         import_in_batches(
             client,
