@@ -281,7 +281,7 @@ def test_a_submission_without_a_writer_is_named_and_never_booked_to_user_0(
     monkeypatch.setattr(rewards_cli, "earning_submissions", lambda engine: {})
     monkeypatch.setenv("LABEL_STUDIO_URL", "http://127.0.0.1:9")
     monkeypatch.setenv("LABEL_STUDIO_API_KEY", "x" * 40)
-    engine = open_ledger(tmp_path / "empty.db")  # no validation outcomes, no holds
+    engine = open_database(tmp_path / "empty.db")  # no validation outcomes, no holds
     outcomes = rewards_cli.campaign_outcomes(load_config(config), engine=engine)
     assert [(o.submission_id, o.writer_ls_id) for o in outcomes] == [(10, 1)]
     assert capsys.readouterr().err == (

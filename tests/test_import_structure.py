@@ -189,4 +189,9 @@ def test_votes_and_rewards_store_through_the_database_and_votes_never_reach_rewa
         for target in targets
         if not target.startswith("apeach_ls.database")
     }
-    assert reached == {"apeach_ls.errors", "apeach_ls.rewards.model", "apeach_ls.votes.model"}
+    assert reached == {
+        "apeach_ls.errors",
+        "apeach_ls.rewards.model",
+        "apeach_ls.validation.model",
+        "apeach_ls.votes.model",
+    }

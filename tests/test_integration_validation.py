@@ -16,9 +16,10 @@ from ls_users import sign_up
 from sqlalchemy import select
 
 from apeach_ls.cli import cli
+from apeach_ls.database import open_database
+from apeach_ls.database.schema import earnings
 from apeach_ls.labelstudio.campaign import find_project
 from apeach_ls.labelstudio.connection import LabelStudioSettings, connect
-from apeach_ls.rewards.db import earnings, open_ledger
 from apeach_ls.validation.store import load_verified
 
 pytestmark = pytest.mark.integration
@@ -107,7 +108,7 @@ def test_validation_and_holds_end_to_end(label_studio, campaign, tmp_path):
     out = run("validation", "tally")
     assert "2 fooled sentences: 1 verified, 1 rejected, 0 undecided" in out, out
     assert "answers not counted: own_sentence 1" in out
-    assert load_verified(open_ledger(tmp_path / "campaign.db")) == {subs[0]: False, subs[1]: True}
+    assert load_verified(open_database(tmp_path / "campaign.db")) == {subs[0]: False, subs[1]: True}
     assert "0 validation tasks added" in run("validation", "create")  # decided: no one else asked
 
     # quality: a's fooled rate 1.00 > 0.50 -> held from now on; b (0.50) is not
@@ -141,7 +142,7 @@ def test_validation_and_holds_end_to_end(label_studio, campaign, tmp_path):
     run("writers", "import", str(roster))
     out = run("payout", "--commit", "--out", str(tmp_path / "payouts"))
     assert "held: 1 entries, 500 KRW" in out, out
-    engine = open_ledger(tmp_path / "campaign.db")
+    engine = open_database(tmp_path / "campaign.db")
 
     def entries():
         with engine.connect() as conn:

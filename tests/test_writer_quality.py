@@ -12,8 +12,8 @@ from pg import ledger_url, postgres_server  # noqa: F401
 
 from apeach_ls.campaign_config import load_config
 from apeach_ls.correction import Flag
+from apeach_ls.database import open_database
 from apeach_ls.errors import ConfigError
-from apeach_ls.rewards.db import open_ledger
 from apeach_ls.rewards.holds import add_holds, load_holds, release_holds
 from apeach_ls.rewards.ledger import record_outcomes, writer_balances
 from apeach_ls.rewards.model import SubmissionOutcome
@@ -123,7 +123,7 @@ def test_after_a_release_figures_count_from_the_release():
 
 @pytest.fixture
 def engine(ledger_url):  # noqa: F811
-    engine = open_ledger(ledger_url)
+    engine = open_database(ledger_url)
     yield engine
     engine.dispose()
 
