@@ -135,6 +135,13 @@ def test_validation_and_holds_end_to_end(label_studio, campaign, tmp_path):
     for sid in (*subs, s3):
         m1.client.annotations.create(id=tasks[sid], result=vote("keep"))
     assert "4 submissions: 4 accepted" in run("votes", "tally")
+    # vMER reads the validation: of the 2 fooled (and accepted) sentences 1 is verified
+    # (without validation the managers' acceptance would verify both: 50.0%)
+    table = {
+        line.split()[0]: tuple(line.split()[1:])
+        for line in run("rounds", "metrics").splitlines()[1:]
+    }
+    assert table["round-1"] == ("4", "2", "50.0%", "1", "25.0%", "0"), table
     roster = tmp_path / "roster.csv"
     roster.write_text(
         f"ls_user,platform,platform_id\n{a_email},manual,P-A\n{b},manual,P-B\n", encoding="utf-8"

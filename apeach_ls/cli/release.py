@@ -33,6 +33,7 @@ from ..release.rows import ReleaseBuild, build_release
 from ..rewards.roster import load_roster
 from ..rounds import FoolingRecord, Round, fooling_records
 from ..rounds_store import load_rounds
+from ..validation.store import load_verified
 from ..votes import counted_agreement
 from ..votes.agreement import ManagerAgreement
 from ..votes.store import StoredTally, load_tallies
@@ -48,6 +49,7 @@ class Campaign:
     emails: Mapping[int, str]
     build: ReleaseBuild
     rounds: Sequence[Round] = ()
+    verified_by_validation: Mapping[int, bool] | None = None  # None: validation is off
 
 
 def _step(message: str) -> None:
@@ -73,7 +75,8 @@ def load_campaign(config_path: Path) -> Campaign:
     submissions = sorted(read_submissions(client, project_id, key), key=lambda s: s.annotation_id)
     emails = user_emails(client)
     rounds = load_rounds(engine, config.name)
-    build = build_release(config.name, submissions, tallies, roster, emails, salt, rounds)
+    verified = load_verified(engine) if config.validation else None
+    build = build_release(config.name, submissions, tallies, roster, emails, salt, rounds, verified)
     outcomes = Counter(t.outcome for t in tallies.values())
     _step(
         f"{len(submissions)} submissions; tallied: {outcomes.get('accepted', 0)} accepted, "
@@ -83,14 +86,18 @@ def load_campaign(config_path: Path) -> Campaign:
         _step(f"skipped submission {skipped.submission_id}: {skipped.why}")
     for held in build.held_back:
         _step(f"held back submission {held.submission_id} ({held.apeach_class}): {held.why}")
-    return Campaign(config, client, submissions, tallies, emails, build, rounds)
+    return Campaign(config, client, submissions, tallies, emails, build, rounds, verified)
 
 
 def fooling(campaign: Campaign) -> list[FoolingRecord]:
     """Every submission's round, model version, fooled, verified and dropped (for MER, vMER)."""
     outcomes = {sid: t.outcome for sid, t in campaign.tallies.items()}
     return fooling_records(
-        campaign.submissions, outcomes, campaign.rounds, lambda s: str(s.writer_id or "")
+        campaign.submissions,
+        outcomes,
+        campaign.rounds,
+        lambda s: str(s.writer_id or ""),
+        campaign.verified_by_validation,
     )
 
 

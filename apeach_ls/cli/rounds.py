@@ -130,8 +130,9 @@ def metrics_command(config_path: Path | None, by: str) -> None:
 
     Reads every submission from Label Studio and the tallies and rounds from the
     campaign database. Fooled: the writer flipped a verified verdict (MER = fooled /
-    submitted). Verified fooled: and the managers' vote accepted the sentence (vMER =
-    verified fooled / submitted). Dropped: the managers' vote dropped it. A submission
+    submitted). Verified fooled: and the managers' vote accepted the sentence, or, with
+    [validation] on, validators agreed with the writer's label (`validation tally`) and
+    the managers did not drop it (vMER = verified fooled / submitted). Dropped: the managers' vote dropped it. A submission
     whose verdict did not verify has model version "" and is never fooled.
 
     \b
@@ -142,6 +143,7 @@ def metrics_command(config_path: Path | None, by: str) -> None:
     from ..labelstudio.connection import LabelStudioSettings, connect
     from ..labelstudio.submissions import read_submissions
     from ..labelstudio.vote_round import user_emails
+    from ..validation.store import load_verified
     from ..votes.store import load_tallies
 
     config, engine = _engine_and_name(config_path)
@@ -157,8 +159,9 @@ def metrics_command(config_path: Path | None, by: str) -> None:
             return "unknown"
         return emails.get(s.writer_id) or f"user {s.writer_id}"
 
+    verified = load_verified(engine) if config.validation else None  # validation of fooling
     records = fooling_records(
-        submissions, {sid: t.outcome for sid, t in tallies.items()}, stored, writer
+        submissions, {sid: t.outcome for sid, t in tallies.items()}, stored, writer, verified
     )
     if by == "round":
         counts = metrics_by_round(records, stored)
