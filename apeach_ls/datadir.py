@@ -25,6 +25,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from .atomic import write_file
 from .errors import ConfigError
 from .settings import VERDICT_SECRET_FILE_NAME, ml_basic_auth_from_env, read_secret
 
@@ -36,12 +37,7 @@ ADMIN_USER = "admin@apeach.local"
 
 def write_private(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` with mode 0600 from the first byte, replacing it atomically."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp.{os.getpid()}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
+    write_file(path, text, mode=0o600)
 
 
 def kept_secret(path: Path, make: Callable[[], str]) -> str:

@@ -1,9 +1,9 @@
-"""Run one payout in its own process, for the kill-at-every-step test.
+"""Run one payout in its own process, for the kill-at-every-step tests.
 
-    python tests/rewards_crash_child.py LEDGER_URL POLICY_TOML OUT_DIR
+    python tests/rewards_crash_child.py LEDGER_URL POLICY_TOML OUT_DIR STEP_LOG [KILL_AT]
 
-With APEACH_CRASH_AT=<step> in the environment the process SIGKILLs itself at that step
-(``apeach_ls.rewards.durable.crash_point``). Prints the result as one JSON line.
+Every step the payout reports is appended to STEP_LOG; at KILL_AT (a step's index, or its
+name: see step_kills.KillAt) the process SIGKILLs itself. Prints the result as one JSON line.
 """
 
 from __future__ import annotations
@@ -11,14 +11,16 @@ from __future__ import annotations
 import json
 import sys
 
+from step_kills import NEVER, KillAt
+
 from apeach_ls.database import open_database
 from apeach_ls.rewards.payout import commit_payout
 from apeach_ls.rewards.policy import load_policy
 
 
-def main(url: str, policy_path: str, out_dir: str) -> None:
+def main(url: str, policy_path: str, out_dir: str, log: str, kill_at: str = NEVER) -> None:
     engine = open_database(url)
-    result = commit_payout(engine, load_policy(policy_path), out_dir)
+    result = commit_payout(engine, load_policy(policy_path), out_dir, on_step=KillAt(log, kill_at))
     print(
         json.dumps(
             {
@@ -33,4 +35,4 @@ def main(url: str, policy_path: str, out_dir: str) -> None:
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:4])
+    main(*sys.argv[1:6])

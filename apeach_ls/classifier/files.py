@@ -1,8 +1,8 @@
-"""Writing model files safely: a target directory checked before training, atomic text files."""
+"""A model's target directory, checked before training (files are written with
+:mod:`apeach_ls.atomic`)."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from ..errors import ConfigError
@@ -19,11 +19,3 @@ def check_target(directory: str | Path, replace: bool = False) -> Path:
     if directory.exists() and not directory.is_dir():
         raise ConfigError(f"{directory} is a file; the model needs a directory")
     return directory
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` beside ``path`` and rename it into place: readers (other processes
-    too) see the old file or the new one, never half of it."""
-    tmp = path.with_name(f".{path.name}.tmp.{os.getpid()}")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)

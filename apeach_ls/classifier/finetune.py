@@ -15,19 +15,17 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
 import random
-import shutil
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..atomic import write_file, write_folder
 from ..labels import HATE, NOT_HATE
 from .checkpoint import _input_limit, load_pretrained
 from .data import LabeledText
-from .files import check_target, write_atomic
+from .files import check_target
 from .loading import HF_PREFIX
 
 ID2LABEL = {0: NOT_HATE, 1: HATE}
@@ -189,23 +187,18 @@ def save_finetuned(result: Finetuned, directory: str | Path, *, replace: bool = 
     """``save_pretrained`` model + tokenizer into ``directory``, written beside it and moved in
     at the end, so a half-written directory never looks like a checkpoint."""
     target = check_target(directory, replace)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    try:
+
+    def save(staging: Path) -> None:
         result.model.save_pretrained(staging)
         result.tokenizer.save_pretrained(staging)
-        if target.exists():
-            shutil.rmtree(target)
-        os.replace(staging, target)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+
+    write_folder(target, save, replace=True)
     return target
 
 
 def write_info(directory: str | Path, info: dict[str, Any]) -> Path:
     path = Path(directory) / INFO_FILE
-    write_atomic(path, json.dumps(info, ensure_ascii=False, indent=2) + "\n")
+    write_file(path, json.dumps(info, ensure_ascii=False, indent=2) + "\n")
     return path
 
 

@@ -7,9 +7,9 @@ IDF and weights, so a saved model is plain JSON + ``.npz`` (no pickle, nothing e
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import math
-import os
 import zipfile
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -20,10 +20,11 @@ from typing import Any
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from ..atomic import write_file
 from ..errors import ConfigError
 from ..labels import HATE, NOT_HATE, Verdict
 from .data import LabeledText
-from .files import check_target, write_atomic
+from .files import check_target
 
 KIND = "ngram"
 
@@ -176,11 +177,11 @@ def save_ngram(
         "labels": {"0": NOT_HATE, "1": HATE},
         "info": info or {},
     }
-    tmp = directory / f".{WEIGHTS_FILE}.tmp.npz"
-    np.savez_compressed(tmp, **model.arrays())
-    os.replace(tmp, directory / WEIGHTS_FILE)
-    write_atomic(directory / VOCABULARY_FILE, json.dumps(model.terms, ensure_ascii=False))
-    write_atomic(directory / MODEL_FILE, json.dumps(meta, ensure_ascii=False, indent=2) + "\n")
+    weights = io.BytesIO()
+    np.savez_compressed(weights, **model.arrays())
+    write_file(directory / WEIGHTS_FILE, weights.getvalue())
+    write_file(directory / VOCABULARY_FILE, json.dumps(model.terms, ensure_ascii=False))
+    write_file(directory / MODEL_FILE, json.dumps(meta, ensure_ascii=False, indent=2) + "\n")
     return directory
 
 

@@ -14,16 +14,14 @@ rollback reaches all of them without a restart.
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..atomic import write_file, write_folder
 from ..errors import ConfigError
-from .files import write_atomic
 
 CURRENT, PINNED, HISTORY, VERSIONS = "current", "pinned", "history.jsonl", "versions"
 
@@ -79,7 +77,7 @@ class ModelRegistry:
 
     def _set_current(self, version: str, reason: str) -> None:
         self.path_of(version)
-        write_atomic(self.root / CURRENT, version + "\n")
+        write_file(self.root / CURRENT, version + "\n")
         with open(self.root / HISTORY, "a", encoding="utf-8") as fh:
             fh.write(json.dumps({"version": version, "reason": reason, "at": time.time()}) + "\n")
 
@@ -92,14 +90,10 @@ class ModelRegistry:
         self.root.mkdir(parents=True, exist_ok=True)
         final = self.root / VERSIONS / version
         if not final.exists():
-            tmp = self.root / VERSIONS / f".{version}.tmp.{os.getpid()}"
-            shutil.rmtree(tmp, ignore_errors=True)
-            tmp.parent.mkdir(parents=True, exist_ok=True)
-            save(tmp)
             try:
-                os.rename(tmp, final)
-            except OSError:  # another worker published the same version first
-                shutil.rmtree(tmp, ignore_errors=True)
+                write_folder(final, save)
+            except FileExistsError:  # another worker published the same version first
+                pass
         if self.pinned() is not None or self.current() == version:
             return False
         self._set_current(version, reason)
@@ -108,7 +102,7 @@ class ModelRegistry:
     def pin(self, version: str) -> None:
         """Serve ``version`` and keep serving it whatever retraining produces."""
         self._set_current(version, "pinned")
-        write_atomic(self.root / PINNED, version + "\n")
+        write_file(self.root / PINNED, version + "\n")
 
     def unpin(self) -> None:
         (self.root / PINNED).unlink(missing_ok=True)

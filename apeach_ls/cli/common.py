@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from ..errors import ApeachError
+from ..steps import OnStep
 
 if TYPE_CHECKING:
     from ..receipts import ReceiptKey
@@ -73,3 +75,28 @@ def require_config(config_path: Path | None) -> Path:
             "Missing option '--config' (or set APEACH_CAMPAIGN_CONFIG): the campaign config file"
         )
     return config_path
+
+
+@dataclass(frozen=True)
+class StepWatcher:
+    """Given as click's ``obj`` to a run of the CLI in a Python process
+    (``cli.main(args, obj=StepWatcher(f))``): ``f`` sees every step the command's long
+    operations report (:mod:`apeach_ls.steps`). The crash tests stop a command at a step."""
+
+    on_step: OnStep
+
+
+def follow_steps(messages: Mapping[str, str] | None = None) -> OnStep:
+    """The observer a command gives the library's long operations: prints the progress line
+    of each step named in ``messages`` (stderr), then tells the ``StepWatcher``, if any."""
+    context = click.get_current_context(silent=True)
+    watcher = context.find_object(StepWatcher) if context is not None else None
+    lines = dict(messages or {})
+
+    def on_step(step: str) -> None:
+        if step in lines:
+            click.echo(lines[step], err=True)
+        if watcher is not None:
+            watcher.on_step(step)
+
+    return on_step

@@ -14,11 +14,17 @@ from ..labelstudio.campaign import generation_project_id
 from ..labelstudio.connection import LabelStudioSettings, connect
 from ..labelstudio.submissions import read_submissions
 from ..labelstudio.vote_round import user_emails
-from ..rewards.batches import confirm_batch
+from ..rewards.batches import BATCH_MARKED_COMMITTED, confirm_batch
 from ..rewards.holds import load_holds
 from ..rewards.ledger import RecordReport, earning_submissions, record_outcomes, writer_balances
 from ..rewards.model import MTURK, PENDING, SubmissionOutcome, format_money
-from ..rewards.payout import PayoutPlan, check_payout, commit_payout, preview_payout
+from ..rewards.payout import (
+    BATCH_RECORDED,
+    PayoutPlan,
+    check_payout,
+    commit_payout,
+    preview_payout,
+)
 from ..rewards.repeats import repeats, vanished
 from ..rewards.roster import Accounts, import_roster, remove_writers
 from ..rewards.status import payout_status, show_batch
@@ -26,7 +32,7 @@ from ..validation.store import load_verified
 from ..votes.model import ACCEPTED, DROPPED
 from ..votes.store import load_tallies
 from ..writer_quality import held_reason
-from .common import config_option, fail_cleanly, require_config, verdict_key
+from .common import config_option, fail_cleanly, follow_steps, require_config, verdict_key
 
 
 def open_campaign_ledger(config: CampaignConfig, create: bool = False) -> Engine:
@@ -311,7 +317,11 @@ def payout(
         click.echo("dry run: nothing was written")
         return
     print_recorded(record_outcomes(engine, outcomes, policy))
-    result = commit_payout(engine, policy, out)
+    progress = {
+        BATCH_RECORDED: "payout batch recorded in the ledger; writing its files ...",
+        BATCH_MARKED_COMMITTED: "payout batch files written and marked in the ledger",
+    }
+    result = commit_payout(engine, policy, out, on_step=follow_steps(progress))
     print_plan(result.plan)
     if result.batch_id is not None:
         print_missing_assignment_ids(result.plan, committed=True)

@@ -26,7 +26,7 @@ from ..prompts import Prompt
 from ..votes import counted_agreement
 from ..votes.agreement import AgreementScores
 from ..votes.store import save_tallies
-from .common import config_option, fail_cleanly, require_config, verdict_key
+from .common import config_option, fail_cleanly, follow_steps, require_config, verdict_key
 
 
 def _campaign_submissions(client, config: CampaignConfig) -> list[Submission]:
@@ -84,7 +84,8 @@ def create_command(config_path: Path | None, batch_size: int) -> None:
     _require_managers(config)
     client = connect(LabelStudioSettings.from_env())
     submissions = _campaign_submissions(client, config)
-    projects, steps = ensure_vote_projects(client, config.name, config.managers)
+    on_step = follow_steps()  # the progress bar and the lines below show the progress
+    projects, steps = ensure_vote_projects(client, config.name, config.managers, on_step)
     for step in steps:
         click.echo(f"{step.what}: {step.outcome} ({step.detail})")
     for line in projects.warnings(config.name, config.managers):
@@ -116,7 +117,7 @@ def create_command(config_path: Path | None, batch_size: int) -> None:
         bar.update(0)
         for manager, project_id in projects.by_manager.items():
             reports[manager] = add_vote_tasks(
-                client, project_id, submissions, aids, batch_size, progress=bar.update
+                client, project_id, submissions, aids, batch_size, bar.update, on_step
             )
     for manager, report in reports.items():
         click.echo(

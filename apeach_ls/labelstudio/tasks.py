@@ -49,12 +49,12 @@ def import_in_batches(
     batch_size: int,
     what: str,
     progress: Callable[[int], None] = lambda n: None,
-    after_batch: Callable[[], None] = lambda: None,
     key: str | None = None,
 ) -> None:
     """Import ``tasks`` ``batch_size`` at a time, each batch exactly once (see module doc):
-    an interrupted run leaves whole batches. ``key``: the data field that identifies a task,
-    to check a failed batch against the project."""
+        an interrupted run leaves whole batches; ``progress`` gets the size of each one stored.
+    ``key``: the data field that identifies a task,
+        to check a failed batch against the project."""
     for start in range(0, len(tasks), batch_size):
         batch = list(tasks[start : start + batch_size])
         _import_once(
@@ -66,7 +66,6 @@ def import_in_batches(
             f"importing {what} {start + 1}-{start + len(batch)}",
         )
         progress(len(batch))
-        after_batch()
 
 
 def _import_once(

@@ -67,7 +67,7 @@ from apeach_ls import label_config
 
 from ..aids import Aids
 from ..correction import Flag
-from ..crashpoints import crash_point
+from ..steps import OnStep, no_steps
 from ..votes.config import VoteTags, parse_vote_config
 from ..votes.model import ManagerVote, TallyResult
 from ..votes.parse import MalformedVote, parse_vote_result
@@ -76,6 +76,11 @@ from .campaign import Step, ensure_project, find_project, list_projects, marker,
 from .connection import describe_api_error
 from .submissions import Submission, annotator_id, export_tasks
 from .tasks import import_in_batches, task_data_values
+
+# The steps of creating the vote round (ensure_vote_projects, add_vote_tasks), each reported
+# only when it changed something in Label Studio, so a re-run with nothing to do reports none.
+VOTE_PROJECT_SET_UP = "vote_project_set_up"  # a manager's vote project was created or updated
+VOTE_TASKS_IMPORTED = "vote_tasks_imported"  # one batch of vote tasks was imported
 
 GUIDE_FOR_MANAGERS = (
     "<h3>관리자 투표 안내</h3><p>문장을 <b>제외</b>하는 경우는 세 가지뿐입니다: 웹에서 복사한 문장, "
@@ -143,14 +148,17 @@ def find_vote_projects(client: LabelStudio, campaign: str, managers: Iterable[st
 
 
 def ensure_vote_projects(
-    client: LabelStudio, campaign: str, managers: Iterable[str]
+    client: LabelStudio, campaign: str, managers: Iterable[str], on_step: OnStep = no_steps
 ) -> tuple[VoteProjects, list[Step]]:
     """Create or update each manager's own vote project; a re-run changes nothing."""
     steps: list[Step] = []
-    by_manager = {
-        m: ensure_project(client, campaign, "vote", vote_options(campaign, m), steps, manager=m)
-        for m in managers
-    }
+    by_manager = {}
+    for m in managers:
+        by_manager[m] = ensure_project(
+            client, campaign, "vote", vote_options(campaign, m), steps, manager=m
+        )
+        if steps[-1].outcome != "unchanged":
+            on_step(VOTE_PROJECT_SET_UP)
     shared = find_project(client, campaign, "vote")
     return VoteProjects(by_manager, int(shared.id) if shared is not None else None), steps
 
@@ -198,17 +206,24 @@ def add_vote_tasks(
     aids: Mapping[int, Aids],
     batch_size: int = 1000,
     progress: Callable[[int], None] = lambda n: None,
+    on_step: OnStep = no_steps,
 ) -> VoteTasksReport:
+    """Import a vote task for each submission the project lacks, ``batch_size`` at a time
+    (``progress`` gets the count, then ``on_step`` ``VOTE_TASKS_IMPORTED``, after each batch)."""
     have = {int(v) for v in task_data_values(client, project_id, "submission_id", "vote tasks")}
     todo = [s for s in submissions if s.annotation_id not in have]
+
+    def imported(count: int) -> None:
+        progress(count)
+        on_step(VOTE_TASKS_IMPORTED)
+
     import_in_batches(
         client,
         project_id,
         [vote_task(s, aids.get(s.annotation_id)) for s in todo],
         batch_size,
         "vote tasks",
-        progress,
-        after_batch=lambda: crash_point("vote-batch-imported"),
+        imported,
     )
     return VoteTasksReport(added=len(todo), already_there=len(submissions) - len(todo))
 

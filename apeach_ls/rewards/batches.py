@@ -7,11 +7,12 @@ writers in the batch (``prolific-bonuses.csv``, ``mturk-bonuses.csv``,
 ``summary.json``. Every byte follows from the batch's rows in the database, so the files
 can be rewritten after a crash and checked against the ledger at any time.
 
-Completing a batch (``complete_batch``), all under the ledger lock: files are written into
-``.batch-NNNNNN.partial`` (discarded first if a crash left one), fsynced, the folder is
-renamed into place in one atomic rename and its parent fsynced; only then is the batch
-marked committed: its files are written. If the final folder already exists (a crash after
-the rename), it must match the ledger byte for byte, and the batch is just marked committed.
+Completing a batch (``complete_batch``), all under the ledger lock: its files are written
+into a temporary folder, fsynced, and the folder is renamed into place in one atomic rename
+(:func:`apeach_ls.atomic.write_folder`, which first discards what a crashed run left); only
+then is the batch marked committed: its files are written. If the final folder already
+exists (a crash after the rename), it must match the ledger byte for byte, and the batch is
+just marked committed.
 If the folder cannot be written where the batch was planned (the path is not a directory,
 the disk is gone) and it is visibly not there, the batch's files were never written: given
 another output folder, the batch is written there instead and the ledger follows it.
@@ -25,24 +26,17 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, select, update
 
+from ..atomic import write_files, write_folder
 from ..database.connection import ledger_id, now_iso, transaction
 from ..database.schema import earnings, payout_batches, payout_items
 from ..errors import ApeachError
-from .durable import (
-    crash_point,
-    fsync_dir,
-    fsync_tree,
-    read_tree,
-    remove_tree,
-    write_rendered_files,
-)
+from ..steps import OnStep, no_steps
 from .model import (
     BATCH_COMMITTED,
     BATCH_PREPARING,
@@ -55,6 +49,10 @@ from .model import (
 from .providers import PayoutProvider, provider_by_name
 
 SUMMARY = "summary.json"
+
+# The step complete_batch reports once a batch is marked committed (after the steps of
+# apeach_ls.atomic.write_folder: its files written, synced, in place).
+BATCH_MARKED_COMMITTED = "batch_committed"
 
 
 def batch_dir_name(batch_id: int) -> str:
@@ -208,10 +206,12 @@ def complete_batch(
     batch_id: int,
     given: Sequence[PayoutProvider] = (),
     fallback_dir: Path | None = None,
+    on_step: OnStep = no_steps,
 ) -> CompletedBatch:
     """Write a preparing batch's files and mark it committed (see module doc); idempotent.
     Runs under the ledger lock, so two runs never write the same batch's folder at once.
-    ``fallback_dir``: where to write it instead if its planned folder cannot be written."""
+    ``fallback_dir``: where to write it instead if its planned folder cannot be written.
+    ``on_step`` sees the steps of writing the folder, then ``BATCH_MARKED_COMMITTED``."""
     moved_from = None
     with transaction(engine) as conn:
         batch, items = load_batch(conn, batch_id)
@@ -226,7 +226,7 @@ def complete_batch(
                 )
         elif batch.status == BATCH_PREPARING:
             try:
-                _write_folder(final, expected, batch, items, providers)
+                _write_folder(final, expected, on_step)
             except OSError as exc:
                 other = (
                     fallback_dir / batch_dir_name(batch.id) if fallback_dir is not None else None
@@ -241,7 +241,7 @@ def complete_batch(
                     raise ApeachError(
                         f"{other} already exists but is not batch {batch.id} of this ledger; "
                         "choose another output folder (one per campaign)"
-                    )
+                    ) from None
                 moved_from, final = final, other
                 conn.execute(
                     update(payout_batches)
@@ -249,7 +249,7 @@ def complete_batch(
                     .values(directory=str(final))
                 )
                 try:
-                    _write_folder(final, expected, batch, items, providers)
+                    _write_folder(final, expected, on_step)
                 except OSError as again:
                     raise ApeachError(
                         f"cannot write payout batch {batch.id}'s files into {final} "
@@ -267,7 +267,7 @@ def complete_batch(
                 .values(status=BATCH_COMMITTED, committed_at=now_iso())
             )
     if batch.status == BATCH_PREPARING:
-        crash_point("batch_committed")
+        on_step(BATCH_MARKED_COMMITTED)
     return CompletedBatch(
         batch.id, final, tuple(final / name for name in sorted(expected)), moved_from
     )
@@ -285,43 +285,18 @@ def _exists(path: Path, batch: Batch) -> bool:
         ) from None
 
 
-def _write_folder(
-    final: Path,
-    expected: dict[str, bytes],
-    batch: Batch,
-    items: Sequence[WriterPayout],
-    providers: Sequence[PayoutProvider],
-) -> None:
-    """The batch's files into a temporary sibling, fsynced, renamed into place."""
-    temp = final.parent / f".{final.name}.partial"
-    try:
-        remove_tree(temp)
-        temp.mkdir(parents=True)
-        write_rendered_files(
-            {k: v for k, v in expected.items() if k.startswith("statements/")}, temp
-        )
-        crash_point("statements_written")
-        for provider in providers:
-            provider.write_files(
-                batch,
-                [i for i in items if i.platform == provider.name]
-                if batch.routes_by_platform
-                else items,
-                temp,
-            )
-        crash_point("provider_files_written")
-        write_rendered_files({SUMMARY: expected[SUMMARY]}, temp)
-        fsync_tree(temp)
-        crash_point("files_synced")
-        os.rename(temp, final)
-    except OSError:
-        try:
-            remove_tree(temp)
-        except OSError:
-            pass
-        raise
-    fsync_dir(final.parent)
-    crash_point("dir_renamed")
+def _write_folder(final: Path, expected: dict[str, bytes], on_step: OnStep = no_steps) -> None:
+    """The batch's files, written into a temporary sibling folder renamed into place."""
+    write_folder(final, lambda temp: write_files(temp, expected, on_step), on_step=on_step)
+
+
+def read_tree(root: Path) -> dict[str, bytes]:
+    """Every file under ``root`` by its relative POSIX path."""
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 @dataclass(frozen=True)
@@ -402,13 +377,8 @@ def rewrite_batch(
         if final.exists():
             raise ApeachError(f"{final} exists; verify_batch checks it against the ledger")
         expected = render_batch(batch, items, resolve_providers(batch.providers, given))
-        temp = final.parent / f".{final.name}.partial"
         try:
-            remove_tree(temp)
-            write_rendered_files(expected, temp)
-            fsync_tree(temp)
-            os.rename(temp, final)
-            fsync_dir(final.parent)
+            _write_folder(final, expected)
         except OSError as exc:
             raise ApeachError(
                 f"cannot write payout batch {batch.id}'s files into {final}: {exc.strerror}"

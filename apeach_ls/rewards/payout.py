@@ -21,6 +21,12 @@ re-run never pays an entry twice, never loses one, and leaves files that match t
 
 A crash before step 2 commits leaves nothing; after it, step 1 of the next run finishes
 the batch with exactly the items it was created with, before any new batch is planned.
+
+``commit_payout`` reports its steps to ``on_step`` (:mod:`apeach_ls.steps`): ``PLANNED``,
+``BATCH_INSERTED`` (not yet committed), ``BATCH_RECORDED``, then the steps of writing the
+batch's folder (:mod:`apeach_ls.atomic`) and ``batches.BATCH_MARKED_COMMITTED``; finishing
+a batch a crashed run left reports the last ones first. The crash test kills a payout at
+each step it reports.
 """
 
 from __future__ import annotations
@@ -36,8 +42,8 @@ from sqlalchemy import Connection, Engine, insert, select, update
 from ..database.connection import now_iso, transaction
 from ..database.schema import payout_batches, payout_items
 from ..errors import ApeachError
+from ..steps import OnStep, no_steps
 from .batches import CompletedBatch, batch_dir_name, complete_batch
-from .durable import crash_point
 from .ledger import RecordReport, ledger_entries, record_lines, unique_outcomes
 from .model import (
     BATCH_FILE_FORMAT,
@@ -56,7 +62,9 @@ from .roster import Roster, load_roster
 from .status import BatchSummary, BatchView, PayoutStatus, payout_status, show_batch
 
 __all__ = [
-    "CRASH_STEPS",
+    "BATCH_INSERTED",
+    "BATCH_RECORDED",
+    "PLANNED",
     "BatchSummary",
     "BatchView",
     "PayoutPlan",
@@ -64,7 +72,6 @@ __all__ = [
     "PayoutStatus",
     "check_payout",
     "commit_payout",
-    "crash_point",
     "finish_batches",
     "payout_status",
     "plan_payout",
@@ -72,18 +79,10 @@ __all__ = [
     "show_batch",
 ]
 
-# Where a payout can be killed (APEACH_CRASH_AT), in the order they are reached.
-CRASH_STEPS = (
-    "planned",
-    "batch_inserted",
-    "batch_recorded",
-    "file_half_written",
-    "statements_written",
-    "provider_files_written",
-    "files_synced",
-    "dir_renamed",
-    "batch_committed",
-)
+# The steps commit_payout reports (see the module doc), in the order they are reached.
+PLANNED = "planned"  # the plan is read under the ledger lock; nothing recorded yet
+BATCH_INSERTED = "batch_inserted"  # the batch and its items are inserted, not committed
+BATCH_RECORDED = "batch_recorded"  # the batch is committed ("preparing"); no files yet
 
 
 @dataclass(frozen=True)
@@ -328,7 +327,10 @@ def prepare_out_dir(out_dir: str | Path) -> Path:
 
 
 def finish_batches(
-    engine: Engine, providers: Sequence[PayoutProvider] = (), fallback_dir: Path | None = None
+    engine: Engine,
+    providers: Sequence[PayoutProvider] = (),
+    fallback_dir: Path | None = None,
+    on_step: OnStep = no_steps,
 ) -> tuple[CompletedBatch, ...]:
     """Complete every batch a crashed run left preparing (into ``fallback_dir`` when its own
     folder cannot be written)."""
@@ -340,7 +342,9 @@ def finish_batches(
                 .order_by(payout_batches.c.id)
             ).scalars()
         )
-    return tuple(complete_batch(engine, batch_id, providers, fallback_dir) for batch_id in ids)
+    return tuple(
+        complete_batch(engine, batch_id, providers, fallback_dir, on_step) for batch_id in ids
+    )
 
 
 def commit_payout(
@@ -348,17 +352,18 @@ def commit_payout(
     policy: RewardPolicy,
     out_dir: str | Path,
     providers: Sequence[PayoutProvider] | None = None,
+    on_step: OnStep = no_steps,
 ) -> PayoutResult:
     """Pay what is owed and unpaid: one new batch and its files (see module doc)."""
     registry = _registry(providers)
     check_payout(engine, policy, providers=list(registry.values()))
     out = prepare_out_dir(out_dir)
-    finished = finish_batches(engine, list(registry.values()), out)
+    finished = finish_batches(engine, list(registry.values()), out, on_step)
     done = tuple(f.batch_id for f in finished)
     moved = tuple(f for f in finished if f.moved_from is not None)
     with transaction(engine) as conn:
         plan = _plan(conn, policy)
-        crash_point("planned")
+        on_step(PLANNED)
         if plan.problem:
             raise ApeachError(
                 f"{plan.problem}; nothing was paid or written. Raise campaign_budget or hold writers back"
@@ -403,7 +408,7 @@ def commit_payout(
                 for e in w.entries
             ],
         )
-        crash_point("batch_inserted")
-    crash_point("batch_recorded")
-    completed = complete_batch(engine, batch_id, list(registry.values()))
+        on_step(BATCH_INSERTED)
+    on_step(BATCH_RECORDED)
+    completed = complete_batch(engine, batch_id, list(registry.values()), on_step=on_step)
     return PayoutResult(plan, batch_id, completed.directory, completed.files, done, moved)

@@ -24,12 +24,10 @@ import io
 import json
 import re
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Protocol
 
 from ..errors import ConfigError
 from ..spreadsheet import guard_row
-from .durable import write_rendered_files as write_rendered
 from .model import (
     KIND_ACCEPTED,
     KIND_ADJUSTMENT,
@@ -55,9 +53,6 @@ class PayoutProvider(Protocol):
 
     def render(self, batch: Batch, items: Sequence[WriterPayout]) -> dict[str, bytes]:
         """File name -> content, for the payable writers of the batch on this platform."""
-
-    def write_files(self, batch: Batch, items: Sequence[WriterPayout], out_dir: Path) -> list[Path]:
-        """Write the rendered files into ``out_dir`` (fsynced); return their paths."""
 
 
 def _csv(rows: Sequence[Sequence[str]]) -> bytes:
@@ -110,9 +105,6 @@ class _Platform:
         if self.id_pattern.fullmatch(platform_id):
             return None
         return f"{platform_id!r} is not {self.id_name} ({self.id_shape})"
-
-    def write_files(self, batch: Batch, items: Sequence[WriterPayout], out_dir: Path) -> list[Path]:
-        return write_rendered(self.render(batch, items), out_dir)
 
     def render(self, batch: Batch, items: Sequence[WriterPayout]) -> dict[str, bytes]:
         raise NotImplementedError
@@ -218,7 +210,7 @@ class ManualProvider(_Platform):
 
 
 class FakeProvider(_Platform):
-    """For tests: renders a JSON file and remembers every call; stands in for the platform
+    """For tests: renders a JSON file and remembers every rendering; stands in for the platform
     ``name`` (default ``manual``)."""
 
     title = "fake"
@@ -233,12 +225,9 @@ class FakeProvider(_Platform):
         self.calls: list[tuple[int, list[tuple[str, int]]]] = []
 
     def render(self, batch: Batch, items: Sequence[WriterPayout]) -> dict[str, bytes]:
+        self.calls.append((batch.id, [(str(i.platform_id), i.amount) for i in items]))
         data = [{"platform_id": i.platform_id, "amount": i.amount} for i in items]
         return {self.file_name: json.dumps(data, sort_keys=True).encode("utf-8")}
-
-    def write_files(self, batch: Batch, items: Sequence[WriterPayout], out_dir: Path) -> list[Path]:
-        self.calls.append((batch.id, [(str(i.platform_id), i.amount) for i in items]))
-        return write_rendered(self.render(batch, items), out_dir)
 
 
 PROVIDERS: dict[str, type] = {
