@@ -10,12 +10,13 @@ import os
 import signal
 import subprocess
 import sys
-import time
+from pathlib import Path
 
 import pytest
 from campaign_seed import seed_campaign, sign_up_managers, vote, vote_tasks, write_config
 from click.testing import CliRunner
 from ls_users import sign_up
+from step_kills import logged_steps
 
 from apeach_ls import label_config
 from apeach_ls.cli import cli
@@ -25,6 +26,7 @@ from apeach_ls.labelstudio.connection import LabelStudioSettings, connect
 from apeach_ls.votes.store import load_tallies
 
 pytestmark = pytest.mark.integration
+HERE = Path(__file__).resolve().parent
 
 
 def manager_projects(client, campaign, managers):
@@ -288,9 +290,12 @@ def test_votes_made_in_a_managers_name_or_in_another_managers_project_are_not_co
     assert "3 submissions: 3 accepted, 0 dropped, 0 pending" in out
 
 
-def test_votes_create_killed_at_any_point_then_rerun_leaves_one_vote_task_each(
+def test_votes_create_killed_at_every_step_then_rerun_leaves_one_vote_task_each(
     label_studio, campaign, tmp_path
 ):
+    """Each run of ``votes create`` is killed at the first step it reports (every step
+    changes something in Label Studio), so the runs are killed after each project set-up
+    and each imported batch in turn, until a run has nothing left to do."""
     writer = (
         label_studio.client()
         .users.create(username=f"{campaign}-kw", email=f"{campaign}-kw@example.com")
@@ -305,33 +310,31 @@ def test_votes_create_killed_at_any_point_then_rerun_leaves_one_vote_task_each(
     env = dict(
         os.environ, LABEL_STUDIO_URL=label_studio.url, LABEL_STUDIO_API_KEY=label_studio.api_key
     )
-    argv = [
-        sys.executable,
-        "-m",
-        "apeach_ls.cli",
-        "votes",
-        "create",
-        "--config",
-        str(config),
-        "--batch-size",
-        "5",
-    ]
+    log = tmp_path / "steps.log"
+    argv = [sys.executable, str(HERE / "cli_child.py"), str(log), "0"]
+    argv += ["votes", "create", "--config", str(config), "--batch-size", "12"]
 
-    # killed by its own crash hook right after the first batch was imported
-    crashed = subprocess.run(
-        argv, env=dict(env, APEACH_CRASH_AT="vote-batch-imported"), capture_output=True
-    )
-    assert crashed.returncode == -signal.SIGKILL
-    # killed from outside at arbitrary moments
-    for delay in (0.5, 1.5, 3.0):
-        process = subprocess.Popen(
-            argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
-        time.sleep(delay)
-        process.kill()
-        process.wait()
-    final = subprocess.run(argv, env=env, capture_output=True, text=True)
-    assert final.returncode == 0, final.stderr
+    def state() -> tuple[int, int]:
+        """(vote projects, vote tasks in them)"""
+        projects = [find_project(client, campaign, "vote", m) for m in managers]
+        found = [p for p in projects if p is not None]
+        tasks = sum(1 for p in found for _ in client.tasks.list(project=p.id, fields="task_only"))
+        return len(found), tasks
+
+    kills, before = [], state()
+    for _ in range(20):
+        run = subprocess.run(argv, env=env, cwd=HERE.parent, capture_output=True, text=True)
+        steps = logged_steps(log)
+        if run.returncode == 0:
+            assert steps == [], steps  # nothing left to do, nothing reported
+            break
+        assert run.returncode == -signal.SIGKILL, run.stderr
+        after = state()
+        assert len(steps) == 1 and after > before, (steps, before, after)  # killed right after
+        kills.append(steps[0])
+        before = after
+    batches = -(-len(subs) // 12)
+    assert len(kills) == len(managers) * (1 + batches), kills  # each project, each batch
     for manager in managers:  # exactly one vote task per submission in each manager's project
         vote_pid = find_project(client, campaign, "vote", manager).id
         ids = [

@@ -4,17 +4,16 @@ next run does not clean up (or put back, for a release that was being replaced).
 
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from step_kills import NEVER, logged_steps
 
+from apeach_ls.atomic import FOLDER_IN_PLACE, FOLDER_MOVED_ASIDE
 from apeach_ls.cli import cli
-from apeach_ls.crashpoints import CRASH_ENV
 from apeach_ls.errors import ApeachError
 from apeach_ls.release.outdir import write_atomically
 
@@ -22,63 +21,74 @@ REPO = Path(__file__).resolve().parents[1]
 CHILD = """
 import sys
 from pathlib import Path
+sys.path.insert(0, "tests")
+from step_kills import KillAt
 from apeach_ls.release.outdir import write_atomically
 
 def fill(tmp):
     (tmp / "apeach.csv").write_text(sys.argv[2], encoding="utf-8")
 
-write_atomically(Path(sys.argv[1]), True, fill)
+write_atomically(Path(sys.argv[1]), True, fill, on_step=KillAt(sys.argv[3], sys.argv[4]))
 """
 
 
-def write(out: Path, content: str, crash_at: str | None = None) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k != CRASH_ENV}
-    if crash_at:
-        env[CRASH_ENV] = crash_at
-    return subprocess.run(
-        [sys.executable, "-c", CHILD, str(out), content],
-        env=env,
+def write(out: Path, content: str, kill_at: str = NEVER) -> tuple[int, list[str]]:
+    """Write a release of ``content`` in a child process; its exit code and steps."""
+    log = out.parent / "steps.log"
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD, str(out), content, str(log), kill_at],
         cwd=REPO,
         capture_output=True,
         text=True,
         timeout=60,
     )
+    assert done.returncode in (0, -9), done.stderr
+    return done.returncode, logged_steps(log)
 
 
 def listing(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir())
 
 
-def test_a_release_killed_while_filling_leaves_a_temporary_folder_the_next_run_removes(tmp_path):
-    out = tmp_path / "rel"
-    assert write(out, "v1", crash_at="release_filled").returncode == -signal.SIGKILL
-    assert [n for n in listing(tmp_path) if n.startswith(".rel.tmp-")]  # what a kill leaves
-    assert write(out, "v1").returncode == 0
-    assert listing(tmp_path) == ["rel"] and (out / "apeach.csv").read_text(encoding="utf-8") == "v1"
-
-
-def test_a_release_killed_while_replacing_gets_the_previous_one_back_first(tmp_path):
-    out = tmp_path / "rel"
-    assert write(out, "v1").returncode == 0
-    assert write(out, "v2", crash_at="release_moved_aside").returncode == -signal.SIGKILL
-    assert "rel" not in listing(tmp_path)  # v1 is inside .rel.old-*/previous, v2 in .rel.tmp-*
+def test_a_release_killed_at_every_step_is_the_old_one_or_the_new_one_after_the_next_run(
+    tmp_path,
+):
+    """Steps of a first release and of replacing it, logged by runs to the end; then a run
+    is killed at each, and the next run (even one that fails) cleans up or puts back."""
+    (tmp_path / "steps").mkdir()
+    assert write(tmp_path / "steps" / "rel", "v1")[0] == 0
+    code, replacing_steps = write(tmp_path / "steps" / "rel", "v2")
+    assert code == 0 and FOLDER_MOVED_ASIDE in replacing_steps
+    code, first_steps = write(tmp_path / "steps" / "other", "v1")
+    assert code == 0 and first_steps[-1] == replacing_steps[-1] == FOLDER_IN_PLACE
 
     def refuse(tmp):
         raise ApeachError("the next run fails early")
 
-    with pytest.raises(ApeachError, match="fails early"):
-        write_atomically(out, True, refuse)
-    assert (
-        listing(tmp_path) == ["rel"] and (out / "apeach.csv").read_text(encoding="utf-8") == "v1"
-    )  # put back
-    assert write(out, "v3").returncode == 0
-    assert listing(tmp_path) == ["rel"] and (out / "apeach.csv").read_text(encoding="utf-8") == "v3"
+    for replacing, steps in ((False, first_steps), (True, replacing_steps)):
+        for index, step in enumerate(steps):
+            folder = tmp_path / f"{'replace' if replacing else 'first'}-{index}"
+            folder.mkdir()
+            if replacing:
+                assert write(folder / "rel", "v1")[0] == 0
+            assert write(folder / "rel", "v2", str(index)) == (-9, steps[: index + 1])
+            leftovers = [name for name in listing(folder) if name.startswith(".rel.")]
+            assert bool(leftovers) == (step != FOLDER_IN_PLACE), (step, listing(folder))
+            with pytest.raises(ApeachError, match="fails early"):
+                write_atomically(folder / "rel", True, refuse)
+            release = "v2" if step == FOLDER_IN_PLACE else "v1" if replacing else None
+            assert listing(folder) == (["rel"] if release else []), (replacing, step)
+            if release:
+                assert (folder / "rel" / "apeach.csv").read_text(encoding="utf-8") == release
+            assert write(folder / "rel", "v3")[0] == 0
+            assert (folder / "rel" / "apeach.csv").read_text(encoding="utf-8") == "v3"
+            assert listing(folder) == ["rel"]
 
 
 def test_leftovers_of_other_folders_are_not_touched(tmp_path):
     (tmp_path / ".other.tmp-abc").mkdir()
     (tmp_path / ".rel2.tmp-abc").mkdir()
-    assert write(tmp_path / "rel", "v1").returncode == 0
+    assert write(tmp_path / "rel", "v1")[0] == 0
     assert listing(tmp_path) == [".other.tmp-abc", ".rel2.tmp-abc", "rel"]
 
 
