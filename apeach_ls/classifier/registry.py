@@ -82,7 +82,8 @@ class ModelRegistry:
             fh.write(json.dumps({"version": version, "reason": reason, "at": time.time()}) + "\n")
 
     def publish(self, version: str, save: Callable[[Path], Any], reason: str) -> bool:
-        """Save a new version (``save(dir)`` writes it) and make it current unless pinned.
+        """Save a new version (``save(dir)`` writes it into an empty folder) and make it
+        current unless pinned.
 
         The model is written to a hidden directory and renamed into place, so a reader never
         sees half a model. Returns whether ``current`` moved to it.

@@ -65,7 +65,9 @@ def publish(model_dir: Path, registry_dir: Path | None) -> None:
     registry = _registry(registry_dir, existing=False)
     version = load_classifier(str(model_dir)).version
     moved = registry.publish(
-        version, lambda target: shutil.copytree(model_dir, target), reason=f"published {model_dir}"
+        version,
+        lambda target: shutil.copytree(model_dir, target, dirs_exist_ok=True),
+        reason=f"published {model_dir}",
     )
     click.echo(
         f"{version}: {'now current' if moved else 'stored; current stays ' + str(registry.current())}"
