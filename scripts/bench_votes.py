@@ -19,20 +19,22 @@ own). That is slow: about 6 votes a second on 2 busy CPUs, so the default size n
 ``changed_by_other``): it measures reading, not deciding.
 
 The ratio (command / baseline) is our overhead. Both commands run in this process through
-click's CliRunner, with their main steps wrapped in timers (the library is not changed), so the
-table also shows what dominates. Progress goes to stderr; one table goes to stdout.
+click's CliRunner; ``votes create`` reports its steps (vote projects set up, batches imported)
+to a ``StepWatcher`` (apeach_ls.cli.common), which times them. Then the library's public
+functions the commands are built from are timed one by one on the same campaign (read-only, or
+into a scratch project), so the table also shows what dominates. Nothing is patched. Progress
+goes to stderr; one table goes to stdout.
 
     python scripts/bench_votes.py --quick            # 1,000 submissions (3,000 votes cast one by one)
     python scripts/bench_votes.py --import-votes     # 10,000 submissions (30,000 votes, bulk-imported)
     python scripts/bench_votes.py --submissions 3000 --keep
+    python scripts/bench_votes.py --submissions 50 --import-votes   # a smoke run, a few minutes
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import functools
-import importlib
 import json
 import os
 import random
@@ -45,12 +47,10 @@ import sys
 import tempfile
 import time
 import uuid
-from collections import defaultdict
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
-from unittest import mock
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -198,7 +198,7 @@ def import_batches(client, project_id: int, tasks: list[dict[str, Any]], what: s
     total = 0.0
     for start in range(0, len(tasks), BATCH):
         seconds, _ = timed(
-            lambda: client.projects.import_tasks(
+            lambda start=start: client.projects.import_tasks(
                 id=project_id, request=tasks[start : start + BATCH], return_task_ids=True
             )
         )
@@ -218,99 +218,37 @@ def export_json(client, project_id: int) -> tuple[float, int, int]:
 # ---- timing the commands ---------------------------------------------------------------------------------
 
 
-class Phases:
-    """Wall time spent in named functions while a command runs (nested ones are counted in both)."""
+class StepClock:
+    """When each step a command reports happened (seconds since the command started)."""
 
     def __init__(self) -> None:
-        self.seconds: dict[str, float] = defaultdict(float)
-        self.calls: dict[str, int] = defaultdict(int)
-        self.order: list[str] = []
+        self.start = time.perf_counter()
+        self.times: list[tuple[str, float]] = []
 
-    def wrap(self, name: str, fn: Callable[..., Any], consume: bool = False) -> Callable[..., Any]:
-        if name not in self.order:
-            self.order.append(name)
+    def __call__(self, step: str) -> None:
+        self.times.append((step, time.perf_counter() - self.start))
 
-        @functools.wraps(fn)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            start = time.perf_counter()
-            try:
-                value = fn(*args, **kwargs)
-                return list(value) if consume else value
-            finally:
-                self.seconds[name] += time.perf_counter() - start
-                self.calls[name] += 1
-
-        return wrapper
-
-    def patch(
-        self,
-        stack: contextlib.ExitStack,
-        target: Any,
-        attribute: str,
-        name: str,
-        consume: bool = False,
-    ):
-        stack.enter_context(
-            mock.patch.object(
-                target, attribute, self.wrap(name, getattr(target, attribute), consume)
-            )
-        )
+    def of(self, step: str) -> list[float]:
+        return [t for s, t in self.times if s == step]
 
 
 def run_cli(
-    argv: list[str],
-    env: dict[str, str | None],
-    phases: Phases,
-    command: str,
-    http_timeout: float | None = None,
-) -> tuple[float, str, int]:
+    argv: list[str], env: dict[str, str | None], http_timeout: float | None = None
+) -> tuple[float, str, int, StepClock]:
+    """Run ``apeach-ls ARGV`` in this process; its seconds, output, exit code and steps."""
     from click.testing import CliRunner
-    from label_studio_sdk.projects.client import ProjectsClient
 
     from apeach_ls.cli import cli
+    from apeach_ls.cli.common import StepWatcher
 
-    # importlib: the attribute apeach_ls.cli.votes is the click group, which shadows the module
-    aids = importlib.import_module("apeach_ls.aids")
-    votes_cli = importlib.import_module("apeach_ls.cli.votes")
-    submissions = importlib.import_module("apeach_ls.labelstudio.submissions")
-    vote_round = importlib.import_module("apeach_ls.labelstudio.vote_round")
-
-    with contextlib.ExitStack() as stack:
-        if http_timeout is not None:  # --cli-http-timeout: the commands read LABEL_STUDIO_TIMEOUT
-            stack.enter_context(
-                mock.patch.dict(os.environ, {"LABEL_STUDIO_TIMEOUT": str(http_timeout)})
-            )
-        p = functools.partial(phases.patch, stack)
-        p(submissions, "export_tasks", "export generation (download_sync JSON)")
-        p(
-            votes_cli,
-            "read_submissions",
-            "read submissions (export + parse + correct)",
-            consume=True,
+    if http_timeout is not None:  # --cli-http-timeout: the commands read LABEL_STUDIO_TIMEOUT
+        env = {**env, "LABEL_STUDIO_TIMEOUT": str(http_timeout)}
+    clock = StepClock()
+    seconds, result = timed(
+        lambda: CliRunner().invoke(
+            cli, argv, env=env, catch_exceptions=True, obj=StepWatcher(clock)
         )
-        p(votes_cli, "generation_project_id", "find generation project (projects.list)")
-        if command == "create":
-            p(votes_cli, "ensure_vote_projects", "ensure vote projects")
-            p(votes_cli, "compute_aids", "compute aids (all)")
-            p(aids, "find_near_duplicates", "  aids: near-duplicates")
-            p(aids, "find_copy_matches", "  aids: copy-paste vs reference corpus")
-            p(aids.TopicScorer, "relevances", "  aids: topic relevance")
-            p(aids, "find_personal_info", "  aids: personal info")
-            p(votes_cli, "add_vote_tasks", "add vote tasks (all)")
-            p(vote_round, "task_data_values", "  list existing vote tasks (tasks.list)")
-            p(ProjectsClient, "import_tasks", "  import vote tasks (import_tasks calls)")
-        else:
-            p(votes_cli, "find_vote_projects", "find vote projects (projects.list)")
-            p(votes_cli, "user_emails", "list users (users.list)")
-            p(vote_round, "read_votes", "read votes (export + parse)")
-            p(vote_round, "export_tasks", "export votes (download_sync JSON)")
-            p(vote_round, "tally", "tally")
-            p(votes_cli, "open_database", "open campaign DB")
-            p(votes_cli, "save_tallies", "save tallies (SQLite)")
-            p(votes_cli, "counted_agreement", "managers' agreement (kappa, alpha)")
-        seconds, result = timed(
-            lambda: CliRunner().invoke(cli, argv, env=env, catch_exceptions=True)
-        )
+    )
     if result.exit_code != 0:
         if result.exc_info and not isinstance(result.exception, SystemExit):
             import traceback
@@ -320,7 +258,20 @@ def run_cli(
             f"apeach-ls {' '.join(argv[:2])} FAILED (exit {result.exit_code}) after {seconds:.1f} s:\n"
             f"{result.output[-3000:]}"
         )
-    return seconds, result.output, result.exit_code
+    return seconds, result.output, result.exit_code, clock
+
+
+def prompt_of(data: dict[str, Any]):
+    """The prompt of a submission's task, as ``votes create`` builds it for the aids."""
+    from apeach_ls.prompts import Prompt
+
+    key = str(data.get("prompt_id", "topic")).rsplit("-", 1)[0] or "topic"
+    return Prompt(
+        key=key,
+        topic=str(data.get("topic", "")),
+        topic_eng=str(data.get("topic_eng", "")),
+        guideline=str(data.get("guideline", "")),
+    )
 
 
 def failure_line(output: str) -> str:
@@ -364,19 +315,115 @@ class Table:
         return "\n".join(lines)
 
 
-def breakdown(
-    table: Table, phases: Phases, total: float, top_level: list[str], ls_calls: list[str]
+def create_breakdown(table: Table, clock: StepClock, total: float) -> None:
+    """What the steps ``votes create`` reported say about where its time went."""
+    from apeach_ls.labelstudio.vote_round import VOTE_PROJECT_SET_UP, VOTE_TASKS_IMPORTED
+
+    projects, batches = clock.of(VOTE_PROJECT_SET_UP), clock.of(VOTE_TASKS_IMPORTED)
+    set_up = projects[-1] if projects else 0.0
+    table.add(
+        f"  until the {len(projects)} vote projects were set up (read submissions, projects)",
+        set_up,
+    )
+    if batches:
+        table.add(
+            "  then until the 1st batch was imported (aids, list vote tasks, import)",
+            batches[0] - set_up,
+        )
+        table.add(f"  then the other {len(batches) - 1} batches", batches[-1] - batches[0])
+        table.add("  after the last batch (report)", total - batches[-1])
+
+
+def library_create(
+    table: Table,
+    client,
+    gen_pid: int,
+    scratch_pid: int,
+    secret: str,
+    config_path: Path,
+    baseline_import: float,
 ) -> None:
-    for name in phases.order:
-        if phases.calls.get(name):
-            calls = phases.calls[name]
-            label = f"  {name}" + (f" [{calls:,} calls]" if calls > 1 else "")
-            table.add(label, phases.seconds[name])
-    rest = total - sum(phases.seconds.get(n, 0.0) for n in top_level)
-    table.add("  rest (CLI, config, building tasks, progress bar)", rest)
-    waiting = sum(phases.seconds.get(n, 0.0) for n in ls_calls)
-    table.add("  = waiting for Label Studio (the calls above)", waiting)
-    table.add("  = our own work (command - waiting for Label Studio)", total - waiting)
+    """The public functions ``votes create`` is built from, timed one by one (read-only, and
+    the vote tasks of one manager imported into a scratch project)."""
+    from apeach_ls.aids import SubmissionText, compute_aids
+    from apeach_ls.campaign_config import load_config
+    from apeach_ls.labelstudio.submissions import export_tasks, read_submissions
+    from apeach_ls.labelstudio.vote_round import add_vote_tasks
+    from apeach_ls.settings import receipt_key_of
+
+    config = load_config(config_path)
+    seconds, _ = timed(lambda: export_tasks(client, gen_pid))
+    table.add("  library: export_tasks (the generation project's JSON export)", seconds)
+    key = receipt_key_of(secret)
+    seconds, submissions = timed(lambda: list(read_submissions(client, gen_pid, key)))
+    table.add("  library: read_submissions (export + parse + correct)", seconds)
+    prompts = {}
+    texts = []
+    for s in submissions:
+        prompt = prompt_of(s.prompt)
+        prompts.setdefault(prompt.key, prompt)
+        texts.append(SubmissionText(s.annotation_id, s.corrected.text, prompt.key, s.writer_id))
+    seconds, aids = timed(
+        lambda: compute_aids(
+            texts,
+            prompts,
+            config.reference_corpora,
+            duplicate_threshold=config.duplicate_threshold,
+            copy_threshold=config.copy_threshold,
+            off_topic_below=config.off_topic_below,
+            off_topic_without_words=config.off_topic_without_words,
+        )
+    )
+    table.add(f"  library: compute_aids ({len(texts):,} submissions, no cache)", seconds)
+    batches = []
+    seconds, _ = timed(
+        lambda: add_vote_tasks(
+            client, scratch_pid, submissions, aids, BATCH, on_step=batches.append
+        )
+    )
+    table.add(
+        f"  library: add_vote_tasks, one manager ({len(submissions):,} tasks, "
+        f"{len(batches)} batches; baseline 1/{MANAGERS} of the LS import)",
+        seconds,
+        baseline_import / MANAGERS,
+    )
+
+
+def library_tally(table: Table, client, gen_pid: int, secret: str, config_path: Path) -> None:
+    """The public functions ``votes tally`` is built from, timed one by one (read-only)."""
+    from apeach_ls.campaign_config import load_config
+    from apeach_ls.labelstudio.submissions import read_submissions
+    from apeach_ls.labelstudio.vote_round import (
+        find_vote_projects,
+        read_votes,
+        tally_vote_projects,
+        user_emails,
+    )
+    from apeach_ls.settings import receipt_key_of
+    from apeach_ls.votes import counted_agreement
+
+    config = load_config(config_path)
+    submissions = list(read_submissions(client, gen_pid, receipt_key_of(secret)))
+    seconds, projects = timed(lambda: find_vote_projects(client, config.name, config.managers))
+    table.add("  library: find_vote_projects (projects.list)", seconds)
+    seconds, emails = timed(lambda: user_emails(client))
+    table.add("  library: user_emails (users.list)", seconds)
+    reading = 0.0
+    for manager, pid in projects.by_manager.items():
+        seconds, _ = timed(lambda p=pid, m=manager: read_votes(client, p, emails, m))
+        reading += seconds
+    table.add(
+        f"  library: read_votes ({len(projects.by_manager)} projects: export + parse)", reading
+    )
+    seconds, (results, _) = timed(
+        lambda: tally_vote_projects(
+            client, projects, submissions, emails, config.managers, config.k, config.rule
+        )
+    )
+    table.add("  library: tally_vote_projects (read_votes + tally)", seconds)
+    table.add("  = tally alone (tally_vote_projects - read_votes)", seconds - reading)
+    seconds, _ = timed(lambda: counted_agreement(r.counted for r in results.values()))
+    table.add("  library: counted_agreement (kappa, alpha)", seconds)
 
 
 def bench(args: argparse.Namespace, work: Path, table: Table, notes: list[str]) -> None:
@@ -406,13 +453,17 @@ def bench(args: argparse.Namespace, work: Path, table: Table, notes: list[str]) 
             LabelStudioSettings(url=url, api_key=login.api_key, timeout=args.http_timeout)
         )
         campaign = f"bench-{uuid.uuid4().hex[:8]}"
+        secret = secrets.token_hex(
+            32
+        )  # the seeded verdicts carry no receipt: flagged, as in real use
         env: dict[str, str | None] = {
             "LABEL_STUDIO_URL": url,
             "LABEL_STUDIO_API_KEY": login.api_key,
             "LABEL_STUDIO_API_KEY_FILE": None,
             "APEACH_DATABASE_URL": None,
             "APEACH_CAMPAIGN_CONFIG": None,
-            "APEACH_CRASH_AT": None,
+            "APEACH_VERDICT_SECRET": secret,
+            "APEACH_VERDICT_SECRET_FILE": None,
         }
 
         # 1. the campaign, its users and N submissions (setup: not a baseline)
@@ -455,13 +506,8 @@ def bench(args: argparse.Namespace, work: Path, table: Table, notes: list[str]) 
 
         # 2. votes create, and Label Studio's own import of the same vote tasks
         log("running: apeach-ls votes create")
-        phases = Phases()
-        create_s, output, code = run_cli(
-            ["votes", "create", "--config", str(config)],
-            env,
-            phases,
-            "create",
-            args.cli_http_timeout,
+        create_s, output, code, clock = run_cli(
+            ["votes", "create", "--config", str(config)], env, args.cli_http_timeout
         )
         if code != 0:
             table.add(f"votes create FAILED: {failure_line(output)}", create_s)
@@ -508,26 +554,8 @@ def bench(args: argparse.Namespace, work: Path, table: Table, notes: list[str]) 
             client, int(scratch.id), vote_tasks * MANAGERS, "baseline vote tasks"
         )
         table.add("votes create", create_s, baseline_import)
-        find_generation = "find generation project (projects.list)"
-        breakdown(
-            table,
-            phases,
-            create_s,
-            [
-                find_generation,
-                "read submissions (export + parse + correct)",
-                "ensure vote projects",
-                "compute aids (all)",
-                "add vote tasks (all)",
-            ],
-            [
-                "export generation (download_sync JSON)",
-                find_generation,
-                "ensure vote projects",
-                "  list existing vote tasks (tasks.list)",
-                "  import vote tasks (import_tasks calls)",
-            ],
-        )
+        create_breakdown(table, clock, create_s)
+        library_create(table, client, gen_pid, int(scratch.id), secret, config, baseline_import)
         table.add(
             f"  baseline: LS import {MANAGERS} x {len(vote_tasks):,} vote tasks ({BATCH:,}/call)",
             baseline_import,
@@ -541,7 +569,7 @@ def bench(args: argparse.Namespace, work: Path, table: Table, notes: list[str]) 
         if args.import_votes:
             manager_ids = [c.users.whoami().id for c in manager_clients]
             for index, pid in enumerate(vote_pids):
-                seconds, _ = timed(lambda: client.tasks.delete_all_tasks(id=pid))
+                seconds, _ = timed(lambda pid=pid: client.tasks.delete_all_tasks(id=pid))
                 for task, ballot in zip(vote_tasks, plan):
                     task["annotations"] = [
                         {
@@ -598,9 +626,8 @@ def bench(args: argparse.Namespace, work: Path, table: Table, notes: list[str]) 
 
         # 4. votes tally, and Label Studio's own exports of the same data
         log("running: apeach-ls votes tally")
-        phases = Phases()
-        tally_s, output, code = run_cli(
-            ["votes", "tally", "--config", str(config)], env, phases, "tally", args.cli_http_timeout
+        tally_s, output, code, _ = run_cli(
+            ["votes", "tally", "--config", str(config)], env, args.cli_http_timeout
         )
         if code != 0:
             notes.append(f"votes tally FAILED after {tally_s:.1f} s: {failure_line(output)}")
@@ -618,29 +645,7 @@ def bench(args: argparse.Namespace, work: Path, table: Table, notes: list[str]) 
         table.add(
             "votes tally" + (" (FAILED, see below)" if code != 0 else ""), tally_s, gen_s + vote_s
         )
-        breakdown(
-            table,
-            phases,
-            tally_s,
-            [
-                find_generation,
-                "find vote projects (projects.list)",
-                "read submissions (export + parse + correct)",
-                "list users (users.list)",
-                "read votes (export + parse)",
-                "tally",
-                "open campaign DB",
-                "save tallies (SQLite)",
-                "managers' agreement (kappa, alpha)",
-            ],
-            [
-                "export generation (download_sync JSON)",
-                "export votes (download_sync JSON)",
-                find_generation,
-                "find vote projects (projects.list)",
-                "list users (users.list)",
-            ],
-        )
+        library_tally(table, client, gen_pid, secret, config)
         table.add(
             f"  baseline: LS export generation ({gen_tasks:,} tasks, {gen_bytes / 2**20:.1f} MiB)",
             gen_s,
