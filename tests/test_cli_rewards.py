@@ -11,12 +11,16 @@ from click.testing import CliRunner
 from sqlalchemy import func, select, update
 
 import apeach_ls.cli.rewards as rewards_cli
+from apeach_ls.atomic import FOLDER_IN_PLACE, FOLDER_SYNCED
 from apeach_ls.cli import cli
+from apeach_ls.cli.common import StepWatcher
 from apeach_ls.correction import CorrectedSubmission
 from apeach_ls.database import open_database
 from apeach_ls.database.schema import earnings, payout_batches, payout_items
 from apeach_ls.labelstudio.submissions import Submission
+from apeach_ls.rewards.batches import BATCH_MARKED_COMMITTED
 from apeach_ls.rewards.model import SubmissionOutcome
+from apeach_ls.rewards.payout import BATCH_INSERTED, BATCH_RECORDED, PLANNED
 from apeach_ls.rewards.roster import Accounts
 from apeach_ls.votes.store import StoredTally
 
@@ -309,3 +313,17 @@ def test_the_ledger_refuses_an_outcome_without_a_writer(tmp_path):
             )
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(earnings)).scalar_one() == 0
+
+
+def test_payout_commit_prints_progress_from_its_steps_and_tells_a_watcher(campaign, tmp_path):
+    run("writers", "import", tmp_path / "roster.csv", "--config", campaign)
+    steps: list[str] = []
+    argv = ["payout", "--config", str(campaign), "--commit", "--out", str(tmp_path / "payouts")]
+    result = CliRunner().invoke(cli, argv, obj=StepWatcher(steps.append))
+    assert result.exit_code == 0, result.output
+    assert steps[:3] == [PLANNED, BATCH_INSERTED, BATCH_RECORDED]
+    assert steps[-3:] == [FOLDER_SYNCED, FOLDER_IN_PLACE, BATCH_MARKED_COMMITTED]
+    assert result.stderr == (
+        "payout batch recorded in the ledger; writing its files ...\n"
+        "payout batch files written and marked in the ledger\n"
+    )
