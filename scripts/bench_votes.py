@@ -198,7 +198,7 @@ def import_batches(client, project_id: int, tasks: list[dict[str, Any]], what: s
     total = 0.0
     for start in range(0, len(tasks), BATCH):
         seconds, _ = timed(
-            lambda: client.projects.import_tasks(
+            lambda start=start: client.projects.import_tasks(
                 id=project_id, request=tasks[start : start + BATCH], return_task_ids=True
             )
         )
@@ -541,7 +541,7 @@ def bench(args: argparse.Namespace, work: Path, table: Table, notes: list[str]) 
         if args.import_votes:
             manager_ids = [c.users.whoami().id for c in manager_clients]
             for index, pid in enumerate(vote_pids):
-                seconds, _ = timed(lambda: client.tasks.delete_all_tasks(id=pid))
+                seconds, _ = timed(lambda pid=pid: client.tasks.delete_all_tasks(id=pid))
                 for task, ballot in zip(vote_tasks, plan):
                     task["annotations"] = [
                         {

@@ -143,10 +143,10 @@ def test_the_guard_refuses_unrecorded_changes_and_lets_writers_write(
     )
     assert taken.status_code == 403, taken.text
     # JSON in UTF-7, which Label Studio decodes as the request says: "+ACI-" is a quote there
+    result = __import__("json").dumps(sentence)
     utf7 = (
-        '{"result": %s, "x": "+ACI-, +ACI-completed_by+ACI-: %d, +ACI-y+ACI-: +ACI-"}'
-        % (__import__("json").dumps(sentence), victim)
-    ).encode("utf-8")
+        f'{{"result": {result}, "x": "+ACI-, +ACI-completed_by+ACI-: {victim}, +ACI-y+ACI-: +ACI-"}}'
+    ).encode()
     sneaky = requests.post(
         f"{ls.url}/api/tasks/{tasks[1]}/annotations/",
         data=utf7,

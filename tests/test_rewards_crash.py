@@ -14,9 +14,8 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from pg import ledger_url, postgres_server  # noqa: F401
+from ledger_outcomes import accepted, dropped
 from sqlalchemy import func, select
-from test_rewards_ledger import accepted, dropped
 
 from apeach_ls.database import open_database
 from apeach_ls.database.schema import earnings, payout_batches, payout_items
@@ -36,7 +35,7 @@ PLATFORM = {1: ("prolific", "5f1a2b3c4d5e6f7a8b9c0d11"), 2: ("mturk", "A2WORKER"
 
 
 @pytest.fixture
-def campaign(ledger_url, tmp_path):  # noqa: F811
+def campaign(ledger_url, tmp_path):
     """A ledger with two writers on the roster, one without, and recorded outcomes
     (owed: writer 1 5.00 USD, writer 2 3.50 USD; writer 3 1.50 USD but held back)."""
     policy_path = tmp_path / "campaign.toml"

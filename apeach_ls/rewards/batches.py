@@ -241,7 +241,7 @@ def complete_batch(
                     raise ApeachError(
                         f"{other} already exists but is not batch {batch.id} of this ledger; "
                         "choose another output folder (one per campaign)"
-                    )
+                    ) from exc
                 moved_from, final = final, other
                 conn.execute(
                     update(payout_batches)
