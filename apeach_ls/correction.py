@@ -2,7 +2,7 @@
 
 APEACH stores the label corrected to the writer's intent: the verdict when the writer
 confirmed it, its opposite when the writer flipped it. A flip means the pseudo-classifier
-was fooled.
+was fooled (docs/method.md §3).
 
 A verdict counts only when its receipt (:mod:`apeach_ls.receipts`) verifies for this
 project, this task, the final sentence and the verdict the annotation shows. Otherwise the

@@ -109,8 +109,8 @@ def marker(campaign: str, role: str, manager: str | None = None) -> str:
 
 
 def generation_options(campaign: str) -> dict[str, Any]:
-    """Project options the writers' flow needs (see LABEL_STUDIO_NOTES: no automatic
-    non-interactive predictions when a task opens; one sentence per writing task)."""
+    """Project options the writers' flow needs: no automatic non-interactive predictions when a
+    task opens (docs/label-studio.md §4); one sentence per writing task."""
     return {
         "title": f"{campaign} · APEACH generation",
         "description": f"Writers write one sentence per prompt and confirm or flip the verdict. "
@@ -232,7 +232,7 @@ def ensure_ml_backend(
                 or (ml.basic_auth_user and backend.basic_auth_user != ml.basic_auth_user)
             )
             if stale:
-                # ml.update needs url and project in the body (LABEL_STUDIO_NOTES §6).
+                # ml.update needs url and project in the body (docs/label-studio.md §4).
                 client.ml.update(
                     id=backend.id, url=ml.url, project=project_id, is_interactive=True, **auth
                 )
@@ -260,7 +260,7 @@ def ensure_ml_webhook(
     backend_created: bool = False,
 ) -> None:
     """Label Studio adds ``<ml url>/webhook`` itself but without the Basic credentials
-    (LABEL_STUDIO_NOTES §3): give it the Authorization header when auth is on."""
+    (docs/label-studio.md §5): give it the Authorization header when auth is on."""
     hook_url = ml.url.rstrip("/") + "/webhook"
     try:
         hooks = [h for h in client.webhooks.list(project=project_id) if _same_url(h.url, hook_url)]
