@@ -26,7 +26,7 @@ from ..validation.store import load_verified
 from ..votes.model import ACCEPTED, DROPPED
 from ..votes.store import load_tallies
 from ..writer_quality import held_reason
-from .common import config_option, fail_cleanly, require_config, verdict_key
+from .common import config_option, fail_cleanly, group_config_option, require_config, verdict_key
 
 
 def open_campaign_ledger(config: CampaignConfig, create: bool = False) -> Engine:
@@ -259,7 +259,7 @@ def print_missing_assignment_ids(plan: PayoutPlan, committed: bool) -> None:
 
 
 @click.group(invoke_without_command=True)
-@config_option
+@group_config_option
 @click.option(
     "--dry-run", is_flag=True, help="Show what would be recorded and paid; write nothing."
 )
@@ -296,9 +296,10 @@ def payout(
     ctx.obj = config_path
     if ctx.invoked_subcommand is not None:
         return
+    config_path = require_config(config_path)
     if dry_run == commit:
         raise click.UsageError("choose --dry-run (preview) or --commit (record and write files)")
-    config = load_config(require_config(config_path))
+    config = load_config(config_path)
     policy = config.require_rewards()
     engine = open_campaign_ledger(config)
     check_payout(engine, policy, out if commit else None)  # before anything is recorded
@@ -346,7 +347,7 @@ def ledger_currency(config: CampaignConfig, engine: Engine) -> str:
 
 
 @payout.command()
-@config_option
+@group_config_option
 @click.pass_obj
 @fail_cleanly
 def status(group_config: Path | None, config_path: Path | None) -> None:
@@ -390,7 +391,7 @@ def status(group_config: Path | None, config_path: Path | None) -> None:
 
 @payout.command()
 @click.argument("batch", type=int)
-@config_option
+@group_config_option
 @click.pass_obj
 @fail_cleanly
 def show(group_config: Path | None, config_path: Path | None, batch: int) -> None:
@@ -424,7 +425,7 @@ def show(group_config: Path | None, config_path: Path | None, batch: int) -> Non
 @click.option(
     "--yes", is_flag=True, help="Record it as paid; without it, only show what would be confirmed."
 )
-@config_option
+@group_config_option
 @click.pass_obj
 @fail_cleanly
 def confirm(group_config: Path | None, config_path: Path | None, batch: int, yes: bool) -> None:
