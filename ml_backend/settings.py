@@ -22,7 +22,7 @@
 | APEACH_ML_IDLE_TIMEOUT | seconds a connection may take to send a request's headers, and may stay idle between requests, before it is closed | 10 |
 | APEACH_ML_BODY_TIMEOUT | seconds a client may take to send a request's body before the connection is closed | 30 |
 
-Retraining is on when APEACH_LS_MODEL is a model registry (``classifier train --registry``).
+Retraining is on when APEACH_LS_MODEL is a model registry (``models publish --registry``).
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from ..labelstudio.campaign import generation_project_id
 from ..labelstudio.connection import LabelStudioSettings, connect
 from ..labelstudio.submissions import read_submissions
 from ..labelstudio.vote_round import user_emails
-from ..rewards.batches import confirm_batch
+from ..rewards.batches import confirm_batch, rewrite_batch
 from ..rewards.holds import load_holds
 from ..rewards.ledger import RecordReport, earning_submissions, record_outcomes, writer_balances
 from ..rewards.model import MTURK, PENDING, SubmissionOutcome, format_money
@@ -418,6 +418,27 @@ def show(group_config: Path | None, config_path: Path | None, batch: int) -> Non
         click.echo(f"problem: {problem}", err=True)
     if view.problems:
         raise click.ClickException(f"batch {batch}'s files do not match the ledger")
+
+
+@payout.command()
+@click.argument("batch", type=int)
+@group_config_option
+@click.pass_obj
+@fail_cleanly
+def rewrite(group_config: Path | None, config_path: Path | None, batch: int) -> None:
+    """Write the folder of committed BATCH again from the ledger, after it was lost.
+
+    The files get the same bytes as when the batch was committed. Refused while the folder
+    exists (`payout show` compares it with the ledger) or the batch is still being prepared
+    (the next payout run completes it).
+
+    \b
+    Example:
+      apeach-ls payout --config campaign.toml rewrite 1
+    """
+    engine = open_campaign_ledger(load_config(require_config(config_path or group_config)))
+    files = rewrite_batch(engine, batch)
+    click.echo(f"batch {batch}: {len(files)} file(s) written again from the ledger")
 
 
 @payout.command()
