@@ -8,7 +8,6 @@ says, step by step, what was created, updated or left unchanged.
 
 from __future__ import annotations
 
-import base64
 import os
 import re
 from collections.abc import Mapping
@@ -19,6 +18,7 @@ from label_studio_sdk import LabelStudio
 
 from apeach_ls import label_config
 
+from .. import basic_auth
 from ..errors import ConfigError, LabelStudioError
 from ..settings import ml_basic_auth_from_env
 from .connection import describe_api_error
@@ -69,8 +69,7 @@ class MLConnection:
     def authorization(self) -> str | None:
         if not self.basic_auth_user:
             return None
-        raw = f"{self.basic_auth_user}:{self.basic_auth_password or ''}".encode()
-        return "Basic " + base64.b64encode(raw).decode()
+        return basic_auth.header(self.basic_auth_user, self.basic_auth_password or "")
 
 
 @dataclass(frozen=True)
@@ -276,7 +275,7 @@ def ensure_ml_webhook(
         hook = hooks[0]
         headers = dict(hook.headers or {})
         wanted = ml.authorization
-        if (headers.get("Authorization") or None) == wanted:
+        if basic_auth.same(headers.get("Authorization") or None, wanted):
             report.add(
                 "ML webhook",
                 *(
