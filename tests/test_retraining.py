@@ -293,7 +293,7 @@ def test_pin_and_rollback_reach_a_running_backend(registry, beep, tmp_path):
     better = train_ngram(train[:1500])
     saved = save_ngram(better, tmp_path / "better")
     runner = CliRunner()
-    env = {"APEACH_LS_MODEL": str(registry.root)}
+    env = {"APEACH_LS_REGISTRY": str(registry.root)}
     assert runner.invoke(cli, ["models", "publish", str(saved)], env=env).exit_code == 0
     assert (
         client.post("/predict", json=predict_body("안녕")).json["model_version"] == better.version
