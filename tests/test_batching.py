@@ -8,6 +8,7 @@ import time
 import pytest
 from verdicts import TEST_SECRET
 
+from apeach_ls import label_config
 from apeach_ls.labels import Verdict
 from apeach_ls.ml_backend import create_app
 from apeach_ls.ml_backend.batching import BatcherDown, MicroBatcher, Overloaded
@@ -178,7 +179,7 @@ def test_full_queue_is_refused_and_the_app_answers_503_with_retry_after():
     body = {
         "tasks": [{"id": 1, "data": {}}],
         "project": "1.1",
-        "label_config": __import__("label_config").load("generation"),
+        "label_config": label_config.load("generation"),
         "params": {
             "context": {
                 "result": [{"from_name": "text", "type": "textarea", "value": {"text": ["x"]}}]
