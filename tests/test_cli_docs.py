@@ -75,6 +75,9 @@ def test_commands_of_a_campaign_config_ask_for_it_when_it_is_missing(path, tmp_p
         ("writers", "remove", "w@example.com"),
         ("votes", "create", "--batch-size", "5"),
         ("managers",),
+        ("rounds", "list"),
+        ("validation", "tally"),
+        ("writers", "quality"),
     ],
     ids=" ".join,
 )
