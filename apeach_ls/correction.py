@@ -2,7 +2,7 @@
 
 APEACH stores the label corrected to the writer's intent: the verdict when the writer
 confirmed it, its opposite when the writer flipped it. A flip means the pseudo-classifier
-was fooled.
+was fooled (docs/method.md §3).
 
 A verdict counts only when its receipt (:mod:`apeach_ls.receipts`) verifies for this
 project, this task, the final sentence and the verdict the annotation shows. Otherwise the
@@ -23,7 +23,7 @@ from .labels import AGREEMENTS, FLIP, LABELS, Agreement, Label, Verdict, opposit
 from .receipts import ReceiptKey, SignedVerdict, verify
 
 
-class Flag(str, enum.Enum):
+class Flag(enum.StrEnum):
     """Why a corrected submission deserves a second look."""
 
     INTENT_MISMATCH = "intent_mismatch"  # the final label is not what the writer said they meant
@@ -78,7 +78,7 @@ def _single_choice(item: Mapping[str, Any] | None, allowed: tuple[str, ...]) -> 
     choices = (item.get("value") or {}).get("choices") or []
     if len(choices) != 1 or choices[0] not in allowed:
         return None
-    return choices[0]
+    return str(choices[0])
 
 
 def extract_text(

@@ -5,7 +5,8 @@ Used by ``apeach-ls up`` and by the test suite's fixtures. Both servers listen o
 list of banned networks minus the one address the backend listens on, so its webhooks reach
 the backend and nothing else local; sign-up works only through the organization's invite
 link. What Label Studio 1.23 cannot narrow down (ML backend URLs: ``ML_BLOCK_LOCAL_IP`` is a
-plain switch) is written down in the README. Logins and secrets: :mod:`apeach_ls.datadir`.
+plain switch) is written down in the README; the settings involved are in
+docs/label-studio.md §1. Logins and secrets: :mod:`apeach_ls.datadir`.
 """
 
 from __future__ import annotations
@@ -188,7 +189,8 @@ def ml_backend_process(
     extra_env: Mapping[str, str] | None = None,
     bind: str = LOOPBACK,
 ) -> ManagedProcess:
-    from apeach_ls.ml_backend.serving import gunicorn_argv  # whole requests are read before a thread is given
+    # gunicorn_argv: whole requests are read before a thread is given
+    from apeach_ls.ml_backend.serving import gunicorn_argv
 
     env = {
         k: v

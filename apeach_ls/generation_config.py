@@ -77,6 +77,7 @@ def parse_generation_config(xml: str, max_chars: int = MAX_CONFIG_CHARS) -> Gene
     root = parse_label_config(xml, "Label config")
     elements = list(root.iter())
     textareas = [e for e in elements if e.tag == "TextArea"]
+    # only a smartonly TextArea asks the backend for a verdict by itself (docs/label-studio.md §2)
     writer_inputs = [e for e in textareas if (e.get("smartonly") or "").lower() == "true"]
     if len(writer_inputs) != 1:
         raise ConfigError(

@@ -28,7 +28,7 @@ def opposite(label: Label) -> Label:
 def parse_label(value: str) -> Label:
     """Accept our own values; raise ValueError for anything else."""
     if value in LABELS:
-        return value  # type: ignore[return-value]
+        return value
     raise ValueError(f"unknown label {value!r}; expected one of {', '.join(LABELS)}")
 
 

@@ -79,10 +79,11 @@ class Overlap:
 
 def read_sentences(path: Path) -> Iterator[str]:
     """The non-blank sentences of a text file (one a line) or of a CSV/TSV's text column."""
-    count = 0
-    for count, sentence in enumerate(_raw_sentences(Path(path)), start=1):
+    empty = True
+    for sentence in _raw_sentences(Path(path)):
+        empty = False
         yield sentence
-    if count == 0:
+    if empty:
         raise DataFileError(str(path), "no sentences: the file is empty")
 
 

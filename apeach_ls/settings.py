@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .basic_auth import check_user
 from .errors import ConfigError
 
 if TYPE_CHECKING:
@@ -75,4 +76,6 @@ def ml_basic_auth_from_env(
             "Set both APEACH_ML_BASIC_AUTH_USER and APEACH_ML_BASIC_AUTH_PASSWORD (or "
             f"APEACH_ML_BASIC_AUTH_PASSWORD_FILE), or neither{when_neither}"
         )
+    if user:
+        check_user(user, "APEACH_ML_BASIC_AUTH_USER")
     return (user, password) if user and password else None

@@ -18,7 +18,6 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-TRIGGERS = "=+-@\t\r"
 _GUARD = re.compile(r"'*[=+\-@\t\r]")
 _GUARDED = re.compile(r"'+[=+\-@\t\r]")
 _NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?\Z")

@@ -36,14 +36,7 @@ log = logging.getLogger("apeach_ls.ml_backend")
 
 TRAINING_EVENTS = {"START_TRAINING"}
 ANNOTATION_EVENTS = {"ANNOTATION_CREATED", "ANNOTATION_UPDATED"}
-DELETION_EVENTS = {"ANNOTATIONS_DELETED"}
-IGNORED_EVENTS = {
-    "TASKS_CREATED",
-    "TASKS_DELETED",
-    "PROJECT_UPDATED",
-    "PROJECT_CREATED",
-    "PROJECT_DELETED",
-}
+DELETION_EVENTS = {"ANNOTATIONS_DELETED"}  # any other event is acknowledged and ignored
 
 
 def _service() -> VerdictService:

@@ -40,7 +40,8 @@ from .payloads import (
     text_from_result_item,
 )
 
-NO_OP = {"result": []}  # the answer to the empty-context calls Label Studio makes after a submit
+# the answer to the empty-context calls Label Studio makes after a submit (docs/label-studio.md §2)
+NO_OP = {"result": []}
 CONFIG_CACHE_SIZE = (
     256  # distinct labeling configs remembered, parsed or refused (least recently used go)
 )

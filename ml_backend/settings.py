@@ -2,7 +2,7 @@
 
 | variable | meaning | default |
 |---|---|---|
-| APEACH_LS_MODEL | classifier spec: a saved n-gram model dir, or ``hf:<id or path>`` | required unless a classifier is injected |
+| APEACH_LS_MODEL | the model served: a saved n-gram model dir, a transformers checkpoint dir, ``hf:<id or path>``, or a model registry (:mod:`apeach_ls.classifier.loading`) | required unless a classifier is injected |
 | APEACH_VERDICT_SECRET / APEACH_VERDICT_SECRET_FILE | the secret verdict receipts are signed with (the CLI checks them with the same one) | required |
 | LABEL_STUDIO_URL, LABEL_STUDIO_API_KEY / LABEL_STUDIO_API_KEY_FILE | where retraining reads the campaign's annotations (never from webhook bodies) | unset: retraining uses the base data only |
 | APEACH_ML_BASIC_AUTH_USER | Basic auth user required on every route | unset: no auth |
@@ -22,7 +22,7 @@
 | APEACH_ML_IDLE_TIMEOUT | seconds a connection may take to send a request's headers, and may stay idle between requests, before it is closed | 10 |
 | APEACH_ML_BODY_TIMEOUT | seconds a client may take to send a request's body before the connection is closed | 30 |
 
-Retraining is on when APEACH_LS_MODEL is a model registry (``classifier train --registry``).
+Retraining is on when APEACH_LS_MODEL is a model registry (``models publish --registry``).
 """
 
 from __future__ import annotations

@@ -39,8 +39,8 @@ sys.path.insert(0, str(REPO))
 from apeach_ls import label_config  # noqa: E402
 from apeach_ls.errors import ConfigError  # noqa: E402
 from apeach_ls.generation_config import parse_generation_config  # noqa: E402
-from apeach_ls.processes import ManagedProcess, free_port  # noqa: E402
 from apeach_ls.ml_backend.serving import gunicorn_argv  # noqa: E402
+from apeach_ls.processes import ManagedProcess, free_port  # noqa: E402
 
 BEFORE_COMMIT = "32ee321"
 SLOW = 64
@@ -202,8 +202,13 @@ def bench_slow_clients(model: Path, tmp: Path) -> list[str]:
         log(f"{name}: starting")
         process, url, port = start(name.split()[0], argv, model, tmp)
         try:
-            health = lambda: requests.get(f"{url}/health", timeout=REQUEST_TIMEOUT)  # noqa: E731
-            predict = lambda: requests.post(f"{url}/predict", json=body, timeout=REQUEST_TIMEOUT)  # noqa: E731
+
+            def health(url: str = url) -> requests.Response:
+                return requests.get(f"{url}/health", timeout=REQUEST_TIMEOUT)
+
+            def predict(url: str = url) -> requests.Response:
+                return requests.post(f"{url}/predict", json=body, timeout=REQUEST_TIMEOUT)
+
             lines.append(f"{name}")
             lines.append(f"  0 slow   /health  {latency(health, 20)}")
             lines.append(f"  0 slow   /predict {latency(predict, 20)}")
@@ -272,9 +277,14 @@ def bench_parsing() -> list[str]:
     for n in (1_500, 3_000, 6_000, 12_000, 24_000):
         config = big_config(n)
         log(f"parsing {n} Choices")
-        old = f"{cpu(lambda: before(config)):8.3f}s" if before and n <= 12_000 else "    (skip)"
+        old = (
+            f"{cpu(lambda config=config: before(config)):8.3f}s"
+            if before and n <= 12_000
+            else "    (skip)"
+        )
         new = min(
-            cpu(lambda: parse_generation_config(config, max_chars=len(config))) for _ in range(3)
+            cpu(lambda config=config: parse_generation_config(config, max_chars=len(config)))
+            for _ in range(3)
         )
         lines.append(f"{n:>10,} {len(config) / 1e6:7.2f}MB {old:>9} {new:8.3f}s")
     config = big_config(12_000)

@@ -20,6 +20,10 @@ from verdicts import TEST_SECRET  # noqa: E402
 
 os.environ["APEACH_VERDICT_SECRET"] = TEST_SECRET
 
+# Fixtures shared from helper modules (tests/ is on sys.path): a real PostgreSQL server and the
+# ledger URL on both backends.
+pytest_plugins = ["pg"]
+
 
 @pytest.fixture(scope="session")
 def beep_dir() -> Path:

@@ -1,6 +1,6 @@
 """A real PostgreSQL server for the ledger tests, and a ledger URL fixture for both backends.
 
-Import into a test module: ``from pg import ledger_url, postgres_server  # noqa: F401``.
+tests/conftest.py shares its fixtures with every test module (``pytest_plugins``).
 
 The server comes from Debian's ``postgresql`` package (binaries under
 /usr/lib/postgresql/<version>/bin); it is started once per test run on a free loopback

@@ -12,7 +12,7 @@ import json
 import time
 
 import pytest
-from test_ml_backend import INTENT, KeywordClassifier, interactive, text_item
+from backend_requests import INTENT, KeywordClassifier, interactive, text_item
 from verdicts import TEST_SECRET, generation_result
 
 from apeach_ls import label_config

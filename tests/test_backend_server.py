@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from test_ml_backend import interactive, text_item
+from backend_requests import interactive, text_item
 
 from apeach_ls import label_config
 
@@ -241,7 +241,7 @@ def test_the_access_log_never_shows_credentials(server):
 def test_the_backend_binds_loopback_and_tells_workers_how_many_they_are(tmp_path):
     """`apeach-ls backend --workers 2`: each worker gives torch cores / 2 threads (it was every core)."""
     pytest.importorskip("transformers")
-    from test_classifier_checkpoint import BEEP_LABELS, build_tiny_bert
+    from tiny_bert import BEEP_LABELS, build_tiny_bert
 
     from apeach_ls.processes import ManagedProcess, free_port
 

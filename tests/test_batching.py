@@ -8,6 +8,7 @@ import time
 import pytest
 from verdicts import TEST_SECRET
 
+from apeach_ls import label_config
 from apeach_ls.labels import Verdict
 from apeach_ls.ml_backend import create_app
 from apeach_ls.ml_backend.batching import BatcherDown, MicroBatcher, Overloaded
@@ -131,8 +132,34 @@ def test_health_counts_this_workers_passes_and_sentences():
 def test_a_request_larger_than_a_batch_is_not_split_across_answers():
     model = SlowModel(delay=0.0)
     batcher = MicroBatcher(model, max_batch=4)
-    texts = [f"t{i}" for i in range(10)]
-    assert len(batcher.classify(texts)) == 10
+    # each sentence has its own verdict (the score grows with the length), so any mix-up shows
+    texts = [f"t{i}" + ("싫어" if i % 3 == 0 else "") + "!" * i for i in range(10)]
+    assert batcher.classify(texts) == SlowModel(delay=0.0).classify(texts)
+    assert model.batch_sizes == [10]  # one pass of the whole request, over max_batch
+
+    # behind a busy pass, a small request and a large one queue up: the small one fills the next
+    # batch, and the large one goes whole in the pass after it, not cut to fill the small one's
+    model.gate.clear()
+    first = threading.Thread(target=batcher.classify, args=(["a"],))
+    first.start()
+    while model.entered < 2:
+        time.sleep(0.001)
+    answers: dict[str, list[Verdict]] = {}
+    small, large = ["b", "cc", "ddd"], texts[::-1]
+    queued = [
+        threading.Thread(target=lambda: answers.update(small=batcher.classify(small))),
+        threading.Thread(target=lambda: answers.update(large=batcher.classify(large))),
+    ]
+    for t in queued:
+        t.start()
+        while batcher._queue.qsize() < queued.index(t) + 1:
+            time.sleep(0.001)
+    model.gate.set()
+    for t in [first, *queued]:
+        t.join()
+    assert model.batch_sizes == [10, 1, 3, 10]
+    assert answers["small"] == SlowModel(delay=0.0).classify(small)
+    assert answers["large"] == SlowModel(delay=0.0).classify(large)
 
 
 def test_full_queue_is_refused_and_the_app_answers_503_with_retry_after():
@@ -152,7 +179,7 @@ def test_full_queue_is_refused_and_the_app_answers_503_with_retry_after():
     body = {
         "tasks": [{"id": 1, "data": {}}],
         "project": "1.1",
-        "label_config": __import__("label_config").load("generation"),
+        "label_config": label_config.load("generation"),
         "params": {
             "context": {
                 "result": [{"from_name": "text", "type": "textarea", "value": {"text": ["x"]}}]

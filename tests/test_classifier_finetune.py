@@ -8,7 +8,7 @@ import re
 
 import pytest
 from click.testing import CliRunner
-from test_classifier_checkpoint import BEEP_LABELS, build_tiny_bert
+from tiny_bert import BEEP_LABELS, build_tiny_bert
 
 from apeach_ls.classifier import load_classifier
 from apeach_ls.classifier.checkpoint import CheckpointClassifier

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 import pytest
 from click.testing import CliRunner
@@ -57,6 +59,37 @@ def test_commands_of_a_campaign_config_ask_for_it_when_it_is_missing(path, tmp_p
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert "Missing option '--config' (or set APEACH_CAMPAIGN_CONFIG)" in result.output
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        # every other check of these would fail too: a bad license, a non-empty output folder,
+        # no pyarrow, neither --dry-run nor --commit, a roster file that does not exist
+        ("export", "--out", "{tmp}/full", "--license", "not-a-license"),
+        ("report", "--out", "{tmp}/full"),
+        ("payout",),
+        ("payout", "status"),
+        ("payout", "confirm", "1"),
+        ("writers", "import", "{tmp}/no-such-roster.csv"),
+        ("writers", "remove", "w@example.com"),
+        ("votes", "create", "--batch-size", "5"),
+        ("managers",),
+        ("rounds", "list"),
+        ("validation", "tally"),
+        ("writers", "quality"),
+    ],
+    ids=" ".join,
+)
+def test_a_missing_config_is_reported_before_any_other_check(path, tmp_path, monkeypatch):
+    monkeypatch.delenv("APEACH_CAMPAIGN_CONFIG", raising=False)
+    monkeypatch.setitem(sys.modules, "pyarrow", None)  # import pyarrow fails, as without it
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full" / "kept.txt").write_text("not a release")
+    result = CliRunner().invoke(cli, [p.format(tmp=tmp_path) for p in path])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "Error: Missing option '--config' (or set APEACH_CAMPAIGN_CONFIG)" in result.output
+    assert (tmp_path / "full" / "kept.txt").read_text() == "not a release"
 
 
 def test_the_top_level_help_says_what_each_commands_own_help_says():

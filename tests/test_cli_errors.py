@@ -3,10 +3,13 @@ registry that does not exist, an --out under a file, a URL that is not Label Stu
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 from click.testing import CliRunner
 
 from apeach_ls.cli import cli
+from apeach_ls.embedded import SHIPPED_MODEL_DIR
 
 
 def run(*args, code=0, env=None):
@@ -23,10 +26,33 @@ def test_a_registry_that_does_not_exist_is_an_error_not_an_empty_list(tmp_path, 
     out = run("models", *command, "--registry", missing, code=1)
     assert out == (
         f"Error: there is no model registry at {missing} (no versions/ folder); check --registry or "
-        "APEACH_LS_MODEL, or create one with: apeach-ls models publish MODEL_DIR --registry "
+        "APEACH_LS_REGISTRY, or create one with: apeach-ls models publish MODEL_DIR --registry "
         f"{missing}\n"
     )
     assert not missing.exists()
+
+
+def test_publishing_never_turns_the_served_model_into_a_registry(tmp_path, monkeypatch):
+    """APEACH_LS_MODEL is the model the backend serves (`classifier train` says to export it);
+    `models` reads its registry from --registry or APEACH_LS_REGISTRY only, and never publishes
+    into a folder that holds something else."""
+    served, new = tmp_path / "served", tmp_path / "new"
+    shutil.copytree(SHIPPED_MODEL_DIR, served)
+    shutil.copytree(SHIPPED_MODEL_DIR, new)
+    before = sorted(p.name for p in served.iterdir())
+    monkeypatch.setenv("APEACH_LS_MODEL", str(served))
+    monkeypatch.delenv("APEACH_LS_REGISTRY", raising=False)
+    assert run("models", "publish", new, code=1) == (
+        "Error: no registry: pass --registry DIR or set APEACH_LS_REGISTRY to it\n"
+    )
+    assert run("models", "publish", new, "--registry", served, code=1) == (
+        f"Error: {served} is not a model registry and is not empty (a model, or other files); "
+        "publish into a new or empty folder\n"
+    )
+    assert sorted(p.name for p in served.iterdir()) == before
+    monkeypatch.setenv("APEACH_LS_REGISTRY", str(tmp_path / "registry"))
+    assert run("models", "publish", new).endswith(": now current\n")
+    assert (tmp_path / "registry" / "versions").is_dir()
 
 
 def test_an_empty_registry_says_so(tmp_path):

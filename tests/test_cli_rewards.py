@@ -4,6 +4,7 @@ ledger that always moves on, and re-runs that are safe. Label Studio is patched 
 
 from __future__ import annotations
 
+import shutil
 from types import SimpleNamespace
 
 import pytest
@@ -205,6 +206,25 @@ def test_confirming_a_batch_makes_it_paid(campaign, tmp_path):
     assert run("payout", "--config", campaign, "confirm", "2", code=1) == (
         "Error: payout batch 2 does not exist; the payout status lists the batches\n"
     )
+
+
+def test_a_lost_batch_folder_is_written_again_from_the_ledger(campaign, tmp_path):
+    run("writers", "import", tmp_path / "roster.csv", "--config", campaign)
+    run("payout", "--config", campaign, "--commit", "--out", tmp_path / "payouts")
+    folder = tmp_path / "payouts" / "batch-000001"
+    files = {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+    assert files
+    refused = run("payout", "--config", campaign, "rewrite", "1", code=1)
+    assert (
+        refused
+        == f"Error: {folder} exists; `apeach-ls payout show 1` compares it with the ledger\n"
+    )
+    shutil.rmtree(folder)
+    assert "problem: " in run("payout", "--config", campaign, "show", "1", code=1)
+    written = run("payout", "--config", campaign, "rewrite", "1")
+    assert written == f"batch 1: {len(files)} file(s) written again from the ledger\n"
+    assert {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()} == files
+    assert "problem: " not in run("payout", "--config", campaign, "show", "1")
 
 
 @pytest.mark.parametrize("value", ["10000000000000000000000000000000", "1000000000001"])

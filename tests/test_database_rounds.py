@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from pg import ledger_url, postgres_server  # noqa: F401
 from sqlalchemy import insert, update
 
 from apeach_ls.database import open_database
@@ -28,7 +27,7 @@ T0 = datetime(2026, 12, 1, 9, 0, 0, 123456, tzinfo=SEOUL)
 
 
 @pytest.fixture
-def engine(ledger_url):  # noqa: F811
+def engine(ledger_url):
     engine = open_database(ledger_url)
     yield engine
     engine.dispose()

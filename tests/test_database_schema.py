@@ -12,7 +12,6 @@ import re
 from collections.abc import Callable, Iterator
 
 import pytest
-from pg import postgres_server  # noqa: F401
 from sqlalchemy import (
     CheckConstraint,
     Column,

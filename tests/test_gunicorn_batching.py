@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
-from test_classifier_checkpoint import BEEP_LABELS, build_tiny_bert
+from tiny_bert import BEEP_LABELS, build_tiny_bert
 
 from apeach_ls import label_config
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import requests
 from ls_users import sign_up
@@ -132,7 +134,7 @@ def test_the_guard_refuses_unrecorded_changes_and_lets_writers_write(
         f"{ls.url}/api/tasks/{tasks[1]}/annotations/",
         timeout=30,
         headers={"Authorization": f"Token {thief_token}"},
-        data={"result": __import__("json").dumps(sentence), "completed_by": victim},
+        data={"result": json.dumps(sentence), "completed_by": victim},
     )
     assert form.status_code == 403 and "as JSON" in form.text
     taken = requests.patch(
@@ -143,10 +145,10 @@ def test_the_guard_refuses_unrecorded_changes_and_lets_writers_write(
     )
     assert taken.status_code == 403, taken.text
     # JSON in UTF-7, which Label Studio decodes as the request says: "+ACI-" is a quote there
+    result = json.dumps(sentence)
     utf7 = (
-        '{"result": %s, "x": "+ACI-, +ACI-completed_by+ACI-: %d, +ACI-y+ACI-: +ACI-"}'
-        % (__import__("json").dumps(sentence), victim)
-    ).encode("utf-8")
+        f'{{"result": {result}, "x": "+ACI-, +ACI-completed_by+ACI-: {victim}, +ACI-y+ACI-: +ACI-"}}'
+    ).encode()
     sneaky = requests.post(
         f"{ls.url}/api/tasks/{tasks[1]}/annotations/",
         data=utf7,

@@ -16,9 +16,9 @@ from apeach_ls.classifier.ngram import save_ngram, train_ngram
 from apeach_ls.classifier.registry import ModelRegistry
 from apeach_ls.labelstudio.campaign import setup_generation
 from apeach_ls.labelstudio.prompt_import import import_prompts
-from apeach_ls.prompts import default_prompts
 from apeach_ls.ml_backend import create_app
 from apeach_ls.ml_backend.settings import BackendSettings
+from apeach_ls.prompts import default_prompts
 
 pytestmark = pytest.mark.integration
 

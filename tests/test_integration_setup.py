@@ -51,7 +51,7 @@ def test_setup_is_idempotent_and_sets_the_flow_options(label_studio, ml_backend,
     # a drifted option is put back, and only that
     client.projects.update(id=project.id, show_collab_predictions=True)
     code, out = run(["setup", "--campaign", campaign], env_for(label_studio, ml_backend))
-    assert "generation project: updated (id %d: show_collab_predictions)" % project.id in out
+    assert f"generation project: updated (id {project.id}: show_collab_predictions)" in out
 
 
 def test_campaigns_live_side_by_side(label_studio, campaign):

@@ -10,26 +10,13 @@ import base64
 import logging
 
 import pytest
+from backend_requests import CONFIG, INTENT, KeywordClassifier, interactive, text_item
 from verdicts import KEY, TEST_SECRET, context, generation_result
 
-from apeach_ls import label_config
 from apeach_ls.labels import Verdict
-from apeach_ls.receipts import verify
 from apeach_ls.ml_backend import create_app
 from apeach_ls.ml_backend.settings import BackendSettings
-
-CONFIG = label_config.load("generation")
-
-
-class KeywordClassifier:
-    version = "keyword-v1"
-
-    def __init__(self):
-        self.calls: list[list[str]] = []
-
-    def classify(self, texts):
-        self.calls.append(list(texts))
-        return [Verdict("hate", 0.9) if "싫어" in t else Verdict("not_hate", 0.75) for t in texts]
+from apeach_ls.receipts import verify
 
 
 @pytest.fixture
@@ -42,38 +29,6 @@ def client(classifier):
     return create_app(
         BackendSettings(verdict_secret=TEST_SECRET, max_text_chars=200, max_tasks=50), classifier
     ).test_client()
-
-
-def text_item(text, name="text"):
-    return {
-        "value": {"text": [text]},
-        "id": "hR9iGu9IwN",
-        "from_name": name,
-        "to_name": "prompt",
-        "type": "textarea",
-        "origin": "manual",
-    }
-
-
-INTENT = {
-    "value": {"choices": ["hate"]},
-    "id": "N42",
-    "from_name": "intent",
-    "to_name": "prompt",
-    "type": "choices",
-    "origin": "manual",
-}
-
-
-def interactive(context, **extra):
-    body = {
-        "tasks": [{"id": 2, "annotations": [], "data": {"topic": "인종", "guideline": "..."}}],
-        "project": "2.1795410492",
-        "label_config": CONFIG,
-        "params": {"login": None, "password": None, "context": {"result": context}},
-    }
-    body.update(extra)
-    return body
 
 
 def test_health_and_setup(client):
@@ -399,7 +354,7 @@ def test_receipts_need_no_state_any_replica_or_model_swap_verifies_them(classifi
         create_app(BackendSettings(verdict_secret=TEST_SECRET), c) for c in (classifier, Other())
     ]
     results = []
-    for n, app in enumerate(replicas):
+    for app in replicas:
         prediction = (
             app.test_client()
             .post("/predict", json=interactive([text_item("싫어 정말")]))

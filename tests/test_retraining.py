@@ -11,10 +11,11 @@ from verdicts import TEST_SECRET
 
 from apeach_ls import label_config
 from apeach_ls.classifier.data import read_labeled
-from apeach_ls.classifier.loading import load_classifier
+from apeach_ls.classifier.loading import load_classifier, load_version
 from apeach_ls.classifier.ngram import save_ngram, train_ngram
 from apeach_ls.classifier.registry import ModelRegistry
 from apeach_ls.cli import cli
+from apeach_ls.errors import ConfigError
 from apeach_ls.ml_backend import create_app
 from apeach_ls.ml_backend.retraining import CampaignLabel
 from apeach_ls.ml_backend.settings import BackendSettings
@@ -292,7 +293,7 @@ def test_pin_and_rollback_reach_a_running_backend(registry, beep, tmp_path):
     better = train_ngram(train[:1500])
     saved = save_ngram(better, tmp_path / "better")
     runner = CliRunner()
-    env = {"APEACH_LS_MODEL": str(registry.root)}
+    env = {"APEACH_LS_REGISTRY": str(registry.root)}
     assert runner.invoke(cli, ["models", "publish", str(saved)], env=env).exit_code == 0
     assert (
         client.post("/predict", json=predict_body("안녕")).json["model_version"] == better.version
@@ -343,3 +344,17 @@ def test_the_watcher_serves_the_version_it_read_and_only_for_authenticated_reque
         client.get("/health").status_code == 401 and watcher.version == third.version
     )  # no credentials: no swap
     assert client.get("/health", headers=auth).json["model_version"] == fourth.version
+
+
+def test_an_empty_registry_names_the_command_that_publishes_to_it(
+    tmp_path, beep, default_model_dir
+):
+    registry = ModelRegistry(tmp_path / "registry")
+    with pytest.raises(ConfigError) as refused:
+        load_version(registry, registry.current())
+    fix = str(refused.value).split("publish one with: ")[1]
+    assert fix == f"apeach-ls models publish MODEL_DIR --registry {registry.root}"
+    args = fix.replace("MODEL_DIR", str(default_model_dir)).split()[1:]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert load_version(registry, registry.current()).classify(["좋은 하루"])[0].label == "not_hate"

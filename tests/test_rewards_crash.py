@@ -17,10 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from pg import postgres_server  # noqa: F401
+from ledger_outcomes import accepted, dropped
 from sqlalchemy import func, select
 from step_kills import NEVER, logged_steps
-from test_rewards_ledger import accepted, dropped
 
 from apeach_ls.atomic import FILE_WRITTEN, FOLDER_IN_PLACE, FOLDER_SYNCED
 from apeach_ls.database import open_database

@@ -8,7 +8,7 @@ import io
 import json
 
 import pytest
-from pg import ledger_url, postgres_server  # noqa: F401
+from ledger_outcomes import accepted, dropped
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -36,16 +36,8 @@ ACCOUNTS = Accounts(
 )
 
 
-def accepted(sid, writer, fooled=False, email=None):
-    return SubmissionOutcome(sid, writer, email, "accepted", fooled)
-
-
-def dropped(sid, writer):
-    return SubmissionOutcome(sid, writer, None, "dropped", False)
-
-
 @pytest.fixture
-def engine(ledger_url, tmp_path):  # noqa: F811
+def engine(ledger_url, tmp_path):
     engine = open_database(ledger_url)
     roster = tmp_path / "roster.csv"
     roster.write_text(
@@ -127,12 +119,12 @@ def test_dropping_a_paid_sentence_gives_exactly_one_adjustment(engine, tmp_path)
     record_outcomes(engine, [accepted(10, 1, fooled=True), accepted(11, 1)], USD)
     commit_payout(engine, USD, tmp_path / "out")
     report = record_outcomes(engine, [dropped(10, 1), accepted(11, 1)], USD)
-    [line] = [l for l in report.lines if l.action == "reversed"]
+    [line] = [entry for entry in report.lines if entry.action == "reversed"]
     assert (line.submission_id, line.kind, line.amount) == (10, "adjustment", -200)
     assert line.reason == "dropped after acceptance: reverses accepted+fooled_bonus"
     for _ in range(2):
         again = record_outcomes(engine, [dropped(10, 1)], USD)
-        assert [(l.action, l.amount) for l in again.lines] == [("unchanged", -200)]
+        assert [(line.action, line.amount) for line in again.lines] == [("unchanged", -200)]
     with engine.connect() as conn:
         rows = conn.execute(
             select(earnings.c.kind, earnings.c.amount)
@@ -158,7 +150,7 @@ def test_dropping_a_paid_sentence_gives_exactly_one_adjustment(engine, tmp_path)
     result = commit_payout(engine, USD, tmp_path / "out")
     assert manual_lines(result.directory) == {"P1": "2.50"}  # 4.50 - 2.00
     reaccepted = record_outcomes(engine, [accepted(10, 1)], USD)
-    assert [(l.action, l.reason) for l in reaccepted.lines] == [
+    assert [(line.action, line.reason) for line in reaccepted.lines] == [
         (
             "ignored",
             "accepted again after it was reversed; a reversed sentence is not credited again",
@@ -169,7 +161,9 @@ def test_dropping_a_paid_sentence_gives_exactly_one_adjustment(engine, tmp_path)
 def test_dropped_before_payout_nets_to_zero_and_unrecorded_drops_do_nothing(engine, tmp_path):
     record_outcomes(engine, [accepted(10, 1), accepted(11, 2)], USD)
     report = record_outcomes(engine, [dropped(10, 1), dropped(99, 2)], USD)
-    assert [(l.submission_id, l.action, l.amount) for l in report.lines] == [(10, "reversed", -150)]
+    assert [(line.submission_id, line.action, line.amount) for line in report.lines] == [
+        (10, "reversed", -150)
+    ]
     result = commit_payout(engine, USD, tmp_path / "out")
     assert [w.writer_ls_id for w in result.plan.payable] == [2]
     assert [(w.writer_ls_id, w.amount) for w in result.plan.held] == [(1, 0)]
@@ -190,7 +184,7 @@ def test_cap_and_budget_hold_entries_until_there_is_room(engine, tmp_path):
         ],
         policy,
     )
-    assert [(l.submission_id, l.kind, l.action) for l in report.lines] == [
+    assert [(line.submission_id, line.kind, line.action) for line in report.lines] == [
         (1, "accepted", "recorded"),
         (1, "fooled_bonus", "recorded"),
         (2, "accepted", "held"),
@@ -198,7 +192,7 @@ def test_cap_and_budget_hold_entries_until_there_is_room(engine, tmp_path):
         (4, "accepted", "held"),
         (5, "accepted", "held"),
     ]
-    assert [l.reason for l in report.lines if l.action == "held"] == [
+    assert [line.reason for line in report.lines if line.action == "held"] == [
         "per_writer_cap 2000 KRW reached (writer has 1500 KRW)",
         "campaign_budget 3000 KRW reached (ledger has 2500 KRW)",
         "campaign_budget 3000 KRW reached (ledger has 2500 KRW)",
@@ -209,12 +203,15 @@ def test_cap_and_budget_hold_entries_until_there_is_room(engine, tmp_path):
         per_accepted=1000, fooled_bonus=500, per_writer_cap=3000, campaign_budget=6000
     )
     again = record_outcomes(engine, [accepted(2, 1), accepted(5, 2)], raised)
-    assert [(l.submission_id, l.action) for l in again.lines] == [(2, "recorded"), (5, "recorded")]
+    assert [(line.submission_id, line.action) for line in again.lines] == [
+        (2, "recorded"),
+        (5, "recorded"),
+    ]
     assert {b.writer_ls_id: b.earned for b in writer_balances(engine)} == {1: 2500, 2: 2000}
 
     record_outcomes(engine, [dropped(1, 1)], raised)  # a reversal frees room under the cap
     room = record_outcomes(engine, [accepted(6, 1), accepted(7, 1), accepted(8, 1)], raised)
-    assert [(l.submission_id, l.action) for l in room.lines] == [
+    assert [(line.submission_id, line.action) for line in room.lines] == [
         (6, "recorded"),
         (7, "recorded"),
         (8, "held"),
@@ -364,7 +361,7 @@ def test_the_database_enforces_once_only(engine, tmp_path):
         conn.execute(insert(payout_items).values(batch_id=1, earning_id=1, platform_id="P1"))
 
 
-def test_migrations_are_named_recorded_and_applied_once(ledger_url):  # noqa: F811
+def test_migrations_are_named_recorded_and_applied_once(ledger_url):
     """(tests/test_database_schema.py compares the migrated schema with the one schema.)"""
     engine = open_database(ledger_url)
     assert migrations.applied_migrations(engine) == [m.name for m in migrations.MIGRATIONS]
@@ -372,7 +369,7 @@ def test_migrations_are_named_recorded_and_applied_once(ledger_url):  # noqa: F8
     engine.dispose()
 
 
-def test_a_failing_migration_leaves_no_trace(ledger_url, monkeypatch):  # noqa: F811
+def test_a_failing_migration_leaves_no_trace(ledger_url, monkeypatch):
     def half_done(conn):
         conn.exec_driver_sql("CREATE TABLE half_done (x INTEGER)")
         raise RuntimeError("interrupted")
@@ -488,7 +485,7 @@ def test_the_mturk_file_carries_each_workers_assignment_id_as_planned(engine, tm
 
 def test_batches_made_before_assignment_ids_keep_their_file_layout(
     ledger_url, tmp_path, monkeypatch
-):  # noqa: F811
+):
     """A ledger from before migration 0003, with a committed batch: after the upgrade the batch
     reads as file format 1, so it renders the old MTurk layout and its files still verify."""
     monkeypatch.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:2])

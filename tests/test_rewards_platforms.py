@@ -11,9 +11,8 @@ import json
 import shutil
 
 import pytest
-from pg import ledger_url, postgres_server  # noqa: F401
+from ledger_outcomes import accepted
 from sqlalchemy import func, select, update
-from test_rewards_ledger import accepted
 
 from apeach_ls.database import migrations, open_database
 from apeach_ls.database.schema import earnings, payout_batches, writers
@@ -35,7 +34,7 @@ def rows(path) -> list[list[str]]:
 
 
 @pytest.fixture
-def engine(ledger_url, tmp_path):  # noqa: F811
+def engine(ledger_url, tmp_path):
     engine = open_database(ledger_url)
     yield engine
     engine.dispose()
@@ -226,7 +225,7 @@ def test_a_preparing_batch_cannot_be_confirmed(engine, tmp_path):
 
 def test_batches_of_file_format_2_keep_every_writer_in_every_file(
     ledger_url, tmp_path, monkeypatch
-):  # noqa: F811
+):
     """A batch made before platforms were routed (format 2, providers prolific and mturk):
     after the upgrade it still renders its old layout, so its files match the ledger."""
     monkeypatch.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:3])

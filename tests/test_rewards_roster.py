@@ -4,7 +4,6 @@ managers, each platform's id and currency rules, re-import that never erases, re
 from __future__ import annotations
 
 import pytest
-from pg import ledger_url, postgres_server  # noqa: F401
 from sqlalchemy import func, select
 
 from apeach_ls.database import open_database
@@ -315,7 +314,7 @@ def test_one_platform_account_cannot_be_two_writers_across_imports(tmp_path):
     ]  # a move within one file is fine
 
 
-def test_reimport_updates_never_erases_and_never_duplicates(tmp_path, ledger_url):  # noqa: F811
+def test_reimport_updates_never_erases_and_never_duplicates(tmp_path, ledger_url):
     engine = open_database(ledger_url)
     first = tmp_path / "roster.csv"
     first.write_text(
@@ -417,7 +416,7 @@ def test_a_writer_stored_by_id_and_by_email_before_is_merged_into_one(tmp_path):
     )
 
 
-def test_removing_a_writer_keeps_their_ledger_history(tmp_path, ledger_url):  # noqa: F811
+def test_removing_a_writer_keeps_their_ledger_history(tmp_path, ledger_url):
     engine = open_database(ledger_url)
     (tmp_path / "r.csv").write_text(
         HEADER + "3,manual,P3,30,female\n17,manual,P17,,\n", encoding="utf-8"

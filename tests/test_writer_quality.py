@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
-from pg import ledger_url, postgres_server  # noqa: F401
 
 from apeach_ls.campaign_config import load_config
 from apeach_ls.correction import Flag
@@ -122,7 +121,7 @@ def test_after_a_release_figures_count_from_the_release():
 
 
 @pytest.fixture
-def engine(ledger_url):  # noqa: F811
+def engine(ledger_url):
     engine = open_database(ledger_url)
     yield engine
     engine.dispose()

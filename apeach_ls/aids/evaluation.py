@@ -29,9 +29,6 @@ from ..prompts import Prompt, default_prompts
 from . import FLAG_NEAR_DUPLICATE, FLAG_OFF_TOPIC, SubmissionText, compute_aids
 from .personal_info import find_personal_info
 
-SPLITS = ("dev", "heldout", "fresh", "fresh2")
-DEVSET_FILES = ("topics.tsv", "chatter.tsv", "personal_info.tsv", "near_duplicates.tsv")
-
 
 @dataclass(frozen=True)
 class TopicItem:

@@ -261,12 +261,6 @@ class NameMatch:
     reason: str  # the cue, in Korean, for the manager's hint
 
 
-def find_names(text: str) -> Iterator[tuple[str, int, int]]:
-    """(name, start, end) of every likely personal name; the span covers the name only."""
-    for match in find_name_matches(text):
-        yield match.name, match.start, match.end
-
-
 def find_name_matches(text: str) -> Iterator[NameMatch]:
     """Every likely personal name with the cue that gave it away."""
     for word in _WORD.finditer(text):

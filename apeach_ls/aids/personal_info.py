@@ -156,7 +156,7 @@ def _names_next_to_contacts(text: str, found: list[PersonalInfoHint]) -> list[Pe
         )  # "... 1234-5 반지하" is where, not who
         for match, offset in sides:
             name = name_shaped(match.group(1)) if match else None
-            if name:
+            if match and name:
                 start = offset + match.start(1)
                 names.append(
                     PersonalInfoHint(

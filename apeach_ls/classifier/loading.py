@@ -95,6 +95,6 @@ def load_version(registry: ModelRegistry, version: str | None) -> PseudoClassifi
     if version is None:
         raise ConfigError(
             f"model registry {registry.root} has no current version; "
-            "publish one with `apeach-ls classifier train --registry`"
+            f"publish one with: apeach-ls models publish MODEL_DIR --registry {registry.root}"
         )
     return load_classifier(str(registry.path_of(version)))

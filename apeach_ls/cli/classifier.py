@@ -285,8 +285,8 @@ def scores_json(scores: Scores) -> dict[str, object]:
     "spec",
     envvar="APEACH_LS_MODEL",
     show_envvar=True,
-    help="The model: a saved model directory, a transformers checkpoint directory or "
-    "hf:<id>. Default: $APEACH_LS_MODEL, else the one `apeach-ls up` serves "
+    help="The model: a saved model directory, a transformers checkpoint directory, "
+    "hf:<id> or a model registry. Default: $APEACH_LS_MODEL, else the one `apeach-ls up` serves "
     "($APEACH_LS_HOME/models/default, else the built-in model).",
 )
 @click.option(

@@ -43,14 +43,39 @@ def campaign_option(fn: F) -> F:
     )(fn)
 
 
+MISSING_CONFIG = (
+    "Missing option '--config' (or set APEACH_CAMPAIGN_CONFIG): the campaign config file"
+)
+
+
+def _config_given(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path:
+    if value is None:
+        raise click.UsageError(MISSING_CONFIG, ctx)
+    return value
+
+
 def config_option(fn: F) -> F:
-    """``--config FILE``: the campaign config (env APEACH_CAMPAIGN_CONFIG); required when used."""
+    """``--config FILE``: the campaign config (env APEACH_CAMPAIGN_CONFIG), which the command
+    needs. A missing one is reported while the options are read, before the command checks
+    anything else (its other options, the packages it needs, its output folder)."""
+    return _config(fn, callback=_config_given)
+
+
+def group_config_option(fn: F) -> F:
+    """``--config FILE`` on a group and on its subcommands (``payout --config c.toml status`` and
+    ``payout status --config c.toml``): either may hold it, so the command itself calls
+    :func:`require_config` on the one given, first thing."""
+    return _config(fn, callback=None)
+
+
+def _config(fn: F, callback: Callable[..., Any] | None) -> F:
     return click.option(
         "--config",
         "config_path",
         envvar="APEACH_CAMPAIGN_CONFIG",
         show_envvar=True,
         required=False,
+        callback=callback,
         type=click.Path(dir_okay=False, path_type=Path),
         help="Campaign config (TOML): name, managers, k, rule, aids, rewards, database.",
     )(fn)
@@ -71,9 +96,7 @@ def verdict_key() -> ReceiptKey:
 
 def require_config(config_path: Path | None) -> Path:
     if config_path is None:
-        raise click.UsageError(
-            "Missing option '--config' (or set APEACH_CAMPAIGN_CONFIG): the campaign config file"
-        )
+        raise click.UsageError(MISSING_CONFIG)
     return config_path
 
 

@@ -18,22 +18,27 @@ def registry_option(fn):
     return click.option(
         "--registry",
         "registry_dir",
-        envvar="APEACH_LS_MODEL",
+        envvar="APEACH_LS_REGISTRY",
         show_envvar=True,
         type=click.Path(file_okay=False, path_type=Path),
-        help="The model registry directory the backend serves from. Default: $APEACH_LS_MODEL.",
+        help="The model registry directory (the backend serves it when APEACH_LS_MODEL names it).",
     )(fn)
 
 
 def _registry(registry_dir: Path | None, existing: bool = True) -> ModelRegistry:
     """The registry; one that does not exist is an error unless ``existing`` is False (publish creates it)."""
     if registry_dir is None:
-        raise ConfigError("no registry: pass --registry DIR or set APEACH_LS_MODEL to it")
+        raise ConfigError("no registry: pass --registry DIR or set APEACH_LS_REGISTRY to it")
     if existing and not is_registry(registry_dir):
         raise ConfigError(
             f"there is no model registry at {registry_dir} (no {VERSIONS}/ folder); check --registry "
-            f"or APEACH_LS_MODEL, or create one with: apeach-ls models publish MODEL_DIR --registry "
+            f"or APEACH_LS_REGISTRY, or create one with: apeach-ls models publish MODEL_DIR --registry "
             f"{registry_dir}"
+        )
+    if not is_registry(registry_dir) and registry_dir.is_dir() and any(registry_dir.iterdir()):
+        raise ConfigError(
+            f"{registry_dir} is not a model registry and is not empty (a model, or other files); "
+            "publish into a new or empty folder"
         )
     return ModelRegistry(registry_dir)
 
@@ -44,7 +49,8 @@ def models() -> None:
 
     \b
     Example:
-      apeach-ls models publish apeach-ls-data/models/default --registry apeach-ls-data/registry
+      export APEACH_LS_REGISTRY=apeach-ls-data/registry  # the registry these commands manage
+      apeach-ls models publish apeach-ls-data/models/default
       export APEACH_LS_MODEL=apeach-ls-data/registry     # the backend serves the current version
       apeach-ls models list
       apeach-ls models rollback

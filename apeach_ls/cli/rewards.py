@@ -14,7 +14,7 @@ from ..labelstudio.campaign import generation_project_id
 from ..labelstudio.connection import LabelStudioSettings, connect
 from ..labelstudio.submissions import read_submissions
 from ..labelstudio.vote_round import user_emails
-from ..rewards.batches import BATCH_MARKED_COMMITTED, confirm_batch
+from ..rewards.batches import BATCH_MARKED_COMMITTED, confirm_batch, rewrite_batch
 from ..rewards.holds import load_holds
 from ..rewards.ledger import RecordReport, earning_submissions, record_outcomes, writer_balances
 from ..rewards.model import MTURK, PENDING, SubmissionOutcome, format_money
@@ -32,7 +32,14 @@ from ..validation.store import load_verified
 from ..votes.model import ACCEPTED, DROPPED
 from ..votes.store import load_tallies
 from ..writer_quality import held_reason
-from .common import config_option, fail_cleanly, follow_steps, require_config, verdict_key
+from .common import (
+    config_option,
+    fail_cleanly,
+    follow_steps,
+    group_config_option,
+    require_config,
+    verdict_key,
+)
 
 
 def open_campaign_ledger(config: CampaignConfig, create: bool = False) -> Engine:
@@ -265,7 +272,7 @@ def print_missing_assignment_ids(plan: PayoutPlan, committed: bool) -> None:
 
 
 @click.group(invoke_without_command=True)
-@config_option
+@group_config_option
 @click.option(
     "--dry-run", is_flag=True, help="Show what would be recorded and paid; write nothing."
 )
@@ -302,9 +309,10 @@ def payout(
     ctx.obj = config_path
     if ctx.invoked_subcommand is not None:
         return
+    config_path = require_config(config_path)
     if dry_run == commit:
         raise click.UsageError("choose --dry-run (preview) or --commit (record and write files)")
-    config = load_config(require_config(config_path))
+    config = load_config(config_path)
     policy = config.require_rewards()
     engine = open_campaign_ledger(config)
     check_payout(engine, policy, out if commit else None)  # before anything is recorded
@@ -356,7 +364,7 @@ def ledger_currency(config: CampaignConfig, engine: Engine) -> str:
 
 
 @payout.command()
-@config_option
+@group_config_option
 @click.pass_obj
 @fail_cleanly
 def status(group_config: Path | None, config_path: Path | None) -> None:
@@ -400,7 +408,7 @@ def status(group_config: Path | None, config_path: Path | None) -> None:
 
 @payout.command()
 @click.argument("batch", type=int)
-@config_option
+@group_config_option
 @click.pass_obj
 @fail_cleanly
 def show(group_config: Path | None, config_path: Path | None, batch: int) -> None:
@@ -431,10 +439,31 @@ def show(group_config: Path | None, config_path: Path | None, batch: int) -> Non
 
 @payout.command()
 @click.argument("batch", type=int)
+@group_config_option
+@click.pass_obj
+@fail_cleanly
+def rewrite(group_config: Path | None, config_path: Path | None, batch: int) -> None:
+    """Write the folder of committed BATCH again from the ledger, after it was lost.
+
+    The files get the same bytes as when the batch was committed. Refused while the folder
+    exists (`payout show` compares it with the ledger) or the batch is still being prepared
+    (the next payout run completes it).
+
+    \b
+    Example:
+      apeach-ls payout --config campaign.toml rewrite 1
+    """
+    engine = open_campaign_ledger(load_config(require_config(config_path or group_config)))
+    files = rewrite_batch(engine, batch)
+    click.echo(f"batch {batch}: {len(files)} file(s) written again from the ledger")
+
+
+@payout.command()
+@click.argument("batch", type=int)
 @click.option(
     "--yes", is_flag=True, help="Record it as paid; without it, only show what would be confirmed."
 )
-@config_option
+@group_config_option
 @click.pass_obj
 @fail_cleanly
 def confirm(group_config: Path | None, config_path: Path | None, batch: int, yes: bool) -> None:

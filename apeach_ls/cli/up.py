@@ -78,7 +78,7 @@ class Stop(KeyboardInterrupt):
     """SIGTERM or SIGHUP: stop both servers, as Ctrl-C does."""
 
 
-def _stop_on(signum: int, frame: Any) -> None:
+def _stop_on(signum: int, _frame: Any) -> None:
     raise Stop(signal.Signals(signum).name)
 
 

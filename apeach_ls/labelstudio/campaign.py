@@ -8,7 +8,6 @@ says, step by step, what was created, updated or left unchanged.
 
 from __future__ import annotations
 
-import base64
 import os
 import re
 from collections.abc import Mapping
@@ -19,6 +18,7 @@ from label_studio_sdk import LabelStudio
 
 from apeach_ls import label_config
 
+from .. import basic_auth
 from ..errors import ConfigError, LabelStudioError
 from ..settings import ml_basic_auth_from_env
 from .connection import describe_api_error
@@ -69,8 +69,7 @@ class MLConnection:
     def authorization(self) -> str | None:
         if not self.basic_auth_user:
             return None
-        raw = f"{self.basic_auth_user}:{self.basic_auth_password or ''}".encode()
-        return "Basic " + base64.b64encode(raw).decode()
+        return basic_auth.header(self.basic_auth_user, self.basic_auth_password or "")
 
 
 @dataclass(frozen=True)
@@ -109,8 +108,8 @@ def marker(campaign: str, role: str, manager: str | None = None) -> str:
 
 
 def generation_options(campaign: str) -> dict[str, Any]:
-    """Project options the writers' flow needs (see LABEL_STUDIO_NOTES: no automatic
-    non-interactive predictions when a task opens; one sentence per writing task)."""
+    """Project options the writers' flow needs: no automatic non-interactive predictions when a
+    task opens (docs/label-studio.md §4); one sentence per writing task."""
     return {
         "title": f"{campaign} · APEACH generation",
         "description": f"Writers write one sentence per prompt and confirm or flip the verdict. "
@@ -232,7 +231,7 @@ def ensure_ml_backend(
                 or (ml.basic_auth_user and backend.basic_auth_user != ml.basic_auth_user)
             )
             if stale:
-                # ml.update needs url and project in the body (LABEL_STUDIO_NOTES §6).
+                # ml.update needs url and project in the body (docs/label-studio.md §4).
                 client.ml.update(
                     id=backend.id, url=ml.url, project=project_id, is_interactive=True, **auth
                 )
@@ -260,7 +259,7 @@ def ensure_ml_webhook(
     backend_created: bool = False,
 ) -> None:
     """Label Studio adds ``<ml url>/webhook`` itself but without the Basic credentials
-    (LABEL_STUDIO_NOTES §3): give it the Authorization header when auth is on."""
+    (docs/label-studio.md §5): give it the Authorization header when auth is on."""
     hook_url = ml.url.rstrip("/") + "/webhook"
     try:
         hooks = [h for h in client.webhooks.list(project=project_id) if _same_url(h.url, hook_url)]
@@ -276,7 +275,7 @@ def ensure_ml_webhook(
         hook = hooks[0]
         headers = dict(hook.headers or {})
         wanted = ml.authorization
-        if (headers.get("Authorization") or None) == wanted:
+        if basic_auth.same(headers.get("Authorization") or None, wanted):
             report.add(
                 "ML webhook",
                 *(

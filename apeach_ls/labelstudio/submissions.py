@@ -33,7 +33,7 @@ class Submission:
 
 
 def export_tasks(client: LabelStudio, project_id: int) -> list[dict[str, Any]]:
-    """All annotated tasks with full results, in one call (LABEL_STUDIO_NOTES §5)."""
+    """All annotated tasks with full results, in one call (docs/label-studio.md §6)."""
     try:
         raw = b"".join(client.projects.exports.download_sync(id=project_id, export_type="JSON"))
     except Exception as exc:

@@ -22,7 +22,7 @@ from .consistency import HeldBack, hold_back_repeats
 if TYPE_CHECKING:
     from ..labelstudio.submissions import Submission
 
-# The released dataset's CSV header, byte-for-byte (APEACH_METHOD.md).
+# The released dataset's CSV header, byte-for-byte (docs/method.md §7).
 APEACH_COLUMNS: Final[tuple[str, ...]] = (
     "text",
     "user_age",

@@ -258,7 +258,7 @@ def complete_batch(
         else:
             raise ApeachError(
                 f"the files of committed payout batch {batch.id} are missing from {final}; "
-                "restore them, or write them again from the ledger (rewrite_batch)"
+                f"restore them, or write them again from the ledger: apeach-ls payout rewrite {batch.id}"
             )
         if batch.status == BATCH_PREPARING:
             conn.execute(
@@ -375,7 +375,9 @@ def rewrite_batch(
                 f"payout batch {batch.id} is still preparing; run the payout to complete it"
             )
         if final.exists():
-            raise ApeachError(f"{final} exists; verify_batch checks it against the ledger")
+            raise ApeachError(
+                f"{final} exists; `apeach-ls payout show {batch.id}` compares it with the ledger"
+            )
         expected = render_batch(batch, items, resolve_providers(batch.providers, given))
         try:
             _write_folder(final, expected)

@@ -60,7 +60,11 @@ class RecordReport:
 
     @classmethod
     def of(cls, lines: Iterable[RecordLine], currency: str, dry_run: bool) -> RecordReport:
-        return cls(tuple(sorted(lines, key=lambda l: (l.submission_id, l.kind))), currency, dry_run)
+        return cls(
+            tuple(sorted(lines, key=lambda line: (line.submission_id, line.kind))),
+            currency,
+            dry_run,
+        )
 
     def count(self, action: RecordAction) -> int:
         return sum(1 for line in self.lines if line.action == action)

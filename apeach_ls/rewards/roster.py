@@ -43,7 +43,6 @@ from .providers import MTurkProvider, provider_by_name
 
 COLUMNS = ("ls_user", "platform", "platform_id", "age", "gender", "assignment_id")
 REQUIRED = ("ls_user", "platform_id")
-OPTIONAL = ("platform", "age", "gender", "assignment_id")  # empty or absent: keep what is stored
 HEADER_HINT = "ls_user,platform,platform_id[,age,gender,assignment_id]"
 _EMAIL_RE = re.compile(r"^[^@\s,]+@[^@\s,]+\.[^@\s,]+$")
 _PLATFORM_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")

@@ -19,7 +19,7 @@ Plain Python; no I/O.
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import permutations
@@ -72,11 +72,11 @@ def krippendorff_alpha(units: Iterable[Sequence[Hashable]]) -> Coefficient:
     pairable = [list(unit) for unit in units if len(unit) >= 2]
     if not pairable:
         return Coefficient(None, 0, "no item has two ratings")
-    coincidences: Counter[tuple[Hashable, Hashable]] = Counter()
+    coincidences: dict[tuple[Hashable, Hashable], float] = defaultdict(float)
     for unit in pairable:
         for a, b in permutations(unit, 2):
             coincidences[(a, b)] += 1.0 / (len(unit) - 1)
-    marginals: Counter[Hashable] = Counter()
+    marginals: dict[Hashable, float] = defaultdict(float)
     for (a, _), weight in coincidences.items():
         marginals[a] += weight
     n = sum(marginals.values())

@@ -80,7 +80,7 @@ def parse_vote_result(result: Sequence[Any], tags: VoteTags = DEFAULT_VOTE_TAGS)
     decided = _choices(decision_item, tags.decision)
     if len(decided) != 1 or decided[0] not in DECISIONS:
         raise MalformedVote(f"vote decision must be one of {'/'.join(DECISIONS)}, not {decided!r}")
-    decision: Decision = decided[0]  # type: ignore[assignment]
+    decision: Decision = decided[0]
     named = _choices(_find(result, tags.reasons), tags.reasons)
     unknown = [r for r in named if r not in REASONS]
     if unknown:
