@@ -9,9 +9,10 @@ int8-quantized (:meth:`CheckpointClassifier.int8`); n-gram models are served as 
 from __future__ import annotations
 
 import logging
+import time
 from typing import TYPE_CHECKING
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from apeach_ls.classifier.base import PseudoClassifier
@@ -29,6 +30,7 @@ from .settings import BackendSettings
 from .verdicts import VerdictService
 
 if TYPE_CHECKING:
+    from .metrics import BackendMetrics
     from .retraining import CampaignLabels, Retrainer
 
 log = logging.getLogger("apeach_ls.ml_backend")
@@ -63,22 +65,37 @@ def create_app(
     app.config["APEACH_SETTINGS"] = settings
     app.json.ensure_ascii = False  # Korean stays readable in responses
 
-    def wrap(model: PseudoClassifier) -> PseudoClassifier:
-        model = quantized(settings, model)
-        if wants_batching(settings, model):
-            return MicroBatcher(model, settings.max_batch, settings.max_queue)
-        return model
+    # imported here, not at the top: gunicorn's master imports this package (for the worker
+    # class) before its hook names the metrics directory, and prometheus_client picks its
+    # multiprocess mode once, on import
+    from .metrics import BackendMetrics, ObservedClassifier
 
-    service = VerdictService(
-        wrap(classifier), key, settings.max_text_chars, max_config_chars=settings.max_config_chars
-    )
     if registry is not None:
         from .retraining import ModelWatcher, events_of
     # with a registry, one log on its shared storage for every backend and the retrainer
     submissions = events_of(registry) if registry is not None else SubmissionLog()
+    metrics = BackendMetrics(submissions if registry is not None else None)
+
+    def wrap(model: PseudoClassifier) -> PseudoClassifier:
+        if isinstance(model, MicroBatcher):  # injected as it is (a test's)
+            return model
+        model = quantized(settings, model)
+        observed = ObservedClassifier(model, metrics)
+        if wants_batching(settings, model):
+            return MicroBatcher(
+                observed, settings.max_batch, settings.max_queue, on_queue=metrics.queue_depth.set
+            )
+        return observed
+
+    service = VerdictService(
+        wrap(classifier), key, settings.max_text_chars, max_config_chars=settings.max_config_chars
+    )
+    metrics.serving(None, service.model_version)
     app.extensions["apeach_verdicts"] = service
     app.extensions["apeach_submissions"] = submissions
+    app.extensions["apeach_metrics"] = metrics
     app.register_blueprint(bp)
+    count_requests(app, metrics)  # first: refused and failed requests are counted too
     if settings.auth_required:
 
         @app.before_request
@@ -97,7 +114,7 @@ def create_app(
             return response
 
     if registry is not None:
-        watcher = ModelWatcher(service, registry, wrap, served_version)
+        watcher = ModelWatcher(service, registry, wrap, served_version, on_swap=metrics.serving)
         app.extensions["apeach_watcher"] = watcher
 
         @app.before_request
@@ -133,6 +150,29 @@ def create_app(
         return jsonify(error="internal error in the ML backend; see its log"), 500
 
     return app
+
+
+def count_requests(app: Flask, metrics: BackendMetrics) -> None:
+    """Requests by route and status, their latency, and those in flight."""
+
+    @app.before_request
+    def started() -> None:
+        g.apeach_started = time.perf_counter()
+        metrics.in_flight.inc()
+
+    @app.after_request
+    def answered(response: Response) -> Response:
+        started = g.get("apeach_started")
+        route = request.url_rule.rule if request.url_rule is not None else "(no route)"
+        metrics.requests.labels(route, request.method, str(response.status_code)).inc()
+        if started is not None:
+            metrics.latency.labels(route).observe(time.perf_counter() - started)
+        return response
+
+    @app.teardown_request
+    def finished(exc: BaseException | None) -> None:
+        if g.pop("apeach_started", None) is not None:
+            metrics.in_flight.dec()
 
 
 def create_retrainer(

@@ -1,4 +1,4 @@
-"""Routes of the Label Studio ML backend protocol: /health, /setup, /predict, /webhook.
+"""Routes of the Label Studio ML backend protocol: /health, /setup, /predict, /webhook; and /metrics.
 
 Thin: each route unpacks JSON, calls the :class:`~apeach_ls.ml_backend.verdicts.VerdictService`, and
 packs the answer in Label Studio's wire format.
@@ -10,7 +10,7 @@ import logging
 import sys
 from typing import TYPE_CHECKING, Any
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request
 
 from apeach_ls.timestamps import parse_time
 
@@ -29,6 +29,7 @@ from .payloads import (
 from .verdicts import VerdictService
 
 if TYPE_CHECKING:
+    from .metrics import BackendMetrics
     from .retraining import ModelWatcher
 
 bp = Blueprint("ml_backend", __name__)
@@ -73,11 +74,12 @@ def health():
     extra: dict[str, Any] = {}
     if _watcher() is not None:
         extra["training"] = _log().status()  # the retrainer's, from the shared storage
-    inner = model
+    from .metrics import unwrapped
+
+    inner = unwrapped(model)
     if isinstance(model, MicroBatcher):
         if model.death is not None:
             return jsonify(status="DOWN", reason=model.death, model_version=model.version), 503
-        inner = model.classifier
         extra.update(
             batching=True, batch_passes=model.batches, batched_sentences=model.batched_texts
         )
@@ -87,6 +89,14 @@ def health():
     return jsonify(
         status="UP", model_class=type(inner).__name__, model_version=model.version, **extra
     )
+
+
+@bp.get("/metrics")
+def metrics():
+    """Prometheus's text format, summed over the gunicorn workers (see :mod:`.metrics`)."""
+    metrics: BackendMetrics = current_app.extensions["apeach_metrics"]
+    body, content_type = metrics.exposition()
+    return Response(body, content_type=content_type)
 
 
 @bp.post("/setup")
