@@ -358,18 +358,20 @@ def ssrf_settings_command(ml_address: str) -> None:
     private address: instead of turning SSRF protection off, ban Label Studio's default
     networks except the backend's one address. Prints shell `export` lines to put into
     Label Studio's environment before it starts. ML_BLOCK_LOCAL_IP has no allow-list in
-    Label Studio 1.23: it must be false for a local backend (see the README).
+    Label Studio 1.23: it must be false for a local backend (see the README). For replicas,
+    give the network they get their addresses from (docker-compose.yml does).
 
     \b
     Example:
       apeach-ls ssrf-settings 10.0.0.5
+      apeach-ls ssrf-settings 172.28.9.0/24
     """
     try:
-        ipaddress.ip_address(ml_address)
+        ipaddress.ip_network(ml_address, strict=False)
     except ValueError:
         raise ConfigError(
-            f"{ml_address!r} is not an IP address; give the address the ML backend "
-            "listens on, e.g. 10.0.0.5"
+            f"{ml_address!r} is not an IP address or network; give the address the ML backend "
+            "listens on, e.g. 10.0.0.5 (or its replicas' network, e.g. 172.28.9.0/24)"
         ) from None
     for name, value in ssrf_settings(ml_address).items():
         click.echo(f"export {name}={shlex.quote(value)}")
