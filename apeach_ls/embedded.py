@@ -188,7 +188,9 @@ def ml_backend_process(
     extra_env: Mapping[str, str] | None = None,
     bind: str = LOOPBACK,
 ) -> ManagedProcess:
-    from apeach_ls.ml_backend.serving import gunicorn_argv  # whole requests are read before a thread is given
+    from apeach_ls.ml_backend.serving import (
+        gunicorn_argv,  # whole requests are read before a thread is given
+    )
 
     env = {
         k: v

@@ -418,7 +418,9 @@ def backend(
     from apeach_ls.ml_backend.settings import BackendSettings, serving_counts
     from apeach_ls.settings import with_ml_backend_aliases
 
-    env = with_ml_backend_aliases(os.environ)  # label-studio-ml-backend's names too (MODEL_DIR, ...)
+    env = with_ml_backend_aliases(
+        os.environ
+    )  # label-studio-ml-backend's names too (MODEL_DIR, ...)
     if retrainer:
         run_retrainer(BackendSettings.from_env(env))
         return
