@@ -40,7 +40,7 @@ from apeach_ls.labels import Label
 from apeach_ls.receipts import ReceiptKey
 
 from .batching import MicroBatcher
-from .events import EVENTS_FILE, SubmissionLog
+from .events import EVENTS_FILE, Pending, SubmissionLog
 from .verdicts import VerdictService
 
 log = logging.getLogger("apeach_ls.ml_backend")
@@ -178,7 +178,7 @@ class Retrainer:
         self.last_error: str | None = None
         self.outcomes = {"published": 0, "kept": 0, "failed": 0}
 
-    def due(self) -> tuple[str | None, Any]:
+    def due(self) -> tuple[str | None, Pending]:
         """The reason for a round now (None: nothing to do) and what it consumes."""
         pending = self.events.pending()
         if pending.requests:
