@@ -97,14 +97,14 @@ def choose_model(data_dir: Path, env: Mapping[str, str] | None = None) -> ModelC
 
 
 def banned_subnets_except(address: str) -> list[str]:
-    """Label Studio's default banned networks, with ``address`` cut out of the one holding it."""
-    allowed = ipaddress.ip_address(address)
+    """Label Studio's default banned networks, with ``address`` (one address, or the network
+    the backends' replicas get their addresses from) cut out of the one holding it."""
+    allowed = ipaddress.ip_network(address, strict=False)  # an address: a /32 or /128
     subnets: list[str] = []
     for text in DEFAULT_BANNED_SUBNETS:
         network = ipaddress.ip_network(text)
-        if allowed.version == network.version and allowed in network:
-            single = ipaddress.ip_network(f"{allowed}/{allowed.max_prefixlen}")
-            subnets += [str(n) for n in sorted(network.address_exclude(single))]  # type: ignore[arg-type]
+        if allowed.version == network.version and allowed.subnet_of(network):  # type: ignore[arg-type]
+            subnets += [str(n) for n in sorted(network.address_exclude(allowed))]  # type: ignore[arg-type]
         else:
             subnets.append(text)
     return subnets
@@ -120,7 +120,7 @@ def ssrf_settings(ml_address: str) -> dict[str, str]:
         "USER_ADDITIONAL_BANNED_SUBNETS": ",".join(banned_subnets_except(ml_address)),
     }
     settings["ML_BLOCK_LOCAL_IP"] = (
-        "true" if ipaddress.ip_address(ml_address).is_global else "false"
+        "true" if ipaddress.ip_network(ml_address, strict=False).is_global else "false"
     )
     return settings
 

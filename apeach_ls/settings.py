@@ -64,11 +64,46 @@ def receipt_key_of(secret: str | None, missing_hint: str = ".") -> ReceiptKey:
         ) from None
 
 
+# label-studio-ml-backend's names for the backend's settings, accepted as well as ours.
+ML_BACKEND_ALIASES = {  # ours -> theirs
+    "APEACH_LS_MODEL": "MODEL_DIR",
+    "APEACH_ML_BASIC_AUTH_USER": "BASIC_AUTH_USER",
+    "APEACH_ML_BASIC_AUTH_PASSWORD": "BASIC_AUTH_PASS",
+    "APEACH_ML_LOG_LEVEL": "LOG_LEVEL",
+}
+_CASE_BLIND = {"APEACH_ML_LOG_LEVEL"}  # INFO and info are the same level
+
+
+def with_ml_backend_aliases(env: Mapping[str, str]) -> dict[str, str]:
+    """``env`` with each of label-studio-ml-backend's names (:data:`ML_BACKEND_ALIASES`) copied
+    to ours. Both names set to different values is a ConfigError: a silent winner would hide
+    which of the two a deployment really runs with. Both set to the same value is fine."""
+    resolved = dict(env)
+    for ours, theirs in ML_BACKEND_ALIASES.items():
+        given = env.get(theirs)
+        if not given:
+            continue
+        mine = read_secret(env, ours)  # a password may be in our _FILE
+        same = (mine or "").lower() == given.lower() if ours in _CASE_BLIND else mine == given
+        if mine is None:
+            resolved[ours] = given
+        elif not same:
+            raise ConfigError(
+                f"{ours} and {theirs} (label-studio-ml-backend's name for it) are both set, to "
+                f"different values; set only one of them"
+            )
+    return resolved
+
+
 def ml_basic_auth_from_env(
     env: Mapping[str, str], when_neither: str = ""
 ) -> tuple[str, str] | None:
     """The backend's Basic auth: APEACH_ML_BASIC_AUTH_USER and APEACH_ML_BASIC_AUTH_PASSWORD
-    (or its _FILE) both, or neither (None); one without the other is a ConfigError."""
+    (or its _FILE) both, or neither (None); one without the other is a ConfigError.
+    label-studio-ml-backend's BASIC_AUTH_USER and BASIC_AUTH_PASS are read too."""
+    env = with_ml_backend_aliases(
+        {k: v for k, v in env.items() if k not in ("MODEL_DIR", "LOG_LEVEL")}
+    )
     user = env.get("APEACH_ML_BASIC_AUTH_USER") or None
     password = read_secret(env, "APEACH_ML_BASIC_AUTH_PASSWORD")
     if bool(user) != bool(password):

@@ -9,12 +9,14 @@ int8-quantized (:meth:`CheckpointClassifier.int8`); n-gram models are served as 
 from __future__ import annotations
 
 import logging
+import time
 from typing import TYPE_CHECKING
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from apeach_ls.classifier.base import PseudoClassifier
+from apeach_ls.classifier.registry import ModelRegistry, is_registry
 from apeach_ls.errors import ConfigError
 from apeach_ls.receipts import ReceiptKey
 from apeach_ls.settings import receipt_key_of
@@ -23,23 +25,23 @@ from .api import bp
 from .auth import basic_auth_ok
 from .batching import BatcherDown, MicroBatcher, Overloaded
 from .events import SubmissionLog
-from .model import VerdictService
 from .payloads import BadPayload
 from .settings import BackendSettings
+from .verdicts import VerdictService
 
 if TYPE_CHECKING:
-    from .retraining import CampaignLabels
+    from .metrics import BackendMetrics
+    from .retraining import CampaignLabels, Retrainer
 
 log = logging.getLogger("apeach_ls.ml_backend")
 
 
 def create_app(
-    settings: BackendSettings | None = None,
-    classifier: PseudoClassifier | None = None,
-    campaign_labels: CampaignLabels | None = None,
+    settings: BackendSettings | None = None, classifier: PseudoClassifier | None = None
 ) -> Flask:
-    """``campaign_labels``: where retraining reads the campaign's verified labels (default:
-    Label Studio at LABEL_STUDIO_URL with LABEL_STUDIO_API_KEY)."""
+    """The backend's app: verdicts, and (when APEACH_LS_MODEL is a model registry) the registry
+    followed and webhooks written to the campaign's shared submission log. It never retrains:
+    that is :func:`create_retrainer`'s process."""
     settings = settings or BackendSettings.from_env()
     key = receipt_key(settings)
     registry = None
@@ -49,9 +51,7 @@ def create_app(
                 "No classifier: set APEACH_LS_MODEL to a model directory or hf:<id or path> "
                 "(train one with `apeach-ls classifier train`)"
             )
-        from apeach_ls.classifier import load_classifier
-        from apeach_ls.classifier.loading import load_version
-        from apeach_ls.classifier.registry import ModelRegistry, is_registry
+        from apeach_ls.classifier.loading import load_classifier, load_version
 
         if is_registry(settings.model_spec):
             registry = ModelRegistry(settings.model_spec)
@@ -65,19 +65,37 @@ def create_app(
     app.config["APEACH_SETTINGS"] = settings
     app.json.ensure_ascii = False  # Korean stays readable in responses
 
+    # imported here, not at the top: gunicorn's master imports this package (for the worker
+    # class) before its hook names the metrics directory, and prometheus_client picks its
+    # multiprocess mode once, on import
+    from .metrics import BackendMetrics, ObservedClassifier
+
+    if registry is not None:
+        from .retraining import ModelWatcher, events_of
+    # with a registry, one log on its shared storage for every backend and the retrainer
+    submissions = events_of(registry) if registry is not None else SubmissionLog()
+    metrics = BackendMetrics(submissions if registry is not None else None)
+
     def wrap(model: PseudoClassifier) -> PseudoClassifier:
+        if isinstance(model, MicroBatcher):  # injected as it is (a test's)
+            return model
         model = quantized(settings, model)
+        observed = ObservedClassifier(model, metrics)
         if wants_batching(settings, model):
-            return MicroBatcher(model, settings.max_batch, settings.max_queue)
-        return model
+            return MicroBatcher(
+                observed, settings.max_batch, settings.max_queue, on_queue=metrics.queue_depth.set
+            )
+        return observed
 
     service = VerdictService(
         wrap(classifier), key, settings.max_text_chars, max_config_chars=settings.max_config_chars
     )
-    submissions = SubmissionLog()
+    metrics.serving(None, service.model_version)
     app.extensions["apeach_verdicts"] = service
     app.extensions["apeach_submissions"] = submissions
+    app.extensions["apeach_metrics"] = metrics
     app.register_blueprint(bp)
+    count_requests(app, metrics)  # first: refused and failed requests are counted too
     if settings.auth_required:
 
         @app.before_request
@@ -96,22 +114,8 @@ def create_app(
             return response
 
     if registry is not None:
-        from .retraining import LabelStudioLabels, ModelWatcher, Retrainer
-
-        watcher = ModelWatcher(service, registry, wrap, served_version)
+        watcher = ModelWatcher(service, registry, wrap, served_version, on_swap=metrics.serving)
         app.extensions["apeach_watcher"] = watcher
-        if campaign_labels is None and settings.label_studio_url and settings.label_studio_api_key:
-            campaign_labels = LabelStudioLabels(
-                settings.label_studio_url, settings.label_studio_api_key, key
-            )
-        app.extensions["apeach_retrainer"] = Retrainer(
-            service,
-            watcher,
-            campaign_labels,
-            every=settings.retrain_every,
-            base_data=settings.base_train_data,
-            holdout_data=settings.holdout_data,
-        )
 
         @app.before_request
         def follow_registry() -> None:
@@ -146,6 +150,65 @@ def create_app(
         return jsonify(error="internal error in the ML backend; see its log"), 500
 
     return app
+
+
+def count_requests(app: Flask, metrics: BackendMetrics) -> None:
+    """Requests by route and status, their latency, and those in flight."""
+
+    @app.before_request
+    def started() -> None:
+        g.apeach_started = time.perf_counter()
+        metrics.in_flight.inc()
+
+    @app.after_request
+    def answered(response: Response) -> Response:
+        started = g.get("apeach_started")
+        route = request.url_rule.rule if request.url_rule is not None else "(no route)"
+        metrics.requests.labels(route, request.method, str(response.status_code)).inc()
+        if started is not None:
+            metrics.latency.labels(route).observe(time.perf_counter() - started)
+        return response
+
+    @app.teardown_request
+    def finished(exc: BaseException | None) -> None:
+        if g.pop("apeach_started", None) is not None:
+            metrics.in_flight.dec()
+
+
+def create_retrainer(
+    settings: BackendSettings | None = None, campaign_labels: CampaignLabels | None = None
+) -> Retrainer:
+    """The campaign's one retrainer (``apeach-ls backend --retrainer``), on the registry that
+    APEACH_LS_MODEL names. ``campaign_labels``: where it reads the campaign's verified labels
+    (default: Label Studio at LABEL_STUDIO_URL with LABEL_STUDIO_API_KEY)."""
+    from .retraining import LabelStudioLabels, Retrainer, events_of
+
+    settings = settings or BackendSettings.from_env()
+    key = receipt_key(settings)
+    if not settings.model_spec or not is_registry(settings.model_spec):
+        raise ConfigError(
+            "the retrainer needs APEACH_LS_MODEL (or MODEL_DIR) to name a model registry, a "
+            f"folder with versions/ (got {settings.model_spec or 'nothing'}); create one with "
+            "`apeach-ls models publish MODEL_DIR --registry DIR`"
+        )
+    registry = ModelRegistry(settings.model_spec)
+    if registry.current() is None:  # say so now, not at every round
+        raise ConfigError(
+            f"model registry {registry.root} has no current version; publish one with "
+            f"`apeach-ls models publish MODEL_DIR --registry {registry.root}`"
+        )
+    if campaign_labels is None and settings.label_studio_url and settings.label_studio_api_key:
+        campaign_labels = LabelStudioLabels(
+            settings.label_studio_url, settings.label_studio_api_key, key
+        )
+    return Retrainer(
+        registry,
+        events_of(registry),
+        campaign_labels,
+        every=settings.retrain_every,
+        base_data=settings.base_train_data,
+        holdout_data=settings.holdout_data,
+    )
 
 
 def receipt_key(settings: BackendSettings) -> ReceiptKey:

@@ -1,6 +1,6 @@
-"""Routes of the Label Studio ML backend protocol: /health, /setup, /predict, /webhook.
+"""Routes of the Label Studio ML backend protocol: /health, /setup, /predict, /webhook; and /metrics.
 
-Thin: each route unpacks JSON, calls the :class:`~apeach_ls.ml_backend.model.VerdictService`, and
+Thin: each route unpacks JSON, calls the :class:`~apeach_ls.ml_backend.verdicts.VerdictService`, and
 packs the answer in Label Studio's wire format.
 """
 
@@ -10,13 +10,12 @@ import logging
 import sys
 from typing import TYPE_CHECKING, Any
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request
 
 from apeach_ls.timestamps import parse_time
 
 from .batching import MicroBatcher
 from .events import SubmissionLog
-from .model import VerdictService
 from .payloads import (
     BadPayload,
     check_result,
@@ -27,9 +26,11 @@ from .payloads import (
     require_object,
     webhook_project_id,
 )
+from .verdicts import VerdictService
 
 if TYPE_CHECKING:
-    from .retraining import Retrainer
+    from .metrics import BackendMetrics
+    from .retraining import ModelWatcher
 
 bp = Blueprint("ml_backend", __name__)
 log = logging.getLogger("apeach_ls.ml_backend")
@@ -47,9 +48,10 @@ def _log() -> SubmissionLog:
     return current_app.extensions["apeach_submissions"]
 
 
-def _retrainer() -> Retrainer | None:
-    """The background retrainer; None unless APEACH_LS_MODEL is a model registry."""
-    return current_app.extensions.get("apeach_retrainer")
+def _watcher() -> ModelWatcher | None:
+    """The registry follower; None unless APEACH_LS_MODEL is a model registry (then the
+    submission log is the campaign's shared one, which the retrainer process follows)."""
+    return current_app.extensions.get("apeach_watcher")
 
 
 def _json_body() -> Any:
@@ -63,14 +65,14 @@ def _json_body() -> Any:
 def health():
     model = _service().classifier
     extra: dict[str, Any] = {}
-    retrainer = _retrainer()
-    if retrainer is not None:
-        extra["training"] = retrainer.status()
-    inner = model
+    if _watcher() is not None:
+        extra["training"] = _log().status()  # the retrainer's, from the shared storage
+    from .metrics import unwrapped
+
+    inner = unwrapped(model)
     if isinstance(model, MicroBatcher):
         if model.death is not None:
             return jsonify(status="DOWN", reason=model.death, model_version=model.version), 503
-        inner = model.classifier
         extra.update(
             batching=True, batch_passes=model.batches, batched_sentences=model.batched_texts
         )
@@ -80,6 +82,14 @@ def health():
     return jsonify(
         status="UP", model_class=type(inner).__name__, model_version=model.version, **extra
     )
+
+
+@bp.get("/metrics")
+def metrics():
+    """Prometheus's text format, summed over the gunicorn workers (see :mod:`.metrics`)."""
+    metrics: BackendMetrics = current_app.extensions["apeach_metrics"]
+    body, content_type = metrics.exposition()
+    return Response(body, content_type=content_type)
 
 
 @bp.post("/setup")
@@ -108,8 +118,7 @@ def webhook():
         raise BadPayload("'action' must name the event, e.g. ANNOTATION_CREATED")
     project_id = webhook_project_id(body)
     if action in TRAINING_EVENTS:
-        retrainer = _retrainer()
-        if retrainer is None:
+        if _watcher() is None:
             return jsonify(
                 status="ignored",
                 action=action,
@@ -117,7 +126,7 @@ def webhook():
                 model_version=_service().model_version,
             )
         log.info("training requested by Label Studio (project %s)", project_id)
-        retrainer.request("START_TRAINING")
+        _log().request_training("START_TRAINING")  # the retrainer process takes it from there
         return jsonify(status="training", action=action, model_version=_service().model_version)
     if action in DELETION_EVENTS:
         deleted = body.get("annotations")
@@ -165,10 +174,8 @@ def _annotation_event(action: str, body: dict, project_id: int | None) -> dict[s
         label_config if isinstance(label_config, str) else None,
     )
     checked = _service().check(tags, result, project_id, task_id)
+    # counted once per campaign, whichever backend got it; the retrainer counts the new ones
     outcome = _log().record(annotation_id, parse_time(annotation.get("updated_at")))
-    retrainer = _retrainer()
-    if outcome == "new" and retrainer is not None:
-        retrainer.annotation_counted()
     log.info(
         "annotation %s: label=%s fooled=%s flags=%s",
         annotation_id,

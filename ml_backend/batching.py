@@ -26,7 +26,7 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from apeach_ls.classifier.base import PseudoClassifier
@@ -59,8 +59,16 @@ REGROUP_MAX = 0.2  # seconds
 class MicroBatcher:
     """A :class:`PseudoClassifier` that batches concurrent callers into one forward pass."""
 
-    def __init__(self, classifier: PseudoClassifier, max_batch: int = 32, max_queue: int = 256):
+    def __init__(
+        self,
+        classifier: PseudoClassifier,
+        max_batch: int = 32,
+        max_queue: int = 256,
+        on_queue: Callable[[int], None] | None = None,
+    ):
+        """``on_queue(depth)`` is told the queue's length when it changes (the metrics)."""
         self.classifier, self.max_batch = classifier, max_batch
+        self.on_queue = on_queue
         self._queue: queue.Queue[_Job] = queue.Queue(maxsize=max_queue)
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
@@ -105,6 +113,7 @@ class MicroBatcher:
                 self._queue.put_nowait(job)
             except queue.Full:
                 raise Overloaded(f"{self._queue.maxsize} requests are already waiting") from None
+        self._queue_changed()
         while not job.done.wait(timeout=1.0):
             if not self.alive:
                 raise BatcherDown(self.death or "the batching thread stopped")
@@ -119,6 +128,10 @@ class MicroBatcher:
             self._closed = True
             if self._thread is not None:
                 self._queue.put(_STOP)
+
+    def _queue_changed(self) -> None:
+        if self.on_queue is not None:
+            self.on_queue(self._queue.qsize() + (self._carry is not None))
 
     def _next_batch(self) -> list[_Job]:
         waiting = self._queue.qsize() + (
@@ -154,6 +167,7 @@ class MicroBatcher:
                 jobs = self._next_batch()
                 if not jobs:
                     return  # closed
+                self._queue_changed()
                 texts = [t for job in jobs for t in job.texts]
                 started = time.monotonic()
                 try:

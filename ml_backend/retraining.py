@@ -1,31 +1,33 @@
 """Live model updates: follow the model registry, and retrain from the campaign's labels.
 
-* :class:`ModelWatcher` follows the registry's ``current`` version (a stat at most once a
-  second, from the request path) and swaps the served model in one reference assignment.
-* :class:`Retrainer` retrains the default n-gram model in a background thread, on
-  START_TRAINING from Label Studio and after every N new annotations. Webhook events are
-  only a trigger: the campaign's corrected labels are read from Label Studio itself
-  (:class:`LabelStudioLabels`, with the backend's own token), and only submissions whose
-  verdict receipt verifies count. The training data is the base file (e.g. BEEP! train)
-  plus those labels; the candidate is evaluated on a held-out slice (the holdout file plus
-  a fixed fifth of the campaign's labels, chosen by annotation id) and published only if it
-  is not worse than the model being served. Requests that arrive while it trains are never
-  blocked.
-
-With several gunicorn workers, each counts the annotations it receives; whichever trains
-publishes to the shared registry, and every worker follows ``current``.
+* :class:`ModelWatcher` (in every backend worker) follows the registry's ``current`` version
+  (a stat at most once a second, from the request path) and swaps the served model in one
+  reference assignment. The new model is loaded by one request while the others go on with
+  the old one, so no request waits for, or fails during, a swap.
+* :class:`Retrainer` runs once per campaign, as its own process (``apeach-ls backend
+  --retrainer``), never inside a backend worker. It follows the campaign's
+  :class:`~apeach_ls.ml_backend.events.SubmissionLog` on the registry's shared storage: a
+  START_TRAINING, or every N new annotations, that reached *any* backend starts one round.
+  Webhook events are only a trigger: the campaign's corrected labels are read from Label
+  Studio itself (:class:`LabelStudioLabels`, with the retrainer's own token), and only
+  submissions whose verdict receipt verifies count. The training data is the base file
+  (e.g. BEEP! train) plus those labels; the candidate is evaluated on a held-out slice (the
+  holdout file plus a fixed fifth of the campaign's labels, chosen by annotation id) and
+  published to the registry only if it is not worse than the current version. Every backend
+  then swaps it in by itself.
 """
 
 from __future__ import annotations
 
+import fcntl
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from apeach_ls.classifier.base import PseudoClassifier
 from apeach_ls.classifier.data import LabeledText, read_labeled
@@ -33,14 +35,16 @@ from apeach_ls.classifier.loading import load_version
 from apeach_ls.classifier.metrics import score
 from apeach_ls.classifier.ngram import save_ngram, train_ngram
 from apeach_ls.classifier.registry import ModelRegistry
-from apeach_ls.errors import ApeachError
+from apeach_ls.errors import ApeachError, ConfigError
 from apeach_ls.labels import Label
 from apeach_ls.receipts import ReceiptKey
 
 from .batching import MicroBatcher
-from .model import VerdictService
+from .events import EVENTS_FILE, Pending, SubmissionLog
+from .verdicts import VerdictService
 
 log = logging.getLogger("apeach_ls.ml_backend")
+LOCK_FILE = "retrainer.lock"
 
 
 class ModelWatcher:
@@ -51,28 +55,38 @@ class ModelWatcher:
         wrap: Callable[[PseudoClassifier], PseudoClassifier],
         version: str | None,
         interval: float = 1.0,
+        on_swap: Callable[[str | None, str], None] | None = None,
     ):
-        """``version``: the registry version ``service`` serves now."""
+        """``version``: the registry version ``service`` serves now; ``on_swap(old, new)`` is
+        told of every swap (the metrics)."""
         self.service, self.registry, self.wrap, self.interval = service, registry, wrap, interval
         self.version = version
+        self.on_swap = on_swap
         self._checked = time.monotonic()
         self._lock = threading.Lock()
 
     def check(self, force: bool = False) -> bool:
-        """Swap in the registry's current version if it changed; True if it did."""
+        """Swap in the registry's current version if it changed; True if it did. While one
+        request loads a new version, the others do not wait: they are answered by the old one."""
         now = time.monotonic()
         if not force and now - self._checked < self.interval:
             return False
-        with self._lock:
+        if not self._lock.acquire(blocking=force):
+            return False
+        try:
             self._checked = now
             wanted = self.registry.current()
             if wanted is None or wanted == self.version:
                 return False
             model = self.wrap(load_version(self.registry, wanted))
             old = self.service.swap(model)
-            self.version = wanted
+            previous, self.version = self.version, wanted
+        finally:
+            self._lock.release()
         if isinstance(old, MicroBatcher):
             old.close()
+        if self.on_swap is not None:
+            self.on_swap(previous, wanted)
         log.info("now serving model %s", wanted)
         return True
 
@@ -143,10 +157,12 @@ def held_out(annotation_id: int) -> bool:
 
 
 class Retrainer:
+    """One round at a time, from what :meth:`SubmissionLog.pending` says reached the backends."""
+
     def __init__(
         self,
-        service: VerdictService,
-        watcher: ModelWatcher,
+        registry: ModelRegistry,
+        events: SubmissionLog,
         campaign_labels: CampaignLabels | None,
         every: int = 0,
         base_data: Path | str | None = None,
@@ -154,59 +170,62 @@ class Retrainer:
         tolerance: float = 0.0,
     ):
         """``campaign_labels``: where the campaign's verified labels come from (None: base data only)."""
-        self.service, self.watcher, self.campaign_labels = service, watcher, campaign_labels
+        self.registry, self.events, self.campaign_labels = registry, events, campaign_labels
         self.every, self.tolerance = every, tolerance
         self.base = read_labeled(base_data) if base_data else []
         self.holdout = read_labeled(holdout_data) if holdout_data else []
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="apeach-retrain")
-        self._lock = threading.Lock()
-        self._running = self._again = False
-        self._new_since_training = 0
         self.last: RetrainResult | None = None
         self.last_error: str | None = None
+        self.outcomes = {"published": 0, "kept": 0, "failed": 0}
 
-    def status(self) -> dict[str, Any]:
-        state = {
-            "running": self._running,
-            "new_annotations": self._new_since_training,
-            "every": self.every,
-        }
-        if self.last is not None:
-            state["last"] = self.last.__dict__
-        if self.last_error:
-            state["last_error"] = self.last_error
-        return state
+    def due(self) -> tuple[str | None, Pending]:
+        """The reason for a round now (None: nothing to do) and what it consumes."""
+        pending = self.events.pending()
+        if pending.requests:
+            return pending.requests[0], pending
+        if self.every and pending.new_annotations >= self.every:
+            return f"{pending.new_annotations} new annotations", pending
+        return None, pending
 
-    def annotation_counted(self) -> None:
-        """A new annotation (each id counts once, whatever the retries): maybe retrain."""
-        with self._lock:
-            self._new_since_training += 1
-            due = self.every and self._new_since_training >= self.every
-        if due:
-            self.request(f"{self.every} new annotations")
-
-    def request(self, reason: str) -> None:
-        with self._lock:
-            if self._running:
-                self._again = True  # one more round after this one, with the newest labels
-                return
-            self._running = True
-            self._new_since_training = 0
-        self._executor.submit(self._run, reason)
-
-    def _run(self, reason: str) -> None:
+    def poll_once(self) -> RetrainResult | None:
+        """Run one round if one is due; its result (None: none was due, or it failed)."""
+        reason, pending = self.due()
+        if reason is None:
+            return None
+        # consumed first: what arrives while this round trains counts towards the next one
+        self.events.consume(pending)
+        self._publish_status(running=True)
         try:
             self.last = self.train_once(reason)
             self.last_error = None
+            self.outcomes["published" if self.last.published else "kept"] += 1
         except Exception as exc:  # recorded for /health; the served model is untouched
             self.last_error = f"{type(exc).__name__}: {exc}"
+            self.outcomes["failed"] += 1
             log.error("retraining failed: %s", self.last_error)
-        finally:
-            with self._lock:
-                self._running, again = False, self._again
-                self._again = False
-        if again:
-            self.request("labels arrived during training")
+        self._publish_status(running=False)
+        return self.last if self.last_error is None else None
+
+    def run(self, stop: threading.Event, interval: float = 1.0) -> None:
+        """Poll until ``stop`` is set (a round in progress is finished first)."""
+        self._publish_status(running=False)
+        while not stop.is_set():
+            self.poll_once()
+            stop.wait(interval)
+
+    def _publish_status(self, running: bool) -> None:
+        status: dict[str, Any] = {
+            "running": running,
+            "every": self.every,
+            "outcomes": dict(self.outcomes),
+            "retrainer_pid": os.getpid(),
+            "at": time.time(),
+        }
+        if self.last is not None:
+            status["last"] = self.last.__dict__
+        if self.last_error:
+            status["last_error"] = self.last_error
+        self.events.write_status(status)
 
     def campaign_examples(self) -> tuple[list[LabeledText], list[LabeledText]]:
         train: list[LabeledText] = []
@@ -226,7 +245,8 @@ class Retrainer:
         campaign_train, campaign_held = self.campaign_examples()
         examples = self.base + campaign_train
         holdout = self.holdout + campaign_held
-        served = self.service.classifier
+        served_version = self.registry.current()
+        served = load_version(self.registry, served_version)
         if not holdout:
             raise ValueError("no held-out data to evaluate a candidate: set APEACH_ML_HOLDOUT_DATA")
         candidate = train_ngram(examples)
@@ -237,7 +257,7 @@ class Retrainer:
         published = False
         note = "worse than the served model: kept the served one"
         if f1_new + self.tolerance >= f1_old:
-            published = self.watcher.registry.publish(
+            published = self.registry.publish(
                 candidate.version,
                 lambda d: save_ngram(
                     candidate, d, info={"trained_on": reason, "examples": len(examples)}
@@ -249,11 +269,10 @@ class Retrainer:
                 if published
                 else "not published: a version is pinned, or it is the same model"
             )
-            self.watcher.check(force=True)
         result = RetrainResult(
             reason,
             candidate.version,
-            served.version,
+            served_version,
             round(f1_new, 4),
             round(f1_old, 4),
             published,
@@ -267,8 +286,45 @@ class Retrainer:
             reason,
             candidate.version,
             f1_new,
-            served.version,
+            served_version,
             f1_old,
             note,
         )
         return result
+
+
+def events_of(registry: ModelRegistry) -> SubmissionLog:
+    """The campaign's shared submission log, beside the registry it trains for."""
+    return SubmissionLog(registry.root / EVENTS_FILE)
+
+
+class RetrainerLock:
+    """At most one retrainer per registry: an exclusive lock on ``<registry>/retrainer.lock``,
+    released by the kernel when the process ends, however it ends."""
+
+    def __init__(self, registry: ModelRegistry):
+        self.path = registry.root / LOCK_FILE
+        self._handle: IO[str] | None = None
+
+    def __enter__(self) -> RetrainerLock:
+        handle = open(self.path, "a+", encoding="utf-8")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "?"
+            handle.close()
+            raise ConfigError(
+                f"another retrainer (pid {holder}) already runs for the registry "
+                f"{self.path.parent}; run one per campaign"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"{os.getpid()}\n")
+        handle.flush()
+        self._handle = handle
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._handle is not None:
+            self._handle.close()  # closing releases the lock

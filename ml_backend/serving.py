@@ -54,6 +54,7 @@ log = logging.getLogger("apeach_ls.ml_backend")
 
 WORKER_CLASS = "apeach_ls.ml_backend.serving.BufferingWorker"
 LOGGER_CLASS = "apeach_ls.ml_backend.serving.RedactingLogger"
+HOOKS = "python:apeach_ls.ml_backend.gunicorn_hooks"
 SECRET_HEADERS = ("authorization", "proxy-authorization", "cookie")
 
 
@@ -75,6 +76,8 @@ def gunicorn_argv(
         WORKER_CLASS,
         "--logger-class",
         LOGGER_CLASS,
+        "--config",
+        HOOKS,  # a fresh metrics directory per run (gunicorn_hooks.py)
     ]
     if timeout is not None:
         argv += ["--timeout", str(timeout)]

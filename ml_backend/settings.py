@@ -22,7 +22,14 @@
 | APEACH_ML_IDLE_TIMEOUT | seconds a connection may take to send a request's headers, and may stay idle between requests, before it is closed | 10 |
 | APEACH_ML_BODY_TIMEOUT | seconds a client may take to send a request's body before the connection is closed | 30 |
 
-Retraining is on when APEACH_LS_MODEL is a model registry (``models publish --registry``).
+label-studio-ml-backend's names are read as well: MODEL_DIR (= APEACH_LS_MODEL),
+BASIC_AUTH_USER, BASIC_AUTH_PASS, LOG_LEVEL; both names set to different values is an error
+(:func:`apeach_ls.settings.with_ml_backend_aliases`). Its WORKERS and THREADS are the defaults
+of ``apeach-ls backend --workers/--threads`` (:func:`serving_counts`; a flag overrides them).
+
+Retraining is on when APEACH_LS_MODEL is a model registry (``apeach-ls models publish``):
+the backends record webhooks in the registry's shared storage, and one ``apeach-ls backend
+--retrainer`` process retrains from them.
 """
 
 from __future__ import annotations
@@ -32,7 +39,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from apeach_ls.errors import ConfigError
-from apeach_ls.settings import ml_basic_auth_from_env, read_secret
+from apeach_ls.settings import ml_basic_auth_from_env, read_secret, with_ml_backend_aliases
+
+DEFAULT_WORKERS, DEFAULT_THREADS = 1, 4
 
 
 @dataclass(frozen=True)
@@ -69,7 +78,7 @@ class BackendSettings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> BackendSettings:
-        env = os.environ if env is None else env
+        env = with_ml_backend_aliases(os.environ if env is None else env)
         user, password = ml_basic_auth_from_env(env) or (None, None)
         return cls(
             model_spec=env.get("APEACH_LS_MODEL") or None,
@@ -97,6 +106,16 @@ class BackendSettings:
         )
 
 
+def serving_counts(
+    env: Mapping[str, str], workers: int | None, threads: int | None
+) -> tuple[int, int]:
+    """gunicorn's workers and threads: the flags, else WORKERS and THREADS, else 1 and 4."""
+    return (
+        workers or _int_setting(env, "WORKERS", DEFAULT_WORKERS, maximum=64),
+        threads or _int_setting(env, "THREADS", DEFAULT_THREADS, maximum=256),
+    )
+
+
 def _choice(env: Mapping[str, str], name: str, allowed: tuple[str, ...], default: str) -> str:
     value = (env.get(name) or default).strip().lower()
     if value not in allowed:
@@ -104,7 +123,9 @@ def _choice(env: Mapping[str, str], name: str, allowed: tuple[str, ...], default
     return value
 
 
-def _int_setting(env: Mapping[str, str], name: str, default: int, minimum: int = 1) -> int:
+def _int_setting(
+    env: Mapping[str, str], name: str, default: int, minimum: int = 1, maximum: int | None = None
+) -> int:
     raw = env.get(name)
     if not raw:
         return default
@@ -114,4 +135,6 @@ def _int_setting(env: Mapping[str, str], name: str, default: int, minimum: int =
         raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
     if value < minimum:
         raise ConfigError(f"{name} must be at least {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        raise ConfigError(f"{name} must be at most {maximum}, got {value}")
     return value

@@ -359,7 +359,7 @@ def test_config_size_limit_is_a_setting():
 
 
 def test_failed_configs_are_cached_and_the_cache_is_bounded(client, monkeypatch):
-    import apeach_ls.ml_backend.model as model
+    import apeach_ls.ml_backend.verdicts as model
 
     calls = []
     real = model.parse_generation_config

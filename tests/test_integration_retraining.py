@@ -3,8 +3,6 @@ retrainer reads the campaign from a real Label Studio."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 import requests
 from ls_users import sign_up
@@ -16,7 +14,7 @@ from apeach_ls.classifier.ngram import save_ngram, train_ngram
 from apeach_ls.classifier.registry import ModelRegistry
 from apeach_ls.labelstudio.campaign import setup_generation
 from apeach_ls.labelstudio.prompt_import import import_prompts
-from apeach_ls.ml_backend import create_app
+from apeach_ls.ml_backend import create_app, create_retrainer
 from apeach_ls.ml_backend.settings import BackendSettings
 from apeach_ls.prompts import default_prompts
 
@@ -46,17 +44,16 @@ def test_forged_webhook_events_leave_the_served_model_and_its_held_out_slice_unc
         "\n".join((beep_dir / "train.tsv").read_text(encoding="utf-8").splitlines()[:2000]) + "\n",
         encoding="utf-8",
     )
-    app = create_app(
-        BackendSettings(
-            verdict_secret=TEST_SECRET,
-            model_spec=str(registry.root),
-            retrain_every=200,
-            base_train_data=str(base),
-            holdout_data=str(beep_dir / "dev.tsv"),
-            label_studio_url=label_studio.url,
-            label_studio_api_key=label_studio.api_key,
-        )
+    settings = BackendSettings(
+        verdict_secret=TEST_SECRET,
+        model_spec=str(registry.root),
+        retrain_every=200,
+        base_train_data=str(base),
+        holdout_data=str(beep_dir / "dev.tsv"),
+        label_studio_url=label_studio.url,
+        label_studio_api_key=label_studio.api_key,
     )
+    app = create_app(settings)
     backend = app.test_client()
 
     # honest writers: verdicts (with receipts) from this backend, submitted to Label Studio
@@ -152,7 +149,7 @@ def test_forged_webhook_events_leave_the_served_model_and_its_held_out_slice_unc
     )
     assert stored.status_code == 201, stored.text
 
-    retrainer = app.extensions["apeach_retrainer"]
+    retrainer = create_retrainer(settings)  # reads the campaign from Label Studio
     trained_on, held_before = retrainer.campaign_examples()
     assert {text for text, _ in HONEST} <= {ex.text for ex in trained_on + held_before}
     holdout_before = retrainer.holdout_slice()
@@ -186,12 +183,9 @@ def test_forged_webhook_events_leave_the_served_model_and_its_held_out_slice_unc
         }
         answer = backend.post("/webhook", json=forged)
         assert answer.status_code == 200 and answer.json["flags"] == ["verdict_unverified"]
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline:
-        training = backend.get("/health").json["training"]
-        if training.get("last") and not training["running"]:
-            break
-        time.sleep(0.5)
+    assert backend.get("/health").json["training"]["new_annotations"] == 1000
+    retrainer.poll_once()
+    training = backend.get("/health").json["training"]
     assert training.get("last"), training  # the events did trigger retraining ...
     trained_on, held_after = retrainer.campaign_examples()
     assert POISON not in {ex.text for ex in trained_on + held_after}  # ... but never fed it

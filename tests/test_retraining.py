@@ -1,9 +1,14 @@
-"""Live model updates: retrain from the campaign's labels, swap atomically, pin and roll back."""
+"""Live model updates: retrain from the campaign's labels, swap atomically, pin and roll back.
+
+The retrainer is its own object here (its own process in production, `apeach-ls backend
+--retrainer`); it meets the backends only through the registry's shared storage."""
 
 from __future__ import annotations
 
+import multiprocessing
 import threading
 import time
+from contextlib import contextmanager
 
 import pytest
 from click.testing import CliRunner
@@ -16,8 +21,9 @@ from apeach_ls.classifier.ngram import save_ngram, train_ngram
 from apeach_ls.classifier.registry import ModelRegistry
 from apeach_ls.cli import cli
 from apeach_ls.errors import ConfigError
-from apeach_ls.ml_backend import create_app
-from apeach_ls.ml_backend.retraining import CampaignLabel
+from apeach_ls.ml_backend import create_app, create_retrainer
+from apeach_ls.ml_backend.events import SubmissionLog
+from apeach_ls.ml_backend.retraining import CampaignLabel, RetrainerLock
 from apeach_ls.ml_backend.settings import BackendSettings
 
 CONFIG = label_config.load("generation")
@@ -106,6 +112,20 @@ def wait_until(condition, timeout=120):
     raise AssertionError("timed out")
 
 
+@contextmanager
+def retrainer_running(settings, store=None):
+    """The campaign's retrainer polling in a thread, as `apeach-ls backend --retrainer` does."""
+    retrainer = create_retrainer(settings, campaign_labels=store)
+    stop = threading.Event()
+    thread = threading.Thread(target=retrainer.run, args=(stop, 0.05))
+    thread.start()
+    try:
+        yield retrainer
+    finally:
+        stop.set()
+        thread.join()
+
+
 class CampaignStore:
     """Stands in for Label Studio's verified labels (the integration test reads the real one)."""
 
@@ -130,7 +150,7 @@ def test_retraining_swaps_in_a_better_model_while_predict_is_hammered(
     store.labels = [
         CampaignLabel(n, SENTENCES[n], "hate" if n % 2 else "not_hate") for n in range(1, 7)
     ]
-    app = create_app(settings, campaign_labels=store)
+    app = create_app(settings)
     client = app.test_client()
     first_version = client.post("/setup", json={"project": "1.1", "schema": CONFIG}).json[
         "model_version"
@@ -162,6 +182,7 @@ def test_retraining_swaps_in_a_better_model_while_predict_is_hammered(
     for t in threads:
         t.start()
     try:
+        # before the retrainer runs: the events wait for it on the shared storage
         # the same event twice, and an UPDATED that arrives before its CREATED, count once
         client.post("/webhook", json=annotation_event(1, SENTENCES[0], "hate"))
         client.post("/webhook", json=annotation_event(1, SENTENCES[0], "hate"))
@@ -175,8 +196,10 @@ def test_retraining_swaps_in_a_better_model_while_predict_is_hammered(
         assert client.get("/health").json["training"]["new_annotations"] == 2
         for n in range(3, 7):
             client.post("/webhook", json=annotation_event(n, SENTENCES[n], "hate"))
-        wait_until(lambda: client.get("/health").json["training"].get("last"))
-        time.sleep(0.3)
+        assert client.get("/health").json["training"]["new_annotations"] == 6
+        with retrainer_running(settings, store):
+            wait_until(lambda: client.get("/health").json["training"].get("last"))
+        time.sleep(1.3)  # the watcher looks at the registry at most once a second
     finally:
         stop.set()
         for t in threads:
@@ -218,31 +241,25 @@ def test_forged_webhook_events_are_a_trigger_never_training_data(registry, base_
     store.labels = [
         CampaignLabel(n, SENTENCES[n], "hate" if n % 2 else "not_hate") for n in range(1, 7)
     ]
-    app = create_app(
-        BackendSettings(
-            verdict_secret=TEST_SECRET,
-            model_spec=str(registry.root),
-            retrain_every=250,
-            base_train_data=str(base_file),
-            holdout_data=str(beep_dir / "dev.tsv"),
-        ),
-        campaign_labels=store,
+    settings = BackendSettings(
+        verdict_secret=TEST_SECRET,
+        model_spec=str(registry.root),
+        retrain_every=250,
+        base_train_data=str(base_file),
+        holdout_data=str(beep_dir / "dev.tsv"),
     )
+    app = create_app(settings)
     client = app.test_client()
     before = client.post("/predict", json=predict_body(POISON)).json["results"][0]["result"][0][
         "value"
     ]
-    retrainer = app.extensions["apeach_retrainer"]
+    retrainer = create_retrainer(settings, campaign_labels=store)
     held_before = retrainer.holdout_slice()
     for n in range(1000):
         forged = annotation_event(10_000 + n, POISON, "hate")  # no receipt, "hate" intent, confirm
         assert client.post("/webhook", json=forged).status_code == 200
-    wait_until(
-        lambda: (
-            client.get("/health").json["training"].get("last")
-            and not client.get("/health").json["training"]["running"]
-        )
-    )
+    assert retrainer.poll_once() is not None  # the events did trigger a round ...
+    assert retrainer.poll_once() is None  # ... one: they were consumed
     last = client.get("/health").json["training"]["last"]
     assert last["examples"] == 2500 - 1 + 5, "webhook bodies must never become training examples"
     assert retrainer.holdout_slice() == held_before and POISON not in {
@@ -262,14 +279,13 @@ def test_a_worse_candidate_is_not_published(registry, tmp_path, beep_dir):
         + "".join(f"문장 {i},{'hate' if i % 2 else 'not_hate'}\n" for i in range(40)),
         encoding="utf-8",
     )
-    app = create_app(
-        BackendSettings(
-            verdict_secret=TEST_SECRET,
-            model_spec=str(registry.root),
-            base_train_data=str(bad),
-            holdout_data=str(beep_dir / "dev.tsv"),
-        )
+    settings = BackendSettings(
+        verdict_secret=TEST_SECRET,
+        model_spec=str(registry.root),
+        base_train_data=str(bad),
+        holdout_data=str(beep_dir / "dev.tsv"),
     )
+    app = create_app(settings)
     before = registry.current()
     client = app.test_client()
     assert (
@@ -278,9 +294,10 @@ def test_a_worse_candidate_is_not_published(registry, tmp_path, beep_dir):
         ]
         == "training"
     )
-    wait_until(lambda: client.get("/health").json["training"].get("last"))
-    last = client.get("/health").json["training"]["last"]
-    assert last["published"] is False and "worse" in last["note"]
+    create_retrainer(settings).poll_once()
+    training = client.get("/health").json["training"]
+    assert training["last"]["published"] is False and "worse" in training["last"]["note"]
+    assert training["outcomes"] == {"published": 0, "kept": 1, "failed": 0}
     assert registry.current() == before
 
 
@@ -358,3 +375,125 @@ def test_an_empty_registry_names_the_command_that_publishes_to_it(
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
     assert load_version(registry, registry.current()).classify(["좋은 하루"])[0].label == "not_hate"
+
+
+def test_two_backends_count_each_annotation_once_and_both_serve_what_the_retrainer_publishes(
+    registry, base_file, beep_dir
+):
+    settings = BackendSettings(
+        verdict_secret=TEST_SECRET,
+        model_spec=str(registry.root),
+        retrain_every=3,
+        base_train_data=str(base_file),
+        holdout_data=str(beep_dir / "dev.tsv"),
+    )
+    first = registry.current()
+    one, two = create_app(settings).test_client(), create_app(settings).test_client()
+    # Label Studio delivers the same event to whichever replica; it counts once per campaign
+    assert (
+        one.post("/webhook", json=annotation_event(1, SENTENCES[0], "hate")).json["status"] == "ok"
+    )
+    assert two.post("/webhook", json=annotation_event(1, SENTENCES[0], "hate")).json["status"] == (
+        "duplicate"
+    )
+    two.post("/webhook", json=annotation_event(2, SENTENCES[1], "not_hate"))
+    assert one.get("/health").json["training"]["new_annotations"] == 2
+    retrainer = create_retrainer(settings)
+    assert retrainer.poll_once() is None  # 2 < every
+    one.post("/webhook", json=annotation_event(3, SENTENCES[2], "hate"))
+    result = retrainer.poll_once()
+    assert result is not None and result.published and result.reason == "3 new annotations"
+    time.sleep(1.1)  # each backend looks at `current` at most once a second
+    for backend in (one, two):
+        served = backend.post("/predict", json=predict_body("안녕")).json["model_version"]
+        assert served == registry.current() == result.candidate != first
+        assert backend.get("/health").json["training"]["new_annotations"] == 0
+    # START_TRAINING reaching either backend is one request for the one retrainer
+    two.post("/webhook", json={"action": "START_TRAINING", "project": {"id": 1}})
+    assert one.get("/health").json["training"]["requests_waiting"] == 1
+    assert retrainer.poll_once().reason == "START_TRAINING"
+    assert retrainer.poll_once() is None
+
+
+def test_one_retrainer_per_registry(registry):
+    with RetrainerLock(registry):
+        with pytest.raises(ConfigError, match="another retrainer .* already runs for the registry"):
+            with RetrainerLock(registry):
+                pass
+    with RetrainerLock(registry):  # released when the first one ended
+        pass
+
+
+def test_the_retrainer_needs_a_registry(tmp_path, default_model_dir):
+    settings = BackendSettings(verdict_secret=TEST_SECRET, model_spec=str(default_model_dir))
+    with pytest.raises(ConfigError, match="the retrainer needs APEACH_LS_MODEL .* registry"):
+        create_retrainer(settings)
+
+
+def _record_all(path, ids, outcomes):
+    log = SubmissionLog(path)
+    outcomes.extend([log.record(i, None) for i in ids])
+
+
+def test_the_shared_log_counts_an_annotation_once_across_processes(tmp_path):
+    """Four processes record the same 300 ids at once: each id is new exactly once."""
+    path = tmp_path / "events.sqlite"
+    SubmissionLog(path)
+    context = multiprocessing.get_context("fork")
+    with context.Manager() as manager:
+        outcomes = manager.list()
+        workers = [
+            context.Process(target=_record_all, args=(path, list(range(300)), outcomes))
+            for _ in range(4)
+        ]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join(60)
+        outcomes = list(outcomes)
+    assert [w.exitcode for w in workers] == [0] * 4
+    assert outcomes.count("new") == 300 and len(outcomes) == 1200
+    log = SubmissionLog(path)
+    assert len(log) == 300 and log.pending().new_annotations == 300
+    log.delete(7)
+    assert 7 not in log and log.record(7, None) == "stale"
+
+
+def test_a_request_never_waits_for_a_model_being_loaded(registry, beep, monkeypatch):
+    """One request loads the new version; the others are answered by the old one meanwhile."""
+    import apeach_ls.ml_backend.retraining as retraining
+
+    train, _ = beep
+    app = create_app(BackendSettings(verdict_secret=TEST_SECRET, model_spec=str(registry.root)))
+    watcher = app.extensions["apeach_watcher"]
+    watcher.interval = 0
+    old = registry.current()
+    newer = train_ngram(train[:700])
+    registry.publish(newer.version, lambda d: save_ngram(newer, d), reason="test")
+    loading, release = threading.Event(), threading.Event()
+    real_load = retraining.load_version
+
+    def slow_load(registry, version):
+        loading.set()
+        release.wait(30)
+        return real_load(registry, version)
+
+    monkeypatch.setattr(retraining, "load_version", slow_load)
+    first = app.test_client()
+    answers = []
+    swapping = threading.Thread(
+        target=lambda: answers.append(first.post("/predict", json=predict_body("안녕")))
+    )
+    swapping.start()
+    assert loading.wait(30)
+    started = time.monotonic()
+    meanwhile = app.test_client().post("/predict", json=predict_body("안녕"))
+    assert meanwhile.status_code == 200 and meanwhile.json["model_version"] == old
+    assert time.monotonic() - started < 5  # it did not wait for the load (which waits 30 s)
+    release.set()
+    swapping.join()
+    assert answers[0].status_code == 200
+    assert (
+        app.test_client().post("/predict", json=predict_body("안녕")).json["model_version"]
+        == newer.version
+    )

@@ -60,8 +60,14 @@ def models() -> None:
 @models.command()
 @click.argument("model_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @registry_option
+@click.option(
+    "--initial",
+    is_flag=True,
+    help="Only if the registry has no current version yet (a deployment's first model: "
+    "re-running it never replaces what retraining published).",
+)
 @fail_cleanly
-def publish(model_dir: Path, registry_dir: Path | None) -> None:
+def publish(model_dir: Path, registry_dir: Path | None, initial: bool) -> None:
     """Copy a saved model into the registry and make it current (unless a version is pinned).
 
     \b
@@ -69,6 +75,9 @@ def publish(model_dir: Path, registry_dir: Path | None) -> None:
       apeach-ls models publish models/beep --registry apeach-ls-data/registry
     """
     registry = _registry(registry_dir, existing=False)
+    if initial and registry.current() is not None:
+        click.echo(f"{registry.root} already serves {registry.current()}: nothing to do")
+        return
     version = load_classifier(str(model_dir)).version
     moved = registry.publish(
         version,

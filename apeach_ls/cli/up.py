@@ -358,18 +358,20 @@ def ssrf_settings_command(ml_address: str) -> None:
     private address: instead of turning SSRF protection off, ban Label Studio's default
     networks except the backend's one address. Prints shell `export` lines to put into
     Label Studio's environment before it starts. ML_BLOCK_LOCAL_IP has no allow-list in
-    Label Studio 1.23: it must be false for a local backend (see the README).
+    Label Studio 1.23: it must be false for a local backend (see the README). For replicas,
+    give the network they get their addresses from (docker-compose.yml does).
 
     \b
     Example:
       apeach-ls ssrf-settings 10.0.0.5
+      apeach-ls ssrf-settings 172.28.9.0/24
     """
     try:
-        ipaddress.ip_address(ml_address)
+        ipaddress.ip_network(ml_address, strict=False)
     except ValueError:
         raise ConfigError(
-            f"{ml_address!r} is not an IP address; give the address the ML backend "
-            "listens on, e.g. 10.0.0.5"
+            f"{ml_address!r} is not an IP address or network; give the address the ML backend "
+            "listens on, e.g. 10.0.0.5 (or its replicas' network, e.g. 172.28.9.0/24)"
         ) from None
     for name, value in ssrf_settings(ml_address).items():
         click.echo(f"export {name}={shlex.quote(value)}")
@@ -378,30 +380,83 @@ def ssrf_settings_command(ml_address: str) -> None:
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=click.IntRange(1, 65535), default=9090, show_default=True)
-@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True)
-@click.option("--threads", type=click.IntRange(1, 256), default=4, show_default=True)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    help="gunicorn worker processes. Default: $WORKERS, else 1.",
+)
+@click.option(
+    "--threads",
+    type=click.IntRange(1, 256),
+    help="Threads per worker. Default: $THREADS, else 4.",
+)
+@click.option(
+    "--retrainer",
+    is_flag=True,
+    help="Run the campaign's one retrainer instead of serving (APEACH_LS_MODEL: the registry).",
+)
 @fail_cleanly
-def backend(host: str, port: int, workers: int, threads: int) -> None:
+def backend(
+    host: str, port: int, workers: int | None, threads: int | None, retrainer: bool
+) -> None:
     """Serve the ML backend with gunicorn (settings from the environment).
 
     Each of the --workers processes reads whole requests in an event loop and runs them in
     --threads threads; the workers split the cores among themselves. Serves the built-in
     pseudo-classifier unless APEACH_LS_MODEL names another model; needs the verdict secret
-    (APEACH_VERDICT_SECRET_FILE).
+    (APEACH_VERDICT_SECRET_FILE). Any number of backends may serve one model registry: they
+    follow its current version, and their webhooks meet in the registry's shared storage,
+    where `--retrainer` (one process per campaign) picks them up and publishes new versions.
 
     \b
     Example:
       APEACH_LS_MODEL=apeach-ls-data/models/default apeach-ls backend --port 9090
+      APEACH_LS_MODEL=apeach-ls-data/registry apeach-ls backend --retrainer
     """
     from apeach_ls.ml_backend import receipt_key
     from apeach_ls.ml_backend.serving import gunicorn_argv
-    from apeach_ls.ml_backend.settings import BackendSettings
+    from apeach_ls.ml_backend.settings import BackendSettings, serving_counts
+    from apeach_ls.settings import with_ml_backend_aliases
 
-    if not os.environ.get("APEACH_LS_MODEL"):
-        os.environ["APEACH_LS_MODEL"] = str(SHIPPED_MODEL_DIR)  # execv passes os.environ on
+    env = with_ml_backend_aliases(
+        os.environ
+    )  # label-studio-ml-backend's names too (MODEL_DIR, ...)
+    if retrainer:
+        run_retrainer(BackendSettings.from_env(env))
+        return
+    if not env.get("APEACH_LS_MODEL"):
+        env["APEACH_LS_MODEL"] = str(SHIPPED_MODEL_DIR)
     # The settings are checked here, so a mistake is one line instead of gunicorn's boot traceback.
-    receipt_key(BackendSettings.from_env())
+    receipt_key(BackendSettings.from_env(env))
+    workers, threads = serving_counts(env, workers, threads)
     if port_in_use(port, host):
         raise ConfigError(f"port {port} is already in use on {host}; choose another with --port")
+    os.environ.update(env)  # execv passes os.environ on
     os.environ["WEB_CONCURRENCY"] = str(workers)  # torch threads per worker = cores / workers
     os.execv(sys.executable, gunicorn_argv(host, port, workers, threads))
+
+
+def run_retrainer(settings: Any) -> None:
+    """The campaign's one retrainer, until SIGTERM or Ctrl-C (a round in progress finishes)."""
+    import logging
+    import threading
+
+    from apeach_ls.ml_backend import create_retrainer
+    from apeach_ls.ml_backend.retraining import RetrainerLock
+
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger("apeach_ls").setLevel(settings.log_level.upper())
+    retrainer = create_retrainer(settings)
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    with RetrainerLock(retrainer.registry):
+        say(
+            f"retrainer: following {retrainer.registry.root} (every {retrainer.every or '-'} "
+            "new annotations, and START_TRAINING)",
+            err=True,
+        )
+        retrainer.run(stop)
+    say("retrainer: stopped", err=True)
