@@ -243,3 +243,44 @@ def test_bypasses_found_by_the_second_review_are_closed(method, path, body, reas
 def test_a_writer_still_skips_and_drafts_their_own():
     assert why("POST", "/api/tasks/5/annotations/", {"result": [], "was_cancelled": True}) is None
     assert why("POST", "/api/tasks/5/annotations/100/drafts", {"result": []}) is None
+
+
+def test_the_validator_is_read_from_the_validation_projects_marker():
+    """A validation project (maximum_annotations=1) belongs to one validator like a vote
+    project to its manager: without this, a writer's annotation takes the validator's one
+    slot on the task of their own sentence, and the validator can no longer answer."""
+    from apeach_ls.labelstudio.validation_round import validation_options
+
+    description = validation_options("c1", "v1@example.org")["description"]
+    assert project_manager(description) == "v1@example.org"
+
+
+def test_only_the_validator_answers_in_their_own_validation_project():
+    from apeach_ls.labelstudio.validation_round import validation_options
+
+    owner = project_manager(validation_options("c1", "v1@example.org")["description"])
+    theirs = TaskSlots(annotations=0, maximum=1, manager=owner)
+    refused = refusal(
+        "POST",
+        "/api/tasks/5/annotations/",
+        {"result": []},
+        ME,
+        False,
+        OWNERS.get,
+        slots_of=lambda task_id: theirs,
+        user_email="writer@example.org",
+    )
+    assert refused is not None and "belongs to" in refused
+    assert (
+        refusal(
+            "POST",
+            "/api/tasks/5/annotations/",
+            {"result": []},
+            ME,
+            False,
+            OWNERS.get,
+            slots_of=lambda task_id: theirs,
+            user_email="v1@example.org",
+        )
+        is None
+    )

@@ -10,7 +10,7 @@ guard refuses them before they reach Label Studio, for everyone but the admins. 
 enforces what only Label Studio's labeling stream enforces: no more annotations on a task
 than the project's ``maximum_annotations`` (so a sentence and its receipt cannot be copied
 onto a task someone already wrote for), and votes in a manager's own vote project only by
-that manager.
+that manager (answers in a validator's own validation project only by that validator).
 
 :func:`refusal` is the policy (pure); :class:`ApeachGuardMiddleware` is the Django shell.
 ``apeach-ls up`` runs its Label Studio with :mod:`apeach_ls.labelstudio.guarded_settings`;
@@ -55,7 +55,8 @@ AVATAR = re.compile(r"^/api/users/\d+/avatar/?$")
 ML = re.compile(r"^/api/ml(/|$)")
 INTERACTIVE = re.compile(r"^/api/ml/\d+/interactive-annotating/?$")
 USER = re.compile(r"^/api/users/?(\d+)?/?")
-MANAGER_MARKER = re.compile(r"\[apeach-ls campaign=\S+ role=vote manager=(\S+?)\]")
+# a manager's own vote project, or a validator's own validation project
+MANAGER_MARKER = re.compile(r"\[apeach-ls campaign=\S+ role=(?:vote|validation) manager=(\S+?)\]")
 
 
 @dataclass(frozen=True)
@@ -64,11 +65,12 @@ class TaskSlots:
 
     annotations: int  # not cancelled
     maximum: int  # the project's maximum_annotations
-    manager: str | None  # the e-mail of the manager whose own vote project this is, if it is one
+    manager: str | None  # whose own vote (or validation) project this is, if it is one
 
 
 def project_manager(description: str | None) -> str | None:
-    """The manager a vote project belongs to, from its apeach-ls marker."""
+    """The manager a vote project (or the validator a validation project) belongs to, from
+    its apeach-ls marker."""
     found = MANAGER_MARKER.search(description or "")
     return found.group(1).strip().lower() if found else None
 
@@ -128,7 +130,7 @@ def refusal(
     slots = slots_of(int(on_task.group(1))) if on_task and method == "POST" else None
     if slots is not None:
         if slots.manager and slots.manager != user_email.strip().lower():
-            return "only the manager this vote project belongs to can vote in it"
+            return "only the manager (or validator) this project belongs to can answer in it"
         if slots.maximum and slots.annotations >= slots.maximum:
             return (
                 f"this task already has its {slots.maximum} annotation(s) (the project's maximum)"
