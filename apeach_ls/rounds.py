@@ -2,8 +2,9 @@
 
 A *round* is a named period of the campaign, from its start until the next round starts,
 with the model version(s) in the loop during it. A campaign that never names one has one
-round, ``round-1``, from the beginning. Every submission belongs to the round in which it
-was made and knows the model version of its verdict (from the verdict's receipt).
+round, ``round-1``, from the beginning. Every submission belongs to the round in which its
+verdict was given (its receipt's signed time; without a verified verdict, when it was made)
+and knows the model version of that verdict (from the receipt).
 
 The figures, as in Dynabench, DynaHate and ANLI:
 
@@ -67,6 +68,18 @@ def round_of(created_at: str, rounds: Sequence[Round]) -> str:
         if r.started_at <= when:
             current = r.name
     return current
+
+
+def attempted_at(submission: Submission) -> str:
+    """When the writer tried to fool the model: the time of the verdict's verified receipt
+    (signed by the backend, so a writer cannot move it), else when the submission was made.
+
+    A verdict kept from an earlier round and submitted later fooled that round's model; a
+    sentence given a new verdict later (edited) was tried against the model of then."""
+    receipt = submission.corrected.receipt
+    if receipt is None:
+        return submission.created_at
+    return datetime.fromtimestamp(receipt.issued_at, UTC).isoformat()
 
 
 class RoundError(ApeachError):
@@ -205,8 +218,8 @@ def fooling_record(
     writer: str,
     validated: bool | None = None,
 ) -> FoolingRecord:
-    """One submission's record: its round (by time), its verdict's model version, fooled,
-    verified and dropped.
+    """One submission's record: its round (by the time of its verdict, ``attempted_at``),
+    its verdict's model version, fooled, verified and dropped.
 
     ``outcome`` is the managers' tally (None: not tallied). Without validation
     (``validated`` None) a fooling is verified when the managers' vote accepted the
@@ -222,7 +235,7 @@ def fooling_record(
         verified = fooled and validated and not dropped
     return FoolingRecord(
         submission_id=submission.annotation_id,
-        round=round_of(submission.created_at, rounds),
+        round=round_of(attempted_at(submission), rounds),
         topic=str(submission.prompt.get("topic") or ""),
         writer=writer,
         model_version=corrected.model_version or "",

@@ -145,13 +145,22 @@ def test_pinning_adds_a_model_version_once():
 # --- records from submissions ------------------------------------------------------------
 
 
-def corrected(text, shown, agreement, version, task_id=1):
+def corrected(text, shown, agreement, version, task_id=1, issued_at=1_790_000_000):
     items = generation_result(text, None, (shown, 0.8), agreement, signed=False)
-    items.append(receipt_item(receipt(text, shown, 0.8, task_id=task_id, model_version=version)))
+    items.append(
+        receipt_item(
+            receipt(text, shown, 0.8, task_id=task_id, model_version=version, issued_at=issued_at)
+        )
+    )
     return correct(items, receipts=context(task_id=task_id))
 
 
-def submission(aid, created_at, agreement="confirm", version="ngram-a", topic="교육"):
+def submission(
+    aid, created_at, agreement="confirm", version="ngram-a", topic="교육", verdict_at=None
+):
+    """A submission whose verdict was given a minute before it was made (or at ``verdict_at``)."""
+    made = datetime.fromisoformat(created_at.replace("Z", "+00:00"))
+    issued = int((verdict_at or made).timestamp()) - (0 if verdict_at else 60)
     return Submission(
         annotation_id=aid,
         task_id=1,
@@ -159,8 +168,25 @@ def submission(aid, created_at, agreement="confirm", version="ngram-a", topic="�
         prompt={"topic": topic},
         created_at=created_at,
         lead_time=None,
-        corrected=corrected(f"문장 {aid}", "hate", agreement, version),
+        corrected=corrected(f"문장 {aid}", "hate", agreement, version, issued_at=issued),
     )
+
+
+def test_a_verdict_from_an_earlier_round_counts_in_that_round():
+    """A writer who kept round 1's verdict (an easier model) and submits it after round 2
+    started fooled round 1's model: it must not raise round 2's MER. A sentence made in
+    round 1 and given a new verdict in round 2 (edited) fooled round 2's model."""
+    kept = submission(
+        1, "2026-11-12T00:00:00Z", "flip", "ngram-a", verdict_at=datetime(2026, 11, 9, tzinfo=UTC)
+    )
+    edited = submission(
+        2, "2026-11-05T00:00:00Z", "flip", "ngram-b", verdict_at=datetime(2026, 11, 11, tzinfo=UTC)
+    )
+    records = fooling_records([kept, edited], {}, [R1, R2], str)
+    assert [(r.submission_id, r.round, r.model_version) for r in records] == [
+        (1, "r1", "ngram-a"),
+        (2, "r2", "ngram-b"),
+    ]
 
 
 def test_records_know_their_round_model_version_and_verification():

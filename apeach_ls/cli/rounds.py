@@ -29,8 +29,8 @@ def rounds() -> None:
     """Rounds: named periods of the campaign, with the model version(s) in the loop.
 
     A campaign that never names a round has one, round-1. A submission belongs to the
-    latest round started before it was made; its verdict's receipt says which model
-    version it fooled (or not). `rounds metrics` shows MER (fooled / submitted) and vMER
+    latest round started before its verdict was given (the receipt's signed time; without
+    a verified verdict, when it was made); the receipt says which model version it fooled. `rounds metrics` shows MER (fooled / submitted) and vMER
     (verified fooled / submitted) per round, topic, writer or model version.
     """
 
