@@ -216,10 +216,17 @@ def holds_to_add(
     return found
 
 
-def held_reason(writer_id: int, created_at: str, holds: Iterable[WriterHold]) -> str | None:
-    """Why a sentence is not paid yet: its writer is on hold since before it was made (a
-    sentence without a readable time counts as made during the hold). None: payable."""
+def held_reason(
+    writer_id: int, created_at: str, holds: Iterable[WriterHold], updated_at: str = ""
+) -> str | None:
+    """Why a sentence is not paid yet: its writer is on hold since before it was made or
+    last changed (``updated_at``: a sentence made before the hold and rewritten during it
+    waits too; a sentence without a readable time counts as made during the hold).
+    None: payable."""
     made = parse_time(created_at)
+    changed = parse_time(updated_at)
+    if made is not None and changed is not None:
+        made = max(made, changed)
     for h in holds:
         if h.writer_id == writer_id and h.active and (made is None or made >= h.since):
             return (

@@ -347,3 +347,63 @@ def test_payout_commit_prints_progress_from_its_steps_and_tells_a_watcher(campai
         "payout batch recorded in the ledger; writing its files ...\n"
         "payout batch files written and marked in the ledger\n"
     )
+
+
+def test_a_sentence_made_before_a_hold_and_edited_during_it_waits(tmp_path, monkeypatch):
+    """A held writer must not dodge the hold by rewriting a sentence they made before it:
+    what they write during the hold waits, whenever the annotation was first created."""
+    from dataclasses import replace
+    from datetime import UTC, datetime
+
+    from apeach_ls.campaign_config import load_config
+    from apeach_ls.rewards.holds import add_holds
+
+    config = write_config(tmp_path)
+    engine = open_database(tmp_path / "held.db")
+    add_holds(
+        engine, "cli-test", {1: "drop rate 0.90 > 0.50"}, datetime(2026, 12, 1, 9, tzinfo=UTC)
+    )
+    before = "2026-12-01T08:00:00Z"
+    kept = replace(submission(10, 1), created_at=before, updated_at=before)
+    edited = replace(submission(11, 1), created_at=before, updated_at="2026-12-01T10:00:00Z")
+    monkeypatch.setattr(rewards_cli, "connect", lambda settings: SimpleNamespace())
+    monkeypatch.setattr(rewards_cli, "generation_project_id", lambda client, name: 1)
+    monkeypatch.setattr(rewards_cli, "user_emails", lambda client: {1: "w1@example.com"})
+    monkeypatch.setattr(
+        rewards_cli,
+        "load_tallies",
+        lambda engine: {n: StoredTally(n, "accepted", (), 1, 0, "now") for n in (10, 11)},
+    )
+    monkeypatch.setattr(rewards_cli, "read_submissions", lambda client, p, key: [kept, edited])
+    monkeypatch.setattr(rewards_cli, "earning_submissions", lambda engine: {})
+    monkeypatch.setenv("LABEL_STUDIO_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("LABEL_STUDIO_API_KEY", "x" * 40)
+    outcomes = rewards_cli.campaign_outcomes(load_config(config), engine=engine)
+    held = {o.submission_id: o.held for o in outcomes}
+    assert held[10] is None and held[11] is not None and "on hold since" in held[11]
+
+
+def test_submissions_know_when_their_annotation_was_last_changed(monkeypatch):
+    import apeach_ls.labelstudio.submissions as submissions_module
+    from apeach_ls.labelstudio.submissions import project_submissions
+
+    monkeypatch.setattr(
+        submissions_module, "correct", lambda result, tags, ctx: submission(5, 1).corrected
+    )
+    monkeypatch.setattr(submissions_module, "extract_text", lambda result, tags: "문장")
+    task = {
+        "id": 3,
+        "data": {},
+        "annotations": [
+            {
+                "id": 5,
+                "completed_by": 1,
+                "result": [{}],
+                "created_at": "2026-12-01T08:00:00Z",
+                "updated_at": "2026-12-01T10:00:00Z",
+            }
+        ],
+    }
+    monkeypatch.setattr(submissions_module, "export_tasks", lambda client, project_id: [task])
+    (found,) = project_submissions(None, 1, None, None)
+    assert (found.created_at, found.updated_at) == ("2026-12-01T08:00:00Z", "2026-12-01T10:00:00Z")

@@ -233,3 +233,10 @@ def test_config_validation_and_quality_sections(tmp_path):
 def test_bad_validation_and_quality_settings_name_the_key(tmp_path, text, message):
     with pytest.raises(ConfigError, match=message.replace("[", r"\[").replace("]", r"\]")):
         load_config(write(tmp_path, text), env={})
+
+
+def test_a_sentence_rewritten_during_a_hold_waits():
+    holds = [WriterHold(7, T0 + timedelta(minutes=10), "drop rate 0.67 > 0.50")]
+    assert held_reason(7, at(9), holds, updated_at=at(9)) is None  # never changed
+    assert held_reason(7, at(9), holds, updated_at=at(11)) is not None  # rewritten while held
+    assert held_reason(7, at(9), holds, updated_at="") is None  # change time unknown

@@ -183,7 +183,7 @@ def campaign_outcomes(config: CampaignConfig, engine: Engine) -> list[Submission
             outcome=DROPPED if s.annotation_id in repeated else outcome_of[s.annotation_id],
             fooled=s.corrected.fooled,
             verified=verified.get(s.annotation_id),
-            held=held_reason(int(s.writer_id or 0), s.created_at, holds),
+            held=held_reason(int(s.writer_id or 0), s.created_at, holds, s.updated_at),
         )
         for s in submissions
     ]

@@ -30,6 +30,7 @@ class Submission:
     created_at: str
     lead_time: float | None
     corrected: CorrectedSubmission
+    updated_at: str = ""  # when the annotation was last changed (an edit); "" when unknown
 
 
 def export_tasks(client: LabelStudio, project_id: int) -> list[dict[str, Any]]:
@@ -84,4 +85,5 @@ def project_submissions(
                 created_at=str(annotation.get("created_at") or ""),
                 lead_time=annotation.get("lead_time"),
                 corrected=corrected,
+                updated_at=str(annotation.get("updated_at") or ""),
             )
