@@ -185,3 +185,22 @@ def test_shipped_validation_config_and_answers():
     assert parse_answer([], "answer") is None
     with pytest.raises(ConfigError, match="one Choices with values right/wrong; found 0"):
         answer_tag(xml.replace('alias="wrong"', 'alias="no"'))
+
+
+def test_answers_on_a_sentence_its_writer_rewrote_since_do_not_count():
+    """Validators said "right" about one sentence; the writer then rewrote the submission
+    (another text, or another label): the old answers must not verify the new sentence
+    (nor pay its verified-only fooled bonus)."""
+    shown = ("원래 문장", "혐오 표현")
+    answers = [
+        answer(1, "a@x.org", R, 10, shown=shown),
+        answer(1, "b@x.org", R, 11, shown=shown),
+        answer(2, "a@x.org", R, 12, shown=shown),
+        answer(2, "b@x.org", R, 13, shown=shown),
+        answer(3, "a@x.org", R, 14, shown=shown),
+        answer(3, "b@x.org", R, 15, shown=shown),
+    ]
+    current = {1: shown, 2: ("바꾼 문장", "혐오 표현"), 3: ("원래 문장", "혐오 아님")}
+    results = tally(answers, [1, 2, 3], VALIDATORS, {}, current)
+    assert [results[s].verified for s in (1, 2, 3)] == [True, None, None]
+    assert {i.why for s in (2, 3) for i in results[s].ignored} == {"sentence_changed"}

@@ -94,6 +94,12 @@ def validation_task(submission: Submission) -> dict[str, Any]:
     }
 
 
+def shown_to_validators(submission: Submission) -> tuple[str, str]:
+    """The (text, label) a validation task of the submission shows now."""
+    data = validation_task(submission)["data"]
+    return (data["text"], data["label"])
+
+
 def answer_tag(xml: str) -> str:
     """The name of the Choices whose values are exactly right/wrong."""
     root = parse_label_config(xml, "Validation label config")
@@ -137,9 +143,11 @@ def read_answers(
         tag = answer_tag(xml)
         holds = {int(s) for s in task_data_values(client, project_id, "submission_id", "tasks")}
         for task in export_tasks(client, project_id):
-            sid = (task.get("data") or {}).get("submission_id")
+            data = task.get("data") or {}
+            sid = data.get("submission_id")
             if sid is None:
                 continue
+            shown = (str(data.get("text") or ""), str(data.get("label") or ""))
             for annotation in task.get("annotations") or []:
                 who, author = annotator_id(annotation), _user_id(annotation.get("updated_by"))
                 cancelled = bool(annotation.get("was_cancelled"))
@@ -160,6 +168,7 @@ def read_answers(
                         cancelled=cancelled,
                         cast_by=None if author is None else emails.get(author, f"user:{author}"),
                         project_validator=validator,
+                        shown=shown,
                     )
                 )
         assigned[validator] = holds
@@ -180,7 +189,8 @@ def tally_validation(
     """Tally every fooled sentence from what ``read_answers`` read."""
     fooled = fooled_sentences(submissions)
     writer_of = {s.annotation_id: emails.get(s.writer_id or -1) for s in fooled}
-    return tally(readout.answers, [s.annotation_id for s in fooled], validators, writer_of)
+    current = {s.annotation_id: shown_to_validators(s) for s in fooled}
+    return tally(readout.answers, [s.annotation_id for s in fooled], validators, writer_of, current)
 
 
 def add_assignments(

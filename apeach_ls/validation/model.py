@@ -29,6 +29,7 @@ Ignored = Literal[
     "cancelled",
     "superseded",
     "after_decision",
+    "sentence_changed",
 ]
 NOT_A_VALIDATOR: Final[Ignored] = "not_a_validator"  # not on the campaign's validator list
 CHANGED_BY_OTHER: Final[Ignored] = "changed_by_other"  # made or changed by another account
@@ -37,6 +38,7 @@ OWN_SENTENCE: Final[Ignored] = "own_sentence"  # the validator wrote the sentenc
 CANCELLED: Final[Ignored] = "cancelled"  # skipped in Label Studio
 SUPERSEDED: Final[Ignored] = "superseded"  # the same validator has a more recently updated answer
 AFTER_DECISION: Final[Ignored] = "after_decision"  # the earlier answers had decided already
+SENTENCE_CHANGED: Final[Ignored] = "sentence_changed"  # the writer rewrote text or label since
 IGNORED: Final[tuple[Ignored, ...]] = (
     NOT_A_VALIDATOR,
     CHANGED_BY_OTHER,
@@ -45,6 +47,7 @@ IGNORED: Final[tuple[Ignored, ...]] = (
     CANCELLED,
     SUPERSEDED,
     AFTER_DECISION,
+    SENTENCE_CHANGED,
 )
 
 # What the tally makes of a fooled sentence (stored as text).
@@ -62,7 +65,8 @@ class ValidationAnswer:
     As for the managers' votes (``votes.model.ManagerVote``): ``validator`` is the account
     the annotation is recorded for (``completed_by``), ``cast_by`` the account that created
     or last changed it (``updated_by``, set by Label Studio from the request's token; None
-    when none is recorded), ``project_validator`` the validator whose own project holds it.
+    when none is recorded), ``project_validator`` the validator whose own project holds it,
+    ``shown`` the sentence and writer's label the validation task showed.
     All are e-mails. ``answer_id`` is the annotation id (it grows with creation).
     """
 
@@ -74,6 +78,7 @@ class ValidationAnswer:
     cancelled: bool = False
     cast_by: str | None = None
     project_validator: str | None = None
+    shown: tuple[str, str] | None = None  # the (text, label) the validator was asked about
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,9 @@ vote (``votes/tally.py``), applied to each answer in arrival order:
 6. one answer per validator: their most recently updated one (``superseded``);
 7. validators in the order of their first remaining answer; once the answers so far
    decide, the rest are ignored (``after_decision``).
+
+Before all of these, an answer about a sentence or label the writer has rewritten since
+the validation task was made is ignored (``sentence_changed``): it is not about this one.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ from .model import (
     NOT_OWN_PROJECT,
     OWN_SENTENCE,
     RIGHT,
+    SENTENCE_CHANGED,
     SUPERSEDED,
     WRONG,
     Answer,
@@ -85,13 +89,19 @@ def _updated(answer: ValidationAnswer) -> datetime:
 
 
 def _tally_one(
-    submission_id: int, answers: list[ValidationAnswer], validators: set[str], writer: str
+    submission_id: int,
+    answers: list[ValidationAnswer],
+    validators: set[str],
+    writer: str,
+    current: tuple[str, str] | None = None,
 ) -> ValidationResult:
     ignored: list[IgnoredAnswer] = []
     by_validator: dict[str, list[ValidationAnswer]] = defaultdict(list)
     for answer in sorted(answers, key=lambda a: a.answer_id):
         who = _email(answer.validator)
-        if who not in validators:
+        if current is not None and answer.shown != current:
+            ignored.append(IgnoredAnswer(answer, SENTENCE_CHANGED))
+        elif who not in validators:
             ignored.append(IgnoredAnswer(answer, NOT_A_VALIDATOR))
         elif _email(answer.cast_by) != who:
             ignored.append(IgnoredAnswer(answer, CHANGED_BY_OTHER))
@@ -130,10 +140,13 @@ def tally(
     fooled: Iterable[int],
     validators: Iterable[str],
     writer_of: Mapping[int, str | None] | None = None,
+    current: Mapping[int, tuple[str, str]] | None = None,
 ) -> dict[int, ValidationResult]:
     """Tally the answers on each listed fooled sentence (see the module's rules). Every listed
-    sentence gets a result (undecided without answers); answers on others are left out."""
+    sentence gets a result (undecided without answers); answers on others are left out.
+    ``current``: each sentence's (text, label) now; an answer shown another is not counted."""
     writer_of = writer_of or {}
+    current = current or {}
     listed = list(dict.fromkeys(fooled))
     by_submission: dict[int, list[ValidationAnswer]] = {sid: [] for sid in listed}
     for answer in answers:
@@ -141,7 +154,9 @@ def tally(
             by_submission[answer.submission_id].append(answer)
     roster = {_email(v) for v in validators}
     return {
-        sid: _tally_one(sid, by_submission[sid], roster, _email(writer_of.get(sid)))
+        sid: _tally_one(
+            sid, by_submission[sid], roster, _email(writer_of.get(sid)), current.get(sid)
+        )
         for sid in listed
     }
 
