@@ -87,7 +87,7 @@ class RoundError(ApeachError):
 
 
 def check_round_name(name: str) -> str:
-    if not _NAME_RE.match(name) or name == ALL:
+    if not _NAME_RE.match(name) or name.lower() == ALL:
         raise RoundError(
             f"round name {name!r} is not allowed: use 1 to 64 letters, digits, '.', '_' or '-', "
             f"starting with a letter or digit, not {ALL!r} (e.g. round-2)"
@@ -101,7 +101,8 @@ def start_round(rounds: Sequence[Round], name: str, at: datetime) -> list[Round]
     The first named round of a campaign that had none also records the implicit
     ``round-1`` from the campaign's beginning (unless ``name`` is ``round-1`` itself), so
     the submissions made before keep their round. A new round must start after every
-    stored one; starting a round that exists is refused (it would move its submissions).
+    stored one; starting a round that exists (or one whose name differs only in case) is
+    refused (it would move its submissions).
     """
     check_round_name(name)
     if at.tzinfo is None:
@@ -111,6 +112,13 @@ def start_round(rounds: Sequence[Round], name: str, at: datetime) -> list[Round]
         raise RoundError(
             f"round {name!r} was already started at {existing[name].started_at.isoformat()}; "
             "choose another name (see: apeach-ls rounds list)"
+        )
+    same = [r for r in rounds if r.name.lower() == name.lower()]
+    if same:  # a typo in the case would start a second round by mistake
+        raise RoundError(
+            f"round {name!r} is round {same[0].name!r}, started at "
+            f"{same[0].started_at.isoformat()}; round names differ by more than case "
+            "(see: apeach-ls rounds list)"
         )
     latest = max(rounds, key=lambda r: r.started_at, default=None)
     if latest is not None and at <= latest.started_at:

@@ -124,6 +124,8 @@ def test_the_first_named_round_keeps_earlier_submissions_in_round_1():
         ("round 3", datetime(2026, 12, 2, tzinfo=UTC), "round name 'round 3' is not allowed"),
         ("", datetime(2026, 12, 2, tzinfo=UTC), "round name '' is not allowed"),
         ("all", datetime(2026, 12, 2, tzinfo=UTC), "round name 'all' is not allowed"),
+        ("ALL", datetime(2026, 12, 2, tzinfo=UTC), "round name 'ALL' is not allowed"),
+        ("R2", datetime(2026, 12, 2, tzinfo=UTC), "round 'R2' is round 'r2', started at"),
     ],
 )
 def test_a_round_that_exists_or_does_not_follow_the_last_is_refused(name, at, message):
