@@ -22,8 +22,8 @@ vote (``votes/tally.py``), applied to each answer in arrival order:
 7. validators in the order of their first remaining answer; once the answers so far
    decide, the rest are ignored (``after_decision``).
 
-Before all of these, an answer about a sentence or label the writer has rewritten since
-the validation task was made is ignored (``sentence_changed``): it is not about this one.
+After rule 4, an answer about a sentence or label the writer has rewritten since the
+validation task was made is ignored (``sentence_changed``): it is not about this one.
 """
 
 from __future__ import annotations
@@ -99,9 +99,7 @@ def _tally_one(
     by_validator: dict[str, list[ValidationAnswer]] = defaultdict(list)
     for answer in sorted(answers, key=lambda a: a.answer_id):
         who = _email(answer.validator)
-        if current is not None and answer.shown != current:
-            ignored.append(IgnoredAnswer(answer, SENTENCE_CHANGED))
-        elif who not in validators:
+        if who not in validators:
             ignored.append(IgnoredAnswer(answer, NOT_A_VALIDATOR))
         elif _email(answer.cast_by) != who:
             ignored.append(IgnoredAnswer(answer, CHANGED_BY_OTHER))
@@ -109,6 +107,8 @@ def _tally_one(
             ignored.append(IgnoredAnswer(answer, NOT_OWN_PROJECT))
         elif writer and who == writer:
             ignored.append(IgnoredAnswer(answer, OWN_SENTENCE))
+        elif current is not None and answer.shown != current:
+            ignored.append(IgnoredAnswer(answer, SENTENCE_CHANGED))
         elif answer.cancelled:
             ignored.append(IgnoredAnswer(answer, CANCELLED))
         else:
