@@ -233,3 +233,43 @@ def test_the_guard_refuses_unrecorded_changes_and_lets_writers_write(
         ).status_code
         == 200
     )
+
+
+def test_only_the_validator_answers_in_their_own_validation_project(guarded_label_studio, campaign):
+    """A writer who answers first in a validator's project (maximum_annotations=1) would take
+    the validator's one slot on the task of their own sentence: the guard refuses it."""
+    from apeach_ls.labelstudio.validation_round import ensure_validation_projects
+
+    ls = guarded_label_studio
+    admin = ls.client()
+    validator, writer = f"{campaign}-v1@example.com", f"{campaign}-w1@example.com"
+    validator_token = sign_up(ls.url, admin, validator, "validator-pass-123")
+    writer_token = sign_up(ls.url, admin, writer, "writer-pass-123")
+    projects, _ = ensure_validation_projects(admin, campaign, [validator])
+    admin.projects.import_tasks(
+        id=projects[validator],
+        request=[
+            {"data": {"submission_id": 1, "topic": "x", "text": "문장", "label": "혐오 표현"}}
+        ],
+    )
+    (task,) = [t.id for t in admin.tasks.list(project=projects[validator], fields="task_only")]
+    answer = [
+        {
+            "from_name": "answer",
+            "to_name": "sentence",
+            "type": "choices",
+            "value": {"choices": ["right"]},
+        }
+    ]
+
+    def post(token):
+        return requests.post(
+            f"{ls.url}/api/tasks/{task}/annotations/",
+            json={"result": answer},
+            timeout=30,
+            headers={"Authorization": f"Token {token}"},
+        )
+
+    refused = post(writer_token)
+    assert refused.status_code == 403 and "apeach-ls guard" in refused.text, refused.text
+    assert post(validator_token).status_code == 201
