@@ -9,6 +9,7 @@ int8-quantized (:meth:`CheckpointClassifier.int8`); n-gram models are served as 
 from __future__ import annotations
 
 import logging
+import sqlite3
 import time
 from typing import TYPE_CHECKING
 
@@ -133,6 +134,14 @@ def create_app(
         response.headers["Retry-After"] = "1"
         return response
 
+    @app.errorhandler(sqlite3.OperationalError)
+    def events_unavailable(exc: sqlite3.OperationalError):  # locked, read-only, disk full
+        log.error("%s %s: the campaign's event log: %s", request.method, request.path, exc)
+        response = jsonify(error="the campaign's event log is busy or not writable; retry later")
+        response.status_code = 503
+        response.headers["Retry-After"] = "5"
+        return response
+
     @app.errorhandler(BatcherDown)
     def batcher_down(exc: BatcherDown):
         log.error("verdict refused: %s", exc)
@@ -154,6 +163,7 @@ def create_app(
 
 def count_requests(app: Flask, metrics: BackendMetrics) -> None:
     """Requests by route and status, their latency, and those in flight."""
+    from .metrics import method_label
 
     @app.before_request
     def started() -> None:
@@ -164,7 +174,9 @@ def count_requests(app: Flask, metrics: BackendMetrics) -> None:
     def answered(response: Response) -> Response:
         started = g.get("apeach_started")
         route = request.url_rule.rule if request.url_rule is not None else "(no route)"
-        metrics.requests.labels(route, request.method, str(response.status_code)).inc()
+        metrics.requests.labels(
+            route, method_label(request.method), str(response.status_code)
+        ).inc()
         if started is not None:
             metrics.latency.labels(route).observe(time.perf_counter() - started)
         return response

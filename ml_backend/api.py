@@ -7,6 +7,7 @@ packs the answer in Label Studio's wire format.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -66,7 +67,11 @@ def health():
     model = _service().classifier
     extra: dict[str, Any] = {}
     if _watcher() is not None:
-        extra["training"] = _log().status()  # the retrainer's, from the shared storage
+        try:
+            extra["training"] = _log().status()  # the retrainer's, from the shared storage
+        except sqlite3.Error as exc:  # verdicts do not need it: the backend is still UP
+            log.warning("the campaign's event log cannot be read: %s", exc)
+            extra["training"] = {"error": "the campaign's event log cannot be read now"}
     from .metrics import unwrapped
 
     inner = unwrapped(model)
@@ -126,7 +131,8 @@ def webhook():
                 model_version=_service().model_version,
             )
         log.info("training requested by Label Studio (project %s)", project_id)
-        _log().request_training("START_TRAINING")  # the retrainer process takes it from there
+        # the retrainer process takes it from there; one already waiting covers this one
+        _log().request_training("START_TRAINING")
         return jsonify(status="training", action=action, model_version=_service().model_version)
     if action in DELETION_EVENTS:
         deleted = body.get("annotations")
@@ -140,8 +146,7 @@ def webhook():
             raise BadPayload(
                 f"too many annotations in one event ({len(ids)} > {max_ids})", status=413
             )
-        for annotation_id in ids:
-            _log().delete(annotation_id)
+        _log().delete(*ids)  # one transaction, however many ids
         return jsonify(status="ok", action=action, deleted=ids)
     if action in ANNOTATION_EVENTS:
         return jsonify(_annotation_event(action, body, project_id))

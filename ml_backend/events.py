@@ -28,13 +28,18 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from apeach_ls.errors import ConfigError
+
 EVENTS_FILE = "campaign-events.sqlite"
+# How long a write waits for another process's transaction before giving up (the webhook then
+# answers 503): short, so a locked file never holds a backend thread that /predict needs.
+BUSY_TIMEOUT = 5.0
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS annotations (
@@ -72,25 +77,41 @@ def _micros(when: datetime | None) -> int | None:
 class SubmissionLog:
     """The webhook's annotations and training requests; ``path`` None keeps them in memory."""
 
-    def __init__(self, path: Path | str | None = None):
+    def __init__(self, path: Path | str | None = None, busy_timeout: float = BUSY_TIMEOUT):
         self.path = Path(path) if path is not None else None
+        self.busy_timeout = busy_timeout
         self._lock = threading.Lock()
         self._memory: sqlite3.Connection | None = None
         if self.path is None:
             self._memory = sqlite3.connect(
                 ":memory:", check_same_thread=False, isolation_level=None
             )
-        with self._transaction() as db:
-            for statement in filter(str.strip, _SCHEMA.split(";")):
-                db.execute(statement)
+        try:
+            if self._memory is None:
+                # WAL: readers (/health, /metrics) never wait for a writer, nor block one
+                with closing(self._connect()) as db:
+                    db.execute("PRAGMA journal_mode=WAL")
+            with self._transaction() as db:
+                for statement in filter(str.strip, _SCHEMA.split(";")):
+                    db.execute(statement)
+        except sqlite3.DatabaseError as exc:
+            raise ConfigError(
+                f"cannot use the campaign's event log {self.path}: {exc} (it must be a "
+                "writable SQLite file in a writable folder; move a damaged one aside and "
+                "restart: it is rebuilt from the next webhooks)"
+            ) from None
+
+    def _connect(self) -> sqlite3.Connection:
+        return sqlite3.connect(self.path, timeout=self.busy_timeout, isolation_level=None)
 
     @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction (BEGIN IMMEDIATE: concurrent writers wait, never interleave)."""
+    def _transaction(self, write: bool = True) -> Iterator[sqlite3.Connection]:
+        """One transaction: a write one (BEGIN IMMEDIATE: concurrent writers wait, never
+        interleave), or a read one (a snapshot; with WAL it neither waits nor blocks)."""
         with self._lock:
-            db = self._memory or sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            db = self._memory or self._connect()
             try:
-                db.execute("BEGIN IMMEDIATE")
+                db.execute("BEGIN IMMEDIATE" if write else "BEGIN")
                 try:
                     yield db
                 except BaseException:
@@ -129,26 +150,36 @@ class SubmissionLog:
             )
             return "updated"
 
-    def delete(self, annotation_id: int) -> None:
+    def delete(self, *annotation_ids: int) -> None:
+        """Mark annotations deleted, all in one transaction (one event, one commit)."""
         with self._transaction() as db:
-            db.execute(
+            db.executemany(
                 "INSERT INTO annotations (annotation_id, deleted) VALUES (?, 1) "
                 "ON CONFLICT (annotation_id) DO UPDATE SET deleted = 1",
-                (annotation_id,),
+                [(i,) for i in annotation_ids],
             )
 
-    def request_training(self, reason: str) -> None:
+    def request_training(self, reason: str) -> bool:
+        """Ask the retrainer for a round; False (nothing stored) when one is already waiting,
+        so repeated START_TRAININGs start one round and the table stays small."""
         with self._transaction() as db:
+            handled = self._state(db, "handled_request", 0)
+            waiting = db.execute(
+                "SELECT 1 FROM training_requests WHERE request > ? LIMIT 1", (handled,)
+            ).fetchone()
+            if waiting is not None:
+                return False
             db.execute(
                 "INSERT INTO training_requests (reason, at) VALUES (?, ?)", (reason, time.time())
             )
+            return True
 
     def __len__(self) -> int:
-        with self._transaction() as db:
+        with self._transaction(write=False) as db:
             return db.execute("SELECT COUNT(*) FROM annotations WHERE deleted = 0").fetchone()[0]
 
     def __contains__(self, annotation_id: object) -> bool:
-        with self._transaction() as db:
+        with self._transaction(write=False) as db:
             row = db.execute(
                 "SELECT 1 FROM annotations WHERE annotation_id = ? AND deleted = 0",
                 (annotation_id,),
@@ -169,7 +200,7 @@ class SubmissionLog:
         )
 
     def pending(self) -> Pending:
-        with self._transaction() as db:
+        with self._transaction(write=False) as db:
             counted = self._state(db, "counted_arrival", 0)
             handled = self._state(db, "handled_request", 0)
             last_arrival = db.execute(
@@ -199,7 +230,7 @@ class SubmissionLog:
     def status(self) -> dict[str, Any]:
         """The retrainer's last status (empty before it ever ran) and what waits for it."""
         pending = self.pending()
-        with self._transaction() as db:
+        with self._transaction(write=False) as db:
             status = dict(self._state(db, "status", {}))
         status["new_annotations"] = pending.new_annotations
         status["requests_waiting"] = len(pending.requests)

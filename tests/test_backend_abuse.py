@@ -1,0 +1,112 @@
+"""The shared event log and /metrics under forged, flooded or stuck input: bounded storage,
+no endless retraining, no request held by a locked file, bounded label values."""
+
+from __future__ import annotations
+
+import base64
+import sqlite3
+from pathlib import Path
+
+import pytest
+from verdicts import TEST_SECRET
+
+from apeach_ls.classifier.loading import load_classifier
+from apeach_ls.classifier.ngram import save_ngram
+from apeach_ls.classifier.registry import ModelRegistry
+from apeach_ls.errors import ConfigError
+from apeach_ls.ml_backend import create_app
+from apeach_ls.ml_backend.events import EVENTS_FILE, SubmissionLog
+from apeach_ls.ml_backend.settings import BackendSettings
+
+
+@pytest.fixture
+def registry(tmp_path, default_model_dir):
+    model = load_classifier(str(default_model_dir))
+    registry = ModelRegistry(tmp_path / "registry")
+    registry.publish(model.version, lambda d: save_ngram(model, d), reason="initial")
+    return registry
+
+
+def backend(registry, **auth):
+    settings = BackendSettings(model_spec=str(registry.root), verdict_secret=TEST_SECRET, **auth)
+    return create_app(settings).test_client()
+
+
+def test_repeated_start_training_stores_one_request_until_the_retrainer_takes_it(registry):
+    client = backend(registry)
+    for _ in range(50):
+        answer = client.post("/webhook", json={"action": "START_TRAINING"})
+        assert answer.status_code == 200 and answer.json["status"] == "training"
+    events = SubmissionLog(registry.root / EVENTS_FILE)
+    pending = events.pending()
+    assert pending.requests == ("START_TRAINING",)  # one round, not fifty
+    events.consume(pending)
+    client.post("/webhook", json={"action": "START_TRAINING"})
+    client.post("/webhook", json={"action": "START_TRAINING"})
+    assert events.pending().requests == ("START_TRAINING",)  # a request during a round: one more
+    with sqlite3.connect(events.path) as db:
+        assert db.execute("SELECT COUNT(*) FROM training_requests").fetchone()[0] == 2
+
+
+def test_a_deletion_event_is_one_transaction_however_many_ids(registry, monkeypatch):
+    client = backend(registry)
+    events = client.application.extensions["apeach_submissions"]
+    writes = []
+    original = events._transaction
+
+    def counted(write=True):
+        writes.append(write)
+        return original() if write else original(write)
+
+    monkeypatch.setattr(events, "_transaction", counted)
+    ids = list(range(1000, 1500))
+    answer = client.post(
+        "/webhook", json={"action": "ANNOTATIONS_DELETED", "annotations": [{"id": i} for i in ids]}
+    )
+    assert answer.status_code == 200 and answer.json["deleted"] == ids
+    assert writes.count(True) == 1
+    monkeypatch.undo()
+    assert 1000 not in events and len(events) == 0
+
+
+def test_a_locked_event_log_answers_webhooks_503_and_health_and_verdicts_go_on(registry):
+    client = backend(registry)
+    holder = sqlite3.connect(registry.root / EVENTS_FILE, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+    try:
+        health = client.get("/health")
+        assert health.status_code == 200 and health.json["status"] == "UP"
+        assert "new_annotations" in health.json["training"]
+        assert client.get("/metrics").status_code == 200
+        answer = client.post("/webhook", json={"action": "START_TRAINING"})
+        assert answer.status_code == 503 and answer.headers["Retry-After"]
+        assert "event log" in answer.json["error"]
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert client.post("/webhook", json={"action": "START_TRAINING"}).status_code == 200
+
+
+def test_a_damaged_event_log_is_one_clear_error_naming_the_file(registry):
+    path = Path(registry.root / EVENTS_FILE)
+    path.write_bytes(b"not a database, just garbage " * 200)
+    with pytest.raises(ConfigError) as refused:
+        backend(registry)
+    assert str(path) in str(refused.value) and "move a damaged one aside" in str(refused.value)
+
+
+def test_arbitrary_methods_add_no_label_values_to_metrics(registry):
+    auth = {"basic_auth_user": "ls", "basic_auth_password": "s3cret-password"}
+    client = backend(registry, **auth)
+    for i in range(30):  # unauthenticated, on a known route and an unknown one
+        assert client.open("/predict", method=f"X{i}").status_code in (401, 405)
+        client.open(f"/nowhere-{i}", method=f"Y{i}")
+    header = "Basic " + base64.b64encode(b"ls:s3cret-password").decode()
+    text = client.get("/metrics", headers={"Authorization": header}).get_data(as_text=True)
+    methods = {
+        line.split('method="')[1].split('"')[0]
+        for line in text.splitlines()
+        if line.startswith("apeach_ml_requests_total{")
+    }
+    assert methods <= {"GET", "POST", "other"} and "other" in methods
+    assert "nowhere" not in text and "s3cret" not in text
