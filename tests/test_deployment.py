@@ -194,7 +194,10 @@ def test_label_studio_runs_on_postgresql_with_the_guard_and_allows_only_the_back
     # its port, as the retrainer and setup reach it
     args = ls["command"]
     port = args[args.index("--port") + 1]
-    assert f"{port}:{port}" in ls["ports"] and args[args.index("--internal-host") + 1] == "0.0.0.0"
+    assert (
+        f"127.0.0.1:{port}:{port}" in ls["ports"]
+        and args[args.index("--internal-host") + 1] == "0.0.0.0"
+    )
     for name in ("retrainer", "setup"):
         assert env_of(name)["LABEL_STUDIO_URL"] == f"http://label-studio:{port}"
     assert "ml" in ls["networks"] and "ml" in SERVICES["backend"]["networks"]
@@ -212,3 +215,41 @@ def test_the_compose_file_shows_how_to_make_its_secret():
     env_example = (REPO / ".env.example").read_text(encoding="utf-8")
     needed = set(re.findall(r"\$\{(\w+):\?", (REPO / "docker-compose.yml").read_text()))
     assert needed <= {line.split("=")[0] for line in env_example.splitlines() if "=" in line}
+
+
+def test_the_image_never_holds_the_env_file_or_the_secrets():
+    """`COPY . /app` copies the build context: .dockerignore must keep the secrets out of it."""
+    patterns = [
+        line.strip()
+        for line in (REPO / ".dockerignore").read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+
+    def ignored(path: str) -> bool:  # Docker's rules: the last matching pattern wins
+        verdict = False
+        for pattern in patterns:
+            negated, pattern = pattern.startswith("!"), pattern.lstrip("!")
+            parts = Path(path).parts
+            if any(Path(*parts[: i + 1]).match(pattern) for i in range(len(parts))):
+                verdict = not negated
+        return verdict
+
+    secret_dir = Path(COMPOSE["secrets"]["verdict_secret"]["file"]).parts[-2]
+    for path in (".env", ".env.local", f"{secret_dir}/verdict-secret", "apeach-ls-data/x"):
+        assert ignored(path), path
+    assert not ignored("apeach_ls/data/default_model/model.json")  # the image needs it
+    assert "COPY . /app" in (REPO / "Dockerfile").read_text(encoding="utf-8")
+
+
+def test_nothing_is_published_beyond_this_host_and_the_example_holds_no_password():
+    for name, service in SERVICES.items():
+        for port in service.get("ports", []):
+            assert str(port).startswith("127.0.0.1:"), (name, port)
+    example = dict(
+        line.split("=", 1)
+        for line in (REPO / ".env.example").read_text(encoding="utf-8").splitlines()
+        if "=" in line and not line.startswith("#")
+    )
+    for name, value in example.items():
+        if any(word in name for word in ("PASS", "KEY", "TOKEN", "SECRET")):
+            assert value == "", name  # empty: compose's ${NAME:?} refuses to start without it
