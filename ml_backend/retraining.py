@@ -168,10 +168,16 @@ class Retrainer:
         base_data: Path | str | None = None,
         holdout_data: Path | str | None = None,
         tolerance: float = 0.0,
+        min_gap: float = 0.0,
     ):
-        """``campaign_labels``: where the campaign's verified labels come from (None: base data only)."""
+        """``campaign_labels``: where the campaign's verified labels come from (None: base data
+        only). ``min_gap``: seconds between the end of a round and the start of the next, so
+        that a stream of START_TRAININGs or of (forged) new annotation ids, which anyone who
+        can reach a backend's /webhook can send, costs at most one round per gap; what
+        arrives meanwhile waits, it is not lost."""
         self.registry, self.events, self.campaign_labels = registry, events, campaign_labels
-        self.every, self.tolerance = every, tolerance
+        self.every, self.tolerance, self.min_gap = every, tolerance, min_gap
+        self._rested_from: float | None = None  # time.monotonic() at the end of the last round
         self.base = read_labeled(base_data) if base_data else []
         self.holdout = read_labeled(holdout_data) if holdout_data else []
         self.last: RetrainResult | None = None
@@ -189,6 +195,8 @@ class Retrainer:
 
     def poll_once(self) -> RetrainResult | None:
         """Run one round if one is due; its result (None: none was due, or it failed)."""
+        if self.resting():
+            return None
         reason, pending = self.due()
         if reason is None:
             return None
@@ -204,7 +212,12 @@ class Retrainer:
             self.outcomes["failed"] += 1
             log.error("retraining failed: %s", self.last_error)
         self._publish_status(running=False)
+        self._rested_from = time.monotonic()
         return self.last if self.last_error is None else None
+
+    def resting(self) -> bool:
+        """True within ``min_gap`` seconds of the last round's end."""
+        return self._rested_from is not None and time.monotonic() - self._rested_from < self.min_gap
 
     def run(self, stop: threading.Event, interval: float = 1.0) -> None:
         """Poll until ``stop`` is set (a round in progress is finished first)."""

@@ -4,7 +4,10 @@ no endless retraining, no request held by a locked file, bounded label values.""
 from __future__ import annotations
 
 import base64
+import os
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,9 +17,12 @@ from apeach_ls.classifier.loading import load_classifier
 from apeach_ls.classifier.ngram import save_ngram
 from apeach_ls.classifier.registry import ModelRegistry
 from apeach_ls.errors import ConfigError
-from apeach_ls.ml_backend import create_app
+from apeach_ls.ml_backend import create_app, create_retrainer
 from apeach_ls.ml_backend.events import EVENTS_FILE, SubmissionLog
 from apeach_ls.ml_backend.settings import BackendSettings
+from apeach_ls.processes import free_port
+
+CLI = str(Path(sys.executable).parent / "apeach-ls")
 
 
 @pytest.fixture
@@ -110,3 +116,49 @@ def test_arbitrary_methods_add_no_label_values_to_metrics(registry):
     }
     assert methods <= {"GET", "POST", "other"} and "other" in methods
     assert "nowhere" not in text and "s3cret" not in text
+
+
+def test_a_flood_of_training_requests_costs_one_round_per_gap_and_loses_none(
+    registry, tmp_path, beep_dir
+):
+    settings = BackendSettings(
+        model_spec=str(registry.root),
+        verdict_secret=TEST_SECRET,
+        holdout_data=str(beep_dir / "dev.tsv"),
+        base_train_data=str(beep_dir / "train.tsv"),
+    )
+    retrainer = create_retrainer(settings)
+    retrainer.min_gap = 3600.0
+    client = backend(registry)
+    client.post("/webhook", json={"action": "START_TRAINING"})
+    assert retrainer.poll_once() is not None  # the first request: a round at once
+    for _ in range(20):
+        client.post("/webhook", json={"action": "START_TRAINING"})
+    assert retrainer.poll_once() is None and retrainer.resting()  # within the gap: none
+    assert sum(retrainer.outcomes.values()) == 1
+    assert retrainer.events.pending().requests == ("START_TRAINING",)  # waiting, not lost
+    retrainer.min_gap = 0.0
+    assert retrainer.poll_once().reason == "START_TRAINING"
+    assert retrainer.poll_once() is None and sum(retrainer.outcomes.values()) == 2
+
+
+def test_a_backend_started_before_any_model_is_published_says_so_in_one_line(tmp_path):
+    registry = tmp_path / "registry"
+    (registry / "versions").mkdir(parents=True)
+    env = {
+        **os.environ,
+        "MODEL_DIR": str(registry),
+        "APEACH_VERDICT_SECRET": TEST_SECRET,
+        "PYTHONPATH": os.pathsep.join(sys.path),
+    }
+    env.pop("APEACH_LS_MODEL", None)
+    done = subprocess.run(
+        [CLI, "backend", "--port", str(free_port())],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr and "Worker failed to boot" not in done.stderr
+    assert f"apeach-ls models publish MODEL_DIR --registry {registry}" in done.stderr

@@ -413,6 +413,8 @@ def backend(
       APEACH_LS_MODEL=apeach-ls-data/models/default apeach-ls backend --port 9090
       APEACH_LS_MODEL=apeach-ls-data/registry apeach-ls backend --retrainer
     """
+    from apeach_ls.classifier.loading import load_version
+    from apeach_ls.classifier.registry import ModelRegistry, is_registry
     from apeach_ls.ml_backend import receipt_key
     from apeach_ls.ml_backend.serving import gunicorn_argv
     from apeach_ls.ml_backend.settings import BackendSettings, serving_counts
@@ -427,13 +429,20 @@ def backend(
     if not env.get("APEACH_LS_MODEL"):
         env["APEACH_LS_MODEL"] = str(SHIPPED_MODEL_DIR)
     # The settings are checked here, so a mistake is one line instead of gunicorn's boot traceback.
-    receipt_key(BackendSettings.from_env(env))
+    settings = BackendSettings.from_env(env)
+    receipt_key(settings)
+    registry = settings.model_spec if is_registry(settings.model_spec or "") else None
+    if registry is not None and ModelRegistry(registry).current() is None:
+        load_version(ModelRegistry(registry), None)  # a ConfigError naming the command to run
     workers, threads = serving_counts(env, workers, threads)
     if port_in_use(port, host):
         raise ConfigError(f"port {port} is already in use on {host}; choose another with --port")
     os.environ.update(env)  # execv passes os.environ on
     os.environ["WEB_CONCURRENCY"] = str(workers)  # torch threads per worker = cores / workers
     os.execv(sys.executable, gunicorn_argv(host, port, workers, threads))
+
+
+SECONDS_BETWEEN_ROUNDS = 30.0
 
 
 def run_retrainer(settings: Any) -> None:
@@ -449,6 +458,7 @@ def run_retrainer(settings: Any) -> None:
     )
     logging.getLogger("apeach_ls").setLevel(settings.log_level.upper())
     retrainer = create_retrainer(settings)
+    retrainer.min_gap = SECONDS_BETWEEN_ROUNDS  # a flood of webhooks: one round per gap at most
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
