@@ -142,9 +142,11 @@ def test_a_flood_of_training_requests_costs_one_round_per_gap_and_loses_none(
     assert retrainer.poll_once() is None and sum(retrainer.outcomes.values()) == 2
 
 
-def test_a_backend_started_before_any_model_is_published_says_so_in_one_line(tmp_path):
+@pytest.mark.parametrize("what", ["an empty registry", "no such folder"])
+def test_a_backend_started_before_any_model_is_published_says_so_in_one_line(tmp_path, what):
     registry = tmp_path / "registry"
-    (registry / "versions").mkdir(parents=True)
+    if what == "an empty registry":
+        (registry / "versions").mkdir(parents=True)
     env = {
         **os.environ,
         "MODEL_DIR": str(registry),
@@ -161,4 +163,7 @@ def test_a_backend_started_before_any_model_is_published_says_so_in_one_line(tmp
     )
     assert done.returncode == 1, done.stderr
     assert "Traceback" not in done.stderr and "Worker failed to boot" not in done.stderr
-    assert f"apeach-ls models publish MODEL_DIR --registry {registry}" in done.stderr
+    if what == "an empty registry":
+        assert f"apeach-ls models publish MODEL_DIR --registry {registry}" in done.stderr
+    else:
+        assert f"no model directory {registry}" in done.stderr

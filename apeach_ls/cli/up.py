@@ -413,7 +413,7 @@ def backend(
       APEACH_LS_MODEL=apeach-ls-data/models/default apeach-ls backend --port 9090
       APEACH_LS_MODEL=apeach-ls-data/registry apeach-ls backend --retrainer
     """
-    from apeach_ls.classifier.loading import load_version
+    from apeach_ls.classifier.loading import load_classifier, load_version
     from apeach_ls.classifier.registry import ModelRegistry, is_registry
     from apeach_ls.ml_backend import receipt_key
     from apeach_ls.ml_backend.serving import gunicorn_argv
@@ -431,9 +431,11 @@ def backend(
     # The settings are checked here, so a mistake is one line instead of gunicorn's boot traceback.
     settings = BackendSettings.from_env(env)
     receipt_key(settings)
-    registry = settings.model_spec if is_registry(settings.model_spec or "") else None
-    if registry is not None and ModelRegistry(registry).current() is None:
-        load_version(ModelRegistry(registry), None)  # a ConfigError naming the command to run
+    spec = settings.model_spec or ""
+    if is_registry(spec) and ModelRegistry(spec).current() is None:
+        load_version(ModelRegistry(spec), None)  # a ConfigError naming the command to run
+    if not spec.startswith("hf:") and not Path(spec).is_dir():
+        load_classifier(spec)  # a ConfigError saying there is no such model
     workers, threads = serving_counts(env, workers, threads)
     if port_in_use(port, host):
         raise ConfigError(f"port {port} is already in use on {host}; choose another with --port")
