@@ -9,14 +9,17 @@ registry lives on (``<registry>/campaign-events.sqlite``, :data:`EVENTS_FILE`):
   than what is known (by ``updated_at``, compared as times) changes nothing. Only ids and
   times are kept: webhook bodies are a trigger, never training data (retraining reads the
   annotations from Label Studio).
-* ``training_requests``: a START_TRAINING that reached any backend.
+* ``training_requests``: a START_TRAINING that reached any backend (while one waits for the
+  retrainer, more add nothing: a flood of them is one row and one round).
 * ``retrainer``: what the retrainer has consumed (so each annotation and request triggers at
   most one round) and its last status, which every backend's ``/health`` shows.
 
 Why a file and not the retrainer polling Label Studio: a webhook costs the backend one small
 transaction, while finding new annotations by polling means listing every project's
 annotations again and again; and START_TRAINING only ever reaches a backend. SQLite needs
-the file on a disk with working POSIX locks (a Docker volume or a local disk, not NFS).
+the file on a disk with working POSIX locks (a Docker volume or a local disk, not NFS);
+it runs in WAL mode, so /health and /metrics read without waiting for a writer, and a
+write waits at most :data:`BUSY_TIMEOUT` seconds (then the webhook answers 503).
 Without a registry (no retraining) the log is in memory, per process: it only decides
 whether a webhook is answered ``ok`` or ``duplicate``.
 """
