@@ -114,6 +114,12 @@ def create_app(
             response.headers["WWW-Authenticate"] = 'Basic realm="apeach-ls"'
             return response
 
+    if registry is not None and not settings.auth_required:
+        log.warning(
+            "no Basic auth: anyone who reaches this port can send /webhook events, which are "
+            "recorded in %s; set BASIC_AUTH_USER and BASIC_AUTH_PASS",
+            submissions.path,
+        )
     if registry is not None:
         watcher = ModelWatcher(service, registry, wrap, served_version, on_swap=metrics.serving)
         app.extensions["apeach_watcher"] = watcher

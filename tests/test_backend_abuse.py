@@ -167,3 +167,14 @@ def test_a_backend_started_before_any_model_is_published_says_so_in_one_line(tmp
         assert f"apeach-ls models publish MODEL_DIR --registry {registry}" in done.stderr
     else:
         assert f"no model directory {registry}" in done.stderr
+
+
+def test_a_registry_backend_without_basic_auth_warns_that_webhooks_are_open(registry, caplog):
+    with caplog.at_level("WARNING", logger="apeach_ls.ml_backend"):
+        backend(registry)
+    assert any("no Basic auth" in r.getMessage() for r in caplog.records)
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="apeach_ls.ml_backend"):
+        client = backend(registry, basic_auth_user="ls", basic_auth_password="s3cret-password")
+    assert not any("no Basic auth" in r.getMessage() for r in caplog.records)
+    assert client.post("/webhook", json={"action": "START_TRAINING"}).status_code == 401
