@@ -158,8 +158,9 @@ def up(
     train_data: Path | None,
     database: str | None,
 ) -> None:
-    """Run everything locally: Label Studio (SQLite or --database) + the ML backend + the projects.
+    """Run everything locally: Label Studio (SQLite) + the ML backend + the projects.
 
+    Label Studio runs on SQLite in the data dir, or on PostgreSQL with --database.
     Both servers listen on 127.0.0.1 (see --bind). Label Studio keeps its SSRF protection,
     allowing only the backend's address; sign-up works only with the invite link. The
     backend requires Basic auth and signs verdicts; its credentials and secret are
