@@ -14,6 +14,7 @@ apeach-ls installed, not the files. Results come back in reading order
 from __future__ import annotations
 
 import logging
+import os
 import resource
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
@@ -53,14 +54,21 @@ class DaskEngine(AbstractContextManager["DaskEngine"]):
             if scheduler:
                 self.client = Client(scheduler, timeout=30)
             else:
-                self.cluster = LocalCluster(
-                    n_workers=workers,
-                    threads_per_worker=1,
-                    processes=True,
-                    host="127.0.0.1",
-                    dashboard_address=None,
-                    silence_logs=logging.ERROR,
-                )
+                # the nanny sets its workers' variables (OMP_NUM_THREADS=1, ...) in this
+                # process's environment too: they would leak into whatever it runs later
+                saved = dict(os.environ)
+                try:
+                    self.cluster = LocalCluster(
+                        n_workers=workers,
+                        threads_per_worker=1,
+                        processes=True,
+                        host="127.0.0.1",
+                        dashboard_address=None,
+                        silence_logs=logging.ERROR,
+                    )
+                finally:
+                    os.environ.clear()
+                    os.environ.update(saved)
                 self.client = Client(self.cluster)
         except OSError as exc:
             self.close()

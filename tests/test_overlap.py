@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import itertools
+import os
 import subprocess
 import sys
 from collections import Counter
@@ -295,6 +296,7 @@ def test_a_dask_cluster_gives_the_same_bytes_as_one_process(tmp_path, beep_dir):
     ]
     common += ["--reference", f"comments={reference}", "--block-size", "300", "--chunk-size", "70"]
     outputs = {}
+    saved = dict(os.environ)  # the nanny leaves its workers' OMP_NUM_THREADS=1 ... in ours
     with LocalCluster(
         n_workers=1, threads_per_worker=1, host="127.0.0.1", dashboard_address=None
     ) as cluster:
@@ -306,6 +308,8 @@ def test_a_dask_cluster_gives_the_same_bytes_as_one_process(tmp_path, beep_dir):
             done = overlap_cli(*common, *engine, "--out", str(tmp_path / name))
             assert done.returncode == 0, done.stderr
             outputs[name] = done.stdout
+    os.environ.clear()
+    os.environ.update(saved)
     assert "(in this process)" in outputs["one"]
     assert "(on a local Dask cluster, 2 workers)" in outputs["local"]
     assert f"(on the Dask cluster at {cluster.scheduler_address}, 1 workers)" in outputs["cluster"]
@@ -336,6 +340,7 @@ def test_the_dask_engine_keeps_few_blocks_in_flight():
             ahead.append(len(read) - len(sizes))
     assert sizes == list(range(1, 41))
     assert max(ahead) <= 2 * 2
+    assert "OMP_NUM_THREADS" not in os.environ  # the workers' settings stay theirs
 
 
 def _block_size(block, unused):
