@@ -4,7 +4,7 @@ once into a cache, int8 when quantized."""
 from __future__ import annotations
 
 import pytest
-from test_classifier_checkpoint import BEEP_LABELS, SENTENCES, build_tiny_bert
+from tiny_bert import BEEP_LABELS, SENTENCES, build_tiny_bert
 
 from apeach_ls.classifier import load_classifier
 
