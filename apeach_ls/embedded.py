@@ -1,4 +1,4 @@
-"""The embedded default: a local Label Studio on SQLite plus the ML backend, on loopback.
+"""The embedded default: a local Label Studio (SQLite, or PostgreSQL) plus the ML backend, on loopback.
 
 Used by ``apeach-ls up`` and by the test suite's fixtures. Both servers listen on
 127.0.0.1 unless told otherwise. Label Studio keeps its SSRF protection on, with the default
@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .datadir import AdminLogin
+from .ls_database import PostgresDatabase, without_database_settings
 from .processes import ManagedProcess
 
 LS_START_TIMEOUT = 300.0  # a fresh SQLite database runs every migration first
@@ -133,12 +134,15 @@ def label_studio_process(
     ml_address: str = LOOPBACK,
     public_url: str | None = None,
     guard: bool = True,
+    database: PostgresDatabase | None = None,
 ) -> ManagedProcess:
     """Label Studio on ``bind``:``port`` (``--internal-host`` is the bind address; ``--host``
-    is only its public URL), SQLite in ``<data dir>/label-studio``, sign-up by invite link only.
+    is only its public URL), on ``database`` (its own PostgreSQL settings, in its environment)
+    or SQLite in ``<data dir>/label-studio``, sign-up by invite link only.
     With ``guard``, the API calls no writer or manager needs are refused for everyone but the
     admin (:mod:`apeach_ls.labelstudio.guard`)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("APEACH_")}  # no backend secrets
+    env = without_database_settings(env)
     env.pop("LABEL_STUDIO_API_KEY", None)
     env.pop("LABEL_STUDIO_API_KEY_FILE", None)
     env.pop("LABEL_STUDIO_PASSWORD_FILE", None)
@@ -155,6 +159,8 @@ def label_studio_process(
             **ssrf_settings(ml_address),
         }
     )
+    if database is not None:
+        env.update(database.label_studio_env())
     if guard:
         env["DJANGO_SETTINGS_MODULE"] = "apeach_ls.labelstudio.guarded_settings"
     public_url = public_url or f"http://{LOOPBACK if bind in ('0.0.0.0', '::') else bind}:{port}"

@@ -13,9 +13,12 @@ measures are computed on two views of the text, ``word`` (whitespace tokens) and
 Terms the reference never contains keep their (high) IDF instead of being dropped, so the
 vocabulary an evaluation set does not share with the reference lowers its similarity.
 
-References are streamed in chunks, twice (document frequencies, then centroid and best
-matches), over hashed features: memory depends on the chunk size, the number of features and
-the evaluation sets, never on the length of the reference.
+References are streamed twice (document frequencies, then centroid and best matches) in
+blocks of sentences, each block in chunks, over hashed features: memory depends on the block
+and chunk sizes, the number of features and the evaluation sets, never on the length of the
+reference. An :class:`Engine` runs the blocks: one after the other in this process
+(:class:`InProcess`), or on a Dask cluster (:mod:`apeach_ls.overlap_dask`); blocks are combined
+in reading order, so both give the same bytes.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from itertools import islice
 from pathlib import Path
+from typing import Any, Protocol
 
 import numpy as np
 from scipy import sparse
@@ -36,6 +40,7 @@ TEXT_COLUMNS = ("text", "comments")
 VIEWS = ("word", "char")
 N_FEATURES = 2**20
 DEFAULT_CHUNK_SIZE = 1_000
+DEFAULT_BLOCK_SIZE = 20_000
 
 Progress = Callable[[int], None]
 """Called with the number of reference sentences just read (each reference is read twice)."""
@@ -215,14 +220,48 @@ def cosine(a: np.ndarray, b: np.ndarray) -> float:
     return float(a @ b) / norms if norms else 0.0
 
 
+class Engine(Protocol):
+    """Runs a block function over the reference's blocks and yields the results in block order."""
+
+    def map_blocks(
+        self, function: Callable[..., BlockResult], blocks: Iterable[list[str]], **shared: Any
+    ) -> Iterator[BlockResult]: ...
+
+
+class InProcess:
+    """The single-process path: blocks one after the other, in this process."""
+
+    def map_blocks(
+        self, function: Callable[..., BlockResult], blocks: Iterable[list[str]], **shared: Any
+    ) -> Iterator[BlockResult]:
+        return (function(block, **shared) for block in blocks)
+
+
+@dataclass(frozen=True)
+class BlockResult:
+    """What one block of the reference adds: sentences read, and per view the features it
+    touches with their values (document frequencies or TF-IDF sums), or best cosines."""
+
+    sentences: int
+    features: dict[str, tuple[np.ndarray, np.ndarray]]
+    best: dict[str, np.ndarray] | None = None
+
+
 def measure_overlap(
     evaluations: Sequence[Corpus],
     references: Sequence[Corpus],
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     n_features: int = N_FEATURES,
     progress: Progress | None = None,
+    engine: Engine | None = None,
+    block_size: int = DEFAULT_BLOCK_SIZE,
 ) -> list[Overlap]:
-    """Every evaluation set against every reference: one result per pair, references outer."""
+    """Every evaluation set against every reference: one result per pair, references outer.
+
+    The reference is read in blocks of ``block_size`` sentences, which ``engine`` may run
+    anywhere (in this process by default); blocks are combined in reading order, so the
+    results depend on ``block_size`` (float sums), never on the engine or its workers."""
+    engine = engine or InProcess()
     texts = {corpus.name: list(read_sentences(corpus.path)) for corpus in evaluations}
     for reference in references:  # fail on a bad reference before the long work starts
         next(read_sentences(reference.path))
@@ -232,12 +271,12 @@ def measure_overlap(
     results = []
     for reference in references:
         n_reference, document_frequency = _document_frequencies(
-            reference.path, n_features, chunk_size, progress
+            engine, reference.path, n_features, chunk_size, block_size, progress
         )
         idf = {view: smooth_idf(df, n_reference) for view, df in document_frequency.items()}
         eval_vectors = {view: tfidf(eval_counts[view], idf[view]) for view in VIEWS}
         centroid, best = _centroid_and_best_matches(
-            reference.path, eval_vectors, idf, chunk_size, progress
+            engine, reference.path, eval_vectors, idf, chunk_size, block_size, progress
         )
         for name, span in spans.items():
             measures = {
@@ -256,40 +295,88 @@ def measure_overlap(
     return results
 
 
+def _touched(totals: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    indices = np.flatnonzero(totals)
+    return indices, totals[indices]
+
+
+def block_document_frequencies(block: list[str], n_features: int, chunk_size: int) -> BlockResult:
+    """How many sentences of ``block`` hold each feature (the features it touches)."""
+    frequency = {view: np.zeros(n_features, dtype=np.int64) for view in VIEWS}
+    for chunk in chunked(block, chunk_size):
+        for view, counts in count_features(chunk, n_features).items():
+            np.add.at(frequency[view], counts.indices, 1)
+    return BlockResult(len(block), {view: _touched(f) for view, f in frequency.items()})
+
+
+def block_centroid_and_best_matches(
+    block: list[str],
+    eval_transposed: dict[str, sparse.csr_matrix],
+    idf: dict[str, np.ndarray],
+    chunk_size: int,
+) -> BlockResult:
+    """The sum of the block's TF-IDF vectors, and each evaluation sentence's best cosine in it."""
+    n_features, n_eval = eval_transposed["word"].shape
+    totals = {view: np.zeros(n_features) for view in VIEWS}
+    best = {view: np.zeros(n_eval) for view in VIEWS}
+    for chunk in chunked(block, chunk_size):
+        for view, counts in count_features(chunk, n_features).items():
+            vectors = tfidf(counts, idf[view])
+            np.add.at(totals[view], vectors.indices, vectors.data)
+            similarity = (vectors @ eval_transposed[view]).toarray()  # chunk x evaluation sentences
+            np.maximum(best[view], similarity.max(axis=0), out=best[view])
+    return BlockResult(len(block), {view: _touched(t) for view, t in totals.items()}, best)
+
+
 def _document_frequencies(
-    path: Path, n_features: int, chunk_size: int, progress: Progress | None
+    engine: Engine,
+    path: Path,
+    n_features: int,
+    chunk_size: int,
+    block_size: int,
+    progress: Progress | None,
 ) -> tuple[int, dict[str, np.ndarray]]:
     document_frequency = {view: np.zeros(n_features, dtype=np.int64) for view in VIEWS}
     n_reference = 0
-    for chunk in chunked(read_sentences(path), chunk_size):
-        for view, counts in count_features(chunk, n_features).items():
-            np.add.at(document_frequency[view], counts.indices, 1)
-        n_reference += len(chunk)
+    for result in engine.map_blocks(
+        block_document_frequencies,
+        chunked(read_sentences(path), block_size),
+        n_features=n_features,
+        chunk_size=chunk_size,
+    ):
+        for view, (indices, values) in result.features.items():
+            document_frequency[view][indices] += values
+        n_reference += result.sentences
         if progress:
-            progress(len(chunk))
+            progress(result.sentences)
     return n_reference, document_frequency
 
 
 def _centroid_and_best_matches(
+    engine: Engine,
     path: Path,
     eval_vectors: dict[str, sparse.csr_matrix],
     idf: dict[str, np.ndarray],
     chunk_size: int,
+    block_size: int,
     progress: Progress | None,
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """The sum of the reference's TF-IDF vectors and each evaluation sentence's best cosine."""
     n_eval, n_features = eval_vectors["word"].shape
-    eval_transposed = {view: vectors.T.tocsr() for view, vectors in eval_vectors.items()}
     centroid = {view: np.zeros(n_features) for view in VIEWS}
     best = {view: np.zeros(n_eval) for view in VIEWS}
-    for chunk in chunked(read_sentences(path), chunk_size):
-        for view, counts in count_features(chunk, n_features).items():
-            vectors = tfidf(counts, idf[view])
-            np.add.at(centroid[view], vectors.indices, vectors.data)
-            similarity = (vectors @ eval_transposed[view]).toarray()  # chunk x evaluation sentences
-            np.maximum(best[view], similarity.max(axis=0), out=best[view])
+    for result in engine.map_blocks(
+        block_centroid_and_best_matches,
+        chunked(read_sentences(path), block_size),
+        eval_transposed={view: vectors.T.tocsr() for view, vectors in eval_vectors.items()},
+        idf=idf,
+        chunk_size=chunk_size,
+    ):
+        for view, (indices, values) in result.features.items():
+            centroid[view][indices] += values  # block by block, in reading order
+            np.maximum(best[view], result.best[view], out=best[view])  # type: ignore[index]
         if progress:
-            progress(len(chunk))
+            progress(result.sentences)
     return centroid, best
 
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import csv
 import itertools
+import os
+import subprocess
+import sys
 from collections import Counter
 from dataclasses import asdict
 from pathlib import Path
@@ -128,9 +131,13 @@ def test_progress_counts_each_reference_line_twice(tmp_path):
     reference = write_lines(tmp_path / "ref.txt", REFERENCE)
     steps: list[int] = []
     measure_overlap(
-        [Corpus("e", reference)], [Corpus("r", reference)], chunk_size=5, progress=steps.append
+        [Corpus("e", reference)],
+        [Corpus("r", reference)],
+        chunk_size=2,
+        block_size=5,
+        progress=steps.append,
     )
-    assert steps == [5, 5, 2, 5, 5, 2]
+    assert steps == [5, 5, 2, 5, 5, 2]  # a block at a time
 
 
 def test_hashed_features_count_words_and_char_ngrams_within_words():
@@ -264,3 +271,100 @@ def test_cli_rejects_a_name_used_twice(tmp_path):
 def test_cli_help_has_an_example():
     result = CliRunner().invoke(overlap, ["--help"])
     assert result.exit_code == 0 and "Example" in result.output
+
+
+def overlap_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "apeach_ls.cli", "overlap", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_a_dask_cluster_gives_the_same_bytes_as_one_process(tmp_path, beep_dir):
+    """Two local workers, a running cluster's scheduler, and one process: byte-identical CSVs."""
+    from distributed import LocalCluster
+
+    comments = read_sentences(beep_dir / "unlabeled_comments_5.txt")
+    reference = write_lines(tmp_path / "ref.txt", [next(comments) for _ in range(2_500)])
+    common = [
+        "--eval",
+        f"dev={beep_dir / 'dev.tsv'}",
+        "--eval",
+        str(write_lines(tmp_path / "g.txt", GENERATED)),
+    ]
+    common += ["--reference", f"comments={reference}", "--block-size", "300", "--chunk-size", "70"]
+    outputs = {}
+    saved = dict(os.environ)  # the nanny leaves its workers' OMP_NUM_THREADS=1 ... in ours
+    with LocalCluster(
+        n_workers=1, threads_per_worker=1, host="127.0.0.1", dashboard_address=None
+    ) as cluster:
+        for name, engine in [
+            ("one", ["--workers", "1"]),
+            ("local", []),  # the default: a local cluster of 2 workers
+            ("cluster", ["--scheduler", cluster.scheduler_address]),
+        ]:
+            done = overlap_cli(*common, *engine, "--out", str(tmp_path / name))
+            assert done.returncode == 0, done.stderr
+            outputs[name] = done.stdout
+    os.environ.clear()
+    os.environ.update(saved)
+    assert "(in this process)" in outputs["one"]
+    assert "(on a local Dask cluster, 2 workers)" in outputs["local"]
+    assert f"(on the Dask cluster at {cluster.scheduler_address}, 1 workers)" in outputs["cluster"]
+    one = (tmp_path / "one" / "overlap.csv").read_bytes()
+    assert b"dev,comments,471,2500," in one
+    for name in ("local", "cluster"):
+        assert (tmp_path / name / "overlap.csv").read_bytes() == one
+        assert outputs[name].split("\n\nwrote")[0] == outputs["one"].split("\n\nwrote")[0]
+
+
+def test_the_dask_engine_keeps_few_blocks_in_flight():
+    """Memory per worker is bounded: the reference is sent a few blocks at a time, and the
+    results come back in reading order."""
+    from apeach_ls.overlap_dask import DaskEngine
+
+    read = []
+
+    def blocks():
+        for i in range(40):
+            read.append(i)
+            yield [str(i)] * (i + 1)
+
+    with DaskEngine(workers=2) as engine:
+        ahead = []
+        sizes = []
+        for result in engine.map_blocks(_block_size, blocks(), unused={"x": 1}):
+            sizes.append(result.sentences)
+            ahead.append(len(read) - len(sizes))
+    assert sizes == list(range(1, 41))
+    assert max(ahead) <= 2 * 2
+    assert "OMP_NUM_THREADS" not in os.environ  # the workers' settings stay theirs
+
+
+def _block_size(block, unused):
+    from apeach_ls.overlap import BlockResult
+
+    return BlockResult(len(block), {})
+
+
+def test_without_dask_the_default_runs_in_one_process_and_workers_2_says_what_to_install(
+    tmp_path, monkeypatch
+):
+    import apeach_ls.cli.overlap as cli_overlap
+
+    monkeypatch.setattr(cli_overlap, "dask_available", lambda: False)
+    reference = write_lines(tmp_path / "ref.txt", REFERENCE)
+    args = ["--eval", str(reference), "--reference", str(reference), "--block-size", "5"]
+    result = CliRunner().invoke(overlap, [*args, "--out", str(tmp_path / "a")])
+    assert result.exit_code == 0, result.output
+    assert (
+        "(in this process: Dask distributed is not installed (pip install 'apeach-ls[distributed]'))"
+        in result.output
+    )
+    result = CliRunner().invoke(overlap, [*args, "--workers", "2", "--out", str(tmp_path / "b")])
+    assert result.exit_code == 1
+    assert result.output.strip() == (
+        "Error: --workers 2 needs Dask distributed: pip install 'apeach-ls[distributed]'"
+    )

@@ -7,6 +7,8 @@ Spec forms:
 * ``DIR`` with ``versions/``: a model registry (:mod:`.registry`); its current version.
 * ``hf:ID_OR_PATH``: a transformers checkpoint by Hugging Face id (from the local HF cache:
   nothing is downloaded when offline) or path.
+* ``onnx:ID_OR_PATH``: the same checkpoint run by ONNX Runtime on the CPU (exported once into
+  a cache; with ``APEACH_ML_QUANTIZE=int8``, ONNX Runtime's int8): :mod:`.onnx_runtime`.
 
 A checkpoint spec may end in ``#NAME=LABEL,...`` to map the model's labels to
 hate / not_hate, e.g. ``hf:org/model#LABEL_0=not_hate,LABEL_1=hate``; models whose labels
@@ -25,6 +27,7 @@ from .ngram import MODEL_FILE, load_ngram, read_model_json
 from .registry import ModelRegistry, is_registry
 
 HF_PREFIX = "hf:"
+ONNX_PREFIX = "onnx:"
 
 
 def parse_label_map(text: str) -> dict[str, str]:
@@ -56,6 +59,10 @@ def load_classifier(spec: str, label_map: Mapping[str, str] | None = None) -> Ps
         label_map = parse_label_map(suffix)
     if source.startswith(HF_PREFIX):
         return CheckpointClassifier(source[len(HF_PREFIX) :], label_map=label_map)
+    if source.startswith(ONNX_PREFIX):
+        from .onnx_runtime import OnnxCheckpointClassifier
+
+        return OnnxCheckpointClassifier(source[len(ONNX_PREFIX) :], label_map=label_map)
     path = Path(source)
     if is_registry(path):
         if label_map is not None:

@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 import csv
+from contextlib import ExitStack
 from pathlib import Path
 
 import click
 from tqdm import tqdm
 
-from ..overlap import DEFAULT_CHUNK_SIZE, VIEWS, Corpus, Overlap, measure_overlap
+from ..errors import ConfigError
+from ..overlap import (
+    DEFAULT_BLOCK_SIZE,
+    DEFAULT_CHUNK_SIZE,
+    VIEWS,
+    Corpus,
+    Engine,
+    InProcess,
+    Overlap,
+    measure_overlap,
+)
+from ..overlap_dask import INSTALL_HINT, DaskEngine, dask_available
 from .common import fail_cleanly
 
 MEASURES = {
@@ -142,9 +154,39 @@ def plot(results: list[Overlap], path: Path) -> None:
     show_default=True,
     help="Reference sentences compared at once; memory grows with chunk size x evaluation sentences.",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 256),
+    default=2,
+    show_default=True,
+    help="Worker processes of a local Dask cluster; 1 runs in this process (as does a "
+    "reference of one block, or the default without Dask distributed installed).",
+)
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    help="Run on the Dask cluster whose scheduler is at ADDRESS (e.g. tcp://10.0.0.5:8786; "
+    "its workers need apeach-ls installed) instead of a local one.",
+)
+@click.option(
+    "--block-size",
+    type=click.IntRange(1),
+    default=DEFAULT_BLOCK_SIZE,
+    show_default=True,
+    help="Reference sentences per task; the results depend on it (float sums), never on "
+    "the number of workers.",
+)
+@click.pass_context
 @fail_cleanly
 def overlap(
-    evaluations: list[Corpus], references: list[Corpus], out: Path, chunk_size: int
+    ctx: click.Context,
+    evaluations: list[Corpus],
+    references: list[Corpus],
+    out: Path,
+    chunk_size: int,
+    workers: int,
+    scheduler: str | None,
+    block_size: int,
 ) -> None:
     """Lexical overlap of evaluation sets with reference corpora (TF-IDF, as in the APEACH paper).
 
@@ -155,18 +197,47 @@ def overlap(
     pre-training text scores high against it; a crowd-generated set should depend less on
     any one reference.
 
+    The references are read in blocks (--block-size) that a local Dask cluster of --workers
+    processes, or the cluster at --scheduler, measures in parallel; memory per worker stays
+    bounded by the block, chunk and evaluation sizes. Same bytes for any number of workers.
+
     \b
     Example:
       apeach-ls overlap --eval apeach=apeach.csv --eval beep=beep/dev.tsv \\
           --reference comments=unlabeled_comments.txt --reference wiki=wiki.txt --out overlap/
     """
-    total = 2 * sum(count_lines(reference.path) for reference in references)
-    with tqdm(total=total, unit=" lines", desc="reading references", disable=None) as bar:
-        results = measure_overlap(
-            evaluations, references, chunk_size=chunk_size, progress=bar.update
-        )
+    lines = sum(count_lines(reference.path) for reference in references)
+    explicit = ctx.get_parameter_source("workers") != click.core.ParameterSource.DEFAULT
+    with ExitStack() as stack:
+        engine, where = choose_engine(stack, workers, scheduler, explicit, lines > block_size)
+        with tqdm(total=2 * lines, unit=" lines", desc="reading references", disable=None) as bar:
+            results = measure_overlap(
+                evaluations,
+                references,
+                chunk_size=chunk_size,
+                progress=bar.update,
+                engine=engine,
+                block_size=block_size,
+            )
     click.echo(format_table(results))
     out.mkdir(parents=True, exist_ok=True)
     write_csv(results, out / "overlap.csv")
     plot(results, out / "overlap.png")
-    click.echo(f"\nwrote {out / 'overlap.csv'} and {out / 'overlap.png'}")
+    click.echo(f"\nwrote {out / 'overlap.csv'} and {out / 'overlap.png'} ({where})")
+
+
+def choose_engine(
+    stack: ExitStack, workers: int, scheduler: str | None, explicit: bool, several_blocks: bool
+) -> tuple[Engine, str]:
+    """The engine, and how to say where the passes ran."""
+    if scheduler:
+        engine = stack.enter_context(DaskEngine(scheduler=scheduler))
+        return engine, f"on the Dask cluster at {scheduler}, {engine.workers} workers"
+    if workers == 1 or not several_blocks:
+        return InProcess(), "in this process"
+    if not dask_available():
+        if explicit:
+            raise ConfigError(f"--workers {workers} needs Dask distributed: {INSTALL_HINT}")
+        return InProcess(), f"in this process: Dask distributed is not installed ({INSTALL_HINT})"
+    stack.enter_context(engine := DaskEngine(workers=workers))
+    return engine, f"on a local Dask cluster, {workers} workers"

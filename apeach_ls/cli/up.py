@@ -39,8 +39,10 @@ from ..errors import ConfigError
 from ..labelstudio.campaign import MLConnection, move_ml_backends, setup_generation
 from ..labelstudio.connection import LabelStudioSettings, connect
 from ..labelstudio.prompt_import import import_prompts
+from ..ls_database import DATABASE_URL, PostgresDatabase, parse_database_url
 from ..processes import port_in_use, supervise
 from ..prompts import default_prompts
+from ..settings import read_secret
 from .common import campaign_option, default_data_dir, fail_cleanly
 from .project import print_setup_report
 
@@ -103,7 +105,7 @@ def _api_key_lines(data_dir: Path) -> tuple[dict[str, str], list[str]]:
     default=default_data_dir,
     show_default="$APEACH_LS_HOME or ./apeach-ls-data",
     help="Where Label Studio's SQLite "
-    "database, the models, the generated logins and the logs live; a second run reuses it.",
+    "database (unless --database), the models, the generated logins and the logs live; a second run reuses it.",
 )
 @click.option(
     "--port",
@@ -138,6 +140,13 @@ def _api_key_lines(data_dir: Path) -> tuple[dict[str, str], list[str]]:
     help="Labeled file (BEEP! TSV, APEACH CSV) to train the model from on the first run, "
     "instead of the built-in one.",
 )
+@click.option(
+    "--database",
+    metavar="postgresql://USER@HOST:PORT/NAME",
+    help="Run Label Studio on this PostgreSQL database (it must exist) instead of SQLite in "
+    f"the data dir; remembered for the next runs. No password here: put the whole URL in "
+    f"{DATABASE_URL} (or {DATABASE_URL}_FILE), or the password in PGPASSWORD or ~/.pgpass.",
+)
 @fail_cleanly
 def up(
     campaign: str,
@@ -147,9 +156,11 @@ def up(
     bind: str,
     per_topic: int,
     train_data: Path | None,
+    database: str | None,
 ) -> None:
     """Run everything locally: Label Studio (SQLite) + the ML backend + the projects.
 
+    Label Studio runs on SQLite in the data dir, or on PostgreSQL with --database.
     Both servers listen on 127.0.0.1 (see --bind). Label Studio keeps its SSRF protection,
     allowing only the backend's address; sign-up works only with the invite link. The
     backend requires Basic auth and signs verdicts; its credentials and secret are
@@ -185,9 +196,30 @@ def up(
     lock = UpLock(data_dir)
     lock.acquire(state)
     try:
-        _run(lock, state, campaign, data_dir, port, ml_port, bind, per_topic, train_data)
+        postgres = choose_database(data_dir, database)
+        _run(lock, state, campaign, data_dir, port, ml_port, bind, per_topic, train_data, postgres)
     finally:
         lock.release()
+
+
+DATABASE_FILE = "label-studio-database"  # in the data dir: the URL without its password
+
+
+def choose_database(data_dir: Path, option: str | None) -> PostgresDatabase | None:
+    """PostgreSQL from --database, else from APEACH_LS_DATABASE_URL(_FILE), else the one the
+    last run on this data dir used (kept without its password); None: SQLite."""
+    recorded = data_dir / DATABASE_FILE
+    if option:
+        postgres = parse_database_url(option, from_command_line=True)
+    elif url := read_secret(os.environ, DATABASE_URL):
+        postgres = parse_database_url(url, from_command_line=False)
+    elif recorded.is_file():
+        postgres = parse_database_url(recorded.read_text().strip(), from_command_line=True)
+    else:
+        return None
+    if not recorded.is_file() or recorded.read_text().strip() != postgres.url:
+        recorded.write_text(postgres.url + "\n")
+    return postgres
 
 
 def _run(
@@ -200,6 +232,7 @@ def _run(
     bind: str,
     per_topic: int,
     train_data: Path | None,
+    postgres: PostgresDatabase | None,
 ) -> None:
     for name, p in (("--port", port), ("--ml-port", ml_port)):
         if port_in_use(p, reach(bind)):
@@ -229,7 +262,9 @@ def _run(
     state["notes"] = notes
     lock.update(state)
 
-    ls = label_studio_process(data_dir, port, login, bind=bind, ml_address=reach(bind))
+    ls = label_studio_process(
+        data_dir, port, login, bind=bind, ml_address=reach(bind), database=postgres
+    )
     ml = ml_backend_process(
         data_dir, ml_port, model.spec, bind=bind, extra_env={**ml_auth.backend_env, **verdict_env}
     )
@@ -240,6 +275,11 @@ def _run(
     auth = (ml_auth.user, ml_auth.password)
     try:
         say(f"pseudo-classifier: {model.source}")
+        say(
+            f"Label Studio database: {postgres.url}"
+            if postgres
+            else f"Label Studio database: SQLite in {data_dir / 'label-studio'}"
+        )
         say("starting the ML backend and Label Studio (about 20 s) ...")
         ml.start()
         ls.start()
