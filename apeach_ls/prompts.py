@@ -10,7 +10,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -138,13 +138,32 @@ def prompt_id(prompt: Prompt, number: int) -> str:
 
 
 def task_data(prompt: Prompt, number: int) -> dict[str, str]:
-    """The Label Studio task data of one writing task."""
+    """The Label Studio task data of one writing task; ``topic_key`` is the prompt's key."""
     return {
         "prompt_id": prompt_id(prompt, number),
+        "topic_key": prompt.key,
         "topic": prompt.topic,
         "topic_eng": prompt.topic_eng,
         "guideline": prompt.guideline,
     }
+
+
+def task_prompt(data: Mapping[str, Any]) -> Prompt:
+    """The prompt a writing task showed, from its task data.
+
+    Tasks imported since ``topic_key`` was added carry the key; older tasks only have
+    ``prompt_id`` (``<key>-<number>``), from which the key is recovered. A task with
+    neither gets the key ``topic``.
+    """
+    key = str(data.get("topic_key") or "")
+    if not key:
+        key = str(data.get("prompt_id") or "").rsplit("-", 1)[0] or "topic"
+    return Prompt(
+        key=key,
+        topic=str(data.get("topic", "")),
+        topic_eng=str(data.get("topic_eng", "")),
+        guideline=str(data.get("guideline", "")),
+    )
 
 
 def missing_tasks(

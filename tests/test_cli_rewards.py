@@ -5,24 +5,25 @@ ledger that always moves on, and re-runs that are safe. Label Studio is patched 
 from __future__ import annotations
 
 import shutil
-from types import SimpleNamespace
 
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select, update
 
-import apeach_ls.cli.rewards as rewards_cli
 from apeach_ls.atomic import FOLDER_IN_PLACE, FOLDER_SYNCED
+from apeach_ls.campaign import Campaign, payout_outcomes
 from apeach_ls.cli import cli
 from apeach_ls.cli.common import StepWatcher
 from apeach_ls.correction import CorrectedSubmission
 from apeach_ls.database import open_database
 from apeach_ls.database.schema import earnings, payout_batches, payout_items
+from apeach_ls.errors import ApeachError
 from apeach_ls.labelstudio.submissions import Submission
 from apeach_ls.rewards.batches import BATCH_MARKED_COMMITTED
 from apeach_ls.rewards.model import SubmissionOutcome
 from apeach_ls.rewards.payout import BATCH_INSERTED, BATCH_RECORDED, PLANNED
 from apeach_ls.rewards.roster import Accounts
+from apeach_ls.votes.model import ACCEPTED, DROPPED, PENDING
 from apeach_ls.votes.store import StoredTally
 
 ACCOUNTS = Accounts(
@@ -45,12 +46,12 @@ def write_config(tmp_path, rewards='per_accepted = 150\ncurrency = "USD"\n', dat
 def campaign(tmp_path, monkeypatch):
     """A config, a roster of two manual writers, and two accepted submissions (Label Studio patched)."""
     config = write_config(tmp_path)
-    monkeypatch.setattr(rewards_cli, "label_studio_accounts", lambda config: ACCOUNTS)
+    monkeypatch.setattr(Campaign, "accounts", lambda self: ACCOUNTS)
     outcomes = [
         SubmissionOutcome(10, 1, "w1@example.com", "accepted", False),
         SubmissionOutcome(20, 2, "w2@example.com", "accepted", False),
     ]
-    monkeypatch.setattr(rewards_cli, "campaign_outcomes", lambda config, engine: outcomes)
+    monkeypatch.setattr(Campaign, "payout_outcomes", lambda self: outcomes)
     (tmp_path / "roster.csv").write_text(
         "ls_user,platform,platform_id\n1,manual,P1\n2,manual,P2\n", encoding="utf-8"
     )
@@ -282,36 +283,43 @@ def submission(annotation_id, writer_id):
     return Submission(annotation_id, 1, writer_id, {}, "", None, corrected)
 
 
-def test_a_submission_without_a_writer_is_named_and_never_booked_to_user_0(
-    tmp_path, monkeypatch, capsys
-):
+def test_a_submission_without_a_writer_is_named_and_never_booked_to_user_0():
     """Issue 13, case 14."""
-    config = write_config(tmp_path)
-    from apeach_ls.campaign_config import load_config
+    tallies = {n: StoredTally(n, "accepted", (), 1, 0, "now") for n in (10, 11)}
+    found = payout_outcomes(
+        [submission(10, 1), submission(11, None)], tallies, {1: "w1@example.com"}, {}, 1
+    )
+    assert [(o.submission_id, o.writer_ls_id) for o in found.outcomes] == [(10, 1)]
+    assert found.notes == [
+        "1 submission(s) have no writer in Label Studio (completed_by is empty); "
+        "nothing is recorded for them: 11"
+    ]
 
-    monkeypatch.setattr(rewards_cli, "connect", lambda settings: SimpleNamespace())
-    monkeypatch.setattr(rewards_cli, "generation_project_id", lambda client, name: 1)
-    monkeypatch.setattr(rewards_cli, "user_emails", lambda client: {1: "w1@example.com"})
-    monkeypatch.setattr(
-        rewards_cli,
-        "load_tallies",
-        lambda engine: {n: StoredTally(n, "accepted", (), 1, 0, "now") for n in (10, 11)},
+
+def test_payout_outcomes_pend_untallied_drop_repeats_and_reverse_vanished_earnings():
+    tallies = {n: StoredTally(n, "accepted", (), 3, 0, "now") for n in (10, 12)}
+    found = payout_outcomes(
+        [submission(10, 1), submission(12, 2), submission(13, 2)],
+        tallies,
+        {1: "w1@example.com", 2: "w2@example.com"},
+        {5: 2, 10: 1},
+        1,
+        verified={10: True},
+        held=lambda s: "on hold" if s.writer_id == 2 else None,
     )
-    monkeypatch.setattr(
-        rewards_cli,
-        "read_submissions",
-        lambda client, project, key: [submission(10, 1), submission(11, None)],
-    )
-    monkeypatch.setattr(rewards_cli, "earning_submissions", lambda engine: {})
-    monkeypatch.setenv("LABEL_STUDIO_URL", "http://127.0.0.1:9")
-    monkeypatch.setenv("LABEL_STUDIO_API_KEY", "x" * 40)
-    engine = open_database(tmp_path / "empty.db")  # no validation outcomes, no holds
-    outcomes = rewards_cli.campaign_outcomes(load_config(config), engine=engine)
-    assert [(o.submission_id, o.writer_ls_id) for o in outcomes] == [(10, 1)]
-    assert capsys.readouterr().err == (
-        "note: 1 submission(s) have no writer in Label Studio (completed_by is empty); "
-        "nothing is recorded for them: 11\n"
-    )
+    assert [
+        (o.submission_id, o.writer_ls_id, o.outcome, o.verified, o.held) for o in found.outcomes
+    ] == [
+        (10, 1, ACCEPTED, True, None),
+        (12, 2, DROPPED, None, "on hold"),  # the same sentence as 10, accepted later: a repeat
+        (13, 2, PENDING, None, "on hold"),  # not tallied yet
+        (5, 2, DROPPED, None, None),  # earned, then deleted from Label Studio
+    ]
+    assert found.notes[0].startswith("1 accepted submission(s) repeat an earlier accepted")
+    assert found.notes[0].endswith(": 12 (as 10)")
+    assert found.notes[1].endswith("their earnings are reversed: 5")
+    with pytest.raises(ApeachError, match="lists no submission in project 7, but the ledger"):
+        payout_outcomes([submission(11, None)], {}, {}, {5: 2}, 7)
 
 
 def test_the_ledger_refuses_an_outcome_without_a_writer(tmp_path):

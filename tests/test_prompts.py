@@ -7,7 +7,14 @@ import json
 import pytest
 
 from apeach_ls.errors import DataFileError
-from apeach_ls.prompts import default_prompts, missing_tasks, parse_topics
+from apeach_ls.prompts import (
+    Prompt,
+    default_prompts,
+    missing_tasks,
+    parse_topics,
+    task_data,
+    task_prompt,
+)
 
 APEACH_TOPICS_ENG = [
     "Gender sterotypes",
@@ -45,7 +52,21 @@ def test_missing_tasks_never_duplicates_and_tops_up():
         "sexual-harassment-0004",
         "sexual-harassment-0005",
     ]
-    assert set(first[0]) == {"prompt_id", "topic", "topic_eng", "guideline"}
+    assert set(first[0]) == {"prompt_id", "topic_key", "topic", "topic_eng", "guideline"}
+
+
+def test_a_task_stores_its_prompts_key_and_reads_it_back():
+    prompt = Prompt("my-topic-2", "주제", "Topic", "안내")
+    data = task_data(prompt, 7)
+    assert data["topic_key"] == "my-topic-2" and task_prompt(data) == prompt
+    # the stored key wins over what prompt_id would decode to
+    assert task_prompt({**data, "prompt_id": "other-0001"}).key == "my-topic-2"
+
+
+def test_a_task_imported_before_topic_key_decodes_its_key_from_prompt_id():
+    old = {"prompt_id": "gender-stereotypes-0012", "topic": "성별", "topic_eng": "G"}
+    assert task_prompt(old) == Prompt("gender-stereotypes", "성별", "G", "")
+    assert task_prompt({}).key == "topic"
 
 
 def test_csv_and_json_topics_files():

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import csv
 import io
-from types import SimpleNamespace
 
 import pytest
 from click.testing import CliRunner
 
+from apeach_ls.campaign import Campaign
 from apeach_ls.cli import cli
 from apeach_ls.correction import CorrectedSubmission
 from apeach_ls.labelstudio.submissions import Submission
@@ -51,16 +51,10 @@ def submission(annotation_id: int, text: str) -> Submission:
 
 @pytest.fixture
 def exported(monkeypatch, tmp_path):
-    import apeach_ls.cli.submissions as module
-
-    monkeypatch.setattr(module, "connect", lambda settings: SimpleNamespace())
-    monkeypatch.setattr(module, "generation_project_id", lambda client, campaign: 1)
     monkeypatch.setattr(
-        module,
-        "read_submissions",
-        lambda client, project, classifier=None: [
-            submission(i, t) for i, t in enumerate(FORMULAS + ["plain"], 1)
-        ],
+        Campaign,
+        "submissions",
+        property(lambda self: [submission(i, t) for i, t in enumerate(FORMULAS + ["plain"], 1)]),
     )
     env = {
         "LABEL_STUDIO_URL": "http://127.0.0.1:9",
@@ -101,9 +95,9 @@ def test_classifier_training_reads_the_exact_sentences_back(exported):
     ],
 )
 def test_a_bad_out_is_one_line_before_label_studio_is_read(target, message, tmp_path, monkeypatch):
-    import apeach_ls.cli.submissions as module
-
-    monkeypatch.setattr(module, "connect", lambda settings: pytest.fail("Label Studio was read"))
+    monkeypatch.setattr(
+        Campaign, "label_studio", property(lambda self: pytest.fail("Label Studio was read"))
+    )
     env = {"LABEL_STUDIO_URL": "http://127.0.0.1:9", "LABEL_STUDIO_API_KEY": "x" * 40}
     result = CliRunner().invoke(
         cli, ["submissions", "export", "--out", target.format(tmp=tmp_path)], env=env

@@ -6,6 +6,8 @@ import pytest
 
 from apeach_ls.votes.agreement import (
     count_table,
+    counted_agreement,
+    decision_agreement,
     fleiss_kappa,
     krippendorff_alpha,
     manager_agreement,
@@ -146,3 +148,19 @@ def test_manager_agreement_on_decision_and_each_reason():
     for reason in ("private_person", "other"):
         assert report.reasons[reason].fleiss_kappa.value is None
         assert report.reasons[reason].krippendorff_alpha.value is None
+
+
+@pytest.mark.parametrize(
+    "items",
+    [
+        [["keep", "keep", "keep"], ["drop", "drop", "keep"], ["drop", "keep"], ["keep"]],
+        [["drop", "drop"], ["keep", "drop", "drop"], ["keep", "keep", "keep", "drop"], []],
+        [["keep", "keep"], ["keep", "keep", "keep"]],  # no variation: undefined, with the note
+    ],
+)
+def test_agreement_from_stored_counts_equals_the_agreement_on_the_votes(items):
+    votes = [[_vote(m, d) for m, d in enumerate(item, 1)] for item in items]
+    counts = [(item.count("keep"), item.count("drop")) for item in items]
+    stored = decision_agreement(counts)
+    assert stored.decision == counted_agreement(votes).decision
+    assert stored.reasons == {}

@@ -15,6 +15,7 @@ from ..errors import ApeachError
 from ..steps import OnStep
 
 if TYPE_CHECKING:
+    from ..campaign import Campaign
     from ..receipts import ReceiptKey
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -123,3 +124,33 @@ def follow_steps(messages: Mapping[str, str] | None = None) -> OnStep:
             watcher.on_step(step)
 
     return on_step
+
+
+def stderr(message: str) -> None:
+    click.echo(message, err=True)
+
+
+def open_campaign(config_path: Path | None) -> Campaign:
+    """The campaign of ``--config``: Label Studio from the environment, messages on stderr."""
+    from ..campaign import Campaign
+    from ..campaign_config import load_config
+
+    return Campaign(load_config(require_config(config_path)), **_campaign_access())
+
+
+def campaign_named(name: str) -> Campaign:
+    """A campaign known by its name only (``--campaign``): its Label Studio side."""
+    from ..campaign import Campaign
+
+    return Campaign.named(name, **_campaign_access())
+
+
+def _campaign_access() -> dict[str, Any]:
+    from ..labelstudio.connection import LabelStudioSettings, connect
+
+    return {
+        "label_studio": lambda: connect(LabelStudioSettings.from_env()),
+        "verdict_key": verdict_key,
+        "progress": stderr,
+        "label_studio_url": os.environ.get("LABEL_STUDIO_URL", "").rstrip("/"),
+    }

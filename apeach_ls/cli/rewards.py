@@ -6,18 +6,10 @@ from collections import defaultdict
 from pathlib import Path
 
 import click
-from sqlalchemy import Engine
 
-from ..campaign_config import CampaignConfig, load_config
-from ..database import DatabaseMissing, open_database
-from ..labelstudio.campaign import generation_project_id
-from ..labelstudio.connection import LabelStudioSettings, connect
-from ..labelstudio.submissions import read_submissions
-from ..labelstudio.vote_round import user_emails
 from ..rewards.batches import BATCH_MARKED_COMMITTED, confirm_batch, rewrite_batch
-from ..rewards.holds import load_holds
-from ..rewards.ledger import RecordReport, earning_submissions, record_outcomes, writer_balances
-from ..rewards.model import MTURK, PENDING, SubmissionOutcome, format_money
+from ..rewards.ledger import RecordReport, record_outcomes, writer_balances
+from ..rewards.model import MTURK, format_money
 from ..rewards.payout import (
     BATCH_RECORDED,
     PayoutPlan,
@@ -25,38 +17,16 @@ from ..rewards.payout import (
     commit_payout,
     preview_payout,
 )
-from ..rewards.repeats import repeats, vanished
-from ..rewards.roster import Accounts, import_roster, remove_writers
+from ..rewards.roster import import_roster, remove_writers
 from ..rewards.status import payout_status, show_batch
-from ..validation.store import load_verified
-from ..votes.model import ACCEPTED, DROPPED
-from ..votes.store import load_tallies
-from ..writer_quality import held_reason
 from .common import (
     config_option,
     fail_cleanly,
     follow_steps,
     group_config_option,
+    open_campaign,
     require_config,
-    verdict_key,
 )
-
-
-def open_campaign_ledger(config: CampaignConfig, create: bool = False) -> Engine:
-    """The campaign's ledger; one that does not exist is an error unless ``create``."""
-    try:
-        return open_database(config.database, create=create)
-    except DatabaseMissing as exc:
-        raise DatabaseMissing(
-            f"{exc}: check [campaign] database in {config.path} (APEACH_DATABASE_URL overrides it); "
-            f"`apeach-ls writers import` creates the ledger"
-        ) from None
-
-
-def label_studio_accounts(config: CampaignConfig) -> Accounts:
-    """Label Studio's users and the campaign's managers, who may not be writers."""
-    client = connect(LabelStudioSettings.from_env())
-    return Accounts(user_emails(client), frozenset(config.managers))
 
 
 @click.group()
@@ -84,10 +54,10 @@ def import_command(roster: Path, config_path: Path | None) -> None:
     Example:
       apeach-ls writers import roster.csv --config campaign.toml
     """
-    config = load_config(require_config(config_path))
-    accounts = label_studio_accounts(config)
-    currency = config.rewards.currency if config.rewards else None
-    report = import_roster(open_campaign_ledger(config, create=True), roster, accounts, currency)
+    campaign = open_campaign(config_path)
+    rewards = campaign.config.rewards
+    currency = rewards.currency if rewards else None
+    report = import_roster(campaign.database(create=True), roster, campaign.accounts(), currency)
     click.echo(
         f"{len(report.created)} writers added, {len(report.updated)} updated, "
         f"{len(report.unchanged)} unchanged"
@@ -113,11 +83,11 @@ def remove_command(ls_users: tuple[str, ...], config_path: Path | None, yes: boo
     Example:
       apeach-ls writers remove w7@example.org --config campaign.toml --yes
     """
-    config = load_config(require_config(config_path))
-    engine = open_campaign_ledger(config)
-    removed = remove_writers(engine, ls_users, label_studio_accounts(config), dry_run=not yes)
+    campaign = open_campaign(config_path)
+    engine = campaign.database()
+    removed = remove_writers(engine, ls_users, campaign.accounts(), dry_run=not yes)
     balances = {b.writer_ls_id: b for b in writer_balances(engine)}
-    currency = ledger_currency(config, engine)
+    currency = campaign.currency()
     for r in removed:
         w = r.writer
         b = balances.get(w.ls_user_id) if w.ls_user_id is not None else None
@@ -134,86 +104,6 @@ def remove_command(ls_users: tuple[str, ...], config_path: Path | None, yes: boo
         )
     if not yes:
         click.echo("nothing was removed; run again with --yes to remove them")
-
-
-def campaign_outcomes(config: CampaignConfig, engine: Engine) -> list[SubmissionOutcome]:
-    """Every submission with its stored vote outcome (pending until tallied). A submission
-    without a writer (no completed_by) earns nothing and is named on stderr; so does an
-    accepted repeat of an earlier sentence, and a submission that earned and is gone from
-    Label Studio has its earnings reversed (:mod:`apeach_ls.rewards.repeats`)."""
-    client = connect(LabelStudioSettings.from_env())
-    project_id = generation_project_id(client, config.name)
-    tallies = load_tallies(engine)
-    if not tallies:
-        raise click.ClickException(
-            f"No submission of {config.name!r} was tallied yet. "
-            f"Run: apeach-ls votes tally --config {config.path}"
-        )
-    emails = user_emails(client)
-    submissions = list(read_submissions(client, project_id, verdict_key()))
-    nobody = [str(s.annotation_id) for s in submissions if s.writer_id is None]
-    if nobody:
-        _note(
-            "submission(s) have no writer in Label Studio (completed_by is empty); nothing is recorded for them",
-            nobody,
-        )
-    submissions = [s for s in submissions if s.writer_id is not None]
-    outcome_of = {
-        s.annotation_id: tallies[s.annotation_id].outcome if s.annotation_id in tallies else PENDING
-        for s in submissions
-    }
-    repeated = repeats(
-        (s.annotation_id, s.corrected.text)
-        for s in submissions
-        if outcome_of[s.annotation_id] == ACCEPTED
-    )
-    if repeated:
-        _note(
-            "accepted submission(s) repeat an earlier accepted sentence and earn nothing (the release holds "
-            "them back too)",
-            [f"{sid} (as {first})" for sid, first in repeated.items()],
-        )
-    verified = load_verified(engine)  # validation of fooled sentences (issue 14)
-    holds = load_holds(engine, config.name)  # writers held for review (`writers quality`)
-    outcomes = [
-        SubmissionOutcome(
-            submission_id=s.annotation_id,
-            writer_ls_id=int(s.writer_id or 0),
-            writer_email=emails.get(s.writer_id or -1),
-            outcome=DROPPED if s.annotation_id in repeated else outcome_of[s.annotation_id],
-            fooled=s.corrected.fooled,
-            verified=verified.get(s.annotation_id),
-            held=held_reason(int(s.writer_id or 0), s.created_at, holds, s.updated_at),
-        )
-        for s in submissions
-    ]
-    gone = vanished(earning_submissions(engine), [s.annotation_id for s in submissions])
-    if gone and not submissions:
-        raise click.ClickException(
-            f"Label Studio lists no submission in project {project_id}, but the ledger has "
-            f"earnings for {len(gone)}: check LABEL_STUDIO_URL and the campaign name"
-        )
-    if gone:
-        _note(
-            "submission(s) that earned are gone from Label Studio (deleted); their earnings are reversed",
-            [str(sid) for sid in gone],
-        )
-    outcomes += [
-        SubmissionOutcome(
-            submission_id=sid,
-            writer_ls_id=writer,
-            writer_email=emails.get(writer),
-            outcome=DROPPED,
-            fooled=False,
-        )
-        for sid, writer in gone.items()
-    ]
-    return outcomes
-
-
-def _note(what: str, items: list[str]) -> None:
-    shown = ", ".join(items[:10]) + (", ..." if len(items) > 10 else "")
-    click.echo(f"note: {len(items)} {what}: {shown}", err=True)
 
 
 def print_recorded(report: RecordReport) -> None:
@@ -312,11 +202,11 @@ def payout(
     config_path = require_config(config_path)
     if dry_run == commit:
         raise click.UsageError("choose --dry-run (preview) or --commit (record and write files)")
-    config = load_config(config_path)
-    policy = config.require_rewards()
-    engine = open_campaign_ledger(config)
+    campaign = open_campaign(config_path)
+    policy = campaign.config.require_rewards()
+    engine = campaign.database()
     check_payout(engine, policy, out if commit else None)  # before anything is recorded
-    outcomes = campaign_outcomes(config, engine)
+    outcomes = campaign.payout_outcomes()
     if dry_run:
         report, plan = preview_payout(engine, outcomes, policy)
         print_recorded(report)
@@ -356,13 +246,6 @@ def payout(
     )
 
 
-def ledger_currency(config: CampaignConfig, engine: Engine) -> str:
-    """The campaign's currency: the config's [rewards] currency, else the ledger's."""
-    if config.rewards is not None:
-        return config.rewards.currency
-    return payout_status(engine).currency or "KRW"
-
-
 @payout.command()
 @group_config_option
 @click.pass_obj
@@ -377,8 +260,9 @@ def status(group_config: Path | None, config_path: Path | None) -> None:
     Example:
       apeach-ls payout --config campaign.toml status
     """
-    config = load_config(require_config(config_path or group_config))
-    state = payout_status(open_campaign_ledger(config))
+    campaign = open_campaign(config_path or group_config)
+    config = campaign.config
+    state = payout_status(campaign.database())
     currency = config.rewards.currency if config.rewards else (state.currency or "KRW")
     if state.currency and state.currency != currency:
         raise click.ClickException(
@@ -418,9 +302,7 @@ def show(group_config: Path | None, config_path: Path | None, batch: int) -> Non
     Example:
       apeach-ls payout --config campaign.toml show 1
     """
-    view = show_batch(
-        open_campaign_ledger(load_config(require_config(config_path or group_config))), batch
-    )
+    view = show_batch(open_campaign(config_path or group_config).database(), batch)
     paid = f", paid {view.batch.paid_at}" if view.batch.paid_at else ""
     click.echo(f"batch {view.batch.id} ({view.batch.state}{paid}), {view.batch.directory}")
     for item in view.items:
@@ -453,8 +335,7 @@ def rewrite(group_config: Path | None, config_path: Path | None, batch: int) -> 
     Example:
       apeach-ls payout --config campaign.toml rewrite 1
     """
-    engine = open_campaign_ledger(load_config(require_config(config_path or group_config)))
-    files = rewrite_batch(engine, batch)
+    files = rewrite_batch(open_campaign(config_path or group_config).database(), batch)
     click.echo(f"batch {batch}: {len(files)} file(s) written again from the ledger")
 
 
@@ -476,7 +357,7 @@ def confirm(group_config: Path | None, config_path: Path | None, batch: int, yes
     Example:
       apeach-ls payout --config campaign.toml confirm 1 --yes
     """
-    engine = open_campaign_ledger(load_config(require_config(config_path or group_config)))
+    engine = open_campaign(config_path or group_config).database()
     done = confirm_batch(engine, batch, dry_run=not yes)
     money = format_money(done.total, done.batch.currency)
     if done.already:

@@ -5,16 +5,16 @@ from __future__ import annotations
 import csv
 import sys
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import click
 
 from ..errors import ApeachError
-from ..labelstudio.campaign import generation_project_id
-from ..labelstudio.connection import LabelStudioSettings, connect
-from ..labelstudio.submissions import Submission, read_submissions
 from ..spreadsheet import guard
-from .common import campaign_option, fail_cleanly, verdict_key
+from .common import campaign_named, campaign_option, fail_cleanly
+
+if TYPE_CHECKING:
+    from ..labelstudio.submissions import Submission
 
 COLUMNS = [
     "annotation_id",
@@ -94,11 +94,7 @@ def export_command(campaign: str, out: Path | None) -> None:
     """
     if out is not None:
         check_csv_target(out)  # before the slow reading
-    key = verdict_key()
-    client = connect(LabelStudioSettings.from_env())
-    rows = [
-        as_row(s) for s in read_submissions(client, generation_project_id(client, campaign), key)
-    ]
+    rows = [as_row(s) for s in campaign_named(campaign).submissions]
     if out is None:
         write_csv(rows, sys.stdout)
         return

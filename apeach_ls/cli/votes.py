@@ -7,44 +7,10 @@ from pathlib import Path
 
 import click
 
-from ..aids import AidCache, SubmissionText, compute_aids
-from ..campaign_config import CampaignConfig, load_config
-from ..database import open_database
-from ..labelstudio.campaign import generation_project_id
-from ..labelstudio.connection import LabelStudioSettings, connect
-from ..labelstudio.submissions import Submission, read_submissions
-from ..labelstudio.vote_round import (
-    add_vote_tasks,
-    ensure_vote_projects,
-    find_vote_projects,
-    invite_url,
-    missing_managers,
-    tally_vote_projects,
-    user_emails,
-)
-from ..prompts import Prompt
-from ..votes import counted_agreement
+from ..campaign import outcomes_line
 from ..votes.agreement import AgreementScores
-from ..votes.store import save_tallies
-from .common import config_option, fail_cleanly, follow_steps, require_config, verdict_key
-
-
-def _campaign_submissions(client, config: CampaignConfig) -> list[Submission]:
-    project_id = generation_project_id(client, config.name)
-    return sorted(
-        read_submissions(client, project_id, verdict_key()), key=lambda s: s.annotation_id
-    )
-
-
-def _prompt_of(submission: Submission) -> Prompt:
-    data = submission.prompt
-    key = str(data.get("prompt_id", "topic")).rsplit("-", 1)[0] or "topic"
-    return Prompt(
-        key=key,
-        topic=str(data.get("topic", "")),
-        topic_eng=str(data.get("topic_eng", "")),
-        guideline=str(data.get("guideline", "")),
-    )
+from ..votes.model import DROPPED
+from .common import config_option, fail_cleanly, follow_steps, open_campaign
 
 
 @click.group()
@@ -80,60 +46,23 @@ def create_command(config_path: Path | None, batch_size: int) -> None:
     Example:
       apeach-ls votes create --config campaign.toml
     """
-    config = load_config(require_config(config_path))
-    _require_managers(config)
-    client = connect(LabelStudioSettings.from_env())
-    submissions = _campaign_submissions(client, config)
-    on_step = follow_steps()  # the progress bar and the lines below show the progress
-    projects, steps = ensure_vote_projects(client, config.name, config.managers, on_step)
-    for step in steps:
-        click.echo(f"{step.what}: {step.outcome} ({step.detail})")
-    for line in projects.warnings(config.name, config.managers):
-        click.echo(f"warning: {line}", err=True)
-    click.echo(f"computing aids for {len(submissions)} submissions ...", err=True)
-    prompts = {}
-    texts = []
-    for s in submissions:
-        prompt = _prompt_of(s)
-        prompts.setdefault(prompt.key, prompt)
-        texts.append(SubmissionText(s.annotation_id, s.corrected.text, prompt.key, s.writer_id))
-    # Aids are computed once per submission: a re-run with nothing new reads them from a cache
-    # file next to the config (deleting it only costs one slow run).
-    with AidCache(config.path.parent / f"{config.name}.aids-cache.sqlite") as cache:
-        aids = compute_aids(
-            texts,
-            prompts,
-            config.reference_corpora,
-            duplicate_threshold=config.duplicate_threshold,
-            copy_threshold=config.copy_threshold,
-            off_topic_below=config.off_topic_below,
-            off_topic_without_words=config.off_topic_without_words,
-            cache=cache,
-        )
-    reports = {}
+    campaign = open_campaign(config_path)
     with click.progressbar(
-        length=len(submissions) * len(projects.by_manager), label="adding vote tasks", file=None
+        length=campaign.vote_task_count(), label="adding vote tasks", file=None
     ) as bar:
         bar.update(0)
-        for manager, project_id in projects.by_manager.items():
-            reports[manager] = add_vote_tasks(
-                client, project_id, submissions, aids, batch_size, bar.update, on_step
-            )
-    for manager, report in reports.items():
+        # the progress bar and the lines below show the progress
+        done = campaign.add_vote_tasks(batch_size, advance=bar.update, on_step=follow_steps())
+    for step in done.steps:
+        click.echo(f"{step.what}: {step.outcome} ({step.detail})")
+    for manager, report in done.added.items():
         click.echo(
             f"{manager}: {report.added} vote tasks added, {report.already_there} already there "
-            f"(vote project {projects.by_manager[manager]})"
+            f"(vote project {done.projects[manager]})"
         )
-    flagged = Counter(flag for a in aids.values() for flag in a.flags())
+    flagged = Counter(flag for a in done.aids.values() for flag in a.flags())
     if flagged:
         click.echo("aids flagged: " + ", ".join(f"{k} {v}" for k, v in sorted(flagged.items())))
-
-
-def _require_managers(config: CampaignConfig) -> None:
-    if not config.managers:
-        raise click.ClickException(
-            f"{config.path}: [votes] managers is empty; list the managers' e-mails"
-        )
 
 
 def _format_scores(name: str, scores: AgreementScores) -> str:
@@ -163,30 +92,14 @@ def tally_command(config_path: Path | None) -> None:
     Example:
       apeach-ls votes tally --config campaign.toml
     """
-    config = load_config(require_config(config_path))
-    _require_managers(config)
-    client = connect(LabelStudioSettings.from_env())
-    submissions = _campaign_submissions(client, config)
-    projects = find_vote_projects(client, config.name, config.managers)
-    for line in projects.warnings(config.name, config.managers):
-        click.echo(f"warning: {line}", err=True)
-    if not projects.by_manager:
-        raise click.ClickException(
-            f"Campaign {config.name!r} has no manager's vote project. "
-            f"Run: apeach-ls votes create --config {config.path}"
-        )
-    results, readout = tally_vote_projects(
-        client, projects, submissions, user_emails(client), config.managers, config.k, config.rule
-    )
-    save_tallies(open_database(config.database), results.values())
-    outcomes = Counter(r.outcome for r in results.values())
-    reasons = Counter(
-        reason for r in results.values() if r.outcome == "dropped" for reason in r.reasons
-    )
-    ignored = Counter(i.why for r in results.values() for i in r.ignored)
+    campaign = open_campaign(config_path)
+    tally = campaign.tally_votes()
+    results = tally.results.values()
+    reasons = Counter(reason for r in results if r.outcome == DROPPED for reason in r.reasons)
+    ignored = Counter(i.why for r in results for i in r.ignored)
+    config = campaign.config
     click.echo(
-        f"{len(results)} submissions: {outcomes.get('accepted', 0)} accepted, "
-        f"{outcomes.get('dropped', 0)} dropped, {outcomes.get('pending', 0)} pending "
+        f"{len(tally.results)} submissions: {outcomes_line(r.outcome for r in results)} "
         f"(rule {config.rule}, k={config.k})"
     )
     if reasons:
@@ -195,12 +108,11 @@ def tally_command(config_path: Path | None) -> None:
         click.echo(
             "votes not counted: " + ", ".join(f"{k} {v}" for k, v in sorted(ignored.items()))
         )
-    for line in readout.malformed:
+    for line in tally.readout.malformed:
         click.echo(f"malformed vote, not counted: {line}", err=True)
-    agreement = counted_agreement(r.counted for r in results.values())
     click.echo("managers' agreement:")
-    click.echo(_format_scores("keep/drop", agreement.decision))
-    for reason, scores in agreement.reasons.items():
+    click.echo(_format_scores("keep/drop", tally.agreement.decision))
+    for reason, scores in tally.agreement.reasons.items():
         click.echo(_format_scores(reason, scores))
 
 
@@ -219,16 +131,11 @@ def managers(config_path: Path | None) -> None:
     Example:
       apeach-ls managers --config campaign.toml
     """
-    config = load_config(require_config(config_path))
-    settings = LabelStudioSettings.from_env()
-    client = connect(settings)
-    emails = user_emails(client)
-    missing = missing_managers(config.managers, emails)
-    for manager in config.managers:
+    campaign = open_campaign(config_path)
+    missing = campaign.missing_managers()
+    for manager in campaign.config.managers:
         click.echo(
             f"{manager}: {'missing: needs to sign up' if manager in missing else 'has an account'}"
         )
     if missing:
-        click.echo(
-            f"invite link (sign up with the e-mail above): {invite_url(client, settings.url)}"
-        )
+        click.echo(f"invite link (sign up with the e-mail above): {campaign.invite_url()}")

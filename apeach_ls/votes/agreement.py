@@ -24,7 +24,7 @@ from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import permutations
 
-from .model import DECISIONS, DROP, REASONS, ManagerVote, Reason
+from .model import DECISIONS, DROP, KEEP, REASONS, ManagerVote, Reason
 
 
 @dataclass(frozen=True)
@@ -138,3 +138,12 @@ def manager_agreement(votes_per_item: Iterable[Sequence[ManagerVote]]) -> Manage
         for reason in REASONS
     }
     return ManagerAgreement(decision, per_reason)
+
+
+def decision_agreement(keeps_and_drops: Iterable[tuple[int, int]]) -> ManagerAgreement:
+    """Agreement on keep/drop from each submission's counted (keeps, drops), as a stored
+    tally keeps them: the same keep/drop scores :func:`counted_agreement` gives on the votes
+    themselves. The per-reason scores need each vote's reasons, which a count does not keep,
+    so ``reasons`` is empty."""
+    units = [[KEEP] * keeps + [DROP] * drops for keeps, drops in keeps_and_drops]
+    return ManagerAgreement(scores([u for u in units if len(u) >= 2], DECISIONS), {})

@@ -1,0 +1,536 @@
+"""The campaign: its config, its database and its Label Studio projects, read together.
+
+A command asks a :class:`Campaign` for what it needs (the writers' submissions, the vote
+round, the outcomes to pay, the release rows, the managers' agreement) and prints the
+answer; no other module reads Label Studio and the campaign database together. Messages
+about the work (what is read, what is skipped and why) go to the ``progress`` callback.
+
+The pure steps (which submissions earn what, how the tallied outcomes read) are the
+module's functions, tested without a server; :class:`Campaign` only fetches their inputs.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from .campaign_config import CampaignConfig
+from .errors import ApeachError, ConfigError
+from .prompts import Prompt, task_prompt
+from .rewards.model import SubmissionOutcome
+from .votes.agreement import ManagerAgreement, counted_agreement, decision_agreement
+from .votes.model import ACCEPTED, DROPPED, OUTCOMES, PENDING, Outcome, TallyResult
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from .aids import Aids
+    from .labelstudio.campaign import Step
+    from .labelstudio.submissions import Submission
+    from .labelstudio.vote_round import VoteProjects, VoteReadout, VoteTasksReport
+    from .receipts import ReceiptKey
+    from .release.rows import ReleaseBuild
+    from .rewards.roster import Accounts
+    from .rounds import FoolingRecord, Round
+    from .steps import OnStep
+    from .votes.store import StoredTally
+
+Progress = Callable[[str], None]
+
+
+def quiet(message: str) -> None:
+    """A progress callback that says nothing."""
+
+
+# --- pure steps --------------------------------------------------------------------------
+
+
+def outcome_counts(outcomes: Iterable[Outcome]) -> dict[Outcome, int]:
+    """How many submissions have each outcome, every outcome listed (zero included)."""
+    counts = Counter(outcomes)
+    return {outcome: counts.get(outcome, 0) for outcome in OUTCOMES}
+
+
+def outcomes_line(outcomes: Iterable[Outcome]) -> str:
+    """``2 accepted, 3 dropped, 1 pending``."""
+    return ", ".join(f"{n} {outcome}" for outcome, n in outcome_counts(outcomes).items())
+
+
+@dataclass(frozen=True)
+class PayoutOutcomes:
+    """What the payout records: one outcome per submission, and what to tell the operator."""
+
+    outcomes: list[SubmissionOutcome]
+    notes: list[str]
+
+
+def _listed(what: str, items: Sequence[str]) -> str:
+    shown = ", ".join(items[:10]) + (", ..." if len(items) > 10 else "")
+    return f"{len(items)} {what}: {shown}"
+
+
+def payout_outcomes(
+    submissions: Sequence[Submission],
+    tallies: Mapping[int, StoredTally],
+    emails: Mapping[int, str],
+    earning: Mapping[int, int],
+    project_id: int,
+    verified: Mapping[int, bool] | None = None,
+    held: Callable[[Submission], str | None] = lambda submission: None,
+) -> PayoutOutcomes:
+    """Every submission with its tallied outcome (pending until tallied), for the ledger.
+
+    A submission without a writer earns nothing (named in a note). An accepted sentence that
+    repeats an earlier accepted one is dropped (the release holds it back too). A submission
+    that earned (``earning``: submission id -> writer id, from the ledger) and is gone from
+    Label Studio is dropped, so its earnings are reversed; when none is left in project
+    ``project_id`` at all, that is an error (the wrong server or campaign, most likely).
+    ``verified`` is the validation of fooled sentences (submission id -> right or wrong);
+    ``held(submission)`` says why a submission is not paid yet (its writer is on hold).
+    """
+    from .rewards.repeats import repeats, vanished
+
+    notes = []
+    nobody = [str(s.annotation_id) for s in submissions if s.writer_id is None]
+    if nobody:
+        notes.append(
+            _listed(
+                "submission(s) have no writer in Label Studio (completed_by is empty); nothing "
+                "is recorded for them",
+                nobody,
+            )
+        )
+    written = [s for s in submissions if s.writer_id is not None]
+    outcome_of: dict[int, Outcome] = {
+        s.annotation_id: _outcome(tallies[s.annotation_id].outcome)
+        if s.annotation_id in tallies
+        else PENDING
+        for s in written
+    }
+    repeated = repeats(
+        (s.annotation_id, s.corrected.text)
+        for s in written
+        if outcome_of[s.annotation_id] == ACCEPTED
+    )
+    if repeated:
+        notes.append(
+            _listed(
+                "accepted submission(s) repeat an earlier accepted sentence and earn nothing "
+                "(the release holds them back too)",
+                [f"{sid} (as {first})" for sid, first in repeated.items()],
+            )
+        )
+    outcomes = [
+        SubmissionOutcome(
+            submission_id=s.annotation_id,
+            writer_ls_id=int(s.writer_id or 0),
+            writer_email=emails.get(s.writer_id or -1),
+            outcome=DROPPED if s.annotation_id in repeated else outcome_of[s.annotation_id],
+            fooled=s.corrected.fooled,
+            verified=(verified or {}).get(s.annotation_id),
+            held=held(s),
+        )
+        for s in written
+    ]
+    gone = vanished(earning, [s.annotation_id for s in written])
+    if gone and not written:
+        raise ApeachError(
+            f"Label Studio lists no submission in project {project_id}, but the ledger has "
+            f"earnings for {len(gone)}: check LABEL_STUDIO_URL and the campaign name"
+        )
+    if gone:
+        notes.append(
+            _listed(
+                "submission(s) that earned are gone from Label Studio (deleted); their earnings "
+                "are reversed",
+                [str(sid) for sid in gone],
+            )
+        )
+    outcomes += [
+        SubmissionOutcome(
+            submission_id=sid,
+            writer_ls_id=writer,
+            writer_email=emails.get(writer),
+            outcome=DROPPED,
+            fooled=False,
+        )
+        for sid, writer in gone.items()
+    ]
+    return PayoutOutcomes(outcomes, notes)
+
+
+def _outcome(stored: str) -> Outcome:
+    for outcome in OUTCOMES:
+        if stored == outcome:
+            return outcome
+    raise ApeachError(f"stored tally outcome {stored!r} is not one of {', '.join(OUTCOMES)}")
+
+
+def submission_prompts(submissions: Iterable[Submission]) -> dict[str, Prompt]:
+    """The prompts the submissions answered, by key (the first task's text for each key)."""
+    prompts: dict[str, Prompt] = {}
+    for s in submissions:
+        prompt = task_prompt(s.prompt)
+        prompts.setdefault(prompt.key, prompt)
+    return prompts
+
+
+# --- the campaign ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Release:
+    """What ``export`` and ``report`` release: the rows, the rounds, every submission's
+    fooling record (round, model version, fooled, verified, dropped)."""
+
+    build: ReleaseBuild
+    rounds: tuple[Round, ...]
+    fooling: list[FoolingRecord]
+
+
+@dataclass(frozen=True)
+class VoteTally:
+    """What ``votes tally`` found: every submission's result, the votes read, the agreement."""
+
+    results: Mapping[int, TallyResult]
+    readout: VoteReadout
+    agreement: ManagerAgreement
+
+
+@dataclass(frozen=True)
+class VoteTasks:
+    """What ``votes create`` did: the projects' set-up steps and the vote tasks added."""
+
+    steps: list[Step]
+    added: Mapping[str, VoteTasksReport]  # per manager
+    projects: Mapping[str, int]  # manager e-mail -> their vote project
+    aids: Mapping[int, Aids]  # per submission
+
+
+class Campaign:
+    """One campaign: ``config`` names it, its database and its managers.
+
+    ``label_studio`` connects to Label Studio (at ``label_studio_url``, for links shown to
+    people) and ``verdict_key`` gives the secret verdict receipts are checked with; both
+    are called at most once, when first needed, so a command that does not read Label
+    Studio never connects. A campaign known only by its
+    name (``Campaign.named``) can read its submissions and nothing that needs the config.
+    """
+
+    def __init__(
+        self,
+        config: CampaignConfig | None,
+        *,
+        label_studio: Callable[[], Any],
+        verdict_key: Callable[[], ReceiptKey],
+        progress: Progress = quiet,
+        name: str | None = None,
+        label_studio_url: str = "",
+    ) -> None:
+        if config is None and name is None:
+            raise ValueError("a campaign needs a config or a name")
+        self._config = config
+        self.name = config.name if config is not None else str(name)
+        self._connect = label_studio
+        self.label_studio_url = label_studio_url  # for links shown to people
+        self._verdict_key = verdict_key
+        self.progress = progress
+        self._engine: Engine | None = None
+
+    @classmethod
+    def named(
+        cls,
+        name: str,
+        *,
+        label_studio: Callable[[], Any],
+        verdict_key: Callable[[], ReceiptKey],
+        progress: Progress = quiet,
+        label_studio_url: str = "",
+    ) -> Campaign:
+        return cls(
+            None,
+            label_studio=label_studio,
+            verdict_key=verdict_key,
+            progress=progress,
+            name=name,
+            label_studio_url=label_studio_url,
+        )
+
+    @property
+    def config(self) -> CampaignConfig:
+        if self._config is None:
+            raise ConfigError(f"campaign {self.name!r}: this needs the campaign config (--config)")
+        return self._config
+
+    # --- the parts ------------------------------------------------------------------------
+
+    @cached_property
+    def label_studio(self) -> Any:
+        """The Label Studio client."""
+        return self._connect()
+
+    def database(self, create: bool = False) -> Engine:
+        """The campaign database; one that does not exist is an error unless ``create``."""
+        from .database import DatabaseMissing, open_database
+
+        config = self.config
+        if self._engine is not None:
+            return self._engine
+        try:
+            self._engine = open_database(config.database, create=create)
+            return self._engine
+        except DatabaseMissing as exc:
+            raise DatabaseMissing(
+                f"{exc}: check [campaign] database in {config.path} (APEACH_DATABASE_URL "
+                f"overrides it); `apeach-ls writers import` creates the ledger"
+            ) from None
+
+    @cached_property
+    def generation_project(self) -> int:
+        from .labelstudio.campaign import generation_project_id
+
+        return generation_project_id(self.label_studio, self.name)
+
+    @cached_property
+    def user_emails(self) -> dict[int, str]:
+        """Label Studio's users: user id -> e-mail."""
+        from .labelstudio.vote_round import user_emails
+
+        return user_emails(self.label_studio)
+
+    def currency(self) -> str:
+        """The campaign's currency: the config's [rewards] currency, else the ledger's."""
+        from .rewards.status import payout_status
+
+        if self.config.rewards is not None:
+            return self.config.rewards.currency
+        return payout_status(self.database()).currency or "KRW"
+
+    def accounts(self) -> Accounts:
+        """Label Studio's users and the campaign's managers, who may not be writers."""
+        from .rewards.roster import Accounts
+
+        return Accounts(self.user_emails, frozenset(self.config.managers))
+
+    def missing_managers(self) -> list[str]:
+        """The config's managers who have no Label Studio account (by e-mail)."""
+        from .labelstudio.vote_round import missing_managers
+
+        return missing_managers(self.config.managers, self.user_emails)
+
+    def invite_url(self) -> str:
+        """The link to sign up to Label Studio's organization."""
+        from .labelstudio.vote_round import invite_url
+
+        return invite_url(self.label_studio, self.label_studio_url)
+
+    # --- what commands need ---------------------------------------------------------------
+
+    @cached_property
+    def submissions(self) -> list[Submission]:
+        """The writers' submissions, corrected to their intent, in the order they were made."""
+        from .labelstudio.submissions import read_submissions
+
+        key = self._verdict_key()
+        project = self.generation_project
+        self.progress(f"reading submissions of project {project} from Label Studio ...")
+        return sorted(
+            read_submissions(self.label_studio, project, key), key=lambda s: s.annotation_id
+        )
+
+    def prompts(self) -> dict[str, Prompt]:
+        """The prompts the submissions answered, by key."""
+        return submission_prompts(self.submissions)
+
+    def tallies(self) -> Mapping[int, StoredTally]:
+        """The outcomes ``votes tally`` stored; none stored is an error naming the command."""
+        from .database import DatabaseMissing
+        from .votes.store import load_tallies
+
+        try:
+            tallies = load_tallies(self.database())
+        except DatabaseMissing:
+            tallies = {}
+        if not tallies:
+            raise ApeachError(
+                f"No submission of campaign {self.name!r} has been tallied yet, so nothing is "
+                f"accepted. Run: apeach-ls votes tally --config {self.config.path}"
+            )
+        return tallies
+
+    def _managers(self) -> tuple[str, ...]:
+        managers = self.config.managers
+        if not managers:
+            raise ConfigError(
+                f"{self.config.path}: [votes] managers is empty; list the managers' e-mails"
+            )
+        return managers
+
+    def _vote_projects(
+        self, create: bool, on_step: OnStep | None = None
+    ) -> tuple[VoteProjects, list[Step]]:
+        from .labelstudio.vote_round import ensure_vote_projects, find_vote_projects
+        from .steps import no_steps
+
+        managers = self._managers()
+        if create:
+            projects, steps = ensure_vote_projects(
+                self.label_studio, self.name, managers, on_step or no_steps
+            )
+        else:
+            projects, steps = find_vote_projects(self.label_studio, self.name, managers), []
+        for line in projects.warnings(self.name, managers):
+            self.progress(f"warning: {line}")
+        return projects, steps
+
+    def add_vote_tasks(
+        self,
+        batch_size: int,
+        advance: Callable[[int], None] = lambda n: None,
+        on_step: OnStep | None = None,
+    ) -> VoteTasks:
+        """Create each manager's vote project and add a vote task per new submission, with
+        the aids' hints (computed once per submission; a cache file next to the config keeps
+        them). ``advance(n)`` is called as vote tasks are handled; the total is
+        ``len(submissions) * len(managers with a project)``; ``on_step`` sees each project's
+        set-up and each imported batch (:mod:`apeach_ls.steps`)."""
+        from .aids import AidCache, SubmissionText, compute_aids
+        from .labelstudio.vote_round import add_vote_tasks
+
+        config = self.config
+        self._managers()
+        submissions = self.submissions
+        from .steps import no_steps
+
+        step = on_step or no_steps
+        projects, steps = self._vote_projects(create=True, on_step=step)
+        self.progress(f"computing aids for {len(submissions)} submissions ...")
+        texts = [
+            SubmissionText(
+                s.annotation_id, s.corrected.text, task_prompt(s.prompt).key, s.writer_id
+            )
+            for s in submissions
+        ]
+        with AidCache(config.path.parent / f"{config.name}.aids-cache.sqlite") as cache:
+            aids = compute_aids(
+                texts,
+                submission_prompts(submissions),
+                config.reference_corpora,
+                duplicate_threshold=config.duplicate_threshold,
+                copy_threshold=config.copy_threshold,
+                off_topic_below=config.off_topic_below,
+                off_topic_without_words=config.off_topic_without_words,
+                cache=cache,
+            )
+        added = {
+            manager: add_vote_tasks(
+                self.label_studio, project, submissions, aids, batch_size, advance, step
+            )
+            for manager, project in projects.by_manager.items()
+        }
+        return VoteTasks(steps, added, dict(projects.by_manager), aids)
+
+    def vote_task_count(self) -> int:
+        """How many vote tasks ``add_vote_tasks`` goes through (for a progress bar)."""
+        managers = self._managers()
+        return len(self.submissions) * len(managers)
+
+    def tally_votes(self) -> VoteTally:
+        """Tally every manager's own vote project and store the outcomes in the database."""
+        from .labelstudio.vote_round import tally_vote_projects
+        from .votes.store import save_tallies
+
+        config = self.config
+        submissions = self.submissions
+        projects, _ = self._vote_projects(create=False)
+        if not projects.by_manager:
+            raise ApeachError(
+                f"Campaign {self.name!r} has no manager's vote project. "
+                f"Run: apeach-ls votes create --config {config.path}"
+            )
+        results, readout = tally_vote_projects(
+            self.label_studio,
+            projects,
+            submissions,
+            self.user_emails,
+            config.managers,
+            config.k,
+            config.rule,
+        )
+        save_tallies(self.database(create=True), results.values())
+        agreement = counted_agreement(r.counted for r in results.values())
+        return VoteTally(results, readout, agreement)
+
+    def payout_outcomes(self) -> list[SubmissionOutcome]:
+        """Every submission with its stored outcome, for the ledger (notes go to progress)."""
+        from .rewards.holds import load_holds
+        from .rewards.ledger import earning_submissions
+        from .validation.store import load_verified
+        from .writer_quality import held_reason
+
+        engine = self.database()
+        tallies = self.tallies()
+        holds = load_holds(engine, self.name)  # writers held for review (`writers quality`)
+        found = payout_outcomes(
+            self.submissions,
+            tallies,
+            self.user_emails,
+            earning_submissions(engine),
+            self.generation_project,
+            verified=load_verified(engine),  # validation of fooled sentences (issue 14)
+            held=lambda s: held_reason(int(s.writer_id or 0), s.created_at, holds, s.updated_at),
+        )
+        for note in found.notes:
+            self.progress(f"note: {note}")
+        return found.outcomes
+
+    def release(self) -> Release:
+        """The release rows: the accepted submissions with the roster's demographics, and
+        what is held back or skipped (said through progress); the rounds, and every
+        submission's fooling record (for MER and vMER)."""
+        from .database.connection import ledger_id
+        from .release.rows import build_release
+        from .rewards.roster import load_roster
+        from .rounds import fooling_records
+        from .rounds_store import load_rounds
+        from .validation.store import load_verified
+
+        tallies = self.tallies()
+        engine = self.database()
+        with engine.connect() as conn:
+            roster, salt = load_roster(conn), ledger_id(conn)
+        submissions = self.submissions
+        rounds = load_rounds(engine, self.name)
+        verified = load_verified(engine) if self.config.validation else None
+        build = build_release(
+            self.name, submissions, tallies, roster, self.user_emails, salt, rounds, verified
+        )
+        self.progress(
+            f"{len(submissions)} submissions; tallied: "
+            + outcomes_line(_outcome(t.outcome) for t in tallies.values())
+        )
+        for skipped in build.skipped:
+            self.progress(f"skipped submission {skipped.submission_id}: {skipped.why}")
+        for held in build.held_back:
+            self.progress(
+                f"held back submission {held.submission_id} ({held.apeach_class}): {held.why}"
+            )
+        fooling = fooling_records(
+            submissions,
+            {sid: t.outcome for sid, t in tallies.items()},
+            rounds,
+            lambda s: str(s.writer_id or ""),
+            verified,
+        )
+        return Release(build, tuple(rounds), fooling)
+
+    def agreement(self) -> ManagerAgreement | None:
+        """The managers' agreement on keep/drop from the stored tallies' counted votes;
+        None when no submission has two counted votes."""
+        tallies = self.tallies().values()
+        if not any(t.keeps + t.drops >= 2 for t in tallies):
+            return None
+        return decision_agreement((t.keeps, t.drops) for t in tallies)
