@@ -21,6 +21,7 @@ from typing import Any
 from .generation_config import DEFAULT_TAGS, GenerationTags
 from .labels import AGREEMENTS, FLIP, LABELS, Agreement, Label, Verdict, opposite
 from .receipts import ReceiptKey, SignedVerdict, verify
+from .results import choices_of, lines_of, text_of
 
 
 class Flag(enum.StrEnum):
@@ -65,56 +66,36 @@ class IncompleteSubmission(ValueError):
     """The annotation lacks the sentence itself."""
 
 
-def _find(result: Sequence[Mapping[str, Any]], name: str) -> Mapping[str, Any] | None:
-    for item in result:
-        if item.get("from_name") == name:
-            return item
-    return None
-
-
-def _single_choice(item: Mapping[str, Any] | None, allowed: tuple[str, ...]) -> str | None:
-    if item is None:
+def _single_choice(
+    result: Sequence[Mapping[str, Any]], name: str, allowed: tuple[str, ...]
+) -> str | None:
+    """The control's one choice when it is one of ``allowed``; None otherwise (none, several or
+    an unknown one: such a choice says nothing)."""
+    chosen = choices_of(result, name)
+    if len(chosen) != 1 or chosen[0] not in allowed:
         return None
-    choices = (item.get("value") or {}).get("choices") or []
-    if len(choices) != 1 or choices[0] not in allowed:
-        return None
-    return str(choices[0])
+    return chosen[0]
 
 
 def extract_text(
     result: Sequence[Mapping[str, Any]], tags: GenerationTags = DEFAULT_TAGS
 ) -> str | None:
-    """The writer's sentence from a result list (Label Studio stores TextArea text as a list)."""
-    item = _find(result, tags.text)
-    if item is None:
-        return None
-    texts = (item.get("value") or {}).get("text")
-    if isinstance(texts, str):
-        return texts
-    if isinstance(texts, list) and texts and all(isinstance(t, str) for t in texts):
-        return "\n".join(texts)
-    return None
+    """The writer's sentence (the TextArea's lines joined); None when the result has none."""
+    return text_of(result, tags.text)
 
 
 def shown_verdict(
     result: Sequence[Mapping[str, Any]], tags: GenerationTags = DEFAULT_TAGS
 ) -> Label | None:
     """The verdict label the annotation shows (whoever ticked it: only a receipt says it is the model's)."""
-    return _single_choice(_find(result, tags.verdict), LABELS)  # type: ignore[return-value]
+    return _single_choice(result, tags.verdict, LABELS)  # type: ignore[return-value]
 
 
 def extract_receipts(
     result: Sequence[Mapping[str, Any]], tags: GenerationTags = DEFAULT_TAGS
 ) -> list[str]:
     """The receipt tokens stored with the annotation (an edit may have added a second one)."""
-    item = _find(result, tags.receipt) if tags.receipt else None
-    value = item.get("value") if isinstance(item, Mapping) else None
-    texts = value.get("text") if isinstance(value, Mapping) else None
-    if isinstance(texts, str):
-        return [texts]
-    if isinstance(texts, list):
-        return [t for t in texts if isinstance(t, str)]
-    return []
+    return lines_of(result, tags.receipt or None)
 
 
 def correct(
@@ -125,13 +106,14 @@ def correct(
     """Derive the corrected submission from an annotation's ``result`` list.
 
     ``receipts`` says which key and which project/task a receipt must match; without it no
-    verdict counts (every submission with a verdict is ``verdict_unverified``).
+    verdict counts (every submission with a verdict is ``verdict_unverified``). A result of
+    a shape Label Studio does not store is a :class:`~apeach_ls.results.MalformedResult`.
     """
     text = extract_text(result, tags)
     if text is None:
         raise IncompleteSubmission(f"annotation has no sentence in {tags.text!r}")
-    intent: Label | None = _single_choice(_find(result, tags.intent), LABELS)  # type: ignore[assignment]
-    agreement: Agreement | None = _single_choice(_find(result, tags.agreement), AGREEMENTS)  # type: ignore[assignment]
+    intent: Label | None = _single_choice(result, tags.intent, LABELS)  # type: ignore[assignment]
+    agreement: Agreement | None = _single_choice(result, tags.agreement, AGREEMENTS)  # type: ignore[assignment]
     shown = shown_verdict(result, tags)
     tokens = extract_receipts(result, tags)
     flags: set[Flag] = set()

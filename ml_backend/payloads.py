@@ -9,9 +9,11 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from apeach_ls.results import MalformedResult, check_items
 
 
 class BadPayload(ValueError):
@@ -127,39 +129,12 @@ def require_object(body: Any) -> Mapping[str, Any]:
 
 
 def check_result(result: Any, where: str) -> list[Mapping[str, Any]]:
-    """A result list whose items have the shapes the correction logic reads.
-
-    Each item is an object; ``from_name``/``type``, when present, are strings; ``value``, when
-    present, is an object whose ``choices`` is a list of strings and whose ``text`` is a
-    string or a list of strings.
-    """
-    if not isinstance(result, list):
-        raise BadPayload(f"'{where}' must be a list of result objects")
-    for i, item in enumerate(result):
-        at = f"{where}[{i}]"
-        if not isinstance(item, dict):
-            raise BadPayload(f"{at} must be an object")
-        for key in ("from_name", "to_name", "type"):
-            if key in item and not isinstance(item[key], str):
-                raise BadPayload(f"{at}: '{key}' must be a string")
-        if "value" not in item:
-            continue
-        value = item["value"]
-        if not isinstance(value, dict):
-            raise BadPayload(f"{at}: 'value' must be an object")
-        choices = value.get("choices")
-        if choices is not None and not (
-            isinstance(choices, list) and all(isinstance(c, str) for c in choices)
-        ):
-            raise BadPayload(f"{at}: 'value.choices' must be a list of strings")
-        text = value.get("text")
-        if (
-            text is not None
-            and not isinstance(text, str)
-            and not (isinstance(text, list) and all(isinstance(t, str) for t in text))
-        ):
-            raise BadPayload(f"{at}: 'value.text' must be a list of strings")
-    return result
+    """A result list of the shapes :mod:`apeach_ls.results` reads (one policy for every
+    reader of result lists); anything else is a 400 that names the item."""
+    try:
+        return check_items(result, where)
+    except MalformedResult as exc:
+        raise BadPayload(str(exc)) from None
 
 
 def parse_predict(body: Any, max_tasks: int) -> PredictRequest:
@@ -202,17 +177,6 @@ def parse_predict(body: Any, max_tasks: int) -> PredictRequest:
     )
 
 
-def text_from_result_item(item: Mapping[str, Any], where: str) -> str:
-    """The text of a TextArea result item (``value.text`` is a list of strings)."""
-    value = item.get("value")
-    texts = value.get("text") if isinstance(value, dict) else None
-    if isinstance(texts, str):
-        texts = [texts]
-    if not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):
-        raise BadPayload(f"{where}: 'value.text' must be a list of strings")
-    return "\n".join(texts)
-
-
 # Letters that render as nothing: Hangul fillers and the Braille blank (categories Lo/So).
 _BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
 # Controls, format characters (zero-width space/joiners, BOM, word joiner, soft hyphen),
@@ -248,10 +212,3 @@ def check_text(text: str, max_chars: int, where: str) -> str:
             status=422,
         )
     return text
-
-
-def find_by_name(result: Sequence[Mapping[str, Any]], name: str) -> Mapping[str, Any] | None:
-    for item in result:
-        if item.get("from_name") == name:
-            return item
-    return None

@@ -29,15 +29,14 @@ from apeach_ls.generation_config import (
 )
 from apeach_ls.labels import Verdict
 from apeach_ls.receipts import ReceiptKey, sign
+from apeach_ls.results import text_of
 
 from .payloads import (
     BadPayload,
     PredictRequest,
     check_text,
-    find_by_name,
     has_visible_character,
     is_id,
-    text_from_result_item,
 )
 
 # the answer to the empty-context calls Label Studio makes after a submit (docs/label-studio.md §2)
@@ -154,12 +153,10 @@ class VerdictService:
         project_id: int | None,
         task: Mapping[str, Any],
     ) -> dict[str, Any]:
-        item = find_by_name(context, tags.text)
-        if item is None:  # e.g. the empty-context calls after a submit, or a click on a choice
+        sentence = text_of(context, tags.text, "context.result")  # checked by parse_predict
+        if sentence is None:  # e.g. the empty-context calls after a submit, or a click on a choice
             return dict(NO_OP)
-        text = check_text(
-            text_from_result_item(item, "context.result"), self.max_text_chars, "context.result"
-        )
+        text = check_text(sentence, self.max_text_chars, "context.result")
         if project_id is None:
             raise BadPayload(
                 "'project' is required for an interactive verdict (its receipt names the project)"

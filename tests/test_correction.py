@@ -9,6 +9,7 @@ from verdicts import context, generation_result, receipt, receipt_item
 from apeach_ls.correction import Flag, IncompleteSubmission, correct
 from apeach_ls.labels import Verdict
 from apeach_ls.receipts import ReceiptKey
+from apeach_ls.results import MalformedResult
 
 
 def result(
@@ -111,14 +112,20 @@ def test_a_tampered_payload_counts_for_nothing():
     unverified(items)
 
 
-@pytest.mark.parametrize(
-    "junk", ["", "v1..", "v1.a.b.c", "v2.abc.def", "garbage", "v1.@@@.###", 5, None]
-)
+@pytest.mark.parametrize("junk", ["", "v1..", "v1.a.b.c", "v2.abc.def", "garbage", "v1.@@@.###"])
 def test_junk_receipts_never_crash_and_count_for_nothing(junk):
     items = result(intent="not_hate", verdict=("hate", 0.9), agreement="flip", signed=False)
     items.append({"from_name": "verdict_receipt", "type": "textarea", "value": {"text": [junk]}})
     sub = correct(items, receipts=context())
     assert sub.verdict is None and not sub.fooled and sub.label == "not_hate"
+
+
+@pytest.mark.parametrize("junk", [5, None])
+def test_a_receipt_that_is_not_text_is_a_malformed_result_naming_the_item(junk):
+    items = result(intent="not_hate", verdict=("hate", 0.9), agreement="flip", signed=False)
+    items.append({"from_name": "verdict_receipt", "type": "textarea", "value": {"text": [junk]}})
+    with pytest.raises(MalformedResult, match=rf"result\[{len(items) - 1}\]: 'value.text'"):
+        correct(items, receipts=context())
 
 
 def test_without_receipt_context_no_verdict_counts():

@@ -137,16 +137,19 @@ def test_vote_results_are_parsed(result, expected):
         ([item("reasons", "choices", ["copied"])], "no decision"),
         ([item("decision", "choices", ["keep", "drop"])], "one of keep/drop"),
         ([item("decision", "choices", ["유지"])], "one of keep/drop"),
-        ([item("decision", "choices", "drop")], "no list of choices"),
+        ([item("decision", "choices", "drop")], "result[0]: 'value.choices' must be a list"),
         (
             [item("decision", "choices", ["drop"]), item("reasons", "choices", ["spam"])],
             "unknown reasons ['spam']",
         ),
         (
             [item("decision", "choices", ["keep"]), item("decision", "choices", ["drop"])],
-            "2 items from 'decision'",
+            "items 0 and 1 are both from 'decision'",
         ),
-        ([item("decision", "choices", ["keep"]), item("note", "textarea", 3)], "note has no text"),
+        (
+            [item("decision", "choices", ["keep"]), item("note", "textarea", 3)],
+            "vote result[1]: 'value.text' must be a list of strings",
+        ),
         ("drop", "must be a list"),
     ],
 )

@@ -18,6 +18,7 @@ from ..correction import (
 )
 from ..generation_config import GenerationTags, parse_generation_config
 from ..receipts import ReceiptKey
+from ..results import MalformedResult
 from .connection import describe_api_error
 
 
@@ -68,15 +69,15 @@ def project_submissions(
             if annotation.get("was_cancelled"):
                 continue
             result = annotation.get("result") or []
-            text = extract_text(result, tags)
-            if not text or not text.strip():
-                continue
             try:
+                text = extract_text(result, tags)
+                if not text or not text.strip():
+                    continue
                 corrected = correct(
                     result, tags, ReceiptContext(key, int(project_id), int(task["id"]))
                 )
-            except IncompleteSubmission:
-                continue
+            except (IncompleteSubmission, MalformedResult):
+                continue  # no sentence, or a result Label Studio's editor never stores
             yield Submission(
                 annotation_id=int(annotation["id"]),
                 task_id=int(task["id"]),
