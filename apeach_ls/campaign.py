@@ -94,7 +94,7 @@ def payout_outcomes(
     from .rewards.repeats import repeats, vanished
 
     notes = []
-    nobody = [str(s.annotation_id) for s in submissions if s.writer_id is None]
+    nobody = [str(s.submission_id) for s in submissions if s.writer_id is None]
     if nobody:
         notes.append(
             _listed(
@@ -105,15 +105,15 @@ def payout_outcomes(
         )
     written = [s for s in submissions if s.writer_id is not None]
     outcome_of: dict[int, Outcome] = {
-        s.annotation_id: _outcome(tallies[s.annotation_id].outcome)
-        if s.annotation_id in tallies
+        s.submission_id: _outcome(tallies[s.submission_id].outcome)
+        if s.submission_id in tallies
         else PENDING
         for s in written
     }
     repeated = repeats(
-        (s.annotation_id, s.corrected.text)
+        (s.submission_id, s.corrected.text)
         for s in written
-        if outcome_of[s.annotation_id] == ACCEPTED
+        if outcome_of[s.submission_id] == ACCEPTED
     )
     if repeated:
         notes.append(
@@ -125,17 +125,17 @@ def payout_outcomes(
         )
     outcomes = [
         SubmissionOutcome(
-            submission_id=s.annotation_id,
-            writer_ls_id=int(s.writer_id or 0),
+            submission_id=s.submission_id,
+            writer_id=int(s.writer_id or 0),
             writer_email=emails.get(s.writer_id or -1),
-            outcome=DROPPED if s.annotation_id in repeated else outcome_of[s.annotation_id],
+            outcome=DROPPED if s.submission_id in repeated else outcome_of[s.submission_id],
             fooled=s.corrected.fooled,
-            verified=(verified or {}).get(s.annotation_id),
+            verified=(verified or {}).get(s.submission_id),
             held=held(s),
         )
         for s in written
     ]
-    gone = vanished(earning, [s.annotation_id for s in written])
+    gone = vanished(earning, [s.submission_id for s in written])
     if gone and not written:
         raise ApeachError(
             f"Label Studio lists no submission in project {project_id}, but the ledger has "
@@ -152,7 +152,7 @@ def payout_outcomes(
     outcomes += [
         SubmissionOutcome(
             submission_id=sid,
-            writer_ls_id=writer,
+            writer_id=writer,
             writer_email=emails.get(writer),
             outcome=DROPPED,
             fooled=False,
@@ -338,7 +338,7 @@ class Campaign:
         project = self.generation_project
         self.progress(f"reading submissions of project {project} from Label Studio ...")
         return sorted(
-            read_submissions(self.label_studio, project, key), key=lambda s: s.annotation_id
+            read_submissions(self.label_studio, project, key), key=lambda s: s.submission_id
         )
 
     def prompts(self) -> dict[str, Prompt]:
@@ -397,7 +397,7 @@ class Campaign:
         them). ``advance(n)`` is called as vote tasks are handled; the total is
         ``len(submissions) * len(managers with a project)``; ``on_step`` sees each project's
         set-up and each imported batch (:mod:`apeach_ls.steps`)."""
-        from .aids import AidCache, SubmissionText, compute_aids
+        from .aids.for_campaign import campaign_aids
         from .labelstudio.vote_round import add_vote_tasks
 
         config = self.config
@@ -408,23 +408,7 @@ class Campaign:
         step = on_step or no_steps
         projects, steps = self._vote_projects(create=True, on_step=step)
         self.progress(f"computing aids for {len(submissions)} submissions ...")
-        texts = [
-            SubmissionText(
-                s.annotation_id, s.corrected.text, task_prompt(s.prompt).key, s.writer_id
-            )
-            for s in submissions
-        ]
-        with AidCache(config.path.parent / f"{config.name}.aids-cache.sqlite") as cache:
-            aids = compute_aids(
-                texts,
-                submission_prompts(submissions),
-                config.reference_corpora,
-                duplicate_threshold=config.duplicate_threshold,
-                copy_threshold=config.copy_threshold,
-                off_topic_below=config.off_topic_below,
-                off_topic_without_words=config.off_topic_without_words,
-                cache=cache,
-            )
+        aids = campaign_aids(config, submissions)
         added = {
             manager: add_vote_tasks(
                 self.label_studio, project, submissions, aids, batch_size, advance, step

@@ -242,7 +242,7 @@ def fooling_record(
     else:
         verified = fooled and validated and not dropped
     return FoolingRecord(
-        submission_id=submission.annotation_id,
+        submission_id=submission.submission_id,
         round=round_of(attempted_at(submission), rounds),
         topic=str(submission.prompt.get("topic") or ""),
         writer=writer,
@@ -267,14 +267,14 @@ def fooling_records(
     missing from it is not verified yet).
     """
     records = []
-    for s in sorted(submissions, key=lambda s: s.annotation_id):
+    for s in sorted(submissions, key=lambda s: s.submission_id):
         validated = (
             None
             if verified_by_validation is None
-            else bool(verified_by_validation.get(s.annotation_id, False))
+            else bool(verified_by_validation.get(s.submission_id, False))
         )
         records.append(
-            fooling_record(s, outcomes.get(s.annotation_id), rounds, writer_of(s), validated)
+            fooling_record(s, outcomes.get(s.submission_id), rounds, writer_of(s), validated)
         )
     return records
 

@@ -55,11 +55,11 @@ def sentence_records(
     for s in submissions:
         if s.writer_id is None:
             continue
-        outcome, reasons = outcomes.get(s.annotation_id, ("pending", ()))
-        flags = set(aid_flags.get(s.annotation_id, ()))
+        outcome, reasons = outcomes.get(s.submission_id, ("pending", ()))
+        flags = set(aid_flags.get(s.submission_id, ()))
         records.append(
             SentenceRecord(
-                submission_id=s.annotation_id,
+                submission_id=s.submission_id,
                 writer_id=int(s.writer_id),
                 created_at=s.created_at,
                 fooled=s.corrected.fooled,

@@ -261,19 +261,6 @@ def run_cli(
     return seconds, result.output, result.exit_code, clock
 
 
-def prompt_of(data: dict[str, Any]):
-    """The prompt of a submission's task, as ``votes create`` builds it for the aids."""
-    from apeach_ls.prompts import Prompt
-
-    key = str(data.get("prompt_id", "topic")).rsplit("-", 1)[0] or "topic"
-    return Prompt(
-        key=key,
-        topic=str(data.get("topic", "")),
-        topic_eng=str(data.get("topic_eng", "")),
-        guideline=str(data.get("guideline", "")),
-    )
-
-
 def failure_line(output: str) -> str:
     errors = [line for line in output.splitlines() if line.startswith("Error")]
     return (
@@ -349,6 +336,7 @@ def library_create(
     from apeach_ls.campaign_config import load_config
     from apeach_ls.labelstudio.submissions import export_tasks, read_submissions
     from apeach_ls.labelstudio.vote_round import add_vote_tasks
+    from apeach_ls.prompts import task_prompt
     from apeach_ls.settings import receipt_key_of
 
     config = load_config(config_path)
@@ -360,9 +348,9 @@ def library_create(
     prompts = {}
     texts = []
     for s in submissions:
-        prompt = prompt_of(s.prompt)
+        prompt = task_prompt(s.prompt)
         prompts.setdefault(prompt.key, prompt)
-        texts.append(SubmissionText(s.annotation_id, s.corrected.text, prompt.key, s.writer_id))
+        texts.append(SubmissionText(s.submission_id, s.corrected.text, prompt.key, s.writer_id))
     seconds, aids = timed(
         lambda: compute_aids(
             texts,

@@ -56,7 +56,7 @@ def sample_rows(n: int = 60, campaign: str = "sample") -> list[ReleaseRow]:
                 age=age_bucket(user_age),
                 text_topic_eng=prompt.topic_eng,  # type: ignore[arg-type]
                 id=release_id(campaign, aid),
-                annotation_id=aid,
+                submission_id=aid,
                 task_id=aid - 500,
                 prompt_id=f"{prompt.key}-{i:04d}",
                 writer=writer_pseudonym("salt", ls_id),
@@ -80,7 +80,7 @@ def sample_rows(n: int = 60, campaign: str = "sample") -> list[ReleaseRow]:
 
 def sample_tallies(rows: list[ReleaseRow]) -> list[StoredTally]:
     tallies = [
-        StoredTally(r.annotation_id, "accepted", (), r.keeps, r.drops, "2024-05-03T00:00:00+00:00")
+        StoredTally(r.submission_id, "accepted", (), r.keeps, r.drops, "2024-05-03T00:00:00+00:00")
         for r in rows
     ]
     dropped = [

@@ -28,7 +28,7 @@ LABEL_STUDIO_PARTS = (
     "apeach_ls.labelstudio.vote_round",
     "apeach_ls.labelstudio.campaign",
 )
-DATABASE_PARTS = ("apeach_ls.rewards.db", "apeach_ls.votes.store", "apeach_ls.database")
+DATABASE_PARTS = ("apeach_ls.database", "apeach_ls.votes.store")
 CONFIG = ("apeach_ls.campaign_config",)
 
 

@@ -270,7 +270,7 @@ def test_status_speaks_the_configs_currency_and_refuses_a_different_ledger(campa
     )
 
 
-def submission(annotation_id, writer_id):
+def submission(submission_id, writer_id):
     corrected = CorrectedSubmission(
         text="문장",
         intent="hate",
@@ -280,7 +280,7 @@ def submission(annotation_id, writer_id):
         fooled=False,
         flags=frozenset(),
     )
-    return Submission(annotation_id, 1, writer_id, {}, "", None, corrected)
+    return Submission(submission_id, 1, writer_id, {}, "", None, corrected)
 
 
 def test_a_submission_without_a_writer_is_named_and_never_booked_to_user_0():
@@ -289,7 +289,7 @@ def test_a_submission_without_a_writer_is_named_and_never_booked_to_user_0():
     found = payout_outcomes(
         [submission(10, 1), submission(11, None)], tallies, {1: "w1@example.com"}, {}, 1
     )
-    assert [(o.submission_id, o.writer_ls_id) for o in found.outcomes] == [(10, 1)]
+    assert [(o.submission_id, o.writer_id) for o in found.outcomes] == [(10, 1)]
     assert found.notes == [
         "1 submission(s) have no writer in Label Studio (completed_by is empty); "
         "nothing is recorded for them: 11"
@@ -308,7 +308,7 @@ def test_payout_outcomes_pend_untallied_drop_repeats_and_reverse_vanished_earnin
         held=lambda s: "on hold" if s.writer_id == 2 else None,
     )
     assert [
-        (o.submission_id, o.writer_ls_id, o.outcome, o.verified, o.held) for o in found.outcomes
+        (o.submission_id, o.writer_id, o.outcome, o.verified, o.held) for o in found.outcomes
     ] == [
         (10, 1, ACCEPTED, True, None),
         (12, 2, DROPPED, None, "on hold"),  # the same sentence as 10, accepted later: a repeat
@@ -357,7 +357,7 @@ def test_payout_commit_prints_progress_from_its_steps_and_tells_a_watcher(campai
     )
 
 
-def test_a_sentence_made_before_a_hold_and_edited_during_it_waits(tmp_path, monkeypatch):
+def test_a_sentence_made_before_a_hold_and_edited_during_it_waits(tmp_path):
     """A held writer must not dodge the hold by rewriting a sentence they made before it:
     what they write during the hold waits, whenever the annotation was first created."""
     from dataclasses import replace
@@ -374,19 +374,20 @@ def test_a_sentence_made_before_a_hold_and_edited_during_it_waits(tmp_path, monk
     before = "2026-12-01T08:00:00Z"
     kept = replace(submission(10, 1), created_at=before, updated_at=before)
     edited = replace(submission(11, 1), created_at=before, updated_at="2026-12-01T10:00:00Z")
-    monkeypatch.setattr(rewards_cli, "connect", lambda settings: SimpleNamespace())
-    monkeypatch.setattr(rewards_cli, "generation_project_id", lambda client, name: 1)
-    monkeypatch.setattr(rewards_cli, "user_emails", lambda client: {1: "w1@example.com"})
-    monkeypatch.setattr(
-        rewards_cli,
-        "load_tallies",
-        lambda engine: {n: StoredTally(n, "accepted", (), 1, 0, "now") for n in (10, 11)},
+    from apeach_ls.votes.model import TallyResult
+    from apeach_ls.votes.store import save_tallies
+
+    save_tallies(engine, [TallyResult(n, "accepted", frozenset(), 1, 0) for n in (10, 11)])
+    campaign = Campaign(
+        load_config(config, env={"APEACH_DATABASE_URL": str(tmp_path / "held.db")}),
+        label_studio=lambda: pytest.fail("Label Studio was read"),
+        verdict_key=lambda: pytest.fail("the verdict key was read"),
     )
-    monkeypatch.setattr(rewards_cli, "read_submissions", lambda client, p, key: [kept, edited])
-    monkeypatch.setattr(rewards_cli, "earning_submissions", lambda engine: {})
-    monkeypatch.setenv("LABEL_STUDIO_URL", "http://127.0.0.1:9")
-    monkeypatch.setenv("LABEL_STUDIO_API_KEY", "x" * 40)
-    outcomes = rewards_cli.campaign_outcomes(load_config(config), engine=engine)
+    # what Label Studio would say (read once per campaign, so given here)
+    campaign.__dict__.update(
+        submissions=[kept, edited], user_emails={1: "w1@example.com"}, generation_project=1
+    )
+    outcomes = campaign.payout_outcomes()
     held = {o.submission_id: o.held for o in outcomes}
     assert held[10] is None and held[11] is not None and "on hold since" in held[11]
 

@@ -193,7 +193,7 @@ def test_submitted_annotations_yield_the_corrected_label_and_forged_verdicts_cou
     blank = as_the_writer(task_ids[3], "not_hate", "판정 없이 낸 문장", None, None, "confirm")
 
     key = ReceiptKey(TEST_SECRET)
-    subs = {s.annotation_id: s.corrected for s in read_submissions(client, pid, key)}
+    subs = {s.submission_id: s.corrected for s in read_submissions(client, pid, key)}
     assert subs[confirmed.id].label == hate_verdict and not subs[confirmed.id].fooled
     assert subs[confirmed.id].model_version.startswith("ngram-") and not subs[
         confirmed.id

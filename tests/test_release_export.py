@@ -231,10 +231,10 @@ def test_cli_checks_the_output_and_license_first(config, tmp_path):
 
 def test_the_card_says_in_one_line_how_many_were_held_back_and_why(rows):
     other_class = "Default" if rows[10].apeach_class == "Spoiled" else "Spoiled"
-    conflict = replace(rows[10], annotation_id=3001, apeach_class=other_class)
+    conflict = replace(rows[10], submission_id=3001, apeach_class=other_class)
     duplicates = [
-        replace(rows[11], annotation_id=3002),
-        replace(rows[11], annotation_id=3003, text=rows[11].text + " "),
+        replace(rows[11], submission_id=3002),
+        replace(rows[11], submission_id=3003, text=rows[11].text + " "),
     ]
     consistent = hold_back_repeats([*rows, conflict, *duplicates])
     checksums = {"apeach.csv": "0" * 64}

@@ -145,11 +145,11 @@ def test_held_back_conflicts_and_duplicates_are_listed_with_their_ids():
     first, second = rows[5], rows[6]
     conflict = replace(
         first,
-        annotation_id=2001,
+        submission_id=2001,
         text=f" {first.text}  ",
         apeach_class="Default" if first.apeach_class == "Spoiled" else "Spoiled",
     )
-    duplicate = replace(second, annotation_id=2002)
+    duplicate = replace(second, submission_id=2002)
     consistent = hold_back_repeats([*rows, conflict, duplicate])
     page = render_html(
         ReportData("sample", consistent.rows, sample_tallies(rows), held_back=consistent.held_back),
@@ -158,17 +158,17 @@ def test_held_back_conflicts_and_duplicates_are_listed_with_their_ids():
     section = page[page.index("<h2>Held back from the release</h2>") : page.index("<h2>Managers")]
     cells = re.findall(r"<tr><td>(\d+)</td><td>(\w+)</td><td>(\w+)</td>", section)
     assert cells == [
-        (str(first.annotation_id), "conflict", first.apeach_class),
+        (str(first.submission_id), "conflict", first.apeach_class),
         ("2001", "conflict", conflict.apeach_class),
         ("2002", "duplicate", second.apeach_class),
     ]
     assert (
         f"conflict: same sentence as submission 2001 with class {conflict.apeach_class}" in section
-        and f"conflict: same sentence as submission {first.annotation_id} with class {first.apeach_class}"
+        and f"conflict: same sentence as submission {first.submission_id} with class {first.apeach_class}"
         in section
     )
     assert (
-        f"duplicate: same sentence and class as submission {second.annotation_id}, which is released"
+        f"duplicate: same sentence and class as submission {second.submission_id}, which is released"
         in section
     )
     assert html.escape(first.text) in section and html.escape(conflict.text) in section

@@ -84,7 +84,7 @@ def submission(
         flags=flags,
     )  # type: ignore[arg-type]
     return Submission(
-        annotation_id=aid,
+        submission_id=aid,
         task_id=aid + 1000,
         writer_id=writer,
         prompt=dict(prompt),
@@ -173,7 +173,7 @@ CASES = [
 @pytest.mark.parametrize("case, sub, outcome, released, expected", CASES, ids=[c[0] for c in CASES])
 def test_release_row_cases(case, sub, outcome, released, expected):
     build = build_release(
-        "c1", [sub], {sub.annotation_id: tally(sub.annotation_id, outcome)}, ROSTER, EMAILS, SALT
+        "c1", [sub], {sub.submission_id: tally(sub.submission_id, outcome)}, ROSTER, EMAILS, SALT
     )
     if not released:
         assert build.rows == ()
@@ -225,7 +225,7 @@ def test_extended_fields_and_pseudonymous_writer():
 
 
 def accepted(*subs: Submission) -> dict[int, StoredTally]:
-    return {s.annotation_id: tally(s.annotation_id, "accepted") for s in subs}
+    return {s.submission_id: tally(s.submission_id, "accepted") for s in subs}
 
 
 def held_back(build) -> list[tuple[int, str, tuple[int, ...], str]]:
@@ -240,7 +240,7 @@ def test_the_same_sentence_with_two_classes_is_held_back_entirely():
     build = build_release(
         "c1", [other, not_hate, hate], accepted(hate, not_hate, other), ROSTER, EMAILS, SALT
     )
-    assert [r.annotation_id for r in build.rows] == [20]
+    assert [r.submission_id for r in build.rows] == [20]
     assert held_back(build) == [
         (12, "conflict", (15,), "conflict: same sentence as submission 15 with class Default"),
         (15, "conflict", (12,), "conflict: same sentence as submission 12 with class Spoiled"),
@@ -308,7 +308,7 @@ def test_the_same_sentence_and_class_is_released_once_from_the_earliest_submissi
         submission(5, "다른 문장"),
     ]
     build = build_release("c1", subs, accepted(*subs), ROSTER, EMAILS, SALT)
-    assert [(r.annotation_id, r.text) for r in build.rows] == [(5, "다른 문장"), (9, "같은 문장")]
+    assert [(r.submission_id, r.text) for r in build.rows] == [(5, "다른 문장"), (9, "같은 문장")]
     assert held_back(build) == [
         (
             17,
@@ -337,7 +337,7 @@ def test_only_accepted_sentences_are_compared():
         3: tally(3, "pending"),
     }
     build = build_release("c1", [kept, dropped, pending], tallies, ROSTER, EMAILS, SALT)
-    assert [r.annotation_id for r in build.rows] == [1] and build.held_back == ()
+    assert [r.submission_id for r in build.rows] == [1] and build.held_back == ()
 
 
 # (case, first text, second text, the same sentence?)
@@ -398,5 +398,5 @@ def test_a_set_without_repeats_is_released_as_before():
     build = build_release("c1", subs, accepted(*subs), ROSTER, EMAILS, SALT)
     assert build.held_back == ()
     assert build.rows == tuple(
-        release_row("c1", s, tally(s.annotation_id, "accepted"), ROSTER, EMAILS, SALT) for s in subs
+        release_row("c1", s, tally(s.submission_id, "accepted"), ROSTER, EMAILS, SALT) for s in subs
     )

@@ -79,12 +79,12 @@ def test_amounts_equal_the_policy_applied_by_hand(engine, tmp_path):
         3 * 150 + 2 * 50 + 150 + 150 + 50,
     )
     by_hand = {1: 3 * 150 + 2 * 50, 2: 150, 3: 150 + 50}
-    assert {b.writer_ls_id: b.earned for b in writer_balances(engine)} == by_hand
+    assert {b.writer_id: b.earned for b in writer_balances(engine)} == by_hand
 
     result = commit_payout(engine, USD, tmp_path / "out")
     assert result.batch_id == 1 and result.plan.total == 900
     assert manual_lines(result.directory) == {"P1": "5.50", "P2": "1.50", "P3": "2.00"}
-    assert {b.writer_ls_id: (b.in_batches, b.paid, b.balance) for b in writer_balances(engine)} == {
+    assert {b.writer_id: (b.in_batches, b.paid, b.balance) for b in writer_balances(engine)} == {
         1: (550, 0, 0),
         2: (150, 0, 0),
         3: (200, 0, 0),
@@ -165,8 +165,8 @@ def test_dropped_before_payout_nets_to_zero_and_unrecorded_drops_do_nothing(engi
         (10, "reversed", -150)
     ]
     result = commit_payout(engine, USD, tmp_path / "out")
-    assert [w.writer_ls_id for w in result.plan.payable] == [2]
-    assert [(w.writer_ls_id, w.amount) for w in result.plan.held] == [(1, 0)]
+    assert [w.writer_id for w in result.plan.payable] == [2]
+    assert [(w.writer_id, w.amount) for w in result.plan.held] == [(1, 0)]
 
 
 def test_cap_and_budget_hold_entries_until_there_is_room(engine, tmp_path):
@@ -197,7 +197,7 @@ def test_cap_and_budget_hold_entries_until_there_is_room(engine, tmp_path):
         "campaign_budget 3000 KRW reached (ledger has 2500 KRW)",
         "campaign_budget 3000 KRW reached (ledger has 2500 KRW)",
     ]
-    assert {b.writer_ls_id: b.earned for b in writer_balances(engine)} == {1: 1500, 2: 1000}
+    assert {b.writer_id: b.earned for b in writer_balances(engine)} == {1: 1500, 2: 1000}
 
     raised = RewardPolicy(
         per_accepted=1000, fooled_bonus=500, per_writer_cap=3000, campaign_budget=6000
@@ -207,7 +207,7 @@ def test_cap_and_budget_hold_entries_until_there_is_room(engine, tmp_path):
         (2, "recorded"),
         (5, "recorded"),
     ]
-    assert {b.writer_ls_id: b.earned for b in writer_balances(engine)} == {1: 2500, 2: 2000}
+    assert {b.writer_id: b.earned for b in writer_balances(engine)} == {1: 2500, 2: 2000}
 
     record_outcomes(engine, [dropped(1, 1)], raised)  # a reversal frees room under the cap
     room = record_outcomes(engine, [accepted(6, 1), accepted(7, 1), accepted(8, 1)], raised)
@@ -233,7 +233,7 @@ def test_payout_checks_budget_and_cap_before_writing_anything(engine, tmp_path):
 
     capped = RewardPolicy(per_accepted=1000, per_writer_cap=1500)
     result = commit_payout(engine, capped, tmp_path / "out")
-    assert [w.writer_ls_id for w in result.plan.payable] == [1]
+    assert [w.writer_id for w in result.plan.payable] == [1]
     assert result.plan.held[0].held_reason == (
         "would bring the writer's payments to 2000 KRW, over per_writer_cap 1500 KRW"
     )
@@ -287,7 +287,7 @@ def test_the_preview_pays_and_holds_exactly_what_the_commit_then_does(engine, tm
             plan.problem,
             [
                 (
-                    w.writer_ls_id,
+                    w.writer_id,
                     w.amount,
                     w.platform_id,
                     w.held_reason,
@@ -298,8 +298,8 @@ def test_the_preview_pays_and_holds_exactly_what_the_commit_then_does(engine, tm
         )
 
     assert summary(preview) == summary(paid)
-    assert [w.writer_ls_id for w in paid.payable] == [2]
-    assert {w.writer_ls_id: w.held_reason.split(":")[0] for w in paid.held} == {
+    assert [w.writer_id for w in paid.payable] == [2]
+    assert {w.writer_id: w.held_reason.split(":")[0] for w in paid.held} == {
         1: "would bring the writer's payments to 2000 KRW, over per_writer_cap 1500 KRW",
         7: "no roster entry for Label Studio user 7 (new@example.com)",
     }
@@ -457,7 +457,7 @@ def test_the_mturk_file_carries_each_workers_assignment_id_as_planned(engine, tm
     import_roster(engine, tmp_path / "assignments.csv", ACCOUNTS)
     record_outcomes(engine, [accepted(10, 1), accepted(20, 2)], USD)
     _, preview = preview_payout(engine, [], USD)
-    assert [w.writer_ls_id for w in preview.without_assignment_id] == [2]
+    assert [w.writer_id for w in preview.without_assignment_id] == [2]
 
     result = commit_payout(engine, USD, tmp_path / "out")
     mturk = result.directory / "mturk-bonuses.csv"

@@ -163,7 +163,7 @@ def test_apply_limits_holds_whole_entries_in_submission_order():
         [outcome(i, 1) for i in range(1, 5)] + [outcome(i, 2) for i in range(5, 8)], policy
     )
     granted, held = apply_limits(candidates, policy, {1: 0}, campaign_total=0)
-    assert [(e.submission_id, e.writer_ls_id) for e in granted] == [(1, 1), (2, 1), (3, 1), (5, 2)]
+    assert [(e.submission_id, e.writer_id) for e in granted] == [(1, 1), (2, 1), (3, 1), (5, 2)]
     assert [(h.earning.submission_id, h.reason) for h in held] == [
         (4, "per_writer_cap 3000 KRW reached (writer has 3000 KRW)"),
         (6, "campaign_budget 4500 KRW reached (ledger has 4000 KRW)"),

@@ -46,7 +46,7 @@ def test_parses_ids_emails_and_normalizes_gender_and_platform():
     )
     entries = parse_roster(text, "roster.csv")
     assert [
-        (e.row, e.ls_user_id, e.ls_email, e.platform, e.platform_id, e.age, e.gender)
+        (e.row, e.writer_id, e.ls_email, e.platform, e.platform_id, e.age, e.gender)
         for e in entries
     ] == [
         (2, 17, None, "prolific", PROLIFIC_ID, 37, "female"),
@@ -58,7 +58,7 @@ def test_parses_ids_emails_and_normalizes_gender_and_platform():
 
 def test_age_gender_and_platform_columns_are_optional_when_parsing():
     [entry] = parse_roster("platform_id,ls_user\nP1,3\n", "r.csv")
-    assert (entry.ls_user_id, entry.platform_id, entry.age, entry.gender, entry.platform) == (
+    assert (entry.writer_id, entry.platform_id, entry.age, entry.gender, entry.platform) == (
         3,
         "P1",
         None,
@@ -407,7 +407,7 @@ def test_a_writer_stored_by_id_and_by_email_before_is_merged_into_one(tmp_path):
     assert import_roster(engine, tmp_path / "r.csv", ACCOUNTS).updated == ["w3@example.com"]
     with engine.connect() as conn:
         [w3] = load_roster(conn).entries
-    assert (w3.ls_user_id, w3.ls_email, w3.platform_id, w3.age, w3.gender) == (
+    assert (w3.writer_id, w3.ls_email, w3.platform_id, w3.age, w3.gender) == (
         3,
         "w3@example.com",
         "NEW",
@@ -433,7 +433,7 @@ def test_removing_a_writer_keeps_their_ledger_history(tmp_path, ledger_url):
     ):
         remove_writers(engine, ["w3@example.com", "nobody@example.com"], ACCOUNTS)
     preview = remove_writers(engine, ["w3@example.com"], ACCOUNTS, dry_run=True)
-    assert [r.writer.ls_user_id for r in preview] == [3]
+    assert [r.writer.writer_id for r in preview] == [3]
     with engine.connect() as conn:
         assert len(load_roster(conn).entries) == 2  # the preview removed nothing
     [removed] = remove_writers(engine, ["3"], ACCOUNTS)
@@ -441,11 +441,11 @@ def test_removing_a_writer_keeps_their_ledger_history(tmp_path, ledger_url):
     assert writer_balances(engine) == before  # history kept: earned 2000, in a batch 1000
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(earnings)).scalar_one() == 2
-        assert [w.ls_user_id for w in load_roster(conn).entries] == [17]
+        assert [w.writer_id for w in load_roster(conn).entries] == [17]
     [held] = plan_payout(engine, policy).held
     assert held.held_reason.startswith("no roster entry for Label Studio user 3")
     import_roster(engine, tmp_path / "r.csv", ACCOUNTS)  # imported again: paid what they are owed
-    assert [w.writer_ls_id for w in plan_payout(engine, policy).payable] == [3]
+    assert [w.writer_id for w in plan_payout(engine, policy).payable] == [3]
     engine.dispose()
 
 

@@ -164,7 +164,7 @@ def submission(
     made = datetime.fromisoformat(created_at.replace("Z", "+00:00"))
     issued = int((verdict_at or made).timestamp()) - (0 if verdict_at else 60)
     return Submission(
-        annotation_id=aid,
+        submission_id=aid,
         task_id=1,
         writer_id=aid % 2,
         prompt={"topic": topic},
@@ -201,7 +201,7 @@ def test_records_know_their_round_model_version_and_verification():
     ]
     unverified = replace(
         subs[0],
-        annotation_id=6,
+        submission_id=6,
         corrected=correct(
             generation_result("위조", None, ("hate", 0.9), "flip", signed=False), receipts=context()
         ),

@@ -28,7 +28,7 @@ def test_guard_marks_formulas_and_is_reversible():
         assert guard(text) == text and unguard(guard(text)) == text
 
 
-def submission(annotation_id: int, text: str) -> Submission:
+def submission(submission_id: int, text: str) -> Submission:
     corrected = CorrectedSubmission(
         text=text,
         intent="hate",
@@ -39,7 +39,7 @@ def submission(annotation_id: int, text: str) -> Submission:
         flags=frozenset(),
     )
     return Submission(
-        annotation_id=annotation_id,
+        submission_id=submission_id,
         task_id=1,
         writer_id=3,
         prompt={"prompt_id": '=HYPERLINK("x")', "topic": "@t", "topic_eng": "Diets"},

@@ -56,7 +56,7 @@ def test_a_submission_whose_verdict_did_not_verify_shows_managers_a_hint():
             receipts=context(),
         )
         return Submission(
-            annotation_id=7,
+            submission_id=7,
             task_id=1,
             writer_id=3,
             prompt={"topic": "t"},

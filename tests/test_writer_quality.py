@@ -73,7 +73,7 @@ def test_records_from_corrected_submissions_tallies_and_aids():
     def sub(sid, writer, fooled=False, flags=()):
         corrected = SimpleNamespace(fooled=fooled, flags=frozenset(flags))
         return SimpleNamespace(
-            annotation_id=sid, writer_id=writer, created_at=at(sid), corrected=corrected
+            submission_id=sid, writer_id=writer, created_at=at(sid), corrected=corrected
         )
 
     subs = [sub(1, 7, fooled=True), sub(2, 7, flags=[Flag.VERDICT_UNVERIFIED]), sub(3, None)]

@@ -6,19 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ..prompts import Prompt
+from ..prompts import Prompt, task_prompt
 from . import AidCache, Aids, SubmissionText, compute_aids
-
-
-def prompt_of(prompt_data: dict[str, Any]) -> Prompt:
-    """The prompt a generation task's data describes."""
-    key = str(prompt_data.get("prompt_id", "topic")).rsplit("-", 1)[0] or "topic"
-    return Prompt(
-        key=key,
-        topic=str(prompt_data.get("topic", "")),
-        topic_eng=str(prompt_data.get("topic_eng", "")),
-        guideline=str(prompt_data.get("guideline", "")),
-    )
 
 
 def campaign_aids(config: Any, submissions: Sequence[Any]) -> dict[int, Aids]:
@@ -27,9 +16,9 @@ def campaign_aids(config: Any, submissions: Sequence[Any]) -> dict[int, Aids]:
     prompts: dict[str, Prompt] = {}
     texts = []
     for s in submissions:
-        prompt = prompt_of(s.prompt)
+        prompt = task_prompt(s.prompt)
         prompts.setdefault(prompt.key, prompt)
-        texts.append(SubmissionText(s.annotation_id, s.corrected.text, prompt.key, s.writer_id))
+        texts.append(SubmissionText(s.submission_id, s.corrected.text, prompt.key, s.writer_id))
     with AidCache(config.path.parent / f"{config.name}.aids-cache.sqlite") as cache:
         return compute_aids(
             texts,

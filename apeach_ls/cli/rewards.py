@@ -86,11 +86,11 @@ def remove_command(ls_users: tuple[str, ...], config_path: Path | None, yes: boo
     campaign = open_campaign(config_path)
     engine = campaign.database()
     removed = remove_writers(engine, ls_users, campaign.accounts(), dry_run=not yes)
-    balances = {b.writer_ls_id: b for b in writer_balances(engine)}
+    balances = {b.writer_id: b for b in writer_balances(engine)}
     currency = campaign.currency()
     for r in removed:
         w = r.writer
-        b = balances.get(w.ls_user_id) if w.ls_user_id is not None else None
+        b = balances.get(w.writer_id) if w.writer_id is not None else None
         history = (
             f"earned {format_money(b.earned, currency)}, in payout batches {format_money(b.in_batches, currency)}"
             f" (confirmed paid {format_money(b.paid, currency)}), held from now on "
@@ -99,7 +99,7 @@ def remove_command(ls_users: tuple[str, ...], config_path: Path | None, yes: boo
             else "no ledger entries"
         )
         click.echo(
-            f"{'removed' if yes else 'would remove'} {w.ls_email or 'user ' + str(w.ls_user_id)} "
+            f"{'removed' if yes else 'would remove'} {w.ls_email or 'user ' + str(w.writer_id)} "
             f"({w.platform or 'no platform'} {w.platform_id}); ledger history kept: {history}"
         )
     if not yes:
@@ -118,7 +118,7 @@ def print_recorded(report: RecordReport) -> None:
 
 def print_plan(plan: PayoutPlan) -> None:
     for writer in plan.writers:
-        who = writer.writer_email or f"user {writer.writer_ls_id}"
+        who = writer.writer_email or f"user {writer.writer_id}"
         kinds = defaultdict(int)
         for entry in writer.entries:
             kinds[entry.kind] += 1
@@ -147,7 +147,7 @@ def print_missing_assignment_ids(plan: PayoutPlan, committed: bool) -> None:
     missing = plan.without_assignment_id
     if not missing:
         return
-    who = ", ".join(w.writer_email or f"user {w.writer_ls_id}" for w in missing[:5])
+    who = ", ".join(w.writer_email or f"user {w.writer_id}" for w in missing[:5])
     who += ", ..." if len(missing) > 5 else ""
     advice = (
         "supply one for each when you upload the file"
@@ -275,7 +275,7 @@ def status(group_config: Path | None, config_path: Path | None) -> None:
 
     for w in state.writers:
         click.echo(
-            f"  {w.writer_email or 'user ' + str(w.writer_ls_id)}: earned {money(w.earned)}, paid "
+            f"  {w.writer_email or 'user ' + str(w.writer_id)}: earned {money(w.earned)}, paid "
             f"{money(w.paid)}, awaiting confirmation {money(w.awaiting)}, owed {money(w.balance)}"
         )
     for b in state.batches:
@@ -308,7 +308,7 @@ def show(group_config: Path | None, config_path: Path | None, batch: int) -> Non
     for item in view.items:
         platform = f"{item.platform} " if item.platform else ""
         click.echo(
-            f"  {item.writer_email or item.writer_ls_id} -> {platform}{item.platform_id}: "
+            f"  {item.writer_email or item.writer_id} -> {platform}{item.platform_id}: "
             f"{format_money(item.amount, view.batch.currency)} for submissions "
             f"{', '.join(str(e.submission_id) for e in item.entries)}"
         )

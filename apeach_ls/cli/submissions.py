@@ -41,7 +41,7 @@ COLUMNS = [
 def as_row(s: Submission) -> dict[str, object]:
     c = s.corrected
     return {
-        "annotation_id": s.annotation_id,
+        "annotation_id": s.submission_id,
         "task_id": s.task_id,
         "writer_id": s.writer_id,
         "prompt_id": s.prompt.get("prompt_id", ""),

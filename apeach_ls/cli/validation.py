@@ -42,7 +42,7 @@ def _require_validation(config: CampaignConfig) -> None:
 def _submissions(client, config: CampaignConfig) -> list[Submission]:  # type: ignore[no-untyped-def]
     project_id = generation_project_id(client, config.name)
     return sorted(
-        read_submissions(client, project_id, verdict_key()), key=lambda s: s.annotation_id
+        read_submissions(client, project_id, verdict_key()), key=lambda s: s.submission_id
     )
 
 

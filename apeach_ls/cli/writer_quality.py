@@ -60,7 +60,7 @@ def quality_command(config_path: Path | None, dry_run: bool) -> None:
     client = connect(LabelStudioSettings.from_env())
     project_id = generation_project_id(client, config.name)
     submissions = sorted(
-        read_submissions(client, project_id, verdict_key()), key=lambda s: s.annotation_id
+        read_submissions(client, project_id, verdict_key()), key=lambda s: s.submission_id
     )
     engine = open_database(config.database)
     tallies = {sid: (t.outcome, t.reasons) for sid, t in load_tallies(engine).items()}

@@ -23,7 +23,7 @@ from ..errors import ConfigError, LabelStudioError
 from ..settings import ml_basic_auth_from_env
 from .connection import describe_api_error
 
-Outcome = Literal["created", "updated", "unchanged", "warning"]
+StepOutcome = Literal["created", "updated", "unchanged", "warning"]  # of one set-up step
 CAMPAIGN_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
 
 GUIDE_FOR_WRITERS = (
@@ -75,7 +75,7 @@ class MLConnection:
 @dataclass(frozen=True)
 class Step:
     what: str
-    outcome: Outcome
+    outcome: StepOutcome
     detail: str = ""
 
 
@@ -84,7 +84,7 @@ class SetupReport:
     project_id: int
     steps: list[Step] = field(default_factory=list)
 
-    def add(self, what: str, outcome: Outcome, detail: str = "") -> None:
+    def add(self, what: str, outcome: StepOutcome, detail: str = "") -> None:
         self.steps.append(Step(what, outcome, detail))
 
     @property

@@ -24,10 +24,10 @@ from .connection import describe_api_error
 
 @dataclass(frozen=True)
 class Submission:
-    annotation_id: int
+    submission_id: int  # the writer's annotation's Label Studio id
     task_id: int
-    writer_id: int | None  # Label Studio user id (completed_by)
-    prompt: dict[str, Any]  # the task data: prompt_id, topic, topic_eng, guideline
+    writer_id: int | None  # the writer's Label Studio user id (completed_by)
+    prompt: dict[str, Any]  # the task data: prompt_id, topic_key, topic, topic_eng, guideline
     created_at: str
     lead_time: float | None
     corrected: CorrectedSubmission
@@ -79,7 +79,7 @@ def project_submissions(
             except (IncompleteSubmission, MalformedResult):
                 continue  # no sentence, or a result Label Studio's editor never stores
             yield Submission(
-                annotation_id=int(annotation["id"]),
+                submission_id=int(annotation["id"]),
                 task_id=int(task["id"]),
                 writer_id=annotator_id(annotation),
                 prompt=dict(task.get("data") or {}),

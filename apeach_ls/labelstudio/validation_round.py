@@ -86,7 +86,7 @@ def validation_task(submission: Submission) -> dict[str, Any]:
     label = submission.corrected.label or ""
     return {
         "data": {
-            "submission_id": submission.annotation_id,
+            "submission_id": submission.submission_id,
             "topic": submission.prompt.get("topic", ""),
             "text": submission.corrected.text,
             "label": LABELS_KO.get(label, label),
@@ -188,9 +188,9 @@ def tally_validation(
 ) -> dict[int, ValidationResult]:
     """Tally every fooled sentence from what ``read_answers`` read."""
     fooled = fooled_sentences(submissions)
-    writer_of = {s.annotation_id: emails.get(s.writer_id or -1) for s in fooled}
-    current = {s.annotation_id: shown_to_validators(s) for s in fooled}
-    return tally(readout.answers, [s.annotation_id for s in fooled], validators, writer_of, current)
+    writer_of = {s.submission_id: emails.get(s.writer_id or -1) for s in fooled}
+    current = {s.submission_id: shown_to_validators(s) for s in fooled}
+    return tally(readout.answers, [s.submission_id for s in fooled], validators, writer_of, current)
 
 
 def add_assignments(
@@ -205,7 +205,7 @@ def add_assignments(
 ) -> dict[str, int]:
     """Add to each validator's project the sentences the stopping rule needs them for now
     (validators without a Label Studio account get none); how many each got."""
-    fooled = {s.annotation_id: s for s in fooled_sentences(submissions)}
+    fooled = {s.submission_id: s for s in fooled_sentences(submissions)}
     writers = {sid: emails.get(s.writer_id or -1) for sid, s in fooled.items()}
     known = set(emails.values())  # a validator without an account would hold sentences up
     plan = plan_assignments(writers, [v for v in projects if v in known], readout.assigned, results)

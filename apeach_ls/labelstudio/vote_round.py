@@ -182,7 +182,7 @@ def vote_task(submission: Submission, aids: Aids | None) -> dict[str, Any]:
         flags |= {f.value for f in unverified}
     return {
         "data": {
-            "submission_id": submission.annotation_id,
+            "submission_id": submission.submission_id,
             "prompt_id": submission.prompt.get("prompt_id", ""),
             "topic": submission.prompt.get("topic", ""),
             "guideline": submission.prompt.get("guideline", ""),
@@ -211,7 +211,7 @@ def add_vote_tasks(
     """Import a vote task for each submission the project lacks, ``batch_size`` at a time
     (``progress`` gets the count, then ``on_step`` ``VOTE_TASKS_IMPORTED``, after each batch)."""
     have = {int(v) for v in task_data_values(client, project_id, "submission_id", "vote tasks")}
-    todo = [s for s in submissions if s.annotation_id not in have]
+    todo = [s for s in submissions if s.submission_id not in have]
 
     def imported(count: int) -> None:
         progress(count)
@@ -220,7 +220,7 @@ def add_vote_tasks(
     import_in_batches(
         client,
         project_id,
-        [vote_task(s, aids.get(s.annotation_id)) for s in todo],
+        [vote_task(s, aids.get(s.submission_id)) for s in todo],
         batch_size,
         "vote tasks",
         imported,
@@ -312,9 +312,9 @@ def tally_vote_projects(
         readout = read_votes(client, project_id, emails, manager)
         votes.extend(readout.votes)
         malformed.extend(readout.malformed)
-    writer_of = {s.annotation_id: emails.get(s.writer_id or -1) for s in submissions}
+    writer_of = {s.submission_id: emails.get(s.writer_id or -1) for s in submissions}
     results = tally(
-        votes, [s.annotation_id for s in submissions], set(managers), writer_of, k, rule
+        votes, [s.submission_id for s in submissions], set(managers), writer_of, k, rule
     )  # type: ignore[arg-type]
     return results, VoteReadout(votes, malformed)
 

@@ -15,7 +15,7 @@ from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from ..rounds import FoolingCounts
 from ..votes.agreement import AgreementScores, Coefficient, ManagerAgreement
-from ..votes.model import OUTCOMES, REASONS
+from ..votes.model import DROPPED, OUTCOMES, REASONS
 from .figures import bar_counts, empty_note
 
 
@@ -39,7 +39,7 @@ def votes_figure(tallies: Iterable[Any]) -> Figure:
     )
     left.set_title("tally outcomes")
     left.set_ylabel("sentences")
-    reasons = Counter(r for t in tallies if t.outcome == "dropped" for r in t.reasons)
+    reasons = Counter(r for t in tallies if t.outcome == DROPPED for r in t.reasons)
     known = [r for r in REASONS if reasons[r]] + sorted(r for r in reasons if r not in REASONS)
     bar_counts(right, [(r, reasons[r]) for r in known], "#ff7f0e", "no dropped sentences")
     right.set_title("drop reasons (a sentence may have several)")

@@ -98,10 +98,10 @@ def hold_back_repeats(rows: Sequence[ReleaseRow]) -> ConsistentRows:
         if len(group) > 1:
             held.update(
                 (h.submission_id, h)
-                for h in _hold_back(sorted(group, key=lambda r: r.annotation_id))
+                for h in _hold_back(sorted(group, key=lambda r: r.submission_id))
             )
     return ConsistentRows(
-        tuple(r for r in rows if r.annotation_id not in held),
+        tuple(r for r in rows if r.submission_id not in held),
         tuple(held[sid] for sid in sorted(held)),
     )
 
@@ -115,7 +115,7 @@ def _hold_back(group: list[ReleaseRow]) -> list[HeldBack]:
             )
             for row in group
         ]
-    kept = group[0].annotation_id
+    kept = group[0].submission_id
     return [
         _held(
             row,
@@ -128,8 +128,8 @@ def _hold_back(group: list[ReleaseRow]) -> list[HeldBack]:
 
 
 def _held(row: ReleaseRow, group: list[ReleaseRow], kind: HoldBackKind, why: str) -> HeldBack:
-    others = tuple(r.annotation_id for r in group if r.annotation_id != row.annotation_id)
-    return HeldBack(row.annotation_id, row.text, row.apeach_class, kind, others, why)
+    others = tuple(r.submission_id for r in group if r.submission_id != row.submission_id)
+    return HeldBack(row.submission_id, row.text, row.apeach_class, kind, others, why)
 
 
 def _others_by_class(row: ReleaseRow, group: list[ReleaseRow]) -> str:
@@ -138,9 +138,9 @@ def _others_by_class(row: ReleaseRow, group: list[ReleaseRow]) -> str:
     parts = []
     for cls in classes:
         ids = [
-            r.annotation_id
+            r.submission_id
             for r in group
-            if r.apeach_class == cls and r.annotation_id != row.annotation_id
+            if r.apeach_class == cls and r.submission_id != row.submission_id
         ]
         if ids:
             parts.append(f"{_submissions(ids)} with class {cls}")

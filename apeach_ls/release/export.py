@@ -176,7 +176,7 @@ def write_release(
     if not rows:
         raise ApeachError("nothing to release: there are no accepted sentences")
     require_release_packages()
-    ordered = sorted(rows, key=lambda r: r.annotation_id)
+    ordered = sorted(rows, key=lambda r: r.submission_id)
 
     def fill(tmp: Path) -> ReleaseFiles:
         checksums: dict[str, str] = {}

@@ -27,6 +27,7 @@ from ..rounds import (
     metrics_by_round,
 )
 from ..votes.agreement import ManagerAgreement
+from ..votes.model import DROPPED, PENDING
 from . import campaign_figures as cf
 from . import figures as ff
 from .card import topic_class_counts
@@ -218,8 +219,8 @@ def render_html(data: ReportData, charts: Sequence[ff.Chart]) -> str:
     held = count_held_back(data.held_back)
     summary = [
         ("released sentences", len(rows)),
-        ("dropped", outcomes.get("dropped", 0)),
-        ("pending", outcomes.get("pending", 0)),
+        (DROPPED, outcomes.get(DROPPED, 0)),
+        (PENDING, outcomes.get(PENDING, 0)),
         ("held back: conflicts (same sentence, both classes)", held.conflicts),
         ("held back: duplicates (same sentence and class)", held.duplicates),
         ("Spoiled (hate)", sum(r.apeach_class == SPOILED for r in rows)),

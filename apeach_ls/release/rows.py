@@ -47,7 +47,7 @@ class WriterProfile(Protocol):
 
 
 class RosterLookup(Protocol):
-    def find(self, ls_user_id: int, email: str | None) -> WriterProfile | None: ...
+    def find(self, writer_id: int, email: str | None) -> WriterProfile | None: ...
 
 
 class SubmissionTally(Protocol):
@@ -78,15 +78,15 @@ def age_bucket(age: int | None) -> int | None:
     return max(YOUNGEST_BUCKET, age // 5 * 5)
 
 
-def writer_pseudonym(salt: str, ls_user_id: int | None) -> str:
+def writer_pseudonym(salt: str, writer_id: int | None) -> str:
     """A stable pseudonymous writer id: salted with the campaign database's secret id."""
-    if ls_user_id is None:
+    if writer_id is None:
         return ""
-    return hashlib.sha256(f"{salt}:{ls_user_id}".encode()).hexdigest()[:16]
+    return hashlib.sha256(f"{salt}:{writer_id}".encode()).hexdigest()[:16]
 
 
-def release_id(campaign: str, annotation_id: int) -> str:
-    return f"apeach-ls:{campaign}:{annotation_id}"
+def release_id(campaign: str, submission_id: int) -> str:
+    return f"apeach-ls:{campaign}:{submission_id}"
 
 
 @dataclass(frozen=True)
@@ -101,7 +101,7 @@ class ReleaseRow:
     text_topic_eng: str
     # extended fields
     id: str
-    annotation_id: int
+    submission_id: int  # exported as annotation_id (its Label Studio id)
     task_id: int
     prompt_id: str
     writer: str  # pseudonym
@@ -149,7 +149,7 @@ class ReleaseRow:
             "class": self.apeach_class,
             "age": self.age,
             "text_topic_eng": self.text_topic_eng,
-            "annotation_id": self.annotation_id,
+            "annotation_id": self.submission_id,
             "task_id": self.task_id,
             "prompt_id": self.prompt_id,
             "writer": self.writer,
@@ -207,7 +207,7 @@ def build_release(
     its fooling is verified (``rounds.fooling_record``: accepted, or validated when
     ``verified_by_validation`` is given).
     """
-    by_id = {s.annotation_id: s for s in submissions}
+    by_id = {s.submission_id: s for s in submissions}
     rows: list[ReleaseRow] = []
     skipped: list[Skipped] = []
     for submission_id in sorted(sid for sid, t in tallies.items() if t.outcome == ACCEPTED):
@@ -254,7 +254,7 @@ def release_row(
     corrected = submission.corrected
     label = corrected.label
     if label is None:
-        raise ValueError(f"submission {submission.annotation_id} has no label to release")
+        raise ValueError(f"submission {submission.submission_id} has no label to release")
     writer_id = submission.writer_id
     profile = roster.find(writer_id, emails.get(writer_id)) if writer_id is not None else None
     user_age = profile.age if profile is not None else None
@@ -267,8 +267,8 @@ def release_row(
         apeach_class=apeach_class(label),
         age=age_bucket(user_age),
         text_topic_eng=str(prompt.get("topic_eng") or ""),
-        id=release_id(campaign, submission.annotation_id),
-        annotation_id=submission.annotation_id,
+        id=release_id(campaign, submission.submission_id),
+        submission_id=submission.submission_id,
         task_id=submission.task_id,
         prompt_id=str(prompt.get("prompt_id") or ""),
         writer=writer_pseudonym(salt, writer_id),

@@ -155,7 +155,7 @@ def render_batch(
     batch: Batch, items: Sequence[WriterPayout], providers: Sequence[PayoutProvider]
 ) -> dict[str, bytes]:
     """Every file of the batch, by path relative to its folder."""
-    files = {f"statements/writer-{i.writer_ls_id}.csv": statement(batch, i) for i in items}
+    files = {f"statements/writer-{i.writer_id}.csv": statement(batch, i) for i in items}
     for provider in providers:
         mine = (
             [i for i in items if i.platform == provider.name]
@@ -174,12 +174,12 @@ def render_batch(
         "total_minor": total,
         "writers": [
             {
-                "writer_ls_id": i.writer_ls_id,
+                "writer_ls_id": i.writer_id,
                 "platform_id": i.platform_id,
                 "amount": format_major(i.amount, batch.currency),
                 "amount_minor": i.amount,
                 "entries": len(i.entries),
-                "statement": f"statements/writer-{i.writer_ls_id}.csv",
+                "statement": f"statements/writer-{i.writer_id}.csv",
                 **({"assignment_id": i.assignment_id} if batch.has_assignment_ids else {}),
                 **({"platform": i.platform} if batch.routes_by_platform else {}),
             }

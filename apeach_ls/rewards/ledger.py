@@ -27,12 +27,11 @@ from sqlalchemy import Connection, Engine, case, func, insert, select
 from ..database.connection import now_iso, transaction
 from ..database.schema import earnings, payout_batches, payout_items
 from ..errors import ApeachError, ConfigError
+from ..votes.model import ACCEPTED, DROPPED, OUTCOMES
 from .model import (
-    ACCEPTED,
-    DROPPED,
     EARNING_KINDS,
+    KIND_ACCEPTED,
     KIND_ADJUSTMENT,
-    OUTCOMES,
     Earning,
     EntryKind,
     LedgerEntry,
@@ -45,7 +44,7 @@ from .policy import RewardPolicy, apply_limits, earnings_for
 @dataclass(frozen=True)
 class RecordLine:
     submission_id: int
-    writer_ls_id: int
+    writer_id: int  # the writer's Label Studio user id (ledger column writer_ls_id)
     kind: EntryKind
     action: RecordAction
     amount: int  # recorded (or, when held, what would have been) in minor units
@@ -75,7 +74,7 @@ class RecordReport:
 
 @dataclass(frozen=True)
 class WriterBalance:
-    writer_ls_id: int
+    writer_id: int  # the writer's Label Studio user id (ledger column writer_ls_id)
     writer_email: str | None
     earned: int  # net of every entry, adjustments included
     in_batches: int  # entries in a payout batch (its files written, or being written)
@@ -109,7 +108,7 @@ def record_outcomes(
 def unique_outcomes(outcomes: Iterable[SubmissionOutcome]) -> list[SubmissionOutcome]:
     seen: dict[int, SubmissionOutcome] = {}
     for outcome in outcomes:
-        writer = outcome.writer_ls_id
+        writer = outcome.writer_id
         if isinstance(writer, bool) or not isinstance(writer, int) or writer <= 0:
             raise ApeachError(
                 f"submission {outcome.submission_id} has no writer (Label Studio user id {writer!r}); "
@@ -118,7 +117,7 @@ def unique_outcomes(outcomes: Iterable[SubmissionOutcome]) -> list[SubmissionOut
         if outcome.outcome not in OUTCOMES:
             raise ApeachError(
                 f"submission {outcome.submission_id}: unknown outcome {outcome.outcome!r}; "
-                f"expected one of {', '.join(sorted(OUTCOMES))}"
+                f"expected one of {', '.join(OUTCOMES)}"
             )
         if seen.get(outcome.submission_id, outcome) != outcome:
             raise ApeachError(
@@ -158,13 +157,13 @@ def record_lines(
     candidates: list[Earning] = []
     for outcome in outcomes:
         existing = by_submission.get(outcome.submission_id, {})
-        sid, writer = outcome.submission_id, outcome.writer_ls_id
+        sid, writer = outcome.submission_id, outcome.writer_id
         if existing and writer_of[sid] != writer:
             lines.append(
                 RecordLine(
                     sid,
                     writer,
-                    "accepted",
+                    KIND_ACCEPTED,
                     "ignored",
                     0,
                     f"the ledger has this submission from writer {writer_of[sid]}",
@@ -198,7 +197,7 @@ def record_lines(
                 RecordLine(
                     sid,
                     writer,
-                    "accepted",
+                    KIND_ACCEPTED,
                     "ignored",
                     0,
                     "accepted again after it was reversed; a reversed sentence is not credited again",
@@ -229,7 +228,7 @@ def record_lines(
         lines.append(
             RecordLine(
                 earning.submission_id,
-                earning.writer_ls_id,
+                earning.writer_id,
                 earning.kind,
                 "recorded",
                 earning.amount,
@@ -239,7 +238,7 @@ def record_lines(
     for item in held:
         e = item.earning
         lines.append(
-            RecordLine(e.submission_id, e.writer_ls_id, e.kind, "held", e.amount, item.reason)
+            RecordLine(e.submission_id, e.writer_id, e.kind, "held", e.amount, item.reason)
         )
     return lines
 
@@ -249,7 +248,7 @@ def _insert(conn: Connection, earning: Earning, policy: RewardPolicy) -> None:
         insert(earnings).values(
             submission_id=earning.submission_id,
             kind=earning.kind,
-            writer_ls_id=earning.writer_ls_id,
+            writer_ls_id=earning.writer_id,
             writer_email=(earning.writer_email or "").strip().lower() or None,
             amount=earning.amount,
             currency=policy.currency,
@@ -259,11 +258,11 @@ def _insert(conn: Connection, earning: Earning, policy: RewardPolicy) -> None:
     )
 
 
-def ledger_entries(conn: Connection, writer_ls_id: int | None = None) -> list[LedgerEntry]:
+def ledger_entries(conn: Connection, writer_id: int | None = None) -> list[LedgerEntry]:
     """Entries in the order they were recorded, for one writer or all."""
     query = select(earnings).order_by(earnings.c.id)
-    if writer_ls_id is not None:
-        query = query.where(earnings.c.writer_ls_id == writer_ls_id)
+    if writer_id is not None:
+        query = query.where(earnings.c.writer_ls_id == writer_id)
     return [
         LedgerEntry(
             r.id,

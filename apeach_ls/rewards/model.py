@@ -1,4 +1,5 @@
-"""The rewards vocabulary: submission outcomes, ledger entry kinds, batch states, money.
+"""The rewards vocabulary: ledger entry kinds, batch states, money. A submission's outcome
+is the tally's (:mod:`apeach_ls.votes.model`: accepted, dropped, pending).
 
 Money is always an ``int`` of minor units (cents, pence; won and yen have none). The only
 place a decimal point appears is ``format_major``, when an amount goes into a file for a
@@ -10,12 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final, Literal
 
-# What the managers' vote made of a submission (input from the rest of the system).
-Outcome = Literal["accepted", "dropped", "pending"]
-ACCEPTED: Final[Outcome] = "accepted"
-DROPPED: Final[Outcome] = "dropped"
-PENDING: Final[Outcome] = "pending"
-OUTCOMES: Final[frozenset[str]] = frozenset({ACCEPTED, DROPPED, PENDING})
+from ..votes.model import Outcome
 
 # Kinds of ledger entries. (submission_id, kind) is unique in the ledger.
 EntryKind = Literal["accepted", "fooled_bonus", "adjustment"]
@@ -72,8 +68,8 @@ MINOR_UNIT_EXPONENTS: Final[dict[str, int]] = {"KRW": 0, "JPY": 0, "USD": 2, "GB
 class SubmissionOutcome:
     """One writer's submission as the managers' vote left it."""
 
-    submission_id: int  # the Label Studio annotation id
-    writer_ls_id: int  # the Label Studio user id of the writer
+    submission_id: int  # the writer's annotation's Label Studio id
+    writer_id: int  # the writer's Label Studio user id
     writer_email: str | None
     outcome: Outcome
     fooled: bool  # the writer flipped the verdict: the pseudo-classifier was fooled
@@ -86,7 +82,7 @@ class Earning:
     """What the policy says one submission earns, before caps and budget (never negative)."""
 
     submission_id: int
-    writer_ls_id: int
+    writer_id: int  # the writer's Label Studio user id (ledger column writer_ls_id)
     writer_email: str | None
     kind: EntryKind
     amount: int  # minor units, > 0
@@ -100,7 +96,7 @@ class LedgerEntry:
     id: int
     submission_id: int
     kind: EntryKind
-    writer_ls_id: int
+    writer_id: int  # the writer's Label Studio user id (ledger column writer_ls_id)
     writer_email: str | None
     amount: int  # minor units; negative for adjustments
     currency: str
@@ -127,7 +123,7 @@ def format_money(amount: int, currency: str) -> str:
 class WriterPayout:
     """What one writer is owed in a payout: the unpaid entries and their net amount."""
 
-    writer_ls_id: int
+    writer_id: int  # the writer's Label Studio user id (ledger column writer_ls_id)
     writer_email: str | None
     platform_id: str | None  # None: no roster entry, so the writer cannot be paid
     amount: int  # net of ``entries``, minor units

@@ -172,16 +172,16 @@ def _plan(conn: Connection, policy: RewardPolicy) -> PayoutPlan:
     emails: dict[int, str] = {}  # the latest e-mail the ledger knows for each writer
     for entry in entries:
         if entry.writer_email:
-            emails[entry.writer_ls_id] = entry.writer_email
+            emails[entry.writer_id] = entry.writer_email
         if entry.currency != policy.currency:
             raise ApeachError(
                 f"ledger entry {entry.id} is in {entry.currency}, the policy in {policy.currency}; "
                 "a campaign keeps one currency"
             )
         if entry.id in paid_ids:
-            paid_by_writer[entry.writer_ls_id] += entry.amount
+            paid_by_writer[entry.writer_id] += entry.amount
         else:
-            unpaid[entry.writer_ls_id].append(entry)
+            unpaid[entry.writer_id].append(entry)
     unfinished = tuple(
         conn.execute(
             select(payout_batches.c.id)
@@ -260,7 +260,7 @@ def roster_problems(
     for writer in load_roster(conn).entries:
         if writer.platform is None:
             continue  # stored before platforms existed: held at payout until imported again
-        who = writer.ls_email or f"user {writer.ls_user_id}"
+        who = writer.ls_email or f"user {writer.writer_id}"
         provider = providers.get(writer.platform)
         if provider is None:
             problems.append(f"{who} is on {writer.platform}, which this payout does not pay")

@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
+from ..votes.model import ACCEPTED
 from .model import (
-    ACCEPTED,
     KIND_ACCEPTED,
     KIND_FOOLED_BONUS,
     MAX_AMOUNT,
@@ -139,7 +139,7 @@ def earnings_for(outcomes: Iterable[SubmissionOutcome], policy: RewardPolicy) ->
         earnings.append(
             Earning(
                 outcome.submission_id,
-                outcome.writer_ls_id,
+                outcome.writer_id,
                 outcome.writer_email,
                 KIND_ACCEPTED,
                 policy.per_accepted,
@@ -151,7 +151,7 @@ def earnings_for(outcomes: Iterable[SubmissionOutcome], policy: RewardPolicy) ->
             earnings.append(
                 Earning(
                     outcome.submission_id,
-                    outcome.writer_ls_id,
+                    outcome.writer_id,
                     outcome.writer_email,
                     KIND_FOOLED_BONUS,
                     policy.fooled_bonus,
@@ -182,7 +182,7 @@ def apply_limits(
     granted: list[Earning] = []
     held: list[HeldEarning] = []
     for earning in candidates:
-        writer_total = totals.get(earning.writer_ls_id, 0)
+        writer_total = totals.get(earning.writer_id, 0)
         cap, budget, money = policy.per_writer_cap, policy.campaign_budget, policy.currency
         if cap is not None and writer_total + earning.amount > cap:
             held.append(
@@ -202,6 +202,6 @@ def apply_limits(
             )
         else:
             granted.append(earning)
-            totals[earning.writer_ls_id] = writer_total + earning.amount
+            totals[earning.writer_id] = writer_total + earning.amount
             campaign_total += earning.amount
     return granted, held

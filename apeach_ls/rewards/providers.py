@@ -64,7 +64,7 @@ def _csv(rows: Sequence[Sequence[str]]) -> bytes:
 def request_token(batch: Batch, item: WriterPayout) -> str:
     """Deterministic and unique per (ledger, batch, writer): a retried SendBonus with the
     same token is not paid twice by MTurk. 64 hex characters (MTurk's maximum length)."""
-    key = f"apeach-ls:{batch.ledger_id}:{batch.id}:{item.writer_ls_id}:{item.platform_id}"
+    key = f"apeach-ls:{batch.ledger_id}:{batch.id}:{item.writer_id}:{item.platform_id}"
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
@@ -195,7 +195,7 @@ class ManualProvider(_Platform):
         rows += [
             guard_row(
                 [
-                    i.writer_ls_id,
+                    i.writer_id,
                     i.writer_email or "",
                     i.platform_id,
                     format_major(i.amount, batch.currency),

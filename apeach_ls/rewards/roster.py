@@ -53,9 +53,8 @@ class RosterEntry:
     """A roster row as read (``None``: not given), or a stored writer (``row`` 0)."""
 
     row: int  # 1-based line in the file (header = 1); 0 for a stored writer
-    ls_user_id: (
-        int | None
-    )  # a row names one of ls_user_id / ls_email; a stored writer has both when known
+    writer_id: int | None  # the writer's Label Studio user id (column ls_user_id)
+    # a row names one of writer_id / ls_email; a stored writer has both when known
     ls_email: str | None
     platform_id: str
     age: int | None = None
@@ -67,7 +66,7 @@ class RosterEntry:
 
     @property
     def ls_user(self) -> str:
-        return str(self.ls_user_id) if self.ls_user_id is not None else str(self.ls_email)
+        return str(self.writer_id) if self.writer_id is not None else str(self.ls_email)
 
 
 @dataclass(frozen=True)
@@ -79,16 +78,16 @@ class Accounts:
 
     def resolve(self, entry: RosterEntry, path: str) -> tuple[int, str | None]:
         """The account a row names, as (user id, e-mail); refuses unknown accounts and managers."""
-        if entry.ls_user_id is not None:
-            if entry.ls_user_id not in self.emails:
+        if entry.writer_id is not None:
+            if entry.writer_id not in self.emails:
                 raise DataFileError(
                     path,
-                    f"no Label Studio account has user id {entry.ls_user_id}; the writer "
+                    f"no Label Studio account has user id {entry.writer_id}; the writer "
                     "signs up first (or fix the id)",
                     row=entry.row,
                     field="ls_user",
                 )
-            user_id, email = entry.ls_user_id, self.emails[entry.ls_user_id] or None
+            user_id, email = entry.writer_id, self.emails[entry.writer_id] or None
         else:
             ids = sorted(uid for uid, known in self.emails.items() if known == entry.ls_email)
             if not ids:
@@ -313,16 +312,16 @@ def import_roster(
         replaced: dict[int, list[RosterEntry]] = {}
         for entry, user_id, email in resolved:
             matches = [
-                w for w in stored if w.ls_user_id == user_id
+                w for w in stored if w.writer_id == user_id
             ]  # then one stored by e-mail only
-            matches += [w for w in stored if w.ls_user_id is None and email and w.ls_email == email]
+            matches += [w for w in stored if w.writer_id is None and email and w.ls_email == email]
             taken = [w for w in stored if email and w.ls_email == email and w not in matches]
             if taken:
                 raise DataFileError(
                     name,
-                    f"the roster has {email} as Label Studio user {taken[0].ls_user_id}, but "
+                    f"the roster has {email} as Label Studio user {taken[0].writer_id}, but "
                     f"that is now the e-mail of user {user_id}; remove the old writer first "
-                    f"(apeach-ls writers remove {taken[0].ls_user_id})",
+                    f"(apeach-ls writers remove {taken[0].writer_id})",
                     row=entry.row,
                     field="ls_user",
                 )
@@ -415,7 +414,7 @@ def _check_unique_platform_ids(
     """No two writers share an id on one platform (they would be paid into one account)."""
     gone = {id(w) for matches in replaced.values() for w in matches}
     owner = {
-        (w.platform, w.platform_id): w.ls_email or str(w.ls_user_id)
+        (w.platform, w.platform_id): w.ls_email or str(w.writer_id)
         for w in stored
         if id(w) not in gone and w.platform
     }
@@ -429,7 +428,7 @@ def _check_unique_platform_ids(
                 row=writer.row,
                 field="platform_id",
             )
-        owner[key] = f"{writer.ls_email or writer.ls_user_id} (row {writer.row})"
+        owner[key] = f"{writer.ls_email or writer.writer_id} (row {writer.row})"
 
 
 def _store(
@@ -440,7 +439,7 @@ def _store(
     report: RosterImport,
 ) -> None:
     values = {
-        "ls_user_id": merged.ls_user_id,
+        "ls_user_id": merged.writer_id,
         "ls_email": merged.ls_email,
         "platform_id": merged.platform_id,
         "age": merged.age,
@@ -465,8 +464,8 @@ def _store(
 
 
 def _key(writer: RosterEntry):  # type: ignore[no-untyped-def]
-    if writer.ls_user_id is not None:
-        return writers.c.ls_user_id == writer.ls_user_id
+    if writer.writer_id is not None:
+        return writers.c.ls_user_id == writer.writer_id
     return writers.c.ls_email == writer.ls_email
 
 
@@ -512,11 +511,11 @@ class Roster:
 
     def __init__(self, entries: list[RosterEntry]):
         self.entries = entries
-        self._by_id = {e.ls_user_id: e for e in entries if e.ls_user_id is not None}
+        self._by_id = {e.writer_id: e for e in entries if e.writer_id is not None}
         self._by_email = {e.ls_email: e for e in entries if e.ls_email is not None}
 
-    def find(self, ls_user_id: int, email: str | None) -> RosterEntry | None:
-        entry = self._by_id.get(ls_user_id)
+    def find(self, writer_id: int, email: str | None) -> RosterEntry | None:
+        entry = self._by_id.get(writer_id)
         if entry is None and email:
             entry = self._by_email.get(email.strip().lower())
         return entry
