@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from .aids import Aids
-    from .labelstudio.campaign import Step
+    from .labelstudio.projects import Step
     from .labelstudio.submissions import Submission
     from .labelstudio.vote_round import VoteProjects, VoteReadout, VoteTasksReport
     from .receipts import ReceiptKey
@@ -290,7 +290,7 @@ class Campaign:
 
     @cached_property
     def generation_project(self) -> int:
-        from .labelstudio.campaign import generation_project_id
+        from .labelstudio.projects import generation_project_id
 
         return generation_project_id(self.label_studio, self.name)
 

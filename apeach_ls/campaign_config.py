@@ -46,7 +46,7 @@ from typing import Any
 
 from .aids.topic_relevance import OFF_TOPIC_BELOW
 from .errors import ConfigError
-from .labelstudio.campaign import check_campaign_name
+from .labelstudio.projects import check_campaign_name
 from .rewards.policy import RewardPolicy, parse_policy
 from .settings import read_secret
 from .votes.model import DEFAULT_K, MAJORITY, RULES

@@ -422,8 +422,8 @@ def bench(args: argparse.Namespace, work: Path, table: Table, notes: list[str]) 
 
     from apeach_ls import label_config
     from apeach_ls.embedded import LS_START_TIMEOUT, AdminLogin, label_studio_process
-    from apeach_ls.labelstudio.campaign import find_project, setup_generation
     from apeach_ls.labelstudio.connection import LabelStudioSettings, connect
+    from apeach_ls.labelstudio.projects import find_project, setup_generation
     from apeach_ls.processes import free_port
 
     n = args.submissions

@@ -13,8 +13,8 @@ from typing import Any
 from ls_users import sign_up
 from verdicts import generation_result
 
-from apeach_ls.labelstudio.campaign import setup_generation
 from apeach_ls.labelstudio.connection import LabelStudioSettings, connect
+from apeach_ls.labelstudio.projects import setup_generation
 from apeach_ls.labelstudio.prompt_import import import_prompts
 from apeach_ls.prompts import default_prompts
 

@@ -8,7 +8,7 @@ import pytest
 
 from apeach_ls import basic_auth
 from apeach_ls.errors import ConfigError
-from apeach_ls.labelstudio.campaign import MLConnection
+from apeach_ls.labelstudio.projects import MLConnection
 from apeach_ls.ml_backend.settings import BackendSettings
 from apeach_ls.settings import ml_basic_auth_from_env
 

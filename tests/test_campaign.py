@@ -26,7 +26,7 @@ PACKAGE = Path(apeach_ls.__file__).parent
 LABEL_STUDIO_PARTS = (
     "apeach_ls.labelstudio.submissions",
     "apeach_ls.labelstudio.vote_round",
-    "apeach_ls.labelstudio.campaign",
+    "apeach_ls.labelstudio.projects",
 )
 DATABASE_PARTS = ("apeach_ls.database", "apeach_ls.votes.store")
 CONFIG = ("apeach_ls.campaign_config",)

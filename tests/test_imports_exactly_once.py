@@ -141,7 +141,7 @@ class _FailAfterStoring(httpx.BaseTransport):
 def test_prompt_imports_are_exactly_once_against_label_studio(label_studio, campaign, how):
     from label_studio_sdk import LabelStudio
 
-    from apeach_ls.labelstudio.campaign import setup_generation
+    from apeach_ls.labelstudio.projects import setup_generation
     from apeach_ls.labelstudio.prompt_import import import_prompts
     from apeach_ls.prompts import default_prompts
 

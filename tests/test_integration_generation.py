@@ -10,7 +10,7 @@ from ls_users import sign_up
 from verdicts import TEST_SECRET
 
 from apeach_ls.correction import Flag
-from apeach_ls.labelstudio.campaign import MLConnection, setup_generation
+from apeach_ls.labelstudio.projects import MLConnection, setup_generation
 from apeach_ls.labelstudio.prompt_import import import_prompts
 from apeach_ls.labelstudio.submissions import read_submissions
 from apeach_ls.prompts import default_prompts

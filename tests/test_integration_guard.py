@@ -8,7 +8,7 @@ import pytest
 import requests
 from ls_users import sign_up
 
-from apeach_ls.labelstudio.campaign import setup_generation
+from apeach_ls.labelstudio.projects import setup_generation
 from apeach_ls.labelstudio.prompt_import import import_prompts
 from apeach_ls.prompts import default_prompts
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from apeach_ls.cli import cli
 from apeach_ls.database import open_database
 from apeach_ls.database.schema import earnings
-from apeach_ls.labelstudio.campaign import find_project
+from apeach_ls.labelstudio.projects import find_project
 
 pytestmark = pytest.mark.integration
 

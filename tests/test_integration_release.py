@@ -12,7 +12,7 @@ from verdicts import generation_result
 
 from apeach_ls.cli.release import export, report
 from apeach_ls.database import open_database
-from apeach_ls.labelstudio.campaign import setup_generation
+from apeach_ls.labelstudio.projects import setup_generation
 from apeach_ls.labelstudio.prompt_import import import_prompts
 from apeach_ls.labelstudio.vote_round import user_emails
 from apeach_ls.prompts import default_prompts

@@ -12,7 +12,7 @@ from apeach_ls import label_config
 from apeach_ls.classifier.data import read_labeled
 from apeach_ls.classifier.ngram import save_ngram, train_ngram
 from apeach_ls.classifier.registry import ModelRegistry
-from apeach_ls.labelstudio.campaign import setup_generation
+from apeach_ls.labelstudio.projects import setup_generation
 from apeach_ls.labelstudio.prompt_import import import_prompts
 from apeach_ls.ml_backend import create_app, create_retrainer
 from apeach_ls.ml_backend.settings import BackendSettings

@@ -20,7 +20,7 @@ from apeach_ls.classifier.ngram import save_ngram, train_ngram
 from apeach_ls.classifier.registry import ModelRegistry
 from apeach_ls.cli import cli
 from apeach_ls.labels import opposite
-from apeach_ls.labelstudio.campaign import find_project, setup_generation
+from apeach_ls.labelstudio.projects import find_project, setup_generation
 from apeach_ls.labelstudio.prompt_import import import_prompts
 from apeach_ls.ml_backend import create_app
 from apeach_ls.ml_backend.settings import BackendSettings

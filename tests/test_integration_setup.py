@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from apeach_ls.cli import cli
-from apeach_ls.labelstudio.campaign import find_project
+from apeach_ls.labelstudio.projects import find_project
 
 pytestmark = pytest.mark.integration
 

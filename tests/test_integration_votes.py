@@ -21,8 +21,8 @@ from step_kills import logged_steps
 from apeach_ls import label_config
 from apeach_ls.cli import cli
 from apeach_ls.database import open_database
-from apeach_ls.labelstudio.campaign import find_project, marker
 from apeach_ls.labelstudio.connection import LabelStudioSettings, connect
+from apeach_ls.labelstudio.projects import find_project, marker
 from apeach_ls.votes.store import load_tallies
 
 pytestmark = pytest.mark.integration

@@ -165,7 +165,7 @@ def test_only_the_manager_votes_in_their_own_vote_project():
 
 
 def test_the_manager_is_read_from_the_vote_projects_marker():
-    from apeach_ls.labelstudio.campaign import marker
+    from apeach_ls.labelstudio.projects import marker
 
     assert (
         project_manager(f"k=3 managers ... {marker('c1', 'vote', 'm1@example.org')}")

@@ -19,8 +19,8 @@ from ls_users import sign_up
 from readme import bash_blocks, section
 from up_run import UpRun, ask_verdict, clean_env
 
-from apeach_ls.labelstudio.campaign import find_project
 from apeach_ls.labelstudio.connection import LabelStudioSettings, connect
+from apeach_ls.labelstudio.projects import find_project
 from apeach_ls.processes import free_port
 
 pytestmark = pytest.mark.integration

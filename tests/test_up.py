@@ -16,8 +16,8 @@ from label_studio_sdk.core.api_error import ApiError
 from ls_users import sign_up
 from up_run import UpRun, ask_verdict, clean_env, environ_of, line_value, listener_pids, listening
 
-from apeach_ls.labelstudio.campaign import find_project
 from apeach_ls.labelstudio.connection import LabelStudioSettings, connect
+from apeach_ls.labelstudio.projects import find_project
 from apeach_ls.processes import free_port, port_in_use
 
 pytestmark = pytest.mark.integration

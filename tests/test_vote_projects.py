@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from apeach_ls.labelstudio.campaign import marker
+from apeach_ls.labelstudio.projects import marker
 from apeach_ls.labelstudio.vote_round import TITLE_MAX, VoteProjects, vote_options
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import click
 
 from ..errors import DataFileError
-from ..labelstudio.campaign import MLConnection, SetupReport, find_project, setup_generation
 from ..labelstudio.connection import LabelStudioSettings, connect
+from ..labelstudio.projects import MLConnection, SetupReport, find_project, setup_generation
 from ..labelstudio.prompt_import import import_prompts
 from ..prompts import default_prompts, parse_topics
 from .common import campaign_option, fail_cleanly

@@ -139,8 +139,8 @@ def metrics_command(config_path: Path | None, by: str) -> None:
     Example:
       apeach-ls rounds metrics --config campaign.toml --by model_version
     """
-    from ..labelstudio.campaign import generation_project_id
     from ..labelstudio.connection import LabelStudioSettings, connect
+    from ..labelstudio.projects import generation_project_id
     from ..labelstudio.submissions import read_submissions
     from ..labelstudio.vote_round import user_emails
     from ..validation.store import load_verified

@@ -36,8 +36,8 @@ from ..embedded import (
     ssrf_settings,
 )
 from ..errors import ConfigError
-from ..labelstudio.campaign import MLConnection, move_ml_backends, setup_generation
 from ..labelstudio.connection import LabelStudioSettings, connect
+from ..labelstudio.projects import MLConnection, move_ml_backends, setup_generation
 from ..labelstudio.prompt_import import import_prompts
 from ..ls_database import DATABASE_URL, PostgresDatabase, parse_database_url
 from ..processes import port_in_use, supervise

@@ -10,8 +10,8 @@ import click
 from ..campaign_config import CampaignConfig, load_config
 from ..database import open_database
 from ..errors import ConfigError
-from ..labelstudio.campaign import generation_project_id
 from ..labelstudio.connection import LabelStudioSettings, connect
+from ..labelstudio.projects import generation_project_id
 from ..labelstudio.submissions import Submission, read_submissions
 from ..labelstudio.validation_round import (
     add_assignments,

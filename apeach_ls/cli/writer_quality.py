@@ -12,8 +12,8 @@ from ..aids.for_campaign import campaign_aids
 from ..campaign_config import load_config
 from ..database import open_database
 from ..errors import ConfigError
-from ..labelstudio.campaign import generation_project_id
 from ..labelstudio.connection import LabelStudioSettings, connect, describe_api_error
+from ..labelstudio.projects import generation_project_id
 from ..labelstudio.submissions import read_submissions
 from ..labelstudio.vote_round import user_emails
 from ..rewards.holds import add_holds, load_holds, release_holds

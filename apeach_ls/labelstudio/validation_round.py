@@ -25,8 +25,8 @@ from ..label_xml import choice_values, parse_label_config
 from ..validation.assign import plan_assignments
 from ..validation.model import ANSWERS, ValidationAnswer, ValidationResult
 from ..validation.tally import tally
-from .campaign import Step, ensure_project, list_projects, marker, project_with_marker
 from .connection import describe_api_error
+from .projects import Step, ensure_project, list_projects, marker, project_with_marker
 from .submissions import Submission, annotator_id, export_tasks
 from .tasks import import_in_batches, task_data_values
 from .vote_round import TITLE_MAX, _user_id

@@ -72,8 +72,8 @@ from ..votes.config import VoteTags, parse_vote_config
 from ..votes.model import ManagerVote, TallyResult
 from ..votes.parse import MalformedVote, parse_vote_result
 from ..votes.tally import tally
-from .campaign import Step, ensure_project, find_project, list_projects, marker, project_with_marker
 from .connection import describe_api_error
+from .projects import Step, ensure_project, find_project, list_projects, marker, project_with_marker
 from .submissions import Submission, annotator_id, export_tasks
 from .tasks import import_in_batches, task_data_values
 
