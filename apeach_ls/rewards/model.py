@@ -9,9 +9,10 @@ payment platform.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final, Literal
+from typing import TYPE_CHECKING, Final, Literal
 
-from ..votes.model import Outcome
+if TYPE_CHECKING:  # a vocabulary imports nothing at run time (it stands alone)
+    from ..votes.model import Outcome
 
 # Kinds of ledger entries. (submission_id, kind) is unique in the ledger.
 EntryKind = Literal["accepted", "fooled_bonus", "adjustment"]
