@@ -146,7 +146,7 @@ class LabelStudioLabels:
             for s in project_submissions(client, int(project.id), tags, self.key):
                 if s.corrected.receipt is not None and s.corrected.label is not None:
                     labels.append(
-                        CampaignLabel(s.annotation_id, s.corrected.text, s.corrected.label)
+                        CampaignLabel(s.submission_id, s.corrected.text, s.corrected.label)
                     )
         return labels
 
