@@ -323,8 +323,10 @@ def block_centroid_and_best_matches(
         for view, counts in count_features(chunk, n_features).items():
             vectors = tfidf(counts, idf[view])
             np.add.at(totals[view], vectors.indices, vectors.data)
-            similarity = (vectors @ eval_transposed[view]).toarray()  # chunk x evaluation sentences
-            np.maximum(best[view], similarity.max(axis=0), out=best[view])
+            # chunk x evaluation sentences, kept sparse: cosines are >= 0, so the implicit
+            # zeros never beat ``best`` (a dense copy cost more than the product itself)
+            similarity = vectors @ eval_transposed[view]
+            np.maximum.at(best[view], similarity.indices, similarity.data)
     return BlockResult(len(block), {view: _touched(t) for view, t in totals.items()}, best)
 
 
