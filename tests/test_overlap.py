@@ -343,6 +343,18 @@ def test_the_dask_engine_keeps_few_blocks_in_flight():
     assert "OMP_NUM_THREADS" not in os.environ  # the workers' settings stay theirs
 
 
+def test_local_workers_run_without_dask_s_malloc_trim_threshold():
+    """Dask starts workers with MALLOC_TRIM_THRESHOLD_ set, which turns off glibc's dynamic
+    mmap threshold (every large array faulted in afresh: twice the CPU of one process);
+    the local cluster's workers run without it and keep Dask's other settings."""
+    from apeach_ls.overlap_dask import DaskEngine
+
+    with DaskEngine(workers=1) as engine:
+        [environ] = engine.client.run(lambda: dict(os.environ)).values()
+    assert "MALLOC_TRIM_THRESHOLD_" not in environ
+    assert environ["OMP_NUM_THREADS"] == "1"
+
+
 def _block_size(block, unused):
     from apeach_ls.overlap import BlockResult
 
