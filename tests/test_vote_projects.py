@@ -94,9 +94,15 @@ def test_a_vote_task_binds_its_votes_to_one_version_of_the_sentence():
     assert data["sentence_version"] == shown.version and data["text"] == "원래 문장"
     versions = {
         shown.version,
-        shown_to_managers(replace(sub, corrected=replace(corrected, text="바꾼 문장")), KEY).version,
-        shown_to_managers(replace(sub, corrected=replace(corrected, intent="not_hate")), KEY).version,
-        shown_to_managers(replace(sub, corrected=replace(corrected, label="not_hate")), KEY).version,
+        shown_to_managers(
+            replace(sub, corrected=replace(corrected, text="바꾼 문장")), KEY
+        ).version,
+        shown_to_managers(
+            replace(sub, corrected=replace(corrected, intent="not_hate")), KEY
+        ).version,
+        shown_to_managers(
+            replace(sub, corrected=replace(corrected, label="not_hate")), KEY
+        ).version,
         shown_to_managers(replace(sub, submission_id=2), KEY).version,
         shown_to_managers(sub, ReceiptKey("another secret of 16+ chars")).version,
     }

@@ -81,9 +81,9 @@ from apeach_ls import label_config
 
 from ..aids import Aids
 from ..correction import Flag
+from ..receipts import ReceiptKey
 from ..steps import OnStep, no_steps
 from ..votes.config import VoteTags, parse_vote_config
-from ..receipts import ReceiptKey
 from ..votes.model import ManagerVote, ShownSentence, TallyResult
 from ..votes.parse import MalformedVote, parse_vote_result
 from ..votes.tally import tally
