@@ -396,6 +396,8 @@ class Campaign:
     def _as_they_hold(self, tallies: Mapping[int, StoredTally]) -> dict[int, StoredTally]:
         from .labelstudio.vote_round import shown_to_managers
 
+        if all(t.sentence_version is None for t in tallies.values()):
+            return dict(tallies)  # stored before versions: nothing to compare
         key = self.verdict_key
         current = {
             s.submission_id: str(shown_to_managers(s, key).version) for s in self.submissions
