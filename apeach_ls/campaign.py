@@ -162,6 +162,26 @@ def payout_outcomes(
     return PayoutOutcomes(outcomes, notes)
 
 
+def rewritten_since_tally(
+    tallies: Mapping[int, StoredTally], current: Mapping[int, str]
+) -> dict[int, StoredTally]:
+    """The stored tallies as payouts and the release take them: a tally about another version
+    of the sentence than its current one (``current``: submission id -> version; its writer
+    rewrote it since the votes) is pending, until the managers vote on the new version.
+    A tally stored without a version (before versions) is taken as it is."""
+    from dataclasses import replace
+
+    return {
+        sid: replace(t, outcome=PENDING, reasons=())
+        if t.sentence_version is not None
+        and sid in current
+        and t.sentence_version != current[sid]
+        and t.outcome != PENDING
+        else t
+        for sid, t in tallies.items()
+    }
+
+
 def _outcome(stored: str) -> Outcome:
     for outcome in OUTCOMES:
         if stored == outcome:
@@ -289,6 +309,11 @@ class Campaign:
             ) from None
 
     @cached_property
+    def verdict_key(self) -> ReceiptKey:
+        """The secret verdict receipts are checked with (it also keys sentence versions)."""
+        return self._verdict_key()
+
+    @cached_property
     def generation_project(self) -> int:
         from .labelstudio.projects import generation_project_id
 
@@ -334,7 +359,7 @@ class Campaign:
         """The writers' submissions, corrected to their intent, in the order they were made."""
         from .labelstudio.submissions import read_submissions
 
-        key = self._verdict_key()
+        key = self.verdict_key
         project = self.generation_project
         self.progress(f"reading submissions of project {project} from Label Studio ...")
         return sorted(
@@ -346,7 +371,14 @@ class Campaign:
         return submission_prompts(self.submissions)
 
     def tallies(self) -> Mapping[int, StoredTally]:
-        """The outcomes ``votes tally`` stored; none stored is an error naming the command."""
+        """The outcomes ``votes tally`` stored, as they hold now: a sentence its writer rewrote
+        since its tally is pending (:func:`rewritten_since_tally`, said through progress);
+        none stored is an error naming the command."""
+        return self._as_they_hold(self.stored_tallies())
+
+    def stored_tallies(self) -> Mapping[int, StoredTally]:
+        """The outcomes ``votes tally`` stored, as stored (Label Studio is not read); none
+        stored is an error naming the command."""
         from .database import DatabaseMissing
         from .votes.store import load_tallies
 
@@ -360,6 +392,29 @@ class Campaign:
                 f"accepted. Run: apeach-ls votes tally --config {self.config.path}"
             )
         return tallies
+
+    def _as_they_hold(self, tallies: Mapping[int, StoredTally]) -> dict[int, StoredTally]:
+        from .labelstudio.vote_round import shown_to_managers
+
+        if all(t.sentence_version is None for t in tallies.values()):
+            return dict(tallies)  # stored before versions: nothing to compare
+        key = self.verdict_key
+        current = {
+            s.submission_id: str(shown_to_managers(s, key).version) for s in self.submissions
+        }
+        held = rewritten_since_tally(tallies, current)
+        changed = [str(sid) for sid, t in held.items() if t is not tallies[sid]]
+        if changed:
+            self.progress(
+                "note: "
+                + _listed(
+                    "submission(s) were rewritten by their writer since the managers' vote and "
+                    "are pending until they vote on the new version (apeach-ls votes create, "
+                    "then votes tally)",
+                    changed,
+                )
+            )
+        return held
 
     def _managers(self) -> tuple[str, ...]:
         managers = self.config.managers
@@ -411,7 +466,14 @@ class Campaign:
         aids = campaign_aids(config, submissions)
         added = {
             manager: add_vote_tasks(
-                self.label_studio, project, submissions, aids, batch_size, advance, step
+                self.label_studio,
+                project,
+                submissions,
+                aids,
+                self.verdict_key,
+                batch_size,
+                advance,
+                step,
             )
             for manager, project in projects.by_manager.items()
         }
@@ -443,6 +505,7 @@ class Campaign:
             config.managers,
             config.k,
             config.rule,
+            self.verdict_key,
         )
         save_tallies(self.database(create=True), results.values())
         agreement = counted_agreement(r.counted for r in results.values())
@@ -514,7 +577,7 @@ class Campaign:
     def agreement(self) -> ManagerAgreement | None:
         """The managers' agreement on keep/drop from the stored tallies' counted votes;
         None when no submission has two counted votes."""
-        tallies = self.tallies().values()
+        tallies = self.stored_tallies().values()
         if not any(t.keeps + t.drops >= 2 for t in tallies):
             return None
         return decision_agreement((t.keeps, t.drops) for t in tallies)

@@ -369,7 +369,7 @@ def library_create(
     batches: list[str] = []
     seconds, _ = timed(
         lambda: add_vote_tasks(
-            client, int(scratch.id), submissions, aids, BATCH, on_step=batches.append
+            client, int(scratch.id), submissions, aids, key, BATCH, on_step=batches.append
         )
     )
     table.add(
@@ -409,7 +409,14 @@ def library_tally(table: Table, client, gen_pid: int, secret: str, config_path: 
     )
     seconds, (results, _) = timed(
         lambda: tally_vote_projects(
-            client, projects, submissions, emails, config.managers, config.k, config.rule
+            client,
+            projects,
+            submissions,
+            emails,
+            config.managers,
+            config.k,
+            config.rule,
+            receipt_key_of(secret),
         )
     )
     table.add("  library: tally_vote_projects (read_votes + tally)", seconds)

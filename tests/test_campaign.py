@@ -194,3 +194,31 @@ def test_a_campaign_known_by_name_needs_its_config_for_the_database():
     named = Campaign.named("c2", label_studio=no_label_studio, verdict_key=no_key)
     with pytest.raises(ApeachError, match="campaign 'c2': this needs the campaign config"):
         named.database()
+
+
+def test_a_stored_acceptance_holds_only_for_the_version_of_the_sentence_it_tallied():
+    """The writer rewrote submission 2 after the tally: payouts and the release take it as
+    pending until the managers vote on the new version; a tally stored before versions
+    (None) and one still about the current version are taken as they are."""
+    from apeach_ls.campaign import rewritten_since_tally
+    from apeach_ls.votes.store import StoredTally
+
+    def stored(sid, outcome, version):
+        return StoredTally(
+            sid, outcome, ("copied",) if outcome == "dropped" else (), 3, 0, "t", version
+        )
+
+    tallies = {
+        1: stored(1, "accepted", "v1"),
+        2: stored(2, "accepted", "v2"),
+        3: stored(3, "accepted", None),
+        4: stored(4, "dropped", "v4"),
+    }
+    held = rewritten_since_tally(tallies, {1: "v1", 2: "v2-new", 3: "v3", 4: "v4-new"})
+    assert {sid: t.outcome for sid, t in held.items()} == {
+        1: "accepted",
+        2: "pending",
+        3: "accepted",
+        4: "pending",
+    }
+    assert held[1] is tallies[1] and held[4].reasons == ()

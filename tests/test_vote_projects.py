@@ -44,7 +44,7 @@ def test_warnings_name_the_old_shared_project_and_the_managers_without_a_project
 
 
 def test_a_submission_whose_verdict_did_not_verify_shows_managers_a_hint():
-    from verdicts import context, generation_result
+    from verdicts import KEY, context, generation_result
 
     from apeach_ls.correction import correct
     from apeach_ls.labelstudio.submissions import Submission
@@ -65,9 +65,49 @@ def test_a_submission_whose_verdict_did_not_verify_shows_managers_a_hint():
             corrected=corrected,
         )
 
-    forged = vote_task(submission(signed=False), None)["data"]
+    forged = vote_task(submission(signed=False), None, KEY)["data"]
     assert forged["aid_flags"] == ["verdict_unverified"] and forged["aids"] == UNVERIFIED_HINT_KO
-    honest = vote_task(submission(signed=True), None)["data"]
+    honest = vote_task(submission(signed=True), None, KEY)["data"]
     assert honest["aid_flags"] == [] and honest["aids"] == ""
     # and nothing about the label or the verdict reaches the managers
     assert not {"label", "verdict", "intent", "writer_id"} & set(forged)
+
+
+def test_a_vote_task_binds_its_votes_to_one_version_of_the_sentence():
+    """The vote task carries a version of the sentence: another text, intent or label is another
+    version, and the version does not give away the label the task hides."""
+    from dataclasses import replace
+
+    from verdicts import KEY, context, generation_result
+
+    from apeach_ls.correction import correct
+    from apeach_ls.labelstudio.submissions import Submission
+    from apeach_ls.labelstudio.vote_round import shown_in_tasks, shown_to_managers, vote_task
+    from apeach_ls.receipts import ReceiptKey
+
+    corrected = correct(
+        generation_result("원래 문장", "hate", ("hate", 0.9), "confirm"), receipts=context()
+    )
+    sub = Submission(1, 1, 3, {"topic": "t"}, "", None, corrected)
+    data = vote_task(sub, None, KEY)["data"]
+    shown = shown_to_managers(sub, KEY)
+    assert data["sentence_version"] == shown.version and data["text"] == "원래 문장"
+    versions = {
+        shown.version,
+        shown_to_managers(
+            replace(sub, corrected=replace(corrected, text="바꾼 문장")), KEY
+        ).version,
+        shown_to_managers(
+            replace(sub, corrected=replace(corrected, intent="not_hate")), KEY
+        ).version,
+        shown_to_managers(
+            replace(sub, corrected=replace(corrected, label="not_hate")), KEY
+        ).version,
+        shown_to_managers(replace(sub, submission_id=2), KEY).version,
+        shown_to_managers(sub, ReceiptKey("another secret of 16+ chars")).version,
+    }
+    assert len(versions) == 6  # each change is another version; a key is needed to make one
+    assert "hate" not in str(data["sentence_version"])
+    # the tasks a project holds: a task made before versions binds to its text only
+    held = shown_in_tasks([data, {"submission_id": 1, "text": "옛 문장"}, {"text": "x"}])
+    assert [s.still(shown) for s in held[1]] == [True, False] and set(held) == {1}

@@ -35,6 +35,7 @@ def vote(
     sid: int = SID,
     by: str | None = "",
     box: str | None = "",
+    shown=None,
 ) -> ManagerVote:
     """``manager``'s vote, cast by ``manager`` in their own vote project unless ``by`` names
     another account or ``box`` another manager's project (None: not recorded)."""
@@ -53,6 +54,7 @@ def vote(
         cancelled=cancelled,
         cast_by=email(by),
         project_manager=email(box),
+        shown=shown,
     )
 
 
@@ -551,3 +553,43 @@ def test_every_ignore_reason_is_in_the_vocabulary():
 
     assert set(IGNORED) == set(get_args(Ignored)) and len(IGNORED) == len(set(IGNORED))
     assert {CHANGED_BY_OTHER, NOT_OWN_PROJECT} <= set(IGNORED)
+
+
+def test_votes_on_a_sentence_its_writer_rewrote_since_do_not_count():
+    """Three managers kept a sentence; its writer then rewrote it (another text, or the same
+    text with another intent or label: another version). The old keeps must not accept the
+    new sentence: it is pending until managers vote on the new version."""
+    from apeach_ls.votes.model import SENTENCE_CHANGED, ShownSentence
+
+    old = ShownSentence("원래 문장", "v1")
+    votes = [
+        keep(m, vid, sid=sid, shown=old)
+        for sid in (1, 2, 3)
+        for vid, m in enumerate(("m1", "m2", "m3"), start=10 * sid)
+    ]
+    current = {1: old, 2: ShownSentence("바꾼 문장", "v2"), 3: ShownSentence("원래 문장", "v3")}
+    results = tally(votes, [1, 2, 3], MANAGERS, k=3, current=current)
+    assert [results[s].outcome for s in (1, 2, 3)] == [ACCEPTED, PENDING, PENDING]
+    assert [results[s].keeps for s in (1, 2, 3)] == [3, 0, 0]
+    assert {i.why for s in (2, 3) for i in results[s].ignored} == {SENTENCE_CHANGED}
+    assert results[1].ignored == () and results[1].sentence_version == "v1"
+    assert results[2].sentence_version == "v2"  # what the stored tally is about
+
+    # new votes on the new version count; the old ones stay out, also of the manager's place
+    new = ShownSentence("바꾼 문장", "v2")
+    again = votes + [keep(m, 100 + i, sid=2, shown=new) for i, m in enumerate(("m3", "m4", "m1"))]
+    result = tally(again, [2], MANAGERS, k=3, current=current)[2]
+    assert result.outcome == ACCEPTED and [v.vote_id for v in result.counted] == [100, 101, 102]
+
+
+def test_a_vote_task_made_before_versions_binds_the_vote_to_its_text():
+    from apeach_ls.votes.model import ShownSentence
+
+    legacy = ShownSentence("원래 문장")  # an older vote task: text only
+    votes = [keep(m, vid, shown=legacy) for vid, m in enumerate(("m1", "m2", "m3"))]
+    same = {SID: ShownSentence("원래 문장", "v9")}
+    assert tally(votes, [SID], MANAGERS, current=same)[SID].outcome == ACCEPTED
+    other = {SID: ShownSentence("바꾼 문장", "v9")}
+    assert tally(votes, [SID], MANAGERS, current=other)[SID].outcome == PENDING
+    unknown = [keep(m, vid) for vid, m in enumerate(("m1", "m2", "m3"))]  # shown not known
+    assert tally(unknown, [SID], MANAGERS, current=same)[SID].outcome == PENDING

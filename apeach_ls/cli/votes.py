@@ -9,7 +9,7 @@ import click
 
 from ..campaign import outcomes_line
 from ..votes.agreement import AgreementScores
-from ..votes.model import DROPPED
+from ..votes.model import DROPPED, SENTENCE_CHANGED
 from .common import config_option, fail_cleanly, follow_steps, open_campaign
 
 
@@ -38,8 +38,10 @@ def create_command(config_path: Path | None, batch_size: int) -> None:
     Every manager listed in the config gets a vote project of their own, with a vote
     task for every submission; managers then vote in their own project only (votes cast
     by anyone else there, or changed by anyone else, do not count). Incremental and safe
-    to re-run, also after an interrupted run: each vote task carries its submission id,
-    and only missing ones are imported. Each task shows the aids' hints (personal
+    to re-run, also after an interrupted run: each vote task carries its submission id
+    and the version of its sentence, and only missing ones are imported. A sentence its
+    writer rewrote (text, intent or label) since its vote task was made gets a task for
+    the new version: votes on the old one no longer count. Each task shows the aids' hints (personal
     information, near-duplicates, copy-paste, topic relevance).
 
     \b
@@ -56,9 +58,10 @@ def create_command(config_path: Path | None, batch_size: int) -> None:
     for step in done.steps:
         click.echo(f"{step.what}: {step.outcome} ({step.detail})")
     for manager, report in done.added.items():
+        rewritten = f" ({report.rewritten} for a rewritten sentence)" if report.rewritten else ""
         click.echo(
-            f"{manager}: {report.added} vote tasks added, {report.already_there} already there "
-            f"(vote project {done.projects[manager]})"
+            f"{manager}: {report.added} vote tasks added{rewritten}, {report.already_there} "
+            f"already there (vote project {done.projects[manager]})"
         )
     flagged = Counter(flag for a in done.aids.values() for flag in a.flags())
     if flagged:
@@ -83,8 +86,9 @@ def tally_command(config_path: Path | None) -> None:
 
     Reads every manager's own vote project. A vote counts only when a manager of the
     config cast it in their own project and no other account created it in their name
-    or changed it since, and never on the manager's own sentence; the votes left out are
-    counted by reason. The rule and k come from the config. Results are stored in the
+    or changed it since, never on the manager's own sentence, and only while the sentence
+    is the version the vote task showed (a sentence its writer rewrote since is pending
+    until the managers vote on the new version); the votes left out are counted by reason. The rule and k come from the config. Results are stored in the
     campaign database for payouts and the export; re-tallying after new votes updates
     them. Prints managers' agreement.
 
@@ -107,6 +111,12 @@ def tally_command(config_path: Path | None) -> None:
     if ignored:
         click.echo(
             "votes not counted: " + ", ".join(f"{k} {v}" for k, v in sorted(ignored.items()))
+        )
+    rewritten = ignored.get(SENTENCE_CHANGED, 0)
+    if rewritten:
+        click.echo(
+            f"{rewritten} votes not counted as sentence_changed: the writer rewrote the "
+            f"sentence since; run apeach-ls votes create to add vote tasks for the new versions"
         )
     for line in tally.readout.malformed:
         click.echo(f"malformed vote, not counted: {line}", err=True)

@@ -213,6 +213,14 @@ def _create_validation_tallies(conn: Connection) -> None:
     md.create_all(conn)
 
 
+def _add_vote_tally_sentence_versions(conn: Connection) -> None:
+    """The version of the sentence (text, intent and label) each stored tally is about, so
+    that a payout or a release never takes an outcome for a sentence its writer rewrote since
+    the tally. Tallies stored before this migration have none and are taken as they are until
+    the next ``votes tally`` stores one."""
+    conn.exec_driver_sql("ALTER TABLE vote_tallies ADD COLUMN sentence_version VARCHAR(64)")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("0001_create_ledger", _create_ledger),
     Migration("0002_vote_tallies", _create_vote_tallies),
@@ -220,6 +228,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration("0004_platforms_and_confirmation", _add_platforms_and_confirmation),
     Migration("0005_rounds_and_writer_holds", _create_rounds_and_writer_holds),
     Migration("0006_validation_tallies", _create_validation_tallies),
+    Migration("0007_vote_tally_sentence_versions", _add_vote_tally_sentence_versions),
 )
 
 _record = schema_migrations

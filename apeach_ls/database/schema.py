@@ -175,6 +175,9 @@ vote_tallies = Table(
     Column("keeps", Integer, nullable=False),
     Column("drops", Integer, nullable=False),
     Column("tallied_at", String(32), nullable=False),
+    # the version of the sentence the counted votes are about (votes.model.ShownSentence);
+    # NULL for a tally stored before versions: then taken as it is
+    Column("sentence_version", String(64)),
     CheckConstraint(f"outcome IN {sql_list(OUTCOMES)}", name="ck_vote_tallies_outcome"),
 )
 

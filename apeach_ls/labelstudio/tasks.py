@@ -42,6 +42,17 @@ def task_data_values(client: LabelStudio, project_id: int, key: str, what: str) 
         raise describe_api_error(exc, f"listing {what} of project {project_id}") from exc
 
 
+def task_data(client: LabelStudio, project_id: int, what: str) -> list[dict[str, Any]]:
+    """The ``data`` of every task in the project (one listing)."""
+    try:
+        tasks: Iterable[Any] = client.tasks.list(
+            project=project_id, fields="task_only", page_size=1000
+        )
+        return [dict(t.data or {}) for t in tasks]
+    except Exception as exc:
+        raise describe_api_error(exc, f"listing {what} of project {project_id}") from exc
+
+
 def import_in_batches(
     client: LabelStudio,
     project_id: int,

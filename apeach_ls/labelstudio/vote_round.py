@@ -3,9 +3,22 @@ task per writer's submission.
 
 Vote tasks carry the sentence, its prompt and the aids' hint text, never the writer's
 label, the verdict or who wrote it. Each task's ``submission_id`` (the generation
-annotation id) makes ``votes create`` incremental: a run lists what each manager's project
-holds and imports only what is missing, in whole batches, so a run killed at any point and
-run again ends with exactly one vote task per submission in every manager's project.
+annotation id) and ``sentence_version`` make ``votes create`` incremental: a run lists what
+each manager's project holds and imports only what is missing, in whole batches, so a run
+killed at any point and run again ends with exactly one vote task per version of each
+submission in every manager's project.
+
+**A vote is about the sentence its task showed.** A writer can rewrite their own
+submission (text, intent or label) at any time, also after the managers accepted it. Each
+vote task carries ``sentence_version``: an HMAC, with the verdict secret, over the
+submission id, its text, the writer's intent and the label (keyed, so that it does not
+reveal the label the task hides). The tally counts a vote only while the sentence is still
+the version its task showed (``sentence_changed`` otherwise, see ``votes/tally.py``); the
+stored tally remembers the version it is about, and payouts and the release take its
+outcome only while the sentence is still that version. ``votes create`` run again adds a
+task for the new version (once per version); the task of the old version stays, with its
+votes, for the record, and votes cast on it later do not count either. A vote task made
+before tasks carried a version binds its votes to the text it shows only.
 
 **Why one project per manager.** Label Studio Community has no roles: every member can
 open every project and task, and read, update and delete every annotation. In one shared
@@ -57,6 +70,7 @@ no manager); it is no longer read, and ``votes create`` and ``votes tally`` warn
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -67,15 +81,16 @@ from apeach_ls import label_config
 
 from ..aids import Aids
 from ..correction import Flag
+from ..receipts import ReceiptKey
 from ..steps import OnStep, no_steps
 from ..votes.config import VoteTags, parse_vote_config
-from ..votes.model import ManagerVote, TallyResult
+from ..votes.model import ManagerVote, ShownSentence, TallyResult
 from ..votes.parse import MalformedVote, parse_vote_result
 from ..votes.tally import tally
 from .connection import describe_api_error
 from .projects import Step, ensure_project, find_project, list_projects, marker, project_with_marker
 from .submissions import Submission, annotator_id, export_tasks
-from .tasks import import_in_batches, task_data_values
+from .tasks import import_in_batches, task_data
 
 # The steps of creating the vote round (ensure_vote_projects, add_vote_tasks), each reported
 # only when it changed something in Label Studio, so a re-run with nothing to do reports none.
@@ -170,9 +185,29 @@ UNVERIFIED_HINT_KO = (
 VERDICT_FLAGS = frozenset({Flag.VERDICT_UNVERIFIED, Flag.NO_VERDICT})
 
 
-def vote_task(submission: Submission, aids: Aids | None) -> dict[str, Any]:
+_VERSION_DOMAIN = b"apeach-ls vote sentence v1\n"  # not base64: never a receipt's payload
+
+
+def shown_to_managers(submission: Submission, key: ReceiptKey) -> ShownSentence:
+    """The version of the submission's sentence a vote task made now shows: its text, and a
+    keyed digest of its submission id, text, the writer's intent and the label."""
+    corrected = submission.corrected
+    message = "\n".join(
+        [
+            str(submission.submission_id),
+            corrected.intent or "",
+            corrected.label or "",
+            corrected.text,
+        ]
+    ).encode("utf-8")
+    mac = base64.urlsafe_b64encode(key.mac(_VERSION_DOMAIN + message)).decode("ascii")
+    return ShownSentence(corrected.text, "v1." + mac[:32])
+
+
+def vote_task(submission: Submission, aids: Aids | None, key: ReceiptKey) -> dict[str, Any]:
     """The vote task of one submission: the sentence, its prompt and the hints (the aids, and
-    whether its verdict verified), never the writer's label, the verdict or who wrote it."""
+    whether its verdict verified), never the writer's label, the verdict or who wrote it;
+    ``sentence_version`` binds the votes to this version of the sentence."""
     summary = aids.summary_ko() if aids is not None else ""
     hints = [summary] if summary else []
     flags = set(aids.flags()) if aids is not None else set()
@@ -187,6 +222,7 @@ def vote_task(submission: Submission, aids: Aids | None) -> dict[str, Any]:
             "topic": submission.prompt.get("topic", ""),
             "guideline": submission.prompt.get("guideline", ""),
             "text": submission.corrected.text,
+            "sentence_version": shown_to_managers(submission, key).version,
             "aids": " / ".join(hints),
             "aid_flags": sorted(flags),
         }
@@ -197,6 +233,24 @@ def vote_task(submission: Submission, aids: Aids | None) -> dict[str, Any]:
 class VoteTasksReport:
     added: int
     already_there: int
+    rewritten: int = 0  # of the added: a new version of a sentence that had a vote task
+
+
+def shown_in_tasks(tasks: Iterable[Mapping[str, Any]]) -> dict[int, list[ShownSentence]]:
+    """``{submission id: the versions its vote tasks show}`` from the tasks' data."""
+    shown: dict[int, list[ShownSentence]] = {}
+    for data in tasks:
+        sid = data.get("submission_id")
+        if sid in (None, ""):
+            continue
+        version = data.get("sentence_version") or None
+        shown.setdefault(int(sid), []).append(ShownSentence(str(data.get("text") or ""), version))
+    return shown
+
+
+def vote_task_shown(data: Mapping[str, Any]) -> ShownSentence:
+    """The version of the sentence a vote task's data shows."""
+    return ShownSentence(str(data.get("text") or ""), data.get("sentence_version") or None)
 
 
 def add_vote_tasks(
@@ -204,14 +258,22 @@ def add_vote_tasks(
     project_id: int,
     submissions: Sequence[Submission],
     aids: Mapping[int, Aids],
+    key: ReceiptKey,
     batch_size: int = 1000,
     progress: Callable[[int], None] = lambda n: None,
     on_step: OnStep = no_steps,
 ) -> VoteTasksReport:
-    """Import a vote task for each submission the project lacks, ``batch_size`` at a time
-    (``progress`` gets the count, then ``on_step`` ``VOTE_TASKS_IMPORTED``, after each batch)."""
-    have = {int(v) for v in task_data_values(client, project_id, "submission_id", "vote tasks")}
-    todo = [s for s in submissions if s.submission_id not in have]
+    """Import a vote task for each submission whose current version the project lacks (a new
+    submission, or one its writer rewrote), ``batch_size`` at a time (``progress`` gets the
+    count, then ``on_step`` ``VOTE_TASKS_IMPORTED``, after each batch)."""
+    have = shown_in_tasks(task_data(client, project_id, "vote tasks"))
+    todo = [
+        s
+        for s in submissions
+        if not any(
+            shown.still(shown_to_managers(s, key)) for shown in have.get(s.submission_id, [])
+        )
+    ]
 
     def imported(count: int) -> None:
         progress(count)
@@ -220,12 +282,16 @@ def add_vote_tasks(
     import_in_batches(
         client,
         project_id,
-        [vote_task(s, aids.get(s.submission_id)) for s in todo],
+        [vote_task(s, aids.get(s.submission_id), key) for s in todo],
         batch_size,
         "vote tasks",
         imported,
     )
-    return VoteTasksReport(added=len(todo), already_there=len(submissions) - len(todo))
+    return VoteTasksReport(
+        added=len(todo),
+        already_there=len(submissions) - len(todo),
+        rewritten=sum(1 for s in todo if s.submission_id in have),
+    )
 
 
 def user_emails(client: LabelStudio) -> dict[int, str]:
@@ -260,9 +326,11 @@ def read_votes(
     tags: VoteTags = parse_vote_config(config)
     votes, malformed = [], []
     for task in export_tasks(client, project_id):
-        submission_id = (task.get("data") or {}).get("submission_id")
+        data = task.get("data") or {}
+        submission_id = data.get("submission_id")
         if submission_id is None:
             continue
+        shown = vote_task_shown(data)
         for annotation in task.get("annotations") or []:
             voter_id, author_id = annotator_id(annotation), _user_id(annotation.get("updated_by"))
             common = dict(
@@ -270,6 +338,7 @@ def read_votes(
                 manager=emails.get(voter_id, f"user:{voter_id}"),
                 cast_by=None if author_id is None else emails.get(author_id, f"user:{author_id}"),
                 project_manager=manager,
+                shown=shown,
                 vote_id=int(annotation["id"]),
                 updated_at=str(annotation.get("updated_at") or ""),
             )
@@ -303,19 +372,28 @@ def tally_vote_projects(
     managers: Iterable[str],
     k: int,
     rule: str,
+    key: ReceiptKey,
 ) -> tuple[dict[int, TallyResult], VoteReadout]:
     """Read every manager's vote project and tally every submission (see votes/tally.py:
     only a manager's own unchanged votes in their own project count, never on their own
-    sentence). The one reading of the votes that ``votes tally`` and ``report`` share."""
+    sentence, nor on a version of the sentence its writer has rewritten since). The one
+    reading of the votes that ``votes tally`` and ``report`` share."""
     votes, malformed = [], []
     for manager, project_id in projects.by_manager.items():
         readout = read_votes(client, project_id, emails, manager)
         votes.extend(readout.votes)
         malformed.extend(readout.malformed)
     writer_of = {s.submission_id: emails.get(s.writer_id or -1) for s in submissions}
+    current = {s.submission_id: shown_to_managers(s, key) for s in submissions}
     results = tally(
-        votes, [s.submission_id for s in submissions], set(managers), writer_of, k, rule
-    )  # type: ignore[arg-type]
+        votes,
+        [s.submission_id for s in submissions],
+        set(managers),
+        writer_of,
+        k,
+        rule,  # type: ignore[arg-type]
+        current,
+    )
     return results, VoteReadout(votes, malformed)
 
 

@@ -11,7 +11,10 @@
   amount is minus the sum of that submission's entries. Nothing is edited or deleted.
   A reversed submission is final: if it is later accepted again it is reported, not
   credited again;
-* pending -> nothing.
+* pending -> nothing. This includes a sentence its writer rewrote after it earned: the old
+  votes do not count for the new version (``votes/tally.py``, ``sentence_changed``), so it
+  is pending until the managers vote on it; accepted again, it earns nothing new (its
+  entries exist: never paid twice); dropped, its earnings are reversed as above.
 
 Totals (earned, in batches, paid, balance) are derived by queries, never stored.
 """

@@ -48,6 +48,7 @@ Ignored = Literal[
     "cancelled",
     "superseded",
     "beyond_k",
+    "sentence_changed",
 ]
 NOT_A_MANAGER: Final[Ignored] = "not_a_manager"  # the voter is not on the campaign's manager list
 # another account created the vote in the voter's name or changed it since (or none is recorded)
@@ -57,6 +58,8 @@ OWN_SENTENCE: Final[Ignored] = "own_sentence"  # a manager voted on a sentence t
 CANCELLED: Final[Ignored] = "cancelled"  # skipped or withdrawn in Label Studio
 SUPERSEDED: Final[Ignored] = "superseded"  # the same manager has a more recently updated vote
 BEYOND_K: Final[Ignored] = "beyond_k"  # k other managers had voted earlier
+# the writer rewrote the sentence (text, intent or label) since the vote task was made
+SENTENCE_CHANGED: Final[Ignored] = "sentence_changed"
 IGNORED: Final[tuple[Ignored, ...]] = (
     NOT_A_MANAGER,
     CHANGED_BY_OTHER,
@@ -65,7 +68,28 @@ IGNORED: Final[tuple[Ignored, ...]] = (
     CANCELLED,
     SUPERSEDED,
     BEYOND_K,
+    SENTENCE_CHANGED,
 )
+
+
+@dataclass(frozen=True)
+class ShownSentence:
+    """One version of a writer's sentence, as a vote task shows it to the managers.
+
+    ``text`` is the sentence; ``version`` a keyed digest of the text, the writer's intent and
+    the label (vote tasks never show the label, so the task carries this digest instead,
+    which does not reveal it). ``version`` is None for a vote task made before vote tasks
+    carried one: such a vote is bound to its text only.
+    """
+
+    text: str
+    version: str | None = None
+
+    def still(self, current: ShownSentence) -> bool:
+        """Whether a vote shown this is about the sentence ``current`` (its version now)."""
+        if self.text != current.text:
+            return False
+        return self.version is None or self.version == current.version
 
 
 @dataclass(frozen=True)
@@ -78,7 +102,8 @@ class ManagerVote:
     from the request's token); None when Label Studio recorded none (e.g. a vote imported
     with its task), and then the vote does not count. ``project_manager`` is the manager
     whose own vote project holds the annotation; None when unknown, and then the vote
-    does not count either. All three are e-mails.
+    does not count either. All three are e-mails. ``shown`` is the version of the sentence
+    the vote task showed (None when unknown).
     ``vote_id`` is the Label Studio annotation id: it grows with creation, so it orders
     votes by arrival. ``updated_at`` is the annotation's ISO 8601 update time.
     """
@@ -93,6 +118,7 @@ class ManagerVote:
     cancelled: bool = False
     cast_by: str | None = None
     project_manager: str | None = None
+    shown: ShownSentence | None = None  # the sentence the vote task showed
 
 
 @dataclass(frozen=True)
@@ -107,6 +133,9 @@ class TallyResult:
 
     ``reasons`` are the drop reasons the tally gives a dropped sentence (empty otherwise);
     ``reason_counts`` counts every reason named by the counted drop votes, whatever the outcome.
+    ``sentence_version`` is the version of the sentence the counted votes are about (its
+    version when tallied; None when the tally was given none): payouts and the release
+    take the outcome only while the sentence is still that version.
     """
 
     submission_id: int
@@ -117,3 +146,4 @@ class TallyResult:
     reason_counts: Mapping[Reason, int] = field(default_factory=dict)
     counted: tuple[ManagerVote, ...] = ()
     ignored: tuple[IgnoredVote, ...] = ()
+    sentence_version: str | None = None

@@ -20,6 +20,7 @@ class StoredTally:
     keeps: int
     drops: int
     tallied_at: str
+    sentence_version: str | None = None  # the version of the sentence tallied (None: unknown)
 
 
 def save_tallies(engine: Engine, results: Iterable[TallyResult]) -> int:
@@ -33,6 +34,7 @@ def save_tallies(engine: Engine, results: Iterable[TallyResult]) -> int:
             "keeps": r.keeps,
             "drops": r.drops,
             "tallied_at": at,
+            "sentence_version": r.sentence_version,
         }
         for r in results
     ]
@@ -59,6 +61,7 @@ def load_tallies(engine: Engine) -> Mapping[int, StoredTally]:
                 r.keeps,
                 r.drops,
                 r.tallied_at,
+                r.sentence_version,
             )
             for r in conn.execute(select(vote_tallies))
         }

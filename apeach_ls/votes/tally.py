@@ -16,6 +16,11 @@ says otherwise. Pure logic, no I/O. Rules, applied to each submission's votes in
    vote. A vote cast in another manager's project is ignored (``not_own_project``).
 4. **No vote on one's own sentence.** When ``writer_of[submission]`` is the voter's e-mail
    (a manager who also wrote), the vote is ignored (``own_sentence``).
+4b. **A vote is about the sentence it was shown.** A writer may rewrite their sentence
+   (text, intent or label) after the vote task was made. When ``current[submission]`` is
+   given and the vote's ``shown`` sentence is not it (``ShownSentence.still``), the vote
+   is ignored (``sentence_changed``): it neither counts nor replaces that manager's vote on
+   the new version, so a rewritten sentence stays pending until managers vote on it.
 5. **Cancelled votes do not count.** A skipped or withdrawn annotation (``cancelled``) is
    ignored (``cancelled``); it neither counts nor replaces that manager's other vote.
    A deleted annotation is simply absent from the input.
@@ -63,12 +68,14 @@ from .model import (
     PENDING,
     REASONS,
     RULES,
+    SENTENCE_CHANGED,
     SUPERSEDED,
     IgnoredVote,
     ManagerVote,
     Outcome,
     Reason,
     Rule,
+    ShownSentence,
     TallyResult,
 )
 
@@ -116,6 +123,7 @@ def _tally_one(
     writer: str,
     k: int,
     rule: Rule,
+    current: ShownSentence | None = None,
 ) -> TallyResult:
     ignored: list[IgnoredVote] = []
     by_manager: dict[str, list[ManagerVote]] = defaultdict(list)
@@ -129,6 +137,8 @@ def _tally_one(
             ignored.append(IgnoredVote(vote, NOT_OWN_PROJECT))
         elif writer and voter == writer:
             ignored.append(IgnoredVote(vote, OWN_SENTENCE))
+        elif current is not None and (vote.shown is None or not vote.shown.still(current)):
+            ignored.append(IgnoredVote(vote, SENTENCE_CHANGED))
         elif vote.cancelled:
             ignored.append(IgnoredVote(vote, CANCELLED))
         else:
@@ -154,6 +164,7 @@ def _tally_one(
         reason_counts=counts,
         counted=counted,
         ignored=tuple(sorted(ignored, key=lambda i: i.vote.vote_id)),
+        sentence_version=current.version if current is not None else None,
     )
 
 
@@ -164,13 +175,16 @@ def tally(
     writer_of: Mapping[int, str | None] | None = None,
     k: int = DEFAULT_K,
     rule: Rule = MAJORITY,
+    current: Mapping[int, ShownSentence] | None = None,
 ) -> dict[int, TallyResult]:
-    """Tally the managers' votes of each listed submission (see the module's rules)."""
+    """Tally the managers' votes of each listed submission (see the module's rules).
+    ``current``: each sentence's version now; a vote shown another one is not counted."""
     if k < 1:
         raise ValueError(f"k (managers per sentence) must be at least 1, not {k}")
     if rule not in RULES:
         raise ValueError(f"unknown vote rule {rule!r}; expected one of {', '.join(RULES)}")
     writer_of = writer_of or {}
+    current = current or {}
     listed = list(dict.fromkeys(submissions))
     by_submission: dict[int, list[ManagerVote]] = {sid: [] for sid in listed}
     for vote in votes:
@@ -178,6 +192,8 @@ def tally(
             by_submission[vote.submission_id].append(vote)
     roster = {_email(m) for m in managers}
     return {
-        sid: _tally_one(sid, by_submission[sid], roster, _email(writer_of.get(sid)), k, rule)
+        sid: _tally_one(
+            sid, by_submission[sid], roster, _email(writer_of.get(sid)), k, rule, current.get(sid)
+        )
         for sid in listed
     }
