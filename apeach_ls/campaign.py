@@ -22,7 +22,7 @@ from .campaign_config import CampaignConfig
 from .errors import ApeachError, ConfigError
 from .prompts import Prompt, task_prompt
 from .rewards.model import SubmissionOutcome
-from .votes.agreement import ManagerAgreement, counted_agreement, decision_agreement
+from .votes.agreement import ManagerAgreement, counted_agreement, tally_agreement
 from .votes.model import ACCEPTED, DROPPED, OUTCOMES, PENDING, Outcome, TallyResult
 
 if TYPE_CHECKING:
@@ -515,12 +515,20 @@ class Campaign:
         return Release(build, tuple(rounds), fooling)
 
     def agreement(self) -> ManagerAgreement | None:
-        """The managers' agreement on keep/drop from the stored tallies' counted votes;
-        None when no submission has two counted votes."""
+        """The managers' agreement on keep/drop and per reason, from the stored tallies'
+        counted votes (per reason only when every tally kept its reason counts: tallies
+        stored by an earlier version need `votes tally` again); None when no submission has
+        two counted votes."""
         tallies = self.tallies().values()
         if not any(t.keeps + t.drops >= 2 for t in tallies):
             return None
-        return decision_agreement((t.keeps, t.drops) for t in tallies)
+        agreement = tally_agreement((t.keeps, t.drops, t.reason_counts) for t in tallies)
+        if not agreement.reasons:
+            self.progress(
+                "note: agreement per reason needs the tallies' reason counts; run: "
+                f"apeach-ls votes tally --config {self.config.path}"
+            )
+        return agreement
 
     # --- rounds ---------------------------------------------------------------------------
 

@@ -175,6 +175,9 @@ vote_tallies = Table(
     Column("keeps", Integer, nullable=False),
     Column("drops", Integer, nullable=False),
     Column("tallied_at", String(32), nullable=False),
+    # every reason the counted drop votes named, with how many named it: a JSON object
+    # ({"copied": 2}); NULL for tallies stored before the counts were kept
+    Column("reason_counts", Text),
     CheckConstraint(f"outcome IN {sql_list(OUTCOMES)}", name="ck_vote_tallies_outcome"),
 )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -20,6 +21,8 @@ class StoredTally:
     keeps: int
     drops: int
     tallied_at: str
+    # how many counted drop votes named each reason; None: tallied before they were kept
+    reason_counts: Mapping[str, int] | None = None
 
 
 def save_tallies(engine: Engine, results: Iterable[TallyResult]) -> int:
@@ -33,6 +36,7 @@ def save_tallies(engine: Engine, results: Iterable[TallyResult]) -> int:
             "keeps": r.keeps,
             "drops": r.drops,
             "tallied_at": at,
+            "reason_counts": json.dumps(dict(sorted(r.reason_counts.items()))),
         }
         for r in results
     ]
@@ -59,6 +63,14 @@ def load_tallies(engine: Engine) -> Mapping[int, StoredTally]:
                 r.keeps,
                 r.drops,
                 r.tallied_at,
+                _reason_counts(r.reason_counts),
             )
             for r in conn.execute(select(vote_tallies))
         }
+
+
+def _reason_counts(stored: str | None) -> dict[str, int] | None:
+    if stored is None:
+        return None
+    counts = json.loads(stored)
+    return {str(reason): int(n) for reason, n in counts.items()}
