@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -21,7 +22,7 @@ from .campaign_config import CampaignConfig
 from .errors import ApeachError, ConfigError
 from .prompts import Prompt, task_prompt
 from .rewards.model import SubmissionOutcome
-from .votes.agreement import ManagerAgreement, counted_agreement, decision_agreement
+from .votes.agreement import ManagerAgreement, counted_agreement, tally_agreement
 from .votes.model import ACCEPTED, DROPPED, OUTCOMES, PENDING, Outcome, TallyResult
 
 if TYPE_CHECKING:
@@ -34,9 +35,11 @@ if TYPE_CHECKING:
     from .receipts import ReceiptKey
     from .release.rows import ReleaseBuild
     from .rewards.roster import Accounts
-    from .rounds import FoolingRecord, Round
+    from .rounds import Dimension, FoolingCounts, FoolingRecord, Round
     from .steps import OnStep
+    from .validation.model import ValidationResult
     from .votes.store import StoredTally
+    from .writer_quality import WriterHold, WriterQuality
 
 Progress = Callable[[str], None]
 
@@ -575,9 +578,227 @@ class Campaign:
         return Release(build, tuple(rounds), fooling)
 
     def agreement(self) -> ManagerAgreement | None:
-        """The managers' agreement on keep/drop from the stored tallies' counted votes;
-        None when no submission has two counted votes."""
+        """The managers' agreement on keep/drop and per reason, from the stored tallies'
+        counted votes (per reason only when every tally kept its reason counts: tallies
+        stored by an earlier version need `votes tally` again); None when no submission has
+        two counted votes."""
         tallies = self.stored_tallies().values()
         if not any(t.keeps + t.drops >= 2 for t in tallies):
             return None
-        return decision_agreement((t.keeps, t.drops) for t in tallies)
+        agreement = tally_agreement((t.keeps, t.drops, t.reason_counts) for t in tallies)
+        if not agreement.reasons:
+            self.progress(
+                "note: agreement per reason needs the tallies' reason counts; run: "
+                f"apeach-ls votes tally --config {self.config.path}"
+            )
+        return agreement
+
+    # --- rounds ---------------------------------------------------------------------------
+
+    def rounds(self) -> list[Round]:
+        """The rounds the campaign named (none named: an empty list)."""
+        from .rounds_store import load_rounds
+
+        return load_rounds(self.database(create=True), self.name)
+
+    def start_round(self, name: str, at: datetime) -> list[Round]:
+        """Start round ``name`` at ``at``; the rounds stored after it."""
+        from .rounds_store import store_start
+
+        return store_start(self.database(create=True), self.name, name, at)
+
+    def pin_round(self, name: str, model_version: str) -> Round:
+        """Record ``model_version`` as a model in the loop during round ``name``."""
+        from .rounds_store import store_pin
+
+        return store_pin(self.database(create=True), self.name, name, model_version)
+
+    def fooling_metrics(self, by: Dimension) -> dict[str, FoolingCounts]:
+        """Submitted, fooled, verified fooled and dropped per round (in the rounds' order),
+        or per topic, writer (e-mail) or model version (sorted): Label Studio's submissions
+        with the stored tallies, rounds and validation."""
+        from .rounds import fooling_metrics, fooling_records, metrics_by_round
+        from .validation.store import load_verified
+        from .votes.store import load_tallies
+
+        engine = self.database(create=True)
+        stored = self.rounds()
+        tallies = load_tallies(engine)
+        emails = self.user_emails
+
+        def writer(s: Submission) -> str:
+            if s.writer_id is None:
+                return "unknown"
+            return emails.get(s.writer_id) or f"user {s.writer_id}"
+
+        verified = load_verified(engine) if self.config.validation else None
+        records = fooling_records(
+            self.submissions,
+            {sid: t.outcome for sid, t in tallies.items()},
+            stored,
+            writer,
+            verified,
+        )
+        if by == "round":
+            return metrics_by_round(records, stored)
+        return dict(sorted(fooling_metrics(records, by).items()))
+
+    # --- validation of fooled sentences ---------------------------------------------------
+
+    def _validators(self) -> tuple[str, ...]:
+        config = self.config
+        if not config.validation:
+            raise ConfigError(
+                f"{config.path}: validation is off; set enabled = true in [validation] to "
+                "validate fooled sentences"
+            )
+        if not config.validators:
+            raise ConfigError(
+                f"{config.path}: [validation] validators is empty and there are no managers; "
+                "list the validators' e-mails"
+            )
+        return tuple(config.validators)
+
+    def add_validation_tasks(self, batch_size: int) -> ValidationTasks:
+        """Create each validator's project and give out the fooled sentences that need
+        answers (validators without a Label Studio account are warned about via progress)."""
+        from .labelstudio.validation_round import (
+            add_assignments,
+            ensure_validation_projects,
+            read_answers,
+            tally_validation,
+        )
+
+        validators = self._validators()
+        submissions = self.submissions
+        projects, steps = ensure_validation_projects(self.label_studio, self.name, validators)
+        emails = self.user_emails
+        for validator in self.missing_accounts(validators):
+            self.progress(
+                f"warning: validator {validator} has no Label Studio account: no sentence is "
+                "given to them until they sign up (`apeach-ls managers` prints the invite link)"
+            )
+        readout = read_answers(self.label_studio, projects, emails)
+        results = tally_validation(readout, submissions, emails, validators)
+        added = add_assignments(
+            self.label_studio, projects, submissions, emails, readout, results, batch_size
+        )
+        already = {v: len(readout.assigned[v]) for v in added}
+        return ValidationTasks(steps, dict(added), already, dict(projects), results)
+
+    def tally_validation(self) -> ValidationTally:
+        """Tally the validators' answers and store each fooled sentence's result."""
+        from .labelstudio.validation_round import (
+            find_validation_projects,
+            read_answers,
+            tally_validation,
+        )
+        from .validation.store import save_validation
+
+        validators = self._validators()
+        projects = find_validation_projects(self.label_studio, self.name, validators)
+        if not projects:
+            raise ApeachError(
+                f"Campaign {self.name!r} has no validation project. "
+                f"Run: apeach-ls validation create --config {self.config.path}"
+            )
+        emails = self.user_emails
+        readout = read_answers(self.label_studio, projects, emails)
+        results = tally_validation(readout, self.submissions, emails, validators)
+        save_validation(self.database(create=True), results.values())
+        return ValidationTally(results, list(readout.malformed))
+
+    def missing_accounts(self, emails: Iterable[str]) -> list[str]:
+        """Those of ``emails`` who have no Label Studio account."""
+        from .labelstudio.vote_round import missing_managers
+
+        return missing_managers(emails, self.user_emails)
+
+    # --- writer quality and holds ---------------------------------------------------------
+
+    def writer_quality(self, hold: bool, now: datetime) -> WritersQuality:
+        """Every writer's quality figures from the stored tallies and the aids; writers over
+        the [quality] thresholds are held from ``now`` on when ``hold``."""
+        from .aids.for_campaign import campaign_aids
+        from .rewards.holds import add_holds, load_holds
+        from .votes.store import load_tallies
+        from .writer_quality import holds_to_add, last_releases, sentence_records, writer_quality
+
+        config = self.config
+        submissions = self.submissions
+        engine = self.database(create=True)
+        tallies = {sid: (t.outcome, t.reasons) for sid, t in load_tallies(engine).items()}
+        aids = campaign_aids(config, submissions)
+        flags = {sid: a.flags() for sid, a in aids.items()}
+        holds = load_holds(engine, self.name)
+        quality = writer_quality(
+            sentence_records(submissions, tallies, flags), last_releases(holds)
+        )
+        new = holds_to_add(quality, config.quality, holds)
+        if new and hold:
+            add_holds(engine, self.name, new, now)
+        active = {h.writer_id: h for h in holds if h.active}
+        return WritersQuality(quality, dict(new), active, dict(self.user_emails))
+
+    def writer_id(self, writer: str) -> int:
+        """The Label Studio user id of ``writer`` (an e-mail or a user id)."""
+        emails = self.user_emails
+        ids = {e: i for i, e in emails.items()}
+        key = writer.strip().lower()
+        writer_id = int(key) if key.isdigit() else ids.get(key)
+        if writer_id is None or writer_id not in emails:
+            raise ConfigError(f"{writer}: no such Label Studio user (give an e-mail or a user id)")
+        return writer_id
+
+    def active_holds(self, writer_id: int) -> list[WriterHold]:
+        """The writer's holds not released yet."""
+        from .rewards.holds import load_holds
+
+        return [
+            h
+            for h in load_holds(self.database(create=True), self.name)
+            if h.writer_id == writer_id and h.active
+        ]
+
+    def release_writer(self, writer_id: int, now: datetime) -> list[WriterHold]:
+        """Release the writer's holds, recorded as released by the account of Label Studio's
+        API key; the holds released."""
+        from .labelstudio.connection import describe_api_error
+        from .rewards.holds import release_holds
+
+        try:
+            by = (self.label_studio.users.whoami().email or "").strip().lower() or "unknown"
+        except Exception as exc:
+            raise describe_api_error(exc, "reading who LABEL_STUDIO_API_KEY belongs to") from exc
+        return release_holds(self.database(create=True), self.name, writer_id, by, now)
+
+
+@dataclass(frozen=True)
+class ValidationTasks:
+    """What ``validation create`` did: the projects' set-up steps, the tasks added and
+    already there (per validator), the validators' projects, every fooled sentence's result."""
+
+    steps: list[Step]
+    added: Mapping[str, int]
+    already_there: Mapping[str, int]
+    projects: Mapping[str, int]
+    results: Mapping[int, ValidationResult]
+
+
+@dataclass(frozen=True)
+class ValidationTally:
+    """What ``validation tally`` stored, and the answers that could not be read."""
+
+    results: Mapping[int, ValidationResult]
+    malformed: list[str]
+
+
+@dataclass(frozen=True)
+class WritersQuality:
+    """What ``writers quality`` found: each writer's figures, the holds added (or that would
+    be), the holds active before, Label Studio's users' e-mails."""
+
+    quality: Mapping[int, WriterQuality]
+    new_holds: Mapping[int, str]
+    active: Mapping[int, WriterHold]
+    emails: Mapping[int, str]

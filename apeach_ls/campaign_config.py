@@ -36,7 +36,6 @@ Relative paths are resolved against the config file's folder.
 
 from __future__ import annotations
 
-import os
 import re
 import tomllib
 from collections.abc import Mapping
@@ -94,8 +93,9 @@ class CampaignConfig:
         return self.rewards
 
 
-def load_config(path: str | Path, env: Mapping[str, str] | None = None) -> CampaignConfig:
-    env = os.environ if env is None else env
+def load_config(path: str | Path, env: Mapping[str, str]) -> CampaignConfig:
+    """The campaign config at ``path``; ``env`` (the CLI settings' environment) may override
+    its database (APEACH_DATABASE_URL[_FILE])."""
     path = Path(path)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))

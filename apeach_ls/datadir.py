@@ -75,12 +75,9 @@ class LoginSources:
         return self.password_from_env and self.api_key_from_env
 
 
-def admin_login(
-    data_dir: Path, env: Mapping[str, str] | None = None
-) -> tuple[AdminLogin, LoginSources]:
+def admin_login(data_dir: Path, env: Mapping[str, str]) -> tuple[AdminLogin, LoginSources]:
     """The admin's login: LABEL_STUDIO_USERNAME / _PASSWORD / _API_KEY (or ..._FILE) when set,
     else the stored one, else generated and stored. Nothing from the environment is stored."""
-    env = os.environ if env is None else env
     path = data_dir / CREDENTIALS
     stored = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
     username = env.get("LABEL_STUDIO_USERNAME") or stored.get("username") or ADMIN_USER
@@ -128,10 +125,9 @@ class MLAuth:
         return f"MLAuth(user={self.user!r}, password=***)"
 
 
-def ml_basic_auth(data_dir: Path, env: Mapping[str, str] | None = None) -> MLAuth:
+def ml_basic_auth(data_dir: Path, env: Mapping[str, str]) -> MLAuth:
     """APEACH_ML_BASIC_AUTH_USER and APEACH_ML_BASIC_AUTH_PASSWORD (or ..._FILE) when set;
     else user ``apeach-ls`` with a password generated once into the data dir."""
-    env = os.environ if env is None else env
     given = ml_basic_auth_from_env(env, ": `up` then generates the backend's credentials")
     if given is not None:
         user, password = given
@@ -146,11 +142,10 @@ def ml_basic_auth(data_dir: Path, env: Mapping[str, str] | None = None) -> MLAut
     return MLAuth(ML_USER, password, dict(names), dict(names))
 
 
-def verdict_secret_env(data_dir: Path, env: Mapping[str, str] | None = None) -> dict[str, str]:
+def verdict_secret_env(data_dir: Path, env: Mapping[str, str]) -> dict[str, str]:
     """The backend's verdict-signing secret: {} when APEACH_VERDICT_SECRET or
     APEACH_VERDICT_SECRET_FILE is set (the backend inherits it); else the data dir's
     ``verdict-secret`` (32 random bytes, hex), made once, as APEACH_VERDICT_SECRET_FILE."""
-    env = os.environ if env is None else env
     if env.get("APEACH_VERDICT_SECRET"):
         return {}
     if env.get("APEACH_VERDICT_SECRET_FILE"):

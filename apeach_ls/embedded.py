@@ -82,12 +82,11 @@ class ModelChoice:
     source: str  # said to the user: where the model comes from
 
 
-def choose_model(data_dir: Path, env: Mapping[str, str] | None = None) -> ModelChoice:
+def choose_model(data_dir: Path, model: str | None) -> ModelChoice:
     """The model ``up`` serves: APEACH_LS_MODEL when set; else one trained into the data dir
     (``up --train-data``); else the one shipped with the package (no file outside it needed)."""
-    env = os.environ if env is None else env
-    if env.get("APEACH_LS_MODEL"):
-        return ModelChoice(env["APEACH_LS_MODEL"], "APEACH_LS_MODEL")
+    if model:
+        return ModelChoice(model, "APEACH_LS_MODEL")
     trained = data_dir / "models" / "default"
     if (trained / "model.json").is_file():
         return ModelChoice(str(trained), f"trained into {trained}")

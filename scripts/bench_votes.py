@@ -339,7 +339,7 @@ def library_create(
     from apeach_ls.prompts import task_prompt
     from apeach_ls.settings import receipt_key_of
 
-    config = load_config(config_path)
+    config = load_config(config_path, os.environ)
     seconds, _ = timed(lambda: export_tasks(client, gen_pid))
     table.add("  library: export_tasks (the generation project's JSON export)", seconds)
     key = receipt_key_of(secret)
@@ -394,7 +394,7 @@ def library_tally(table: Table, client, gen_pid: int, secret: str, config_path: 
     from apeach_ls.settings import receipt_key_of
     from apeach_ls.votes import counted_agreement
 
-    config = load_config(config_path)
+    config = load_config(config_path, os.environ)
     submissions = list(read_submissions(client, gen_pid, receipt_key_of(secret)))
     seconds, projects = timed(lambda: find_vote_projects(client, config.name, config.managers))
     table.add("  library: find_vote_projects (projects.list)", seconds)

@@ -16,7 +16,7 @@ from apeach_ls.correction import CorrectedSubmission
 from apeach_ls.database import open_database
 from apeach_ls.errors import ApeachError
 from apeach_ls.labelstudio.submissions import Submission
-from apeach_ls.votes.agreement import decision_agreement
+from apeach_ls.votes.agreement import decision_agreement, tally_agreement
 from apeach_ls.votes.model import TallyResult
 from apeach_ls.votes.store import save_tallies
 
@@ -88,12 +88,6 @@ def test_the_import_inspection_sees_relative_and_late_imports(tmp_path):
     }
 
 
-# Commands that landed alongside the campaign object and still read the parts themselves
-# (rounds, validation, writer quality): to move into Campaign. The test fails when one more
-# module reads them together, and when one of these stops (then take it off the list).
-NOT_YET_THROUGH_THE_CAMPAIGN = ["cli/rounds.py", "cli/validation.py", "cli/writer_quality.py"]
-
-
 def test_only_the_campaign_reads_label_studio_and_the_database_together():
     together = [
         str(path.relative_to(PACKAGE))
@@ -102,10 +96,13 @@ def test_only_the_campaign_reads_label_studio_and_the_database_together():
         if uses(imported_modules(path), LABEL_STUDIO_PARTS)
         and uses(imported_modules(path), DATABASE_PARTS)
     ]
-    assert together == NOT_YET_THROUGH_THE_CAMPAIGN
+    assert together == []
 
 
-@pytest.mark.parametrize("command", ["votes", "rewards", "release", "submissions"])
+@pytest.mark.parametrize(
+    "command",
+    ["votes", "rewards", "release", "submissions", "rounds", "validation", "writer_quality"],
+)
 def test_campaign_commands_read_no_part_of_the_campaign_themselves(command):
     imports = imported_modules(PACKAGE / "cli" / f"{command}.py")
     assert not uses(imports, LABEL_STUDIO_PARTS + DATABASE_PARTS + CONFIG), sorted(imports)
@@ -138,21 +135,41 @@ def campaign(tmp_path):
     )
 
 
-def result(submission_id, outcome, keeps, drops):
-    return TallyResult(submission_id, outcome, frozenset(), keeps, drops)
+def result(submission_id, outcome, keeps, drops, reason_counts=None):
+    return TallyResult(submission_id, outcome, frozenset(), keeps, drops, reason_counts or {})
 
 
 def test_agreement_reads_the_stored_tallies_not_label_studio(campaign):
     results = [
         result(1, "accepted", 3, 0),
-        result(2, "dropped", 1, 2),
-        result(3, "accepted", 2, 1),
+        result(2, "dropped", 1, 2, {"copied": 2, "off_topic": 1}),
+        result(3, "accepted", 2, 1, {"copied": 1}),
         result(4, "pending", 1, 0),
     ]
     save_tallies(open_database(campaign.config.database), results)
     agreement = campaign.agreement()
-    assert agreement == decision_agreement([(3, 0), (1, 2), (2, 1), (1, 0)])
+    assert agreement == tally_agreement(
+        [(3, 0, {}), (1, 2, {"copied": 2, "off_topic": 1}), (2, 1, {"copied": 1}), (1, 0, {})]
+    )
+    assert agreement.decision == decision_agreement([(3, 0), (1, 2), (2, 1), (1, 0)]).decision
     assert agreement.decision.krippendorff_alpha.items == 3  # the one-vote item cannot pair
+    assert agreement.reasons["copied"].krippendorff_alpha.items == 3
+
+
+def test_tallies_stored_before_reason_counts_were_kept_say_to_tally_again(campaign, tmp_path):
+    engine = open_database(campaign.config.database)
+    save_tallies(engine, [result(1, "dropped", 0, 2, {"copied": 2}), result(2, "accepted", 2, 0)])
+    with engine.begin() as conn:  # as an earlier version stored it
+        conn.exec_driver_sql("UPDATE vote_tallies SET reason_counts = NULL WHERE submission_id = 1")
+    said = []
+    agreement = Campaign(
+        campaign.config, label_studio=no_label_studio, verdict_key=no_key, progress=said.append
+    ).agreement()
+    assert agreement.reasons == {} and agreement.decision.krippendorff_alpha.items == 2
+    assert said == [
+        "note: agreement per reason needs the tallies' reason counts; run: "
+        f"apeach-ls votes tally --config {campaign.config.path}"
+    ]
 
 
 def test_without_a_stored_tally_it_says_so_and_names_the_command(campaign):

@@ -306,6 +306,9 @@ RELEASED = {
     "0003_mturk_assignment_ids": "f50d95dbe944dc78",
     "0004_platforms_and_confirmation": "d92c5a6d33dc3bac",
     "0005_rounds_and_writer_holds": "cea00011f77ee3f3",
+    "0006_validation_tallies": "6128524246f6bd46",
+    "0007_vote_tally_sentence_versions": "549d18737a70ac20",
+    "0008_vote_tally_reason_counts": "fcebb742019616ee",
 }
 
 

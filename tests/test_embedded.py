@@ -303,7 +303,7 @@ def test_ssrf_settings_command_prints_exports():
 def test_without_any_model_file_up_serves_the_built_in_model(tmp_path):
     from apeach_ls.classifier import load_classifier
 
-    choice = choose_model(tmp_path, env={})
+    choice = choose_model(tmp_path, None)
     assert choice.spec == str(SHIPPED_MODEL_DIR) and "BEEP! (CC BY-SA 4.0" in choice.source
     model = load_classifier(choice.spec)
     hate, clean = model.classify(
@@ -317,7 +317,7 @@ def test_without_any_model_file_up_serves_the_built_in_model(tmp_path):
         and "Moon" in note
         and "creativecommons.org/licenses/by-sa/4.0" in note
     )
-    assert choose_model(tmp_path, env={"APEACH_LS_MODEL": "hf:x"}).spec == "hf:x"
+    assert choose_model(tmp_path, "hf:x").spec == "hf:x"
 
 
 def test_the_built_in_model_is_rebuilt_exactly_by_its_script(tmp_path, beep_dir):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 
 from apeach_ls.votes.agreement import (
@@ -12,8 +14,9 @@ from apeach_ls.votes.agreement import (
     krippendorff_alpha,
     manager_agreement,
     scores,
+    tally_agreement,
 )
-from apeach_ls.votes.model import ManagerVote
+from apeach_ls.votes.model import REASONS, ManagerVote
 
 # Fleiss (1971) as worked on Wikipedia: 10 items, 14 raters, 5 categories; P = 0.378, Pe = 0.213.
 FLEISS_TABLE = [
@@ -164,3 +167,40 @@ def test_agreement_from_stored_counts_equals_the_agreement_on_the_votes(items):
     stored = decision_agreement(counts)
     assert stored.decision == counted_agreement(votes).decision
     assert stored.reasons == {}
+
+
+@pytest.mark.parametrize(
+    "items",
+    [
+        [
+            [("keep",), ("drop", "copied"), ("drop", "copied", "off_topic")],
+            [("drop", "off_topic"), ("keep",), ("drop", "off_topic")],
+            [("drop", "private_person"), ("drop", "copied")],
+            [("keep",)],  # one vote: cannot pair
+            [],  # pending without votes
+        ],
+        [[("drop", "other"), ("drop", "other")], [("keep",), ("keep",), ("drop", "copied")]],
+    ],
+)
+def test_agreement_per_reason_from_stored_counts_equals_the_agreement_on_the_votes(items):
+    votes = [[_vote(m, *vote) for m, vote in enumerate(item, 1)] for item in items]
+    stored = [
+        (
+            sum(1 for v in item if v.decision == "keep"),
+            sum(1 for v in item if v.decision == "drop"),
+            dict(Counter(r for v in item if v.decision == "drop" for r in v.reasons)),
+        )
+        for item in votes
+    ]
+    on_votes = counted_agreement(votes)
+    from_counts = tally_agreement(stored)
+    assert from_counts == on_votes
+    assert set(from_counts.reasons) == set(REASONS)
+    assert any(s.krippendorff_alpha.value is not None for s in from_counts.reasons.values())
+
+
+def test_tallies_stored_without_reason_counts_give_no_per_reason_agreement():
+    stored = [(2, 1, {"copied": 1}), (0, 3, None)]
+    agreement = tally_agreement(stored)
+    assert agreement.reasons == {}
+    assert agreement.decision == decision_agreement([(2, 1), (0, 3)]).decision

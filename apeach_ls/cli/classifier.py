@@ -308,7 +308,7 @@ def eval_command(file: Path, spec: str | None, label_map: str | None) -> None:
     if not spec:
         from ..embedded import choose_model
 
-        choice = choose_model(default_data_dir(), env={})
+        choice = choose_model(default_data_dir(), None)
         spec, source = choice.spec, f" ({choice.source})"
     examples = read_labeled(file)
     model = load_classifier(spec, parse_label_map(label_map) if label_map else None)

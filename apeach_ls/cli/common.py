@@ -16,9 +16,29 @@ from ..steps import OnStep
 
 if TYPE_CHECKING:
     from ..campaign import Campaign
+    from ..cli_settings import CliSettings
     from ..receipts import ReceiptKey
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+_SETTINGS = "apeach_ls.settings"
+
+
+def settings() -> CliSettings:
+    """The command's settings (:class:`apeach_ls.cli_settings.CliSettings`): read from the
+    environment once per run of the CLI, the only place the commands read it (besides
+    ``up``'s handing of the environment on to the servers it starts)."""
+    from ..cli_settings import CliSettings
+
+    context = click.get_current_context(silent=True)
+    if context is None:
+        return CliSettings.from_env(os.environ)
+    root = context.find_root()
+    if _SETTINGS not in root.meta:
+        root.meta[_SETTINGS] = CliSettings.from_env(os.environ)
+    found: CliSettings = root.meta[_SETTINGS]
+    return found
 
 
 def fail_cleanly(fn: F) -> F:
@@ -38,7 +58,7 @@ def campaign_option(fn: F) -> F:
     """``--campaign NAME`` (env APEACH_CAMPAIGN, default ``apeach``)."""
     return click.option(
         "--campaign",
-        default=lambda: os.environ.get("APEACH_CAMPAIGN", "apeach"),
+        default=lambda: settings().campaign,
         show_default="apeach",
         help="Campaign name; each campaign has its own projects. Env: APEACH_CAMPAIGN.",
     )(fn)
@@ -84,15 +104,13 @@ def _config(fn: F, callback: Callable[..., Any] | None) -> F:
 
 def default_data_dir() -> Path:
     """``$APEACH_LS_HOME``, default ``./apeach-ls-data``: where the embedded set-up and models live."""
-    return Path(os.environ.get("APEACH_LS_HOME", "apeach-ls-data"))
+    return settings().data_dir
 
 
 def verdict_key() -> ReceiptKey:
     """The secret verdict receipts are checked with (APEACH_VERDICT_SECRET[_FILE], else the
     embedded set-up's ``<data dir>/verdict-secret``): every command that reads submissions needs it."""
-    from ..settings import verdict_key as from_env
-
-    return from_env(os.environ, default_data_dir())
+    return settings().verdict_key()
 
 
 def require_config(config_path: Path | None) -> Path:
@@ -135,7 +153,9 @@ def open_campaign(config_path: Path | None) -> Campaign:
     from ..campaign import Campaign
     from ..campaign_config import load_config
 
-    return Campaign(load_config(require_config(config_path)), **_campaign_access())
+    return Campaign(
+        load_config(require_config(config_path), settings().environ), **_campaign_access()
+    )
 
 
 def campaign_named(name: str) -> Campaign:
@@ -146,11 +166,17 @@ def campaign_named(name: str) -> Campaign:
 
 
 def _campaign_access() -> dict[str, Any]:
-    from ..labelstudio.connection import LabelStudioSettings, connect
-
+    given = settings()
     return {
-        "label_studio": lambda: connect(LabelStudioSettings.from_env()),
-        "verdict_key": verdict_key,
+        "label_studio": lambda: label_studio(),
+        "verdict_key": given.verdict_key,
         "progress": stderr,
-        "label_studio_url": os.environ.get("LABEL_STUDIO_URL", "").rstrip("/"),
+        "label_studio_url": given.label_studio_url,
     }
+
+
+def label_studio() -> Any:
+    """A Label Studio client on the settings' URL and API key."""
+    from ..labelstudio.connection import connect
+
+    return connect(settings().label_studio())

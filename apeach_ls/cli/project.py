@@ -7,11 +7,10 @@ from pathlib import Path
 import click
 
 from ..errors import DataFileError
-from ..labelstudio.connection import LabelStudioSettings, connect
-from ..labelstudio.projects import MLConnection, SetupReport, find_project, setup_generation
+from ..labelstudio.projects import SetupReport, find_project, setup_generation
 from ..labelstudio.prompt_import import import_prompts
 from ..prompts import default_prompts, parse_topics
-from .common import campaign_option, fail_cleanly
+from .common import campaign_option, fail_cleanly, label_studio, settings
 
 
 def print_setup_report(report: SetupReport) -> None:
@@ -37,8 +36,8 @@ def setup(campaign: str) -> None:
     Example:
       APEACH_ML_URL=http://127.0.0.1:9090 apeach-ls setup --campaign apeach-2026
     """
-    client = connect(LabelStudioSettings.from_env())
-    print_setup_report(setup_generation(client, campaign, MLConnection.from_env()))
+    client = label_studio()
+    print_setup_report(setup_generation(client, campaign, settings().ml_connection()))
 
 
 @click.group()
@@ -86,7 +85,7 @@ def import_command(campaign: str, per_topic: int, topics_file: Path | None) -> N
       apeach-ls prompts import --topics my_topics.csv --per-topic 20
     """
     topics = read_topics(topics_file)
-    client = connect(LabelStudioSettings.from_env())
+    client = label_studio()
     project = find_project(client, campaign, "generation")
     if project is None:
         raise click.ClickException(

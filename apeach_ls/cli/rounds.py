@@ -9,19 +9,8 @@ from pathlib import Path
 
 import click
 
-from ..campaign_config import load_config
-from ..rounds import (
-    CAMPAIGN_START,
-    DIMENSIONS,
-    METRIC_COLUMNS,
-    current_rounds,
-    fooling_metrics,
-    fooling_records,
-    metric_rows,
-    metrics_by_round,
-)
-from ..rounds_store import load_rounds, store_pin, store_start
-from .common import config_option, fail_cleanly, require_config, verdict_key
+from ..rounds import CAMPAIGN_START, DIMENSIONS, METRIC_COLUMNS, current_rounds, metric_rows
+from .common import config_option, fail_cleanly, open_campaign
 
 
 @click.group()
@@ -33,13 +22,6 @@ def rounds() -> None:
     a verified verdict, when it was made); the receipt says which model version it fooled. `rounds metrics` shows MER (fooled / submitted) and vMER
     (verified fooled / submitted) per round, topic, writer or model version.
     """
-
-
-def _engine_and_name(config_path: Path | None):  # type: ignore[no-untyped-def]
-    from ..database import open_database
-
-    config = load_config(require_config(config_path))
-    return config, open_database(config.database)
 
 
 def _started(at: datetime) -> str:
@@ -62,9 +44,7 @@ def start_command(config_path: Path | None, name: str) -> None:
       apeach-ls rounds start round-2 --config campaign.toml
       apeach-ls rounds pin round-2 ngram-20261201-1 --config campaign.toml
     """
-    config, engine = _engine_and_name(config_path)
-    now = datetime.now(UTC)
-    stored = store_start(engine, config.name, name, now)
+    stored = open_campaign(config_path).start_round(name, datetime.now(UTC))
     started = next(r for r in stored if r.name == name)
     click.echo(f"round {name} started at {started.started_at.isoformat(timespec='seconds')}")
     if len(stored) == 2 and stored[0].started_at == CAMPAIGN_START:
@@ -83,8 +63,7 @@ def pin_command(config_path: Path | None, name: str, model_version: str) -> None
     Example:
       apeach-ls rounds pin round-2 ngram-20261201-1 --config campaign.toml
     """
-    config, engine = _engine_and_name(config_path)
-    pinned = store_pin(engine, config.name, name, model_version)
+    pinned = open_campaign(config_path).pin_round(name, model_version)
     click.echo(f"round {name}: model versions {', '.join(pinned.model_versions)}")
 
 
@@ -98,8 +77,7 @@ def list_command(config_path: Path | None) -> None:
     Example:
       apeach-ls rounds list --config campaign.toml
     """
-    config, engine = _engine_and_name(config_path)
-    stored = load_rounds(engine, config.name)
+    stored = open_campaign(config_path).rounds()
     for r in current_rounds(stored):
         pinned = ", ".join(r.model_versions) or "none pinned"
         implicit = "" if stored else " (no round named yet: the whole campaign)"
@@ -139,35 +117,7 @@ def metrics_command(config_path: Path | None, by: str) -> None:
     Example:
       apeach-ls rounds metrics --config campaign.toml --by model_version
     """
-    from ..labelstudio.connection import LabelStudioSettings, connect
-    from ..labelstudio.projects import generation_project_id
-    from ..labelstudio.submissions import read_submissions
-    from ..labelstudio.vote_round import user_emails
-    from ..validation.store import load_verified
-    from ..votes.store import load_tallies
-
-    config, engine = _engine_and_name(config_path)
-    stored = load_rounds(engine, config.name)
-    tallies = load_tallies(engine)
-    client = connect(LabelStudioSettings.from_env())
-    project_id = generation_project_id(client, config.name)
-    submissions = list(read_submissions(client, project_id, verdict_key()))
-    emails = user_emails(client)
-
-    def writer(s):  # type: ignore[no-untyped-def]
-        if s.writer_id is None:
-            return "unknown"
-        return emails.get(s.writer_id) or f"user {s.writer_id}"
-
-    verified = load_verified(engine) if config.validation else None  # validation of fooling
-    records = fooling_records(
-        submissions, {sid: t.outcome for sid, t in tallies.items()}, stored, writer, verified
-    )
-    if by == "round":
-        counts = metrics_by_round(records, stored)
-    else:
-        counts = fooling_metrics(records, by)  # type: ignore[arg-type]
-        counts = dict(sorted(counts.items()))
+    counts = open_campaign(config_path).fooling_metrics(by)  # type: ignore[arg-type]
     header = ("model version (of the verdict)" if by == "model_version" else by, *METRIC_COLUMNS)
     empty = "(no verified verdict)" if by == "model_version" else "(none)"
     rows = [(key or empty, *rest) for key, *rest in metric_rows(counts)]

@@ -42,8 +42,7 @@ from ..labelstudio.prompt_import import import_prompts
 from ..ls_database import DATABASE_URL, PostgresDatabase, parse_database_url
 from ..processes import port_in_use, supervise
 from ..prompts import default_prompts
-from ..settings import read_secret
-from .common import campaign_option, default_data_dir, fail_cleanly
+from .common import campaign_option, default_data_dir, fail_cleanly, settings
 from .project import print_setup_report
 
 
@@ -58,7 +57,7 @@ def say(message: str = "", err: bool = False) -> None:
 def ensure_model(data_dir: Path, train_data: Path | None) -> ModelChoice:
     """The model to serve (:func:`choose_model`); with ``--train-data`` and none trained into
     the data dir yet, train one there first."""
-    choice = choose_model(data_dir)
+    choice = choose_model(data_dir, settings().model)
     if (
         train_data is None
         or choice.source == "APEACH_LS_MODEL"
@@ -73,7 +72,7 @@ def ensure_model(data_dir: Path, train_data: Path | None) -> ModelChoice:
         train_data, model_dir, replace=True
     )  # a crashed first run left no model.json
     say(f"model {version} saved to {model_dir}")
-    return choose_model(data_dir)
+    return choose_model(data_dir, settings().model)
 
 
 class Stop(KeyboardInterrupt):
@@ -86,12 +85,13 @@ def _stop_on(signum: int, _frame: Any) -> None:
 
 def _api_key_lines(data_dir: Path) -> tuple[dict[str, str], list[str]]:
     """How the campaign commands get the admin's API key: a file path, never the key."""
-    if os.environ.get("LABEL_STUDIO_API_KEY"):
+    given = settings()
+    if given.given("LABEL_STUDIO_API_KEY"):
         return {}, ["LABEL_STUDIO_API_KEY: the one you gave `up` in the environment (not stored)"]
-    if os.environ.get("LABEL_STUDIO_API_KEY_FILE"):
+    if given.given("LABEL_STUDIO_API_KEY_FILE"):
         return {
             "LABEL_STUDIO_API_KEY_FILE": str(
-                Path(os.environ["LABEL_STUDIO_API_KEY_FILE"]).resolve()
+                Path(given.environ["LABEL_STUDIO_API_KEY_FILE"]).resolve()
             )
         }, []
     return {"LABEL_STUDIO_API_KEY_FILE": str(data_dir / API_KEY_FILE)}, []
@@ -211,7 +211,7 @@ def choose_database(data_dir: Path, option: str | None) -> PostgresDatabase | No
     recorded = data_dir / DATABASE_FILE
     if option:
         postgres = parse_database_url(option, from_command_line=True)
-    elif url := read_secret(os.environ, DATABASE_URL):
+    elif url := settings().secret(DATABASE_URL):
         postgres = parse_database_url(url, from_command_line=False)
     elif recorded.is_file():
         postgres = parse_database_url(recorded.read_text().strip(), from_command_line=True)
@@ -239,14 +239,15 @@ def _run(
             raise ConfigError(
                 f"port {p} ({name}) is already in use on {reach(bind)}; choose another with {name}"
             )
-    login, sources = admin_login(data_dir)
-    ml_auth = ml_basic_auth(data_dir)
-    verdict_env = verdict_secret_env(data_dir)
+    given = settings()
+    login, sources = admin_login(data_dir, given.environ)
+    ml_auth = ml_basic_auth(data_dir, given.environ)
+    verdict_env = verdict_secret_env(data_dir, given.environ)
     model = ensure_model(data_dir, train_data)
     key_exports, notes = _api_key_lines(data_dir)
-    if os.environ.get("APEACH_VERDICT_SECRET"):
+    if given.given("APEACH_VERDICT_SECRET"):
         notes.append("APEACH_VERDICT_SECRET: the one you gave `up` in the environment (not stored)")
-    if os.environ.get("APEACH_ML_BASIC_AUTH_PASSWORD"):
+    if given.given("APEACH_ML_BASIC_AUTH_PASSWORD"):
         notes.append(
             "APEACH_ML_BASIC_AUTH_PASSWORD: the one you gave `up` in the environment (not stored)"
         )

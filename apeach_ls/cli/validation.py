@@ -7,43 +7,8 @@ from pathlib import Path
 
 import click
 
-from ..campaign_config import CampaignConfig, load_config
-from ..database import open_database
-from ..errors import ConfigError
-from ..labelstudio.connection import LabelStudioSettings, connect
-from ..labelstudio.projects import generation_project_id
-from ..labelstudio.submissions import Submission, read_submissions
-from ..labelstudio.validation_round import (
-    add_assignments,
-    ensure_validation_projects,
-    find_validation_projects,
-    read_answers,
-    tally_validation,
-)
-from ..labelstudio.vote_round import missing_managers, user_emails
 from ..validation.model import REJECTED, UNDECIDED, VERIFIED
-from ..validation.store import save_validation
-from .common import config_option, fail_cleanly, require_config, verdict_key
-
-
-def _require_validation(config: CampaignConfig) -> None:
-    if not config.validation:
-        raise ConfigError(
-            f"{config.path}: validation is off; set enabled = true in [validation] to validate "
-            "fooled sentences"
-        )
-    if not config.validators:
-        raise ConfigError(
-            f"{config.path}: [validation] validators is empty and there are no managers; "
-            "list the validators' e-mails"
-        )
-
-
-def _submissions(client, config: CampaignConfig) -> list[Submission]:  # type: ignore[no-untyped-def]
-    project_id = generation_project_id(client, config.name)
-    return sorted(
-        read_submissions(client, project_id, verdict_key()), key=lambda s: s.submission_id
-    )
+from .common import config_option, fail_cleanly, open_campaign
 
 
 @click.group()
@@ -77,29 +42,15 @@ def create_command(config_path: Path | None, batch_size: int) -> None:
     Example:
       apeach-ls validation create --config campaign.toml
     """
-    config = load_config(require_config(config_path))
-    _require_validation(config)
-    client = connect(LabelStudioSettings.from_env())
-    submissions = _submissions(client, config)
-    projects, steps = ensure_validation_projects(client, config.name, config.validators)
-    for step in steps:
+    done = open_campaign(config_path).add_validation_tasks(batch_size)
+    for step in done.steps:
         click.echo(f"{step.what}: {step.outcome} ({step.detail})")
-    emails = user_emails(client)
-    for validator in missing_managers(config.validators, emails):
+    for validator, n in done.added.items():
         click.echo(
-            f"warning: validator {validator} has no Label Studio account: no sentence is given "
-            "to them until they sign up (`apeach-ls managers` prints the invite link)",
-            err=True,
+            f"{validator}: {n} validation tasks added, {done.already_there[validator]} "
+            f"already there (validation project {done.projects[validator]})"
         )
-    readout = read_answers(client, projects, emails)
-    results = tally_validation(readout, submissions, emails, config.validators)
-    added = add_assignments(client, projects, submissions, emails, readout, results, batch_size)
-    for validator, n in added.items():
-        click.echo(
-            f"{validator}: {n} validation tasks added, {len(readout.assigned[validator])} "
-            f"already there (validation project {projects[validator]})"
-        )
-    _summary(results)
+    _summary(done.results)
 
 
 def _summary(results) -> None:  # type: ignore[no-untyped-def]
@@ -128,24 +79,13 @@ def tally_command(config_path: Path | None) -> None:
     Example:
       apeach-ls validation tally --config campaign.toml
     """
-    config = load_config(require_config(config_path))
-    _require_validation(config)
-    client = connect(LabelStudioSettings.from_env())
-    projects = find_validation_projects(client, config.name, config.validators)
-    if not projects:
-        raise click.ClickException(
-            f"Campaign {config.name!r} has no validation project. "
-            f"Run: apeach-ls validation create --config {config.path}"
-        )
-    emails = user_emails(client)
-    readout = read_answers(client, projects, emails)
-    results = tally_validation(readout, _submissions(client, config), emails, config.validators)
-    save_validation(open_database(config.database), results.values())
+    tally = open_campaign(config_path).tally_validation()
+    results = tally.results
     _summary(results)
     ignored = Counter(i.why for r in results.values() for i in r.ignored)
     if ignored:
         click.echo(
             "answers not counted: " + ", ".join(f"{k} {v}" for k, v in sorted(ignored.items()))
         )
-    for line in readout.malformed:
+    for line in tally.malformed:
         click.echo(f"malformed answer, not counted: {line}", err=True)

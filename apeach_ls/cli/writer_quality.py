@@ -8,25 +8,8 @@ from pathlib import Path
 
 import click
 
-from ..aids.for_campaign import campaign_aids
-from ..campaign_config import load_config
-from ..database import open_database
-from ..errors import ConfigError
-from ..labelstudio.connection import LabelStudioSettings, connect, describe_api_error
-from ..labelstudio.projects import generation_project_id
-from ..labelstudio.submissions import read_submissions
-from ..labelstudio.vote_round import user_emails
-from ..rewards.holds import add_holds, load_holds, release_holds
-from ..votes.store import load_tallies
-from ..writer_quality import (
-    WriterQuality,
-    holds_to_add,
-    last_releases,
-    over_thresholds,
-    sentence_records,
-    writer_quality,
-)
-from .common import config_option, fail_cleanly, require_config, verdict_key
+from ..writer_quality import WriterQuality, over_thresholds
+from .common import config_option, fail_cleanly, open_campaign
 
 
 def _line(who: str, q: WriterQuality) -> str:
@@ -56,23 +39,10 @@ def quality_command(config_path: Path | None, dry_run: bool) -> None:
     Example:
       apeach-ls writers quality --config campaign.toml
     """
-    config = load_config(require_config(config_path))
-    client = connect(LabelStudioSettings.from_env())
-    project_id = generation_project_id(client, config.name)
-    submissions = sorted(
-        read_submissions(client, project_id, verdict_key()), key=lambda s: s.submission_id
-    )
-    engine = open_database(config.database)
-    tallies = {sid: (t.outcome, t.reasons) for sid, t in load_tallies(engine).items()}
-    aids = campaign_aids(config, submissions)
-    flags = {sid: a.flags() for sid, a in aids.items()}
-    holds = load_holds(engine, config.name)
-    quality = writer_quality(sentence_records(submissions, tallies, flags), last_releases(holds))
-    emails = user_emails(client)
-    new = holds_to_add(quality, config.quality, holds)
-    if new and not dry_run:
-        add_holds(engine, config.name, new, datetime.now(UTC))
-    active = {h.writer_id: h for h in holds if h.active}
+    campaign = open_campaign(config_path)
+    config = campaign.config
+    found = campaign.writer_quality(hold=not dry_run, now=datetime.now(UTC))
+    quality, new, active, emails = found.quality, found.new_holds, found.active, found.emails
     for writer, q in sorted(quality.items(), key=lambda item: emails.get(item[0], "")):
         line = _line(emails.get(writer, f"user {writer}"), q)
         over = over_thresholds(q, config.quality)
@@ -104,17 +74,10 @@ def release_command(writer: str, config_path: Path | None, dry_run: bool) -> Non
     Example:
       apeach-ls writers release w7@example.org --config campaign.toml
     """
-    config = load_config(require_config(config_path))
-    client = connect(LabelStudioSettings.from_env())
-    emails = user_emails(client)
-    ids = {e: i for i, e in emails.items()}
-    key = writer.strip().lower()
-    writer_id = int(key) if key.isdigit() else ids.get(key)
-    if writer_id is None or writer_id not in emails:
-        raise ConfigError(f"{writer}: no such Label Studio user (give an e-mail or a user id)")
-    engine = open_database(config.database)
-    active = [h for h in load_holds(engine, config.name) if h.writer_id == writer_id and h.active]
-    who = emails[writer_id]
+    campaign = open_campaign(config_path)
+    writer_id = campaign.writer_id(writer)
+    active = campaign.active_holds(writer_id)
+    who = campaign.user_emails[writer_id]
     if not active:
         click.echo(f"{who} is not on hold; nothing changed")
         return
@@ -122,11 +85,7 @@ def release_command(writer: str, config_path: Path | None, dry_run: bool) -> Non
         for h in active:
             click.echo(f"would release {who}: on hold since {h.since.isoformat()} ({h.reason})")
         return
-    try:
-        by = (client.users.whoami().email or "").strip().lower() or "unknown"
-    except Exception as exc:
-        raise describe_api_error(exc, "reading who LABEL_STUDIO_API_KEY belongs to") from exc
-    for h in release_holds(engine, config.name, writer_id, by, datetime.now(UTC)):
+    for h in campaign.release_writer(writer_id, datetime.now(UTC)):
         click.echo(
             f"released {who} (on hold since {h.since.isoformat(timespec='seconds')}, {h.reason}); "
             f"their sentences are paid at the next payout"

@@ -221,6 +221,13 @@ def _add_vote_tally_sentence_versions(conn: Connection) -> None:
     conn.exec_driver_sql("ALTER TABLE vote_tallies ADD COLUMN sentence_version VARCHAR(64)")
 
 
+def _add_vote_tally_reason_counts(conn: Connection) -> None:
+    """Each stored tally keeps how many counted drop votes named each reason (a JSON object),
+    so the report's per-reason agreement reads the stored tallies. Tallies stored before
+    have none (NULL) until `votes tally` runs again."""
+    conn.exec_driver_sql("ALTER TABLE vote_tallies ADD COLUMN reason_counts TEXT")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("0001_create_ledger", _create_ledger),
     Migration("0002_vote_tallies", _create_vote_tallies),
@@ -229,6 +236,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration("0005_rounds_and_writer_holds", _create_rounds_and_writer_holds),
     Migration("0006_validation_tallies", _create_validation_tallies),
     Migration("0007_vote_tally_sentence_versions", _add_vote_tally_sentence_versions),
+    Migration("0008_vote_tally_reason_counts", _add_vote_tally_reason_counts),
 )
 
 _record = schema_migrations

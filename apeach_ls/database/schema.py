@@ -178,6 +178,9 @@ vote_tallies = Table(
     # the version of the sentence the counted votes are about (votes.model.ShownSentence);
     # NULL for a tally stored before versions: then taken as it is
     Column("sentence_version", String(64)),
+    # every reason the counted drop votes named, with how many named it: a JSON object
+    # ({"copied": 2}); NULL for tallies stored before the counts were kept
+    Column("reason_counts", Text),
     CheckConstraint(f"outcome IN {sql_list(OUTCOMES)}", name="ck_vote_tallies_outcome"),
 )
 

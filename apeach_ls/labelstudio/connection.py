@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -35,8 +34,9 @@ class LabelStudioSettings:
         return f"LabelStudioSettings(url={self.url!r}, api_key=***)"
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> LabelStudioSettings:
-        env = os.environ if env is None else env
+    def from_env(cls, env: Mapping[str, str]) -> LabelStudioSettings:
+        """From LABEL_STUDIO_URL, LABEL_STUDIO_API_KEY[_FILE], LABEL_STUDIO_TIMEOUT in ``env``
+        (the CLI's :class:`apeach_ls.cli_settings.CliSettings` gives its environment)."""
         url = (env.get("LABEL_STUDIO_URL") or "").rstrip("/")
         key = read_secret(env, "LABEL_STUDIO_API_KEY")
         if not url:

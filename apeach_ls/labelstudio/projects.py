@@ -8,7 +8,6 @@ says, step by step, what was created, updated or left unchanged.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -51,10 +50,9 @@ class MLConnection:
         )
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> MLConnection | None:
+    def from_env(cls, env: Mapping[str, str]) -> MLConnection | None:
         """APEACH_ML_URL (how Label Studio reaches the backend) and the backend's Basic auth
         (APEACH_ML_BASIC_AUTH_USER, APEACH_ML_BASIC_AUTH_PASSWORD[_FILE]); None without a URL."""
-        env = os.environ if env is None else env
         url = env.get("APEACH_ML_URL")
         if not url:
             return None

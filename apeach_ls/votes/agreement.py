@@ -144,6 +144,32 @@ def decision_agreement(keeps_and_drops: Iterable[tuple[int, int]]) -> ManagerAgr
     """Agreement on keep/drop from each submission's counted (keeps, drops), as a stored
     tally keeps them: the same keep/drop scores :func:`counted_agreement` gives on the votes
     themselves. The per-reason scores need each vote's reasons, which a count does not keep,
-    so ``reasons`` is empty."""
+    so ``reasons`` is empty (:func:`tally_agreement` has them)."""
     units = [[KEEP] * keeps + [DROP] * drops for keeps, drops in keeps_and_drops]
     return ManagerAgreement(scores([u for u in units if len(u) >= 2], DECISIONS), {})
+
+
+def tally_agreement(
+    tallies: Iterable[tuple[int, int, Mapping[str, int] | None]],
+) -> ManagerAgreement:
+    """Agreement from each submission's counted (keeps, drops, reason counts), as a stored
+    tally keeps them: the scores :func:`counted_agreement` gives on the votes themselves, on
+    keep/drop and per reason (a vote names a reason or not; a keep names none). Per-reason
+    scores need every tally's reason counts: when one has none (None, tallied before they
+    were kept) ``reasons`` is empty."""
+    items = [(keeps, drops, counts) for keeps, drops, counts in tallies if keeps + drops >= 2]
+    decision = decision_agreement((keeps, drops) for keeps, drops, _ in items).decision
+    known = [(keeps + drops, counts) for keeps, drops, counts in items if counts is not None]
+    if len(known) < len(items):
+        return ManagerAgreement(decision, {})
+    per_reason = {
+        reason: scores(
+            [
+                [True] * counts.get(reason, 0) + [False] * (n - counts.get(reason, 0))
+                for n, counts in known
+            ],
+            (False, True),
+        )
+        for reason in REASONS
+    }
+    return ManagerAgreement(decision, per_reason)

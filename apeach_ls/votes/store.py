@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -21,6 +22,8 @@ class StoredTally:
     drops: int
     tallied_at: str
     sentence_version: str | None = None  # the version of the sentence tallied (None: unknown)
+    # how many counted drop votes named each reason; None: tallied before they were kept
+    reason_counts: Mapping[str, int] | None = None
 
 
 def save_tallies(engine: Engine, results: Iterable[TallyResult]) -> int:
@@ -35,6 +38,7 @@ def save_tallies(engine: Engine, results: Iterable[TallyResult]) -> int:
             "drops": r.drops,
             "tallied_at": at,
             "sentence_version": r.sentence_version,
+            "reason_counts": json.dumps(dict(sorted(r.reason_counts.items()))),
         }
         for r in results
     ]
@@ -62,6 +66,14 @@ def load_tallies(engine: Engine) -> Mapping[int, StoredTally]:
                 r.drops,
                 r.tallied_at,
                 r.sentence_version,
+                _reason_counts(r.reason_counts),
             )
             for r in conn.execute(select(vote_tallies))
         }
+
+
+def _reason_counts(stored: str | None) -> dict[str, int] | None:
+    if stored is None:
+        return None
+    counts = json.loads(stored)
+    return {str(reason): int(n) for reason, n in counts.items()}
