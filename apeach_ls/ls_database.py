@@ -64,8 +64,14 @@ def parse_database_url(url: str, from_command_line: bool) -> PostgresDatabase:
     try:
         parts = urlsplit(url.strip())
         port = parts.port or 5432
-    except ValueError as exc:
-        raise ConfigError(f"{source}: not a database URL ({exc})") from None
+    except ValueError:
+        # urlsplit's own message quotes the text it took for a port or host, which is part of
+        # the password when the password holds an unescaped '/', '?' or '#': never show it.
+        raise ConfigError(
+            f"{source}: not a database URL: the port must be a number from 0 to 65535, and "
+            "'/', '?', '#', '[' and ']' in the user or password must be percent-encoded "
+            "(e.g. '/' as %2F)"
+        ) from None
     if parts.scheme not in SCHEMES:
         raise ConfigError(
             f"{source}: expected a postgresql://user@host:port/name URL, got a "

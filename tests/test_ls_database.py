@@ -9,7 +9,7 @@ import re
 import pytest
 from click.testing import CliRunner
 
-from apeach_ls.cli.up import up
+from apeach_ls.cli.up import choose_database, remember_database, up
 from apeach_ls.errors import ConfigError
 from apeach_ls.ls_database import PostgresDatabase, parse_database_url, without_database_settings
 
@@ -75,3 +75,65 @@ def test_up_refuses_a_password_on_the_command_line_and_keeps_nothing(tmp_path):
     assert result.exit_code == 1
     assert "the URL holds a password" in result.output and "hunter2-pw" not in result.output
     assert not (tmp_path / "label-studio-database").exists()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://ls:se/cret-pw@127.0.0.1/ls",  # an unescaped '/' ends the host part early
+        "postgresql://ls:sec#ret-pw@127.0.0.1/ls",
+        "postgresql://ls:sec?ret-pw@127.0.0.1/ls",
+        "postgresql://ls:[sec]ret-pw@127.0.0.1/ls",
+    ],
+)
+@pytest.mark.parametrize("from_command_line", [True, False])
+def test_a_url_that_does_not_parse_shows_no_part_of_its_password(url, from_command_line):
+    with pytest.raises(ConfigError, match="percent-encoded") as error:
+        parse_database_url(url, from_command_line)
+    assert "sec" not in str(error.value) and "ret-pw" not in str(error.value)
+
+
+def pg_env(monkeypatch, **env):
+    for name in ("APEACH_LS_DATABASE_URL", "APEACH_LS_DATABASE_URL_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+
+
+def test_a_url_file_holding_a_password_must_be_readable_by_its_owner_only(tmp_path, monkeypatch):
+    url_file = tmp_path / "ls-url"
+    url_file.write_text("postgresql://ls:hunter2-pw@127.0.0.1:5432/ls\n")
+    url_file.chmod(0o644)
+    pg_env(monkeypatch, APEACH_LS_DATABASE_URL_FILE=str(url_file))
+    with pytest.raises(ConfigError, match=re.escape(f"chmod 600 {url_file}")) as error:
+        choose_database(tmp_path / "data", None)
+    assert "hunter2-pw" not in str(error.value)
+    url_file.chmod(0o600)
+    assert choose_database(tmp_path / "data", None).password == "hunter2-pw"
+
+
+def test_a_sqlite_data_dir_is_not_moved_to_postgresql_silently(tmp_path, monkeypatch):
+    pg_env(monkeypatch)
+    (tmp_path / "label-studio").mkdir()
+    (tmp_path / "label-studio" / "label_studio.sqlite3").write_bytes(b"projects")
+    with pytest.raises(ConfigError, match="holds a Label Studio on SQLite") as error:
+        choose_database(tmp_path, "postgresql://ls@127.0.0.1/ls")
+    assert "move" in str(error.value) and "--data-dir" in str(error.value)
+    assert choose_database(tmp_path, None) is None  # still SQLite
+    assert not (tmp_path / "label-studio-database").exists()
+
+
+def test_a_postgresql_data_dir_is_not_moved_to_another_database_silently(tmp_path, monkeypatch):
+    pg_env(monkeypatch)
+    (tmp_path / "label-studio-database").write_text("postgresql://ls@127.0.0.1:5432/ls\n")
+    assert choose_database(tmp_path, "postgres://ls@127.0.0.1/ls").url.endswith("/ls")  # same one
+    with pytest.raises(ConfigError, match="runs Label Studio on postgresql://ls@127.0.0.1:5432/ls"):
+        choose_database(tmp_path, "postgresql://ls@127.0.0.1/other")
+
+
+def test_the_database_is_remembered_only_once_label_studio_runs_on_it(tmp_path, monkeypatch):
+    pg_env(monkeypatch, APEACH_LS_DATABASE_URL="postgresql://ls:hunter2-pw@127.0.0.1:1/ls")
+    postgres = choose_database(tmp_path, None)
+    assert not (tmp_path / "label-studio-database").exists()  # a failed start leaves nothing
+    remember_database(tmp_path, postgres)
+    assert (tmp_path / "label-studio-database").read_text() == "postgresql://ls@127.0.0.1:1/ls\n"

@@ -8,11 +8,13 @@ import os
 import shlex
 import signal
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import click
 
+from ..atomic import write_file
 from ..datadir import (
     API_KEY_FILE,
     CREDENTIALS,
@@ -203,23 +205,67 @@ def up(
 
 
 DATABASE_FILE = "label-studio-database"  # in the data dir: the URL without its password
+SQLITE_FILE = Path("label-studio") / "label_studio.sqlite3"  # Label Studio's SQLite in the data dir
 
 
 def choose_database(data_dir: Path, option: str | None) -> PostgresDatabase | None:
     """PostgreSQL from --database, else from APEACH_LS_DATABASE_URL(_FILE), else the one the
-    last run on this data dir used (kept without its password); None: SQLite."""
-    recorded = data_dir / DATABASE_FILE
+    last run on this data dir used (kept without its password); None: SQLite.
+
+    A data dir stays on the database it started on: moving it to another one would start an
+    empty Label Studio and leave the projects, accounts and annotations (which the campaign's
+    votes and payouts refer to) behind, so that is refused with the way to do it deliberately."""
+    recorded_file = data_dir / DATABASE_FILE
+    recorded = (
+        parse_database_url(recorded_file.read_text().strip(), from_command_line=True)
+        if recorded_file.is_file()
+        else None
+    )
     if option:
         postgres = parse_database_url(option, from_command_line=True)
     elif url := settings().secret(DATABASE_URL):
         postgres = parse_database_url(url, from_command_line=False)
-    elif recorded.is_file():
-        postgres = parse_database_url(recorded.read_text().strip(), from_command_line=True)
+        refuse_readable_password_file(os.environ, postgres)
+    elif recorded is not None:
+        return recorded
     else:
         return None
-    if not recorded.is_file() or recorded.read_text().strip() != postgres.url:
-        recorded.write_text(postgres.url + "\n")
+    sqlite = data_dir / SQLITE_FILE
+    if recorded is None and sqlite.is_file():
+        raise ConfigError(
+            f"{data_dir} holds a Label Studio on SQLite ({sqlite}); on {postgres.url} `up` "
+            "would start an empty Label Studio and leave its projects, accounts and annotations "
+            "behind. Use another --data-dir (or APEACH_LS_HOME) for PostgreSQL, or move "
+            f"{sqlite} away to switch deliberately (moving it back returns to SQLite)"
+        )
+    if recorded is not None and recorded.url != postgres.url:
+        raise ConfigError(
+            f"{data_dir} runs Label Studio on {recorded.url} (kept in {recorded_file}), not on "
+            f"{postgres.url}. Use another --data-dir (or APEACH_LS_HOME) for that database, or "
+            f"delete {recorded_file} to switch deliberately"
+        )
     return postgres
+
+
+def refuse_readable_password_file(env: Mapping[str, str], postgres: PostgresDatabase) -> None:
+    """Like libpq with ~/.pgpass: a URL file holding a password must be readable by its owner only."""
+    path = env.get(f"{DATABASE_URL}_FILE")
+    if env.get(DATABASE_URL) or not path or not postgres.password:
+        return
+    mode = Path(path).stat().st_mode & 0o777
+    if mode & 0o077:
+        raise ConfigError(
+            f"{DATABASE_URL}_FILE: {path} holds a password and other users may read it "
+            f"(mode {mode:o}); make it readable by you only: chmod 600 {path}"
+        )
+
+
+def remember_database(data_dir: Path, postgres: PostgresDatabase | None) -> None:
+    """Keep the PostgreSQL URL (without its password) once Label Studio runs on it, so later
+    runs reuse it without --database; a run that never got there leaves nothing behind."""
+    recorded = data_dir / DATABASE_FILE
+    if postgres is not None and not recorded.is_file():
+        write_file(recorded, postgres.url + "\n")
 
 
 def _run(
@@ -286,6 +332,7 @@ def _run(
         ls.start()
         ml.wait_healthy(60, auth=auth)
         ls.wait_healthy(LS_START_TIMEOUT)
+        remember_database(data_dir, postgres)
         client = connect(LabelStudioSettings(url=state["label_studio_url"], api_key=login.api_key))
         connection = MLConnection(
             url=state["ml_url"], basic_auth_user=ml_auth.user, basic_auth_password=ml_auth.password
