@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -20,6 +21,8 @@ import requests
 from .errors import ApeachError
 
 PR_SET_PDEATHSIG = 1
+ERROR_LINE = re.compile(r"^[\w.]*(Error|Exception|Exit)\b: \S")  # a traceback's last line
+SECRET_NAME = re.compile(r"PASSWORD|SECRET|TOKEN|KEY", re.IGNORECASE)
 
 
 def free_port() -> int:
@@ -76,13 +79,33 @@ class ManagedProcess:
             log.close()
         return self
 
+    def last_error(self) -> str | None:
+        """The last exception line of the log (e.g. ``OperationalError: connection ... failed``),
+        with the values of the secrets in the process's environment blanked out."""
+        try:
+            with self.log_path.open("rb") as log:
+                log.seek(max(0, log.seek(0, os.SEEK_END) - 65536))
+                tail = log.read().decode("utf-8", "replace")
+        except OSError:
+            return None
+        lines = [line.strip() for line in tail.splitlines()]
+        errors = [line for line in lines if ERROR_LINE.match(line)]
+        if not errors:
+            return None
+        reason = errors[-1][:300]
+        for name, value in self.env.items():
+            if value and SECRET_NAME.search(name):
+                reason = reason.replace(value, "***")
+        return reason
+
     def wait_healthy(self, timeout: float, auth: tuple[str, str] | None = None) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process is not None and self.process.poll() is not None:
+                reason = self.last_error()
                 raise ApeachError(
-                    f"{self.name} exited with code {self.process.returncode} while starting; "
-                    f"see {self.log_path}"
+                    f"{self.name} exited with code {self.process.returncode} while starting"
+                    f"{f' ({reason})' if reason else ''}; see {self.log_path}"
                 )
             try:
                 if requests.get(self.health_url, timeout=2, auth=auth).status_code == 200:

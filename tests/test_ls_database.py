@@ -137,3 +137,32 @@ def test_the_database_is_remembered_only_once_label_studio_runs_on_it(tmp_path, 
     assert not (tmp_path / "label-studio-database").exists()  # a failed start leaves nothing
     remember_database(tmp_path, postgres)
     assert (tmp_path / "label-studio-database").read_text() == "postgresql://ls@127.0.0.1:1/ls\n"
+
+
+def test_a_server_that_dies_while_starting_says_why_without_its_secrets(tmp_path):
+    """Label Studio on an unreachable PostgreSQL: `up` quotes the error, not the password."""
+    import sys
+
+    from apeach_ls.errors import ApeachError
+    from apeach_ls.processes import ManagedProcess, free_port
+
+    crash = (
+        "import sys; print('Traceback (most recent call last):'); "
+        "sys.exit('django.db.utils.OperationalError: connection failed: connection to server at "
+        "\"127.0.0.1\", port 1 failed: Connection refused (as ls, hunter2-pw)')"
+    )
+    server = ManagedProcess(
+        "Label Studio",
+        [sys.executable, "-c", crash],
+        {"POSTGRE_PASSWORD": "hunter2-pw", "PATH": "/usr/bin:/bin"},
+        tmp_path / "ls.log",
+        f"http://127.0.0.1:{free_port()}/health",
+    ).start()
+    try:
+        with pytest.raises(ApeachError) as error:
+            server.wait_healthy(30)
+    finally:
+        server.stop()
+    message = str(error.value)
+    assert "OperationalError: connection failed" in message and "Connection refused" in message
+    assert "hunter2-pw" not in message and str(tmp_path / "ls.log") in message
