@@ -149,7 +149,7 @@ def test_a_server_that_dies_while_starting_says_why_without_its_secrets(tmp_path
     crash = (
         "import sys; print('Traceback (most recent call last):'); "
         "sys.exit('django.db.utils.OperationalError: connection failed: connection to server at "
-        "\"127.0.0.1\", port 1 failed: Connection refused (as ls, hunter2-pw)')"
+        '"127.0.0.1", port 1 failed: Connection refused (as ls, hunter2-pw)\')'
     )
     server = ManagedProcess(
         "Label Studio",
