@@ -234,6 +234,35 @@ def test_submitted_annotations_yield_the_corrected_label_and_forged_verdicts_cou
         and "the sentence was changed after its verdict was issued" in text
     )
 
+    # with the campaign config (as votes and payouts take it) it exports the config's campaign,
+    # whatever APEACH_CAMPAIGN says; a --campaign naming another one is refused
+    config = tmp_path / "campaign.toml"
+    config.write_text(f'[campaign]\nname = "{campaign}"\n', encoding="utf-8")
+    by_config = tmp_path / "by-config.csv"
+    result = CliRunner().invoke(
+        cli,
+        ["submissions", "export", "--config", str(config), "--out", str(by_config)],
+        env={**env, "APEACH_CAMPAIGN": "some-other-campaign"},
+    )
+    assert result.exit_code == 0, result.output
+    assert by_config.read_bytes() == out.read_bytes()
+    refused = CliRunner().invoke(
+        cli,
+        [
+            "submissions",
+            "export",
+            "--config",
+            str(config),
+            "--campaign",
+            "other",
+            "--out",
+            str(by_config),
+        ],
+        env=env,
+    )
+    assert refused.exit_code == 1 and f"is not the campaign of {config}" in refused.output
+    assert by_config.read_bytes() == out.read_bytes()  # nothing written over
+
     # without the secret, nothing is checked silently: a clear error
     missing = CliRunner().invoke(
         cli,

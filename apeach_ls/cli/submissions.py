@@ -8,10 +8,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 import click
+from click.core import ParameterSource
 
 from ..errors import ApeachError
 from ..spreadsheet import guard
-from .common import campaign_named, campaign_option, fail_cleanly
+from .common import (
+    campaign_named,
+    campaign_option,
+    fail_cleanly,
+    group_config_option,
+    open_campaign,
+)
 
 if TYPE_CHECKING:
     from ..labelstudio.submissions import Submission
@@ -69,13 +76,14 @@ def submissions() -> None:
 
 @submissions.command("export")
 @campaign_option
+@group_config_option
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
     help="CSV file to write (default: stdout).",
 )
 @fail_cleanly
-def export_command(campaign: str, out: Path | None) -> None:
+def export_command(campaign: str, config_path: Path | None, out: Path | None) -> None:
     """Write every submission with its corrected label (CSV with a header).
 
     A verdict counts only when its receipt (signed by the ML backend) verifies for the
@@ -88,13 +96,27 @@ def export_command(campaign: str, out: Path | None) -> None:
     spreadsheet would run as a formula (it starts with =, +, -, @) gets a leading
     apostrophe; ``classifier train`` removes it again, so it reads the exact sentences.
 
+    With a campaign config (``--config`` or APEACH_CAMPAIGN_CONFIG, as ``votes``, ``payout``
+    and ``export`` take it) the campaign is the one the config names; a ``--campaign`` that
+    names another is refused, so the sentences exported are those the votes and payouts read.
+
     \b
     Example:
       apeach-ls submissions export --campaign apeach-2026 --out submissions.csv
     """
     if out is not None:
         check_csv_target(out)  # before the slow reading
-    rows = [as_row(s) for s in campaign_named(campaign).submissions]
+    if config_path is not None:
+        chosen = open_campaign(config_path)
+        given = click.get_current_context().get_parameter_source("campaign")
+        if given is not ParameterSource.DEFAULT and campaign != chosen.name:
+            raise ApeachError(
+                f"--campaign {campaign!r} is not the campaign of {config_path} "
+                f"({chosen.name!r}); give one of them"
+            )
+    else:
+        chosen = campaign_named(campaign)
+    rows = [as_row(s) for s in chosen.submissions]
     if out is None:
         write_csv(rows, sys.stdout)
         return
