@@ -31,7 +31,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
+from typing import Final
 
+from .. import answers as answers_rule
+from ..answers import Refusal, email, refusal
 from .model import (
     AFTER_DECISION,
     AGREEING,
@@ -48,6 +51,7 @@ from .model import (
     WRONG,
     Answer,
     Decision,
+    Ignored,
     IgnoredAnswer,
     ValidationAnswer,
     ValidationResult,
@@ -74,8 +78,13 @@ def decide(answers: Sequence[Answer]) -> Decision:
     return Decision(None, majority - max(rights, wrongs))
 
 
-def _email(address: str | None) -> str:
-    return (address or "").strip().lower()
+# why an answer does not count, in the tally's words (the shared rule says "not listed")
+_NOT_COUNTED: Final[Mapping[Refusal, Ignored]] = {
+    answers_rule.NOT_LISTED: NOT_A_VALIDATOR,
+    answers_rule.CHANGED_BY_OTHER: CHANGED_BY_OTHER,
+    answers_rule.NOT_OWN_PROJECT: NOT_OWN_PROJECT,
+    answers_rule.OWN_SENTENCE: OWN_SENTENCE,
+}
 
 
 def _updated(answer: ValidationAnswer) -> datetime:
@@ -98,15 +107,12 @@ def _tally_one(
     ignored: list[IgnoredAnswer] = []
     by_validator: dict[str, list[ValidationAnswer]] = defaultdict(list)
     for answer in sorted(answers, key=lambda a: a.answer_id):
-        who = _email(answer.validator)
-        if who not in validators:
-            ignored.append(IgnoredAnswer(answer, NOT_A_VALIDATOR))
-        elif _email(answer.cast_by) != who:
-            ignored.append(IgnoredAnswer(answer, CHANGED_BY_OTHER))
-        elif _email(answer.project_validator) != who:
-            ignored.append(IgnoredAnswer(answer, NOT_OWN_PROJECT))
-        elif writer and who == writer:
-            ignored.append(IgnoredAnswer(answer, OWN_SENTENCE))
+        who = email(answer.validator)
+        why = refusal(
+            answer.validator, answer.cast_by, answer.project_validator, validators, writer
+        )
+        if why is not None:
+            ignored.append(IgnoredAnswer(answer, _NOT_COUNTED[why]))
         elif current is not None and answer.shown != current:
             ignored.append(IgnoredAnswer(answer, SENTENCE_CHANGED))
         elif answer.cancelled:
@@ -152,10 +158,10 @@ def tally(
     for answer in answers:
         if answer.submission_id in by_submission:
             by_submission[answer.submission_id].append(answer)
-    roster = {_email(v) for v in validators}
+    roster = {email(v) for v in validators}
     return {
         sid: _tally_one(
-            sid, by_submission[sid], roster, _email(writer_of.get(sid)), current.get(sid)
+            sid, by_submission[sid], roster, email(writer_of.get(sid)), current.get(sid)
         )
         for sid in listed
     }

@@ -50,7 +50,10 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
+from typing import Final
 
+from .. import answers
+from ..answers import Refusal, email, refusal
 from .model import (
     ACCEPTED,
     ANY_DROP,
@@ -70,6 +73,7 @@ from .model import (
     RULES,
     SENTENCE_CHANGED,
     SUPERSEDED,
+    Ignored,
     IgnoredVote,
     ManagerVote,
     Outcome,
@@ -79,9 +83,13 @@ from .model import (
     TallyResult,
 )
 
-
-def _email(address: str | None) -> str:
-    return (address or "").strip().lower()
+# why a vote does not count, in the tally's words (the shared rule says "not listed")
+_NOT_COUNTED: Final[Mapping[Refusal, Ignored]] = {
+    answers.NOT_LISTED: NOT_A_MANAGER,
+    answers.CHANGED_BY_OTHER: CHANGED_BY_OTHER,
+    answers.NOT_OWN_PROJECT: NOT_OWN_PROJECT,
+    answers.OWN_SENTENCE: OWN_SENTENCE,
+}
 
 
 def _updated(vote: ManagerVote) -> datetime:
@@ -128,15 +136,10 @@ def _tally_one(
     ignored: list[IgnoredVote] = []
     by_manager: dict[str, list[ManagerVote]] = defaultdict(list)
     for vote in sorted(votes, key=lambda v: v.vote_id):
-        voter = _email(vote.manager)
-        if voter not in managers:
-            ignored.append(IgnoredVote(vote, NOT_A_MANAGER))
-        elif _email(vote.cast_by) != voter:
-            ignored.append(IgnoredVote(vote, CHANGED_BY_OTHER))
-        elif _email(vote.project_manager) != voter:
-            ignored.append(IgnoredVote(vote, NOT_OWN_PROJECT))
-        elif writer and voter == writer:
-            ignored.append(IgnoredVote(vote, OWN_SENTENCE))
+        voter = email(vote.manager)
+        why = refusal(vote.manager, vote.cast_by, vote.project_manager, managers, writer)
+        if why is not None:
+            ignored.append(IgnoredVote(vote, _NOT_COUNTED[why]))
         elif current is not None and (vote.shown is None or not vote.shown.still(current)):
             ignored.append(IgnoredVote(vote, SENTENCE_CHANGED))
         elif vote.cancelled:
@@ -190,10 +193,10 @@ def tally(
     for vote in votes:
         if vote.submission_id in by_submission:
             by_submission[vote.submission_id].append(vote)
-    roster = {_email(m) for m in managers}
+    roster = {email(m) for m in managers}
     return {
         sid: _tally_one(
-            sid, by_submission[sid], roster, _email(writer_of.get(sid)), k, rule, current.get(sid)
+            sid, by_submission[sid], roster, email(writer_of.get(sid)), k, rule, current.get(sid)
         )
         for sid in listed
     }
