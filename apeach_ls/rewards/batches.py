@@ -37,11 +37,11 @@ from ..database.connection import ledger_id, now_iso, transaction
 from ..database.schema import earnings, payout_batches, payout_items
 from ..errors import ApeachError
 from ..steps import OnStep, no_steps
+from .ledger import entry_of
 from .model import (
     BATCH_COMMITTED,
     BATCH_PREPARING,
     Batch,
-    LedgerEntry,
     WriterPayout,
     format_major,
     format_money,
@@ -94,20 +94,7 @@ def load_batch(conn: Connection, batch_id: int) -> tuple[Batch, list[WriterPayou
         grouped.setdefault(r.writer_ls_id, []).append(r)
     items = []
     for writer, group in grouped.items():
-        entries = tuple(
-            LedgerEntry(
-                r.id,
-                r.submission_id,
-                r.kind,
-                r.writer_ls_id,
-                r.writer_email,
-                r.amount,
-                r.currency,
-                r.reason,
-                r.recorded_at,
-            )
-            for r in group
-        )
+        entries = tuple(entry_of(r) for r in group)
         items.append(
             WriterPayout(
                 writer,

@@ -24,8 +24,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Connection, Engine, case, func, insert, select
+from sqlalchemy import Connection, Engine, Row, case, func, insert, select
 
 from ..database.connection import now_iso, transaction
 from ..database.schema import earnings, payout_batches, payout_items
@@ -266,20 +267,22 @@ def ledger_entries(conn: Connection, writer_id: int | None = None) -> list[Ledge
     query = select(earnings).order_by(earnings.c.id)
     if writer_id is not None:
         query = query.where(earnings.c.writer_ls_id == writer_id)
-    return [
-        LedgerEntry(
-            r.id,
-            r.submission_id,
-            r.kind,
-            r.writer_ls_id,
-            r.writer_email,
-            r.amount,
-            r.currency,
-            r.reason,
-            r.recorded_at,
-        )
-        for r in conn.execute(query)
-    ]
+    return [entry_of(r) for r in conn.execute(query)]
+
+
+def entry_of(row: Row[Any]) -> LedgerEntry:
+    """The ledger entry a row of ``earnings`` holds (extra selected columns are ignored)."""
+    return LedgerEntry(
+        row.id,
+        row.submission_id,
+        row.kind,
+        row.writer_ls_id,
+        row.writer_email,
+        row.amount,
+        row.currency,
+        row.reason,
+        row.recorded_at,
+    )
 
 
 def writer_balances(engine: Engine) -> list[WriterBalance]:
